@@ -1,0 +1,446 @@
+"""Boards as code: read a board folder (``board.toml`` and the files it includes), check every
+key, type and cross-reference, and write a board back out as TOML or JSON.
+
+Every problem is collected and reported at once, each with its file and key path
+(``board.toml: partners[2].sector: ...``), so a user fixes a board in one pass.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import sys
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+import tomli_w
+
+from .convert import iter_errors, structure, to_json, unstructure
+from .errors import BoardInvalid, LifError, PathPart, Problem, Severity, format_path
+from .model import COLLECTIONS, ID_PATTERN, Board, BoardInfo, PluginSettings
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+__all__ = [
+    "BOARD_FILE",
+    "FORMAT_VERSION",
+    "LoadedBoard",
+    "board_from_data",
+    "board_to_data",
+    "board_to_json",
+    "board_to_toml",
+    "load_board",
+]
+
+BOARD_FILE = "board.toml"
+#: The board file format this code reads and writes.
+FORMAT_VERSION = 1
+#: The largest board or register file read; larger files are refused, not parsed.
+MAX_FILE_BYTES = 16 * 1024 * 1024
+
+_SINGLETONS: dict[str, type] = {"board": BoardInfo, "plugins": PluginSettings}
+_BOARD_ONLY = ("format", "include", *_SINGLETONS)
+_NOUNS = {
+    "principles": "principle",
+    "functions": "statutory function",
+    "partners": "partner",
+    "groups": "group",
+    "sections": "framework section",
+    "inspection_recommendations": "inspection recommendation",
+    "themes": "theme",
+    "priorities": "priority",
+    "measures": "measure",
+    "sources": "data source",
+    "reviews": "case review",
+    "findings": "finding",
+    "recommendations": "recommendation",
+    "actions": "action",
+    "evidence": "evidence item",
+    "audits": "audit",
+    "planned_audits": "planned audit",
+    "section11_standards": "Section 11 standard",
+    "section11_audits": "Section 11 audit",
+    "courses": "training course",
+}
+
+
+def noun(collection: str) -> str:
+    """The singular, readable name of a collection's records."""
+    return _NOUNS.get(collection, collection)
+
+
+@attrs.frozen
+class LoadedBoard:
+    """A board read from its folder, with where each record came from.
+
+    Attributes:
+        board: the checked board.
+        root: the board folder.
+        files: the files read, relative to ``root``, board.toml first.
+        origins: ``(collection, index in board) -> (file, index in that file)``.
+        warnings: problems that do not make the board invalid.
+    """
+
+    board: Board
+    root: Path
+    files: tuple[str, ...] = ()
+    origins: Mapping[tuple[str, int], tuple[str, int]] = attrs.field(factory=dict)
+    warnings: tuple[Problem, ...] = ()
+
+    def locate(self, item_id: str, *path: PathPart) -> tuple[str, str]:
+        """``(file, key path)`` of a record (and a path below it), for error messages."""
+        for name in COLLECTIONS:
+            for i, item in enumerate(self.board.collection(name)):
+                if item.id == item_id:
+                    file, j = self.origins.get((name, i), (BOARD_FILE, i))
+                    return file, format_path((name, j, *path))
+        return BOARD_FILE, format_path(path)
+
+    def problem(
+        self,
+        item_id: str | None,
+        path: Iterable[PathPart] | str,
+        message: str,
+        *,
+        severity: str = Severity.ERROR,
+        source: str = "lif",
+    ) -> Problem:
+        """A :class:`Problem` about a record (by id) or a board-level key path."""
+        parts: tuple[PathPart, ...] = (path,) if isinstance(path, str) else tuple(path)
+        if item_id is None:
+            return Problem(BOARD_FILE, format_path(parts), message, severity, source)
+        file, where = self.locate(item_id, *parts)
+        return Problem(file, where, message, severity, source)
+
+    def resolve(self, relative: str) -> Path:
+        """A path named in the board, resolved inside the board folder (never outside it)."""
+        return resolve_inside(self.root, relative)
+
+
+def resolve_inside(root: Path, relative: str) -> Path:
+    """``root / relative``, refusing anything that would leave ``root`` (``..``, links)."""
+    base = root.resolve()
+    target = (base / relative).resolve()
+    if not target.is_relative_to(base):
+        raise LifError(f"{relative!r} points outside the board folder {root}")
+    return target
+
+
+# --------------------------------------------------------------------------- reading files
+
+
+@attrs.define
+class _Item:
+    file: str
+    index: int
+    raw: Any
+
+
+@attrs.define
+class _Reader:
+    root: Path
+    problems: list[Problem] = attrs.field(factory=list)
+    files: list[str] = attrs.field(factory=list)
+    items: dict[str, list[_Item]] = attrs.field(factory=lambda: {k: [] for k in COLLECTIONS})
+    singletons: dict[str, Any] = attrs.field(factory=dict)
+
+    def error(self, file: str, path: tuple[PathPart, ...], message: str) -> None:
+        self.problems.append(Problem(file, format_path(path), message))
+
+    def parse(self, rel: str) -> dict[str, Any] | None:
+        path = self.root / rel
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            self.error(rel, (), f"cannot read: {exc.strerror}")
+            return None
+        if size > MAX_FILE_BYTES:
+            self.error(rel, (), f"file is {size:,} bytes; board files are limited to {MAX_FILE_BYTES:,}")
+            return None
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            self.error(rel, (), f"not UTF-8 text (byte {exc.start}): save the file as UTF-8")
+            return None
+        except OSError as exc:
+            self.error(rel, (), f"cannot read: {exc.strerror}")
+            return None
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            self.error(rel, (), f"not valid TOML: {exc}")
+            return None
+        self.files.append(rel)
+        return data
+
+    def read_collections(self, rel: str, data: dict[str, Any], allowed: tuple[str, ...]) -> None:
+        for key, value in data.items():
+            if key in COLLECTIONS:
+                if not isinstance(value, list):
+                    self.error(rel, (key,), f"expected a list of tables ([[{key}]]), got {type(value).__name__}")
+                    continue
+                for i, raw in enumerate(value):
+                    self.items[key].append(_Item(rel, i, raw))
+            elif key not in allowed:
+                hint = _suggest(key, [*allowed, *COLLECTIONS])
+                self.error(rel, (key,), "unknown top-level key" + hint + "; allowed: " + ", ".join([*allowed, *COLLECTIONS]))
+
+    def read(self) -> None:
+        data = self.parse(BOARD_FILE)
+        if data is None:
+            return
+        fmt = data.get("format", FORMAT_VERSION)
+        if isinstance(fmt, bool) or not isinstance(fmt, int):
+            self.error(BOARD_FILE, ("format",), f"expected a whole number, got {fmt!r}")
+        elif fmt > FORMAT_VERSION:
+            self.error(
+                BOARD_FILE,
+                ("format",),
+                f"this board uses format {fmt}, written by a newer lif-core; this version "
+                f"reads format {FORMAT_VERSION} at most: upgrade lif-core",
+            )
+        elif fmt < 1:
+            self.error(BOARD_FILE, ("format",), f"format must be 1 or more, got {fmt}")
+        for key, cls in _SINGLETONS.items():
+            if key in data:
+                self.singletons[key] = (data[key], cls)
+        if "board" not in data:
+            self.error(BOARD_FILE, ("board",), "required table is missing: add a [board] table with id, name and area")
+        self.read_collections(BOARD_FILE, data, _BOARD_ONLY)
+        for rel in self.includes(data.get("include", [])):
+            included = self.parse(rel)
+            if included is not None:
+                self.read_collections(rel, included, ("format",))
+
+    def includes(self, value: object) -> Iterator[str]:
+        if not isinstance(value, list):
+            self.error(BOARD_FILE, ("include",), "expected a list of file names or patterns, e.g. [\"register/*.toml\"]")
+            return
+        seen: set[str] = {BOARD_FILE}
+        base = self.root.resolve()
+        for i, pattern in enumerate(value):
+            where = ("include", i)
+            if not isinstance(pattern, str) or not pattern.strip():
+                self.error(BOARD_FILE, where, "expected a file name or pattern")
+                continue
+            if pattern.startswith(("/", "\\")) or ".." in pattern.replace("\\", "/").split("/"):
+                self.error(BOARD_FILE, where, f"{pattern!r} must be a path inside the board folder")
+                continue
+            matches = sorted(self.root.glob(pattern)) if any(c in pattern for c in "*?[") else [self.root / pattern]
+            if not matches or not all(m.exists() for m in matches):
+                self.error(BOARD_FILE, where, f"no file matches {pattern!r} in {self.root}")
+                continue
+            for match in matches:
+                if not match.resolve().is_relative_to(base):
+                    self.error(BOARD_FILE, where, f"{pattern!r} leads outside the board folder")
+                    continue
+                if match.suffix != ".toml" or not match.is_file():
+                    self.error(BOARD_FILE, where, f"{match.name!r} is not a .toml file")
+                    continue
+                rel = match.relative_to(self.root).as_posix()
+                if rel not in seen:
+                    seen.add(rel)
+                    yield rel
+
+
+def _suggest(word: str, options: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.75)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+# --------------------------------------------------------------------------- building a board
+
+
+def _structure_items(reader: _Reader) -> tuple[dict[str, Any], dict[tuple[str, int], tuple[str, int]]]:
+    values: dict[str, Any] = {}
+    origins: dict[tuple[str, int], tuple[str, int]] = {}
+    for key, (raw, cls) in reader.singletons.items():
+        try:
+            values[key] = structure(raw, cls)
+        except Exception as exc:  # noqa: BLE001 - every structuring failure is reported
+            for path, message in iter_errors(exc, (key,), cls):
+                reader.error(BOARD_FILE, path, message)
+    for key, cls in COLLECTIONS.items():
+        built = []
+        for item in reader.items[key]:
+            try:
+                record = structure(item.raw, cls)
+            except Exception as exc:  # noqa: BLE001
+                for path, message in iter_errors(exc, (key, item.index), cls):
+                    reader.error(item.file, path, message)
+                continue
+            origins[(key, len(built))] = (item.file, item.index)
+            built.append(record)
+        values[key] = tuple(built)
+    return values, origins
+
+
+def _known_ids(reader: _Reader) -> dict[str, dict[str, tuple[str, int]]]:
+    """Ids by collection, from the raw data (so a record that failed to build still counts)."""
+    known: dict[str, dict[str, tuple[str, int]]] = {k: {} for k in COLLECTIONS}
+    first: dict[str, tuple[str, str, int]] = {}
+    for key in COLLECTIONS:
+        for item in reader.items[key]:
+            raw_id = item.raw.get("id") if isinstance(item.raw, dict) else None
+            if not isinstance(raw_id, str) or not ID_PATTERN.match(raw_id):
+                continue
+            if raw_id in first:
+                other_key, other_file, other_index = first[raw_id]
+                reader.error(
+                    item.file,
+                    (key, item.index, "id"),
+                    f"id {raw_id!r} is already used by {other_key}[{other_index}] in {other_file}: "
+                    "ids must be unique across the whole board",
+                )
+                continue
+            first[raw_id] = (key, item.file, item.index)
+            known[key][raw_id] = (item.file, item.index)
+    return known
+
+
+def iter_refs(
+    obj: Any, path: tuple[PathPart, ...] = ()
+) -> Iterator[tuple[tuple[PathPart, ...], str, tuple[str, ...], str]]:
+    """Every reference inside a record: ``(path, value, target collections, kind)``.
+
+    ``kind`` is ``"ref"`` for a record reference and ``"plugin"`` for a name a plugin
+    registers (``targets`` is then the one registry's name).
+    """
+    for field in attrs.fields(type(obj)):
+        value = getattr(obj, field.name)
+        here = (*path, field.name)
+        targets = field.metadata.get("ref")
+        registry = field.metadata.get("plugin")
+        if targets or registry:
+            kind, where = ("ref", tuple(targets)) if targets else ("plugin", (registry,))
+            if isinstance(value, tuple):
+                for i, v in enumerate(value):
+                    yield (*here, i), v, where, kind
+            elif value is not None:
+                yield here, value, where, kind
+        elif attrs.has(type(value)):
+            yield from iter_refs(value, here)
+        elif isinstance(value, tuple):
+            for i, v in enumerate(value):
+                if attrs.has(type(v)):
+                    yield from iter_refs(v, (*here, i))
+
+
+def _check_refs(reader: _Reader, values: dict[str, Any], origins: Mapping[tuple[str, int], tuple[str, int]]) -> None:
+    known = _known_ids(reader)
+    owner = {i: k for k, ids in known.items() for i in ids}
+    for key in COLLECTIONS:
+        for n, record in enumerate(values[key]):
+            file, index = origins[(key, n)]
+            for path, value, targets, kind in iter_refs(record):
+                if kind != "ref" or any(value in known[t] for t in targets):
+                    continue
+                wanted = " or ".join(noun(t) for t in targets)
+                if value in owner:
+                    message = f"{value!r} is a {noun(owner[value])}, not a {wanted}"
+                else:
+                    pool = [i for t in targets for i in known[t]]
+                    message = f"no {wanted} with id {value!r}" + _suggest(value, pool)
+                reader.error(file, (key, index, *path), message)
+
+
+def _read(root: Path) -> tuple[_Reader, dict[str, Any], dict[tuple[str, int], tuple[str, int]]]:
+    reader = _Reader(root)
+    reader.read()
+    values, origins = _structure_items(reader)
+    _check_refs(reader, values, origins)
+    return reader, values, origins
+
+
+def load_board(path: str | Path) -> LoadedBoard:
+    """Read and check a board folder (or its ``board.toml``).
+
+    Raises:
+        LifError: the folder or its ``board.toml`` does not exist.
+        BoardInvalid: with every problem found, each naming its file and key path.
+    """
+    root = Path(path)
+    if root.name == BOARD_FILE and root.is_file():
+        root = root.parent
+    if not root.is_dir():
+        raise LifError(f"{path}: no such board folder (create one with `lif init {path}`)")
+    if not (root / BOARD_FILE).is_file():
+        raise LifError(f"{path}: no {BOARD_FILE} in this folder (create a board with `lif init {path}`)")
+    reader, values, origins = _read(root)
+    if reader.problems:
+        raise BoardInvalid(reader.problems, board=str(path))
+    board = Board(**values)
+    return LoadedBoard(board=board, root=root, files=tuple(reader.files), origins=origins)
+
+
+# --------------------------------------------------------------------------- data in and out
+
+
+def board_from_data(data: Mapping[str, Any], *, file: str = BOARD_FILE) -> Board:
+    """A board from one mapping holding everything (as :func:`board_to_data` writes it).
+
+    Raises BoardInvalid with every problem, as :func:`load_board` does.
+    """
+    reader = _Reader(Path("."))
+    if not isinstance(data, Mapping):
+        raise BoardInvalid([Problem(file, "", "expected a table at the top level")])
+    body = dict(data)
+    for key, cls in _SINGLETONS.items():
+        if key in body:
+            reader.singletons[key] = (body[key], cls)
+    if "board" not in body:
+        reader.error(file, ("board",), "required table is missing")
+    fmt = body.get("format", FORMAT_VERSION)
+    if fmt != FORMAT_VERSION:
+        reader.error(file, ("format",), f"expected format {FORMAT_VERSION}, got {fmt!r}")
+    reader.read_collections(file, {k: v for k, v in body.items() if k != "include"}, _BOARD_ONLY)
+    values, origins = _structure_items(reader)
+    _check_refs(reader, values, origins)
+    if reader.problems:
+        raise BoardInvalid([attrs.evolve(p, file=file) for p in reader.problems])
+    return Board(**values)
+
+
+def board_to_data(board: Board) -> dict[str, Any]:
+    """Plain data for a whole board in one mapping (dates stay dates; defaults omitted)."""
+    data: dict[str, Any] = {"format": FORMAT_VERSION}
+    data["board"] = unstructure(board.board)
+    plugins = unstructure(board.plugins)
+    if plugins:
+        data["plugins"] = plugins
+    for key in COLLECTIONS:
+        items = board.collection(key)
+        if items:
+            data[key] = [unstructure(item) for item in items]
+    return data
+
+
+def board_to_toml(board: Board) -> str:
+    """The whole board as one TOML document that :func:`board_from_data` reads back."""
+    return tomli_w.dumps(board_to_data(board))
+
+
+def board_to_json(board: Board) -> str:
+    """The whole board as JSON (dates as ISO 8601 strings)."""
+    return to_json(board_to_data(board))
+
+
+def board_from_toml(text: str, *, file: str = BOARD_FILE) -> Board:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise BoardInvalid([Problem(file, "", f"not valid TOML: {exc}")]) from None
+    return board_from_data(data, file=file)
+
+
+def board_from_json(text: str, *, file: str = "board.json") -> Board:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BoardInvalid([Problem(file, "", f"not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}")]) from None
+    return board_from_data(data, file=file)

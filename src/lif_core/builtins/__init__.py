@@ -1,0 +1,1 @@
+"""Builtin plugins: registered by name exactly like third-party plugins (see BUILTIN_PLUGINS)."""

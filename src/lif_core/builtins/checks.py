@@ -1,0 +1,177 @@
+"""Builtin checks (hook: register_checks): the rules every board is held to by ``lif validate``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+from ..errors import LifError, Problem, Severity
+from ..extensions import Check
+from ..model import Arrangement, FunctionKind
+from ..plugins import hookimpl
+
+if TYPE_CHECKING:
+    from ..board import LoadedBoard
+    from ..plugins import Plugins
+
+WARNING = Severity.WARNING
+
+#: Key dates of a review in the order they happen (board_response is checked separately).
+_DATE_ORDER = ("incident", "notified", "rapid_review", "decided", "commissioned", "report_received", "published")
+
+
+def methodology_rules(loaded: LoadedBoard, plugins: Plugins) -> Iterator[Problem]:
+    """Each review run under a methodology is checked by that methodology's plugin."""
+    for review in loaded.board.reviews:
+        if review.methodology is None:
+            continue
+        methodology = plugins.methodologies.get(review.methodology)
+        with plugins.using(plugins.methodologies, review.methodology):
+            found = list(methodology.check(review, loaded))
+        for problem in found:
+            yield problem if problem.source != "lif" else Problem(
+                problem.file, problem.path, problem.message, problem.severity, f"methodology:{methodology.name}"
+            )
+
+
+def review_dates(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem]:
+    """A review's key dates happen in order: incident, notification, rapid review, decision,
+    commissioning, report, publication; the board's response follows the report."""
+    for review in loaded.board.reviews:
+        previous: tuple[str, object] | None = None
+        for name in _DATE_ORDER:
+            value = getattr(review.dates, name)
+            if value is None:
+                continue
+            if previous is not None and value < previous[1]:  # type: ignore[operator]
+                yield loaded.problem(
+                    review.id,
+                    ("dates", name),
+                    f"{value.isoformat()} is before {previous[0]} ({previous[1]}): check both dates",
+                )
+            previous = (name, value)
+        d = review.dates
+        if d.board_response and d.report_received and d.board_response < d.report_received:
+            yield loaded.problem(
+                review.id, ("dates", "board_response"), "the board responded before it received the report"
+            )
+
+
+def inspection_areas(loaded: LoadedBoard, plugins: Plugins) -> Iterator[Problem]:
+    """An inspection recommendation's areas exist in its framework."""
+    for rec in loaded.board.inspection_recommendations:
+        framework = plugins.inspection_frameworks.get(rec.framework)
+        known = [a.id for a in framework.areas]
+        for i, area in enumerate(rec.areas):
+            if framework.area(area) is None:
+                yield loaded.problem(
+                    rec.id, ("areas", i), f"{framework.title} has no area {area!r}; its areas are: {', '.join(known)}"
+                )
+
+
+def group_structure(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem]:
+    """Groups report upwards without loops, and the board has a group of kind "board"."""
+    groups = {g.id: g for g in loaded.board.groups}
+    for group in loaded.board.groups:
+        seen = [group.id]
+        current = group.reports_to
+        while current is not None and current in groups:
+            if current in seen:
+                yield loaded.problem(
+                    group.id, "reports_to", "reporting lines loop: " + " -> ".join([*seen, current])
+                )
+                break
+            seen.append(current)
+            current = groups[current].reports_to
+    if groups and not any(g.kind.value == "board" for g in groups.values()):
+        yield loaded.problem(None, "groups", 'no group has kind = "board": add the board itself', severity=WARNING)
+
+
+def functions_owned(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem]:
+    """Every statutory function is some group's responsibility (s.1.3: the board must show
+    evidence for each Regulation 5 function every year)."""
+    owned = {r for g in loaded.board.groups for r in g.responsible_for}
+    for function in loaded.board.functions:
+        if function.id not in owned:
+            yield loaded.problem(
+                function.id,
+                "id",
+                "no group lists this statutory function in responsible_for",
+                severity=WARNING,
+            )
+    kinds = {f.kind for f in loaded.board.functions}
+    if loaded.board.board.arrangement is Arrangement.LSCB and FunctionKind.REGULATION_5 not in kinds:
+        yield loaded.problem(None, "functions", "an LSCB should list its four Regulation 5 functions (LSCB Regulations 2006) with kind = \"regulation-5\"", severity=WARNING)
+
+
+def inspection_supported(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem]:
+    """Every inspection recommendation has a framework section, group or action answering it."""
+    answered = {s for sec in loaded.board.sections for s in sec.supports}
+    answered |= {r for g in loaded.board.groups for r in g.responsible_for}
+    answered |= {r.source for r in loaded.board.recommendations if r.source}
+    for rec in loaded.board.inspection_recommendations:
+        if rec.id not in answered and rec.owner is None:
+            yield loaded.problem(
+                rec.id,
+                "id",
+                "nothing answers this inspection recommendation: no framework section supports it, "
+                "no group is responsible and it has no owner",
+                severity=WARNING,
+            )
+
+
+def priorities_measured(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem]:
+    """Every business-plan priority has at least one measure of impact."""
+    for priority in loaded.board.priorities:
+        if not priority.measures:
+            yield loaded.problem(
+                priority.id, "measures", "a priority with no measure: nothing will show whether it made a difference",
+                severity=WARNING,
+            )
+
+
+def sources_readable(loaded: LoadedBoard, plugins: Plugins) -> Iterator[Problem]:
+    """Every data source's file exists inside the board folder and its adapter can open it."""
+
+    for source in loaded.board.sources:
+        try:
+            path = loaded.resolve(source.path)
+        except LifError as exc:
+            yield loaded.problem(source.id, "path", str(exc))
+            continue
+        if not path.is_file():
+            yield loaded.problem(source.id, "path", f"no file {source.path!r} in the board folder")
+            continue
+        adapter = plugins.data_sources.get(source.adapter)
+        with plugins.using(plugins.data_sources, source.adapter):
+            messages = adapter.check(path, source.options)
+        for message in messages:
+            yield loaded.problem(source.id, "path", message)
+
+
+def actions_linked(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem]:
+    """Every action serves a recommendation or a priority, so its impact can be traced."""
+    for action in loaded.board.actions:
+        if action.recommendation is None and action.priority is None:
+            yield loaded.problem(
+                action.id, "recommendation", "not linked to a recommendation or a priority", severity=WARNING
+            )
+
+
+CHECKS = (
+    Check("methodology", "reviews are checked by their methodology's plugin", methodology_rules),
+    Check("review-dates", "a review's key dates are in order", review_dates),
+    Check("inspection-areas", "inspection recommendations name areas their framework has", inspection_areas),
+    Check("group-structure", "reporting lines have no loops; the board itself is listed", group_structure),
+    Check("functions-owned", "every statutory function is a group's responsibility", functions_owned),
+    Check("inspection-supported", "every inspection recommendation is answered by something", inspection_supported),
+    Check("priorities-measured", "every priority has a measure", priorities_measured),
+    Check("sources-readable", "every data source can be opened by its adapter", sources_readable),
+    Check("actions-linked", "every action serves a recommendation or priority", actions_linked),
+)
+
+
+@hookimpl(trylast=True)
+def register_checks(register: Callable[[Check], None]) -> None:
+    for check in CHECKS:
+        register(check)

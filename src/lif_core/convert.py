@@ -1,0 +1,287 @@
+"""The one configured cattrs converter, and the error formatting that names key paths.
+
+Strict on purpose: a board file is a record of safeguarding work, so nothing in it may be
+silently reinterpreted. ``"no"`` is not a boolean, ``1`` is not text, a string is not a list,
+unknown keys are refused, and every problem is reported with its key path at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+import math
+from collections.abc import Iterator, Mapping
+from typing import Any, TypeVar, get_args, get_origin
+
+import attrs
+import cattrs
+from cattrs.errors import (
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+    IterableValidationNote,
+)
+from cattrs.gen import make_dict_unstructure_fn
+
+from .errors import PathPart
+from .model import FieldError, OptionValue
+
+__all__ = [
+    "MAX_TEXT",
+    "converter",
+    "describe_type",
+    "iter_errors",
+    "structure",
+    "to_json",
+    "unstructure",
+]
+
+T = TypeVar("T")
+
+#: Longest text accepted in any field: a hostile or corrupt file cannot smuggle in huge values.
+MAX_TEXT = 100_000
+
+
+def describe_type(tp: Any) -> str:
+    """A short, user-facing name for a type."""
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return "one of " + ", ".join(repr(m.value) for m in tp)
+    if tp is str:
+        return "text"
+    if tp is int:
+        return "a whole number"
+    if tp is float:
+        return "a number"
+    if tp is bool:
+        return "true or false"
+    if tp is dt.date:
+        return "a date (2018-03-01)"
+    if attrs.has(tp):
+        return "a table"
+    origin = get_origin(tp)
+    if origin is tuple:
+        return "a list"
+    if origin in (dict, Mapping):
+        return "a table"
+    return str(tp)
+
+
+def _got(value: object) -> str:
+    kind = {
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        str: "text",
+        list: "a list",
+        dict: "a table",
+        dt.date: "a date",
+        dt.datetime: "a date and time",
+        dt.time: "a time",
+    }.get(type(value), type(value).__name__)
+    shown = repr(value)
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    return f"{kind} {shown}" if kind not in ("a list", "a table") else kind
+
+
+def _structure_str(value: object, _tp: type) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected text, got {_got(value)}")
+    if len(value) > MAX_TEXT:
+        raise ValueError(f"text is {len(value):,} characters long; the limit is {MAX_TEXT:,}")
+    return value
+
+
+def _structure_int(value: object, _tp: type) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"expected a whole number, got {_got(value)}")
+    return value
+
+
+def _structure_float(value: object, _tp: type) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"expected a number, got {_got(value)}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"expected a finite number, got {value!r}")
+    return float(value)
+
+
+def _structure_bool(value: object, _tp: type) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"expected true or false, got {_got(value)}")
+    return value
+
+
+def _structure_date(value: object, _tp: type) -> dt.date:
+    if isinstance(value, dt.datetime):
+        raise TypeError(f"expected a date without a time, got {_got(value)}")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            if len(value) != 10:
+                raise ValueError
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"expected a date as YYYY-MM-DD, got {value!r}") from None
+    raise TypeError(f"expected a date (2018-03-01), got {_got(value)}")
+
+
+def _structure_option(value: object, _tp: Any) -> OptionValue:
+    if isinstance(value, (str, bool, int)):
+        return _structure_str(value, str) if isinstance(value, str) else value
+    if isinstance(value, float):
+        return _structure_float(value, float)
+    raise TypeError(f"expected text, a number or true/false, got {_got(value)}")
+
+
+def _is_enum(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, enum.Enum)
+
+
+def _enum_hook(tp: type[enum.Enum]) -> Any:
+    def structure_enum(value: object, _tp: type) -> enum.Enum:
+        if not isinstance(value, str):
+            raise TypeError(f"expected {describe_type(tp)}; got {_got(value)}")
+        try:
+            return tp(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not {describe_type(tp)}") from None
+
+    return structure_enum
+
+
+def _is_seq(tp: Any) -> bool:
+    args = get_args(tp)
+    return get_origin(tp) is tuple and len(args) == 2 and args[1] is Ellipsis
+
+
+def _seq_hook(tp: Any, conv: cattrs.Converter) -> Any:
+    elem = get_args(tp)[0]
+    handler = conv.get_structure_hook(elem)
+
+    def structure_seq(value: object, _tp: Any) -> tuple[Any, ...]:
+        if not isinstance(value, (list, tuple)):
+            raise TypeError(f"expected a list, got {_got(value)}")
+        out: list[Any] = []
+        errors: list[Exception] = []
+        for i, item in enumerate(value):
+            try:
+                out.append(handler(item, elem))
+            except Exception as exc:  # noqa: BLE001 - collected and re-raised as a group
+                exc.__notes__ = [*getattr(exc, "__notes__", []), IterableValidationNote(
+                    f"Structuring {tp} @ index {i}", i, elem
+                )]
+                errors.append(exc)
+        if errors:
+            raise IterableValidationError(f"While structuring {tp!r}", errors, tp)
+        return tuple(out)
+
+    return structure_seq
+
+
+def _is_option_dict(tp: Any) -> bool:
+    return get_origin(tp) is dict and get_args(tp) == (str, OptionValue)
+
+
+def _option_dict_hook(value: object, _tp: Any) -> dict[str, OptionValue]:
+    if not isinstance(value, dict):
+        raise TypeError(f"expected a table, got {_got(value)}")
+    out: dict[str, OptionValue] = {}
+    errors: list[Exception] = []
+    for key, item in value.items():
+        try:
+            out[_structure_str(key, str)] = _structure_option(item, OptionValue)
+        except Exception as exc:  # noqa: BLE001
+            exc.__notes__ = [IterableValidationNote(f"Structuring options @ key {key!r}", str(key), Any)]
+            errors.append(exc)
+    if errors:
+        raise IterableValidationError("While structuring options", errors, dict)
+    return out
+
+
+def _make_converter() -> cattrs.Converter:
+    conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+    # Exact-type predicates, not class hooks: a class hook for str would also catch the
+    # str-based enums, and one for int would catch bool.
+    for tp, hook in (
+        (str, _structure_str),
+        (int, _structure_int),
+        (float, _structure_float),
+        (bool, _structure_bool),
+        (dt.date, _structure_date),
+    ):
+        conv.register_structure_hook_func(lambda t, _tp=tp: t is _tp, hook)
+    conv.register_structure_hook_factory(_is_enum, _enum_hook)
+    conv.register_structure_hook_factory(_is_seq, lambda tp: _seq_hook(tp, conv))
+    conv.register_structure_hook_func(_is_option_dict, _option_dict_hook)
+    conv.register_unstructure_hook(dt.date, lambda d: d)
+    conv.register_unstructure_hook_factory(
+        attrs.has,
+        lambda cls: make_dict_unstructure_fn(cls, conv, _cattrs_omit_if_default=True),
+    )
+    return conv
+
+
+#: The converter every board file, register file and JSON document goes through.
+converter = _make_converter()
+
+
+def structure(data: Any, tp: type[T]) -> T:
+    """Build a record of type ``tp`` from plain data, strictly; raises cattrs' grouped errors."""
+    return converter.structure(data, tp)
+
+
+def unstructure(obj: Any) -> Any:
+    """Plain data (dicts, lists, str, numbers, bool, dates) for a record; defaults omitted."""
+    return converter.unstructure(obj)
+
+
+def _json_default(value: object) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def to_json(data: Any, *, indent: int | None = 2) -> str:
+    """JSON text for plain data, with dates written as ISO 8601 strings."""
+    return json.dumps(data, default=_json_default, indent=indent, ensure_ascii=False)
+
+
+def iter_errors(
+    exc: BaseException, path: tuple[PathPart, ...] = (), tp: Any = None
+) -> Iterator[tuple[tuple[PathPart, ...], str]]:
+    """Flatten a structuring failure into ``(key path, message)`` pairs.
+
+    Understands cattrs' grouped errors and their notes, the validators' :class:`FieldError`,
+    unknown keys and missing keys, so each message lands on the key it is about.
+    """
+    if isinstance(exc, ClassValidationError):
+        with_notes, without = exc.group_exceptions()
+        for sub, note in with_notes:
+            yield from iter_errors(sub, (*path, note.name), note.type)
+        for sub in without:
+            yield from iter_errors(sub, path, exc.cl)
+    elif isinstance(exc, IterableValidationError):
+        for sub in exc.exceptions:
+            index: PathPart | None = None
+            for note in getattr(sub, "__notes__", []):
+                if isinstance(note, IterableValidationNote):
+                    index = note.index
+            yield from iter_errors(sub, path if index is None else (*path, index))
+    elif isinstance(exc, ForbiddenExtraKeysError):
+        allowed = ", ".join(f.name for f in attrs.fields(exc.cl))
+        for key in sorted(exc.extra_fields):
+            yield (*path, key), f"unknown key; allowed keys here are: {allowed}"
+    elif isinstance(exc, KeyError):
+        yield path, "required key is missing"
+    elif isinstance(exc, FieldError):
+        yield (*path, *exc.parts), exc.message
+    elif isinstance(exc, (ValueError, TypeError)):
+        message = str(exc)
+        if message.startswith("While structuring") or not message:
+            message = f"expected {describe_type(tp)}" if tp is not None else "invalid value"
+        yield path, message
+    else:
+        yield path, f"{type(exc).__name__}: {exc}"

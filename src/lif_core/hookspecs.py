@@ -1,0 +1,115 @@
+"""Hook specifications: every way a plugin extends lif-core.
+
+Plugins implement these with ``@lif_core.hookimpl``, in a module registered through the
+``lif`` entry-point group, a builtin module, or a board's ``[plugins] local`` list. The hook
+reference in ``docs/hooks.md`` is generated from the docstrings below.
+
+Registration hooks receive a ``register`` callback: plugin code reads ``register(Thing(...))``
+and lif-core records which plugin gave what, refuses duplicates, and names the plugin when
+anything it gave goes wrong later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    import click
+
+    from .extensions import Check, DataSourceAdapter, InspectionFramework, Methodology, Renderer
+
+hookspec = pluggy.HookspecMarker("lif")
+
+# --------------------------------------------------------------------------- case reviews
+
+
+@hookspec
+def register_methodologies(register: Callable[[Methodology], None]) -> None:
+    """Register case-review methodologies.
+
+    Boards name a methodology in ``reviews[].methodology``; ``lif validate`` refuses a name no
+    plugin registered and runs the methodology's :meth:`~lif_core.Methodology.check` on every
+    review that uses it.
+
+    :param register: call with each :class:`lif_core.Methodology` instance to register.
+    :return: nothing; register through the callback.
+    """
+
+
+# --------------------------------------------------------------------------- data
+
+
+@hookspec
+def register_data_sources(register: Callable[[DataSourceAdapter], None]) -> None:
+    """Register data-source adapters that read files into records.
+
+    Boards declare ``[[sources]]`` with ``adapter = "<name>"`` and a path inside the board
+    folder; ``lif validate`` checks the adapter exists and can open the file.
+
+    :param register: call with each :class:`lif_core.DataSourceAdapter` instance.
+    :return: nothing; register through the callback.
+    """
+
+
+# --------------------------------------------------------------------------- output
+
+
+@hookspec
+def register_renderers(register: Callable[[Renderer], None]) -> None:
+    """Register renderers that draw a :class:`lif_core.document.Document` in one format.
+
+    Each renderer's ``name`` becomes a ``--format`` choice of the commands that write
+    documents (``lif show``).
+
+    :param register: call with each :class:`lif_core.Renderer` instance.
+    :return: nothing; register through the callback.
+    """
+
+
+# --------------------------------------------------------------------------- inspection
+
+
+@hookspec
+def register_inspection_frameworks(register: Callable[[InspectionFramework], None]) -> None:
+    """Register inspection frameworks (Ofsted's, Working Together editions, ...).
+
+    Boards name a framework in ``inspection_recommendations[].framework`` and may list the
+    framework's areas in ``areas``; both are checked against what is registered here.
+
+    :param register: call with each :class:`lif_core.InspectionFramework`.
+    :return: nothing; register through the callback.
+    """
+
+
+# --------------------------------------------------------------------------- checks
+
+
+@hookspec
+def register_checks(register: Callable[[Check], None]) -> None:
+    """Register rules that ``lif validate`` checks every board against.
+
+    A check's ``run(board, extensions)`` returns :class:`lif_core.Problem` items: errors make
+    the board invalid, warnings are shown but do not.
+
+    :param register: call with each :class:`lif_core.Check`.
+    :return: nothing; register through the callback.
+    """
+
+
+# --------------------------------------------------------------------------- command line
+
+
+@hookspec
+def register_commands(cli: click.Group) -> None:
+    """Add commands to the ``lif`` command line.
+
+    Called once when the CLI is built, with the installed (entry-point and builtin)
+    plugins; a board's local plugins load later, when a command opens the board, and cannot
+    add commands.
+
+    :param cli: the ``lif`` click group; add commands with ``@cli.command()``.
+    :return: nothing.
+    """

@@ -1,0 +1,1152 @@
+"""The domain model: frozen, validated attrs records for everything a Learning and
+Improvement Framework names (see docs/model.md).
+
+Every record with an ``id`` is addressable across the whole board: identifiers are unique
+board-wide, so ``lif`` can name any item by its id alone. Fields that point at other records
+carry ``metadata={"ref": (...collections)}``; fields that name something a plugin provides
+carry ``metadata={"plugin": "<registry>"}``. The board loader checks both generically.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+from .errors import PathPart
+
+__all__ = [
+    "ID_PATTERN",
+    "Action",
+    "ActionStatus",
+    "Arrangement",
+    "Artefact",
+    "Audit",
+    "AuditGrade",
+    "AuditKind",
+    "AuditStatus",
+    "Board",
+    "BoardInfo",
+    "CaseReview",
+    "Country",
+    "Course",
+    "Evaluation",
+    "EvaluationStage",
+    "Evidence",
+    "EvidenceKind",
+    "FieldError",
+    "Finding",
+    "FunctionKind",
+    "Grade",
+    "Group",
+    "GroupKind",
+    "InspectionRecommendation",
+    "Involvement",
+    "Measure",
+    "MeasureKind",
+    "Observation",
+    "Partner",
+    "PlannedAudit",
+    "PluginSettings",
+    "Polarity",
+    "PractitionerEvent",
+    "PractitionerEventKind",
+    "Principle",
+    "Priority",
+    "Quadrant",
+    "Recommendation",
+    "RecommendationKind",
+    "RecommendationLevel",
+    "ReviewDates",
+    "ReviewKind",
+    "ReviewStage",
+    "Reviewer",
+    "ReviewerRole",
+    "Section",
+    "Section11Audit",
+    "Section11Return",
+    "Section11Scale",
+    "Section11Standard",
+    "Sector",
+    "Source",
+    "StageChange",
+    "StandardScore",
+    "StatusChange",
+    "StatutoryDuty",
+    "StatutoryFunction",
+    "Strength",
+    "Target",
+    "Theme",
+    "ThemeAxis",
+    "Unit",
+    "WorkingTogether",
+    "Frequency",
+    "COLLECTIONS",
+]
+
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
+OptionValue = str | int | float | bool
+
+
+class FieldError(ValueError):
+    """A validator's complaint about one field (or a path below it) of a record."""
+
+    def __init__(self, path: PathPart | tuple[PathPart, ...], message: str) -> None:
+        self.parts: tuple[PathPart, ...] = path if isinstance(path, tuple) else (path,)
+        self.message = message
+        super().__init__(message)
+
+
+# --------------------------------------------------------------------------- field helpers
+
+
+def _check_id(_inst: object, attribute: attrs.Attribute[Any], value: str) -> None:
+    if not ID_PATTERN.match(value):
+        raise FieldError(
+            attribute.name,
+            f"{value!r} is not a valid identifier: use letters, digits, '-', '_' or '.', "
+            "starting with a letter or digit, at most 80 characters",
+        )
+
+
+def _check_nonblank(_inst: object, attribute: attrs.Attribute[Any], value: str) -> None:
+    if not value.strip():
+        raise FieldError(attribute.name, "must not be blank")
+
+
+def _check_ref(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    values = value if isinstance(value, tuple) else (value,)
+    for v in values:
+        if v is not None and not ID_PATTERN.match(v):
+            raise FieldError(attribute.name, f"{v!r} is not a valid identifier")
+
+
+def _check_nonneg(_inst: object, attribute: attrs.Attribute[Any], value: int | None) -> None:
+    if value is not None and value < 0:
+        raise FieldError(attribute.name, f"must be 0 or more, not {value}")
+
+
+def ident() -> Any:
+    """The record's own identifier."""
+    return attrs.field(validator=_check_id, metadata={"id": True})
+
+
+def text() -> Any:
+    """Required, non-blank text."""
+    return attrs.field(validator=_check_nonblank)
+
+
+def optional_text() -> Any:
+    return attrs.field(default="")
+
+
+def ref(*collections: str) -> Any:
+    """A reference (or None) to the id of a record in one of ``collections``."""
+    return attrs.field(default=None, validator=_check_ref, metadata={"ref": collections})
+
+
+def refs(*collections: str) -> Any:
+    """A tuple of references to records in ``collections``."""
+    return attrs.field(default=(), validator=_check_ref, metadata={"ref": collections})
+
+
+def required_ref(*collections: str) -> Any:
+    return attrs.field(validator=_check_ref, metadata={"ref": collections})
+
+
+def plugin_ref(registry: str, *, required: bool = True) -> Any:
+    """The name of something a plugin registers (a methodology, an adapter, ...)."""
+    if required:
+        return attrs.field(validator=_check_ref, metadata={"plugin": registry})
+    return attrs.field(default=None, validator=_check_ref, metadata={"plugin": registry})
+
+
+def count(default: int | None = 0) -> Any:
+    return attrs.field(default=default, validator=_check_nonneg)
+
+
+def many(default: tuple[Any, ...] = ()) -> Any:
+    return attrs.field(default=default)
+
+
+class _Choice(str, enum.Enum):
+    """A closed set of values, written in files as their lower-case value."""
+
+    @classmethod
+    def values(cls) -> list[str]:
+        return [m.value for m in cls]
+
+
+# --------------------------------------------------------------------------- choices
+
+
+class Country(_Choice):
+    ENGLAND = "england"
+    WALES = "wales"
+
+
+class Arrangement(_Choice):
+    """LSCB (to 2019) or the safeguarding partnership that replaced it (Working Together 2018)."""
+
+    LSCB = "lscb"
+    SAFEGUARDING_PARTNERSHIP = "safeguarding-partnership"
+
+
+class WorkingTogether(_Choice):
+    WT2015 = "2015"
+    WT2018 = "2018"
+    WT2023 = "2023"
+
+
+class GroupKind(_Choice):
+    BOARD = "board"
+    EXECUTIVE = "executive"
+    SUB_GROUP = "sub-group"
+    PANEL = "panel"
+    COMMITTEE = "committee"
+    CHAIRS_MEETING = "chairs-meeting"
+    TASK_GROUP = "task-group"
+
+
+class Sector(_Choice):
+    LOCAL_AUTHORITY = "local-authority"
+    HEALTH = "health"
+    POLICE = "police"
+    EDUCATION = "education"
+    EARLY_YEARS = "early-years"
+    PROBATION = "probation"
+    YOUTH_JUSTICE = "youth-justice"
+    CAFCASS = "cafcass"
+    HOUSING = "housing"
+    VOLUNTARY = "voluntary-community"
+    FAITH = "faith"
+    LAY_MEMBER = "lay-member"
+    OTHER = "other"
+
+
+class StatutoryDuty(_Choice):
+    """Statutory safeguarding duties a partner can hold."""
+
+    CA2004_S10 = "children-act-2004-s10"  # co-operate to improve wellbeing
+    CA2004_S11 = "children-act-2004-s11"  # safeguard and promote welfare
+    CA2004_S13 = "children-act-2004-s13"  # LSCB board partner
+    CA2004_S16E = "children-act-2004-s16e"  # safeguarding partner (from 2019)
+    EA2002_S175 = "education-act-2002-s175"  # maintained schools, FE
+    EA2002_S157 = "education-act-2002-s157"  # independent schools, academies
+    CA2006_S40 = "childcare-act-2006-s40"  # early years foundation stage
+    CA1989_S47 = "children-act-1989-s47"  # local authority duty to investigate
+
+
+class FunctionKind(_Choice):
+    CHILDREN_ACT_S14 = "children-act-2004-s14"
+    REGULATION_5 = "regulation-5"
+    OTHER = "other"
+
+
+class ThemeAxis(_Choice):
+    RISK_FACTOR = "risk-factor"
+    PRACTICE_SYSTEM = "practice-system"
+
+
+class ReviewKind(_Choice):
+    SERIOUS_INCIDENT_NOTIFICATION = "serious-incident-notification"
+    RAPID_REVIEW = "rapid-review"
+    SERIOUS_CASE_REVIEW = "serious-case-review"
+    LCSPR = "lcspr"
+    LEARNING_REVIEW = "learning-review"
+    SINGLE_AGENCY_REVIEW = "single-agency-review"
+    MULTI_AGENCY_CASE_AUDIT = "multi-agency-case-audit"
+
+
+class ReviewStage(_Choice):
+    """The learning lifecycle of a review, from referral to evaluated learning (s.5.2)."""
+
+    REFERRAL = "referral"
+    DECISION = "decision"
+    COMMISSIONING = "commissioning"
+    INFORMATION_GATHERING = "information-gathering"
+    PRACTITIONER_INVOLVEMENT = "practitioner-involvement"
+    FAMILY_INVOLVEMENT = "family-involvement"
+    ANALYSIS = "analysis"
+    REPORT = "report"
+    BOARD_RESPONSE = "board-response"
+    PUBLICATION = "publication"
+    DISSEMINATION = "dissemination"
+    EMBEDDING = "embedding"
+    EVALUATION = "evaluation"
+    CLOSED = "closed"
+
+
+class ReviewerRole(_Choice):
+    LEAD_REVIEWER = "lead-reviewer"
+    REVIEWER = "reviewer"
+    PANEL_CHAIR = "panel-chair"
+    AUTHOR = "author"
+
+
+class Involvement(_Choice):
+    """Whether the child's (or family's) views were sought and used."""
+
+    SOUGHT_AND_INCLUDED = "sought-and-included"
+    SOUGHT_DECLINED = "sought-declined"
+    NOT_YET_SOUGHT = "not-yet-sought"
+    NOT_SOUGHT = "not-sought"
+    NOT_APPLICABLE = "not-applicable"
+
+
+class PractitionerEventKind(_Choice):
+    LEARNING_EVENT = "learning-event"
+    RECALL_DAY = "recall-day"
+    INTERVIEW = "interview"
+    PRACTITIONER_FORUM = "practitioner-forum"
+    WHOLE_SYSTEM_SESSION = "whole-system-session"
+    REVIEW_TEAM_MEETING = "review-team-meeting"
+
+
+class RecommendationKind(_Choice):
+    """Kinds used in research on case-review recommendations, plus system design."""
+
+    RESOURCE = "resource"
+    PROFESSIONAL_ACTION = "professional-action"
+    KNOWLEDGE_AND_SKILL = "knowledge-and-skill"
+    SYSTEM_DESIGN = "system-design"
+
+
+class RecommendationLevel(_Choice):
+    SINGLE_AGENCY = "single-agency"
+    MULTI_AGENCY = "multi-agency"
+    BOARD = "board"
+
+
+class ActionStatus(_Choice):
+    NOT_STARTED = "not-started"
+    IN_PROGRESS = "in-progress"
+    COMPLETED = "completed"
+    BLOCKED = "blocked"
+    CANCELLED = "cancelled"
+
+
+class EvidenceKind(_Choice):
+    AUDIT = "audit"
+    DATA = "data"
+    CASE_REVIEW = "case-review"
+    PRACTITIONER_FEEDBACK = "practitioner-feedback"
+    CHILD_VOICE = "child-voice"
+    FAMILY_FEEDBACK = "family-feedback"
+    TRAINING_EVALUATION = "training-evaluation"
+    SECTION11 = "section11"
+    INSPECTION = "inspection"
+    ANNUAL_REPORT = "annual-report"
+    OBSERVATION = "observation"
+    POLICY = "policy"
+    RESEARCH = "research"
+
+
+class Strength(_Choice):
+    """How strongly an evidence item shows impact: weak (activity done) to strong
+    (an outcome for children measured and attributed)."""
+
+    WEAK = "weak"
+    MODERATE = "moderate"
+    STRONG = "strong"
+
+
+class AuditKind(_Choice):
+    MULTI_AGENCY_CASE_AUDIT = "multi-agency-case-audit"
+    SINGLE_AGENCY = "single-agency"
+    COMMISSIONED = "commissioned"
+    THEMATIC = "thematic"
+
+
+class Grade(_Choice):
+    """Ofsted's four grades, used for audit domains."""
+
+    OUTSTANDING = "outstanding"
+    GOOD = "good"
+    REQUIRES_IMPROVEMENT = "requires-improvement"
+    INADEQUATE = "inadequate"
+
+
+class AuditStatus(_Choice):
+    PLANNED = "planned"
+    IN_PROGRESS = "in-progress"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class Section11Scale(_Choice):
+    RAG = "rag"
+    SCORE_0_3 = "score-0-3"
+    OFSTED = "ofsted"
+
+    def allowed(self) -> tuple[str, ...]:
+        return {
+            Section11Scale.RAG: ("red", "amber", "green", "grey"),
+            Section11Scale.SCORE_0_3: ("0", "1", "2", "3"),
+            Section11Scale.OFSTED: tuple(Grade.values()),
+        }[self]
+
+
+class EvaluationStage(_Choice):
+    """London's three-stage training evaluation."""
+
+    BEFORE = "before"
+    AFTER = "after"
+    FOLLOW_UP = "follow-up"
+
+
+class MeasureKind(_Choice):
+    POPULATION_INDICATOR = "population-indicator"
+    PERFORMANCE_MEASURE = "performance-measure"
+
+
+class Quadrant(_Choice):
+    """Outcomes-based accountability quadrants, least to most important."""
+
+    HOW_MUCH = "how-much"
+    HOW_WELL = "how-well"
+    BETTER_OFF_NUMBER = "better-off-number"
+    BETTER_OFF_PERCENT = "better-off-percent"
+
+
+class Polarity(_Choice):
+    HIGHER_IS_BETTER = "higher-is-better"
+    LOWER_IS_BETTER = "lower-is-better"
+    NEITHER = "neither"
+
+
+class Unit(_Choice):
+    COUNT = "count"
+    PERCENT = "percent"
+    RATE_PER_10000 = "rate-per-10000"
+    DAYS = "days"
+    RATIO = "ratio"
+    SCORE = "score"
+
+
+class Frequency(_Choice):
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+    ANNUAL = "annual"
+
+
+# --------------------------------------------------------------------------- board structure
+
+
+@attrs.frozen(kw_only=True)
+class BoardInfo:
+    """Who the board is.
+
+    Attributes:
+        id: short identifier (``croydon``).
+        name: full name (``Croydon Safeguarding Children Board``).
+        short_name: the acronym used in its documents (``CSCB``).
+        area: the local authority area served.
+        country: ``england`` or ``wales`` (Welsh boards follow other regulations).
+        arrangement: ``lscb`` or ``safeguarding-partnership``.
+        working_together: edition of Working Together the framework follows.
+        framework: title of the board's Learning and Improvement Framework document.
+        framework_review_date: when the framework is next reviewed.
+        chair: the independent chair (name or role).
+        notes: anything a reader should know (e.g. which parts are illustrative).
+    """
+
+    id: str = ident()
+    name: str = text()
+    short_name: str = optional_text()
+    area: str = text()
+    country: Country = Country.ENGLAND
+    arrangement: Arrangement = Arrangement.LSCB
+    working_together: WorkingTogether = WorkingTogether.WT2018
+    framework: str = optional_text()
+    framework_review_date: dt.date | None = None
+    chair: str = optional_text()
+    notes: str = optional_text()
+
+
+@attrs.frozen(kw_only=True)
+class PluginSettings:
+    """Plugins for this board.
+
+    Attributes:
+        local: Python files or package folders inside the board folder to load as plugins.
+        disabled: names of installed plugins not to use for this board.
+    """
+
+    local: tuple[str, ...] = many()
+    disabled: tuple[str, ...] = many()
+
+
+@attrs.frozen(kw_only=True)
+class Principle:
+    """A principle all learning and improvement activity must follow (framework s.3)."""
+
+    id: str = ident()
+    text: str = text()
+    source: str = optional_text()
+
+
+@attrs.frozen(kw_only=True)
+class StatutoryFunction:
+    """A statutory function of the board: Children Act 2004 s.14 or a Regulation 5 minimum."""
+
+    id: str = ident()
+    kind: FunctionKind
+    text: str = text()
+    source: str = optional_text()
+
+
+@attrs.frozen(kw_only=True)
+class Group:
+    """The board, its executive, a sub-group, panel or committee.
+
+    Attributes:
+        remit: terms of reference in brief.
+        chair: who chairs it (name or role).
+        chair_partner: the partner agency the chair comes from.
+        reports_to: the group it reports to (absent for the board itself).
+        responsible_for: functions, priorities, framework sections or inspection
+            recommendations this group answers for.
+        members: partner agencies represented.
+        terms_of_reference: where the full terms of reference are kept.
+    """
+
+    id: str = ident()
+    name: str = text()
+    kind: GroupKind
+    remit: str = optional_text()
+    chair: str = optional_text()
+    chair_partner: str | None = ref("partners")
+    reports_to: str | None = ref("groups")
+    responsible_for: tuple[str, ...] = refs(
+        "functions", "priorities", "sections", "inspection_recommendations"
+    )
+    members: tuple[str, ...] = refs("partners")
+    terms_of_reference: str = optional_text()
+
+
+@attrs.frozen(kw_only=True)
+class Partner:
+    """A partner agency of the board.
+
+    Attributes:
+        sector: which part of the system it belongs to.
+        duties: statutory safeguarding duties it holds.
+        safeguarding_partner: one of the three statutory safeguarding partners
+            (local authority, health, police) under Working Together 2018.
+        illustrative: true where the record is invented for an example, not sourced.
+    """
+
+    id: str = ident()
+    name: str = text()
+    sector: Sector
+    duties: tuple[StatutoryDuty, ...] = many()
+    safeguarding_partner: bool = False
+    illustrative: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class Priority:
+    """A business-plan priority."""
+
+    id: str = ident()
+    title: str = text()
+    description: str = optional_text()
+    period: str = optional_text()
+    lead: str | None = ref("groups")
+    themes: tuple[str, ...] = refs("themes")
+    measures: tuple[str, ...] = refs("measures")
+
+
+@attrs.frozen(kw_only=True)
+class Section:
+    """A section of the board's Learning and Improvement Framework, and the inspection
+    recommendations the framework says it supports."""
+
+    id: str = ident()
+    number: str = text()
+    title: str = text()
+    summary: str = optional_text()
+    supports: tuple[str, ...] = refs("inspection_recommendations")
+
+
+@attrs.frozen(kw_only=True)
+class InspectionRecommendation:
+    """A recommendation (or area for improvement) from an inspection.
+
+    Attributes:
+        framework: the inspection framework, as registered by an inspection plugin.
+        inspection: which inspection made it.
+        published: the date the report was published.
+        number: the paragraph number in the report (``113``).
+        areas: the framework's areas it concerns (checked against the plugin).
+        owner: the group answering for it.
+    """
+
+    id: str = ident()
+    framework: str = plugin_ref("inspection_frameworks")
+    inspection: str = optional_text()
+    published: dt.date | None = None
+    number: str = text()
+    text: str = text()
+    areas: tuple[str, ...] = many()
+    owner: str | None = ref("groups")
+
+
+@attrs.frozen(kw_only=True)
+class Theme:
+    """A theme: a risk or context factor (CIN census codes) or a practice and system theme."""
+
+    id: str = ident()
+    label: str = text()
+    axis: ThemeAxis
+    code: str = optional_text()
+    description: str = optional_text()
+
+
+# --------------------------------------------------------------------------- case reviews
+
+
+@attrs.frozen(kw_only=True)
+class ReviewDates:
+    """Key dates of a review; each is optional until it happens."""
+
+    incident: dt.date | None = None
+    notified: dt.date | None = None
+    rapid_review: dt.date | None = None
+    decided: dt.date | None = None
+    commissioned: dt.date | None = None
+    report_received: dt.date | None = None
+    board_response: dt.date | None = None
+    published: dt.date | None = None
+
+
+@attrs.frozen(kw_only=True)
+class StageChange:
+    """A review moved to ``stage`` on ``date``."""
+
+    stage: ReviewStage
+    date: dt.date
+    note: str = optional_text()
+
+
+@attrs.frozen(kw_only=True)
+class Reviewer:
+    """Someone leading or writing a review.
+
+    Attributes:
+        independent: independent of the case and of the agencies reviewed (s.5.1).
+        accredited_by: the body that accredited the reviewer for the methodology (SCIE, SILP).
+    """
+
+    name: str = text()
+    role: ReviewerRole = ReviewerRole.LEAD_REVIEWER
+    organisation: str = optional_text()
+    independent: bool = False
+    accredited_by: str = optional_text()
+
+
+@attrs.frozen(kw_only=True)
+class PractitionerEvent:
+    """Front-line practitioners' involvement: a learning event, recall day, interview..."""
+
+    kind: PractitionerEventKind
+    date: dt.date
+    attendees: int = count()
+    agencies: tuple[str, ...] = refs("partners")
+
+
+@attrs.frozen(kw_only=True)
+class Artefact:
+    """Something a review produced (terms of reference, report, 7-minute briefing...)."""
+
+    kind: str = attrs.field(validator=_check_id)
+    date: dt.date | None = None
+    location: str = optional_text()
+
+
+def _check_stage_log(inst: CaseReview, _a: attrs.Attribute[Any], log: tuple[StageChange, ...]) -> None:
+    for i in range(1, len(log)):
+        if log[i].date < log[i - 1].date:
+            raise FieldError(
+                ("stage_log", i, "date"),
+                f"{log[i].date.isoformat()} is before the previous stage's date "
+                f"{log[i - 1].date.isoformat()}: stage changes must be in date order",
+            )
+    if log and log[-1].stage != inst.stage:
+        raise FieldError(
+            "stage",
+            f"is {inst.stage.value!r} but the last stage_log entry is "
+            f"{log[-1].stage.value!r}: add a dated stage_log entry for the new stage",
+        )
+
+
+@attrs.frozen(kw_only=True)
+class CaseReview:
+    """A case review of any kind, from serious incident notification to learning review.
+
+    Attributes:
+        title: the review's public, anonymised name (``Child A``).
+        kind: what kind of review it is.
+        methodology: the review method, as registered by a methodology plugin.
+        stage: where it is in the learning lifecycle; must match the last stage_log entry.
+        stage_log: dated stage changes, in order.
+        dates: key dates (incident, notification, decision, publication...).
+        reviewers: lead reviewer(s) and authors, with independence and accreditation.
+        commissioned_by: the group that commissioned it.
+        agencies: partner agencies involved.
+        child_lived_experience: a short account of the child's daily life as the review found it.
+        child_views: whether the child's views were sought.
+        family_involvement: whether the family's views were sought.
+        practitioner_events: how front-line practitioners were involved.
+        artefacts: what the review produced.
+        themes: themes the review raised.
+    """
+
+    id: str = ident()
+    title: str = text()
+    kind: ReviewKind
+    methodology: str | None = plugin_ref("methodologies", required=False)
+    stage: ReviewStage = ReviewStage.REFERRAL
+    stage_log: tuple[StageChange, ...] = attrs.field(default=(), validator=_check_stage_log)
+    dates: ReviewDates = attrs.field(factory=ReviewDates)
+    reviewers: tuple[Reviewer, ...] = many()
+    commissioned_by: str | None = ref("groups")
+    agencies: tuple[str, ...] = refs("partners")
+    child_lived_experience: str = optional_text()
+    child_views: Involvement = Involvement.NOT_YET_SOUGHT
+    family_involvement: Involvement = Involvement.NOT_YET_SOUGHT
+    practitioner_events: tuple[PractitionerEvent, ...] = many()
+    artefacts: tuple[Artefact, ...] = many()
+    themes: tuple[str, ...] = refs("themes")
+
+
+@attrs.frozen(kw_only=True)
+class Finding:
+    """What a review or audit found happened and why (kept apart from what should change)."""
+
+    id: str = ident()
+    source: str = required_ref("reviews", "audits", "section11_audits")
+    text: str = text()
+    good_practice: bool = False
+    themes: tuple[str, ...] = refs("themes")
+
+
+@attrs.frozen(kw_only=True)
+class Recommendation:
+    """What should change, made by a review, audit or inspection response.
+
+    Attributes:
+        source: the review, audit or inspection recommendation it came from.
+        findings: the findings it answers.
+        kind: resource, professional action, knowledge and skill, or system design.
+        level: single agency, multi-agency or the board itself.
+        owners: partner agencies or groups responsible.
+        due: when it should be implemented.
+    """
+
+    id: str = ident()
+    text: str = text()
+    source: str | None = ref("reviews", "audits", "inspection_recommendations", "section11_audits")
+    findings: tuple[str, ...] = refs("findings")
+    kind: RecommendationKind
+    level: RecommendationLevel = RecommendationLevel.MULTI_AGENCY
+    owners: tuple[str, ...] = refs("partners", "groups")
+    due: dt.date | None = None
+    themes: tuple[str, ...] = refs("themes")
+
+
+@attrs.frozen(kw_only=True)
+class StatusChange:
+    """An action's status changed on ``date``."""
+
+    status: ActionStatus
+    date: dt.date
+    note: str = optional_text()
+    by: str = optional_text()
+
+
+def _check_status_log(inst: Action, _a: attrs.Attribute[Any], log: tuple[StatusChange, ...]) -> None:
+    for i in range(1, len(log)):
+        if log[i].date < log[i - 1].date:
+            raise FieldError(
+                ("status_log", i, "date"),
+                f"{log[i].date.isoformat()} is before the previous entry's date "
+                f"{log[i - 1].date.isoformat()}: status changes must be in date order",
+            )
+    if log and log[-1].status != inst.status:
+        raise FieldError(
+            "status",
+            f"is {inst.status.value!r} but the last status_log entry is "
+            f"{log[-1].status.value!r}: add a dated status_log entry for the new status",
+        )
+
+
+@attrs.frozen(kw_only=True)
+class Action:
+    """Something someone will do, with an owner, a due date and a dated status log.
+
+    Attributes:
+        recommendation: the recommendation it implements, if any.
+        priority: the business-plan priority it serves, if any.
+        owner: the partner agency or group that owns it.
+        level: single agency, multi-agency or the board (a system-level response).
+        status: current status; must match the last status_log entry.
+        status_log: dated status changes, in order.
+    """
+
+    id: str = ident()
+    text: str = text()
+    recommendation: str | None = ref("recommendations")
+    priority: str | None = ref("priorities")
+    owner: str | None = ref("partners", "groups")
+    level: RecommendationLevel = RecommendationLevel.MULTI_AGENCY
+    due: dt.date | None = None
+    status: ActionStatus = ActionStatus.NOT_STARTED
+    status_log: tuple[StatusChange, ...] = attrs.field(default=(), validator=_check_status_log)
+    themes: tuple[str, ...] = refs("themes")
+
+
+@attrs.frozen(kw_only=True)
+class Evidence:
+    """Evidence that something happened or made a difference.
+
+    Attributes:
+        kind: what sort of evidence (audit, data, child voice...).
+        source: the partner or group that provided it.
+        strength: weak, moderate or strong evidence of impact.
+        supports: what it is evidence for: recommendations, actions, priorities,
+            inspection recommendations, statutory functions, measures or reviews.
+        location: where the underlying document is kept.
+    """
+
+    id: str = ident()
+    title: str = text()
+    kind: EvidenceKind
+    date: dt.date
+    source: str | None = ref("partners", "groups")
+    strength: Strength = Strength.WEAK
+    summary: str = optional_text()
+    supports: tuple[str, ...] = refs(
+        "recommendations",
+        "actions",
+        "priorities",
+        "inspection_recommendations",
+        "functions",
+        "measures",
+        "reviews",
+        "audits",
+        "courses",
+    )
+    location: str = optional_text()
+
+
+# --------------------------------------------------------------------------- audits
+
+
+@attrs.frozen(kw_only=True)
+class AuditGrade:
+    """A grade for one domain of an audit (recognition, assessment, planning...)."""
+
+    domain: str = attrs.field(validator=_check_id)
+    grade: Grade
+    cases: int | None = count(None)
+    note: str = optional_text()
+
+
+@attrs.frozen(kw_only=True)
+class Audit:
+    """A multi-agency case audit, single-agency audit or commissioned audit."""
+
+    id: str = ident()
+    title: str = text()
+    kind: AuditKind
+    date: dt.date
+    lead: str | None = ref("groups", "partners")
+    agencies: tuple[str, ...] = refs("partners")
+    cases: int = count()
+    practitioner_event: bool = False
+    child_views: Involvement = Involvement.NOT_YET_SOUGHT
+    grades: tuple[AuditGrade, ...] = many()
+    themes: tuple[str, ...] = refs("themes")
+    summary: str = optional_text()
+
+
+@attrs.frozen(kw_only=True)
+class PlannedAudit:
+    """An entry in the log of expected single-agency audits (s.7.5)."""
+
+    id: str = ident()
+    partner: str = required_ref("partners")
+    topic: str = text()
+    due: dt.date | None = None
+    status: AuditStatus = AuditStatus.PLANNED
+    audit: str | None = ref("audits")
+    themes: tuple[str, ...] = refs("themes")
+
+
+@attrs.frozen(kw_only=True)
+class Section11Standard:
+    """A Section 11 standard (an area of challenge)."""
+
+    id: str = ident()
+    number: int = count()
+    title: str = text()
+    description: str = optional_text()
+
+
+@attrs.frozen(kw_only=True)
+class StandardScore:
+    """A partner's score on one standard: its own, and the challenge panel's moderated one."""
+
+    standard: str = required_ref("section11_standards")
+    self_assessed: str = text()
+    moderated: str = optional_text()
+    note: str = optional_text()
+
+
+@attrs.frozen(kw_only=True)
+class Section11Return:
+    """One partner agency's Section 11 return in a cycle."""
+
+    partner: str = required_ref("partners")
+    submitted: dt.date | None = None
+    scores: tuple[StandardScore, ...] = many()
+
+
+def _check_returns(
+    inst: Section11Audit, _a: attrs.Attribute[Any], returns: tuple[Section11Return, ...]
+) -> None:
+    allowed = inst.scale.allowed()
+    for i, ret in enumerate(returns):
+        for j, score in enumerate(ret.scores):
+            for name in ("self_assessed", "moderated"):
+                value = getattr(score, name)
+                if value and value not in allowed:
+                    raise FieldError(
+                        ("returns", i, "scores", j, name),
+                        f"{value!r} is not on the {inst.scale.value} scale: use one of "
+                        + ", ".join(repr(a) for a in allowed),
+                    )
+
+
+@attrs.frozen(kw_only=True)
+class Section11Audit:
+    """A Section 11 audit cycle with its scale and the partners' returns."""
+
+    id: str = ident()
+    cycle: str = text()
+    scale: Section11Scale = Section11Scale.RAG
+    date: dt.date | None = None
+    returns: tuple[Section11Return, ...] = attrs.field(default=(), validator=_check_returns)
+
+
+# --------------------------------------------------------------------------- training
+
+
+@attrs.frozen(kw_only=True)
+class Evaluation:
+    """A training evaluation at one of the three stages.
+
+    Attributes:
+        level: Kirkpatrick level evaluated: 1 reaction, 2 learning, 3 behaviour, 4 results.
+        confidence_before: mean self-rated confidence before the course (0-10).
+        confidence_after: mean self-rated confidence at this stage (0-10).
+        practice_change: respondents reporting a change in their practice.
+    """
+
+    stage: EvaluationStage
+    date: dt.date
+    respondents: int = count()
+    level: int = attrs.field(default=1, validator=attrs.validators.in_((1, 2, 3, 4)))
+    confidence_before: float | None = None
+    confidence_after: float | None = None
+    practice_change: int | None = count(None)
+    summary: str = optional_text()
+
+
+@attrs.frozen(kw_only=True)
+class Course:
+    """A multi-agency training course and what it reached."""
+
+    id: str = ident()
+    title: str = text()
+    provider: str | None = ref("partners", "groups")
+    period: str = optional_text()
+    sessions: int = count()
+    places: int = count()
+    attended: int = count()
+    no_shows: int = count()
+    cancellations: int = count()
+    themes: tuple[str, ...] = refs("themes")
+    evaluations: tuple[Evaluation, ...] = many()
+
+
+# --------------------------------------------------------------------------- measures and data
+
+
+@attrs.frozen(kw_only=True)
+class Observation:
+    """A measure's value for one period (``2017-18``, ``2018-Q2``, ``2018-04``)."""
+
+    period: str = text()
+    value: float
+
+
+@attrs.frozen(kw_only=True)
+class Target:
+    """A measure's target value, and the period by which to reach it."""
+
+    value: float
+    by: str = optional_text()
+
+
+def _check_values(inst: Measure, _a: attrs.Attribute[Any], values: tuple[Observation, ...]) -> None:
+    seen: dict[str, int] = {}
+    for i, obs in enumerate(values):
+        if obs.period in seen:
+            raise FieldError(
+                ("values", i, "period"),
+                f"period {obs.period!r} already has a value at values[{seen[obs.period]}]",
+            )
+        seen[obs.period] = i
+
+
+@attrs.frozen(kw_only=True)
+class Measure:
+    """An outcomes-based accountability measure.
+
+    Attributes:
+        kind: population indicator (whole area) or performance measure (a service).
+        quadrant: how much, how well, better off (number), better off (percent).
+        polarity: whether higher or lower is better.
+        baseline: the first value the board judges change from.
+        target: the value aimed for.
+        source: the data source that feeds it, if any.
+        values: the data series entered by hand.
+    """
+
+    id: str = ident()
+    title: str = text()
+    kind: MeasureKind = MeasureKind.PERFORMANCE_MEASURE
+    quadrant: Quadrant
+    polarity: Polarity
+    unit: Unit
+    frequency: Frequency
+    owner: str | None = ref("partners", "groups")
+    baseline: Observation | None = None
+    target: Target | None = None
+    source: str | None = ref("sources")
+    description: str = optional_text()
+    values: tuple[Observation, ...] = attrs.field(default=(), validator=_check_values)
+
+
+def _check_relative_path(_inst: object, attribute: attrs.Attribute[Any], value: str) -> None:
+    if not value.strip():
+        raise FieldError(attribute.name, "must not be blank")
+    if value.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", value):
+        raise FieldError(attribute.name, f"{value!r} must be relative to the board folder")
+    if ".." in re.split(r"[/\\]", value):
+        raise FieldError(attribute.name, f"{value!r} must stay inside the board folder (no '..')")
+
+
+@attrs.frozen(kw_only=True)
+class Source:
+    """A data source: a file in the board folder read by a data-source adapter plugin.
+
+    Attributes:
+        adapter: the adapter's registered name (``csv``).
+        path: path relative to the board folder.
+        options: adapter-specific settings.
+    """
+
+    id: str = ident()
+    adapter: str = plugin_ref("data_sources")
+    path: str = attrs.field(validator=_check_relative_path)
+    description: str = optional_text()
+    options: dict[str, OptionValue] = attrs.field(factory=dict)
+
+
+# --------------------------------------------------------------------------- the board
+
+#: Top-level collections of a board, in file order: key in files -> record type.
+COLLECTIONS: dict[str, type] = {
+    "principles": Principle,
+    "functions": StatutoryFunction,
+    "partners": Partner,
+    "groups": Group,
+    "sections": Section,
+    "inspection_recommendations": InspectionRecommendation,
+    "themes": Theme,
+    "priorities": Priority,
+    "measures": Measure,
+    "sources": Source,
+    "reviews": CaseReview,
+    "findings": Finding,
+    "recommendations": Recommendation,
+    "actions": Action,
+    "evidence": Evidence,
+    "audits": Audit,
+    "planned_audits": PlannedAudit,
+    "section11_standards": Section11Standard,
+    "section11_audits": Section11Audit,
+    "courses": Course,
+}
+
+
+@attrs.frozen(kw_only=True)
+class Board:
+    """A whole board: who it is, its structure and its learning register.
+
+    Build one with :func:`lif_core.load_board` (from a folder) or
+    :func:`lif_core.board_from_data` (from a mapping); both check every cross-reference.
+    """
+
+    board: BoardInfo
+    plugins: PluginSettings = attrs.field(factory=PluginSettings)
+    principles: tuple[Principle, ...] = many()
+    functions: tuple[StatutoryFunction, ...] = many()
+    partners: tuple[Partner, ...] = many()
+    groups: tuple[Group, ...] = many()
+    sections: tuple[Section, ...] = many()
+    inspection_recommendations: tuple[InspectionRecommendation, ...] = many()
+    themes: tuple[Theme, ...] = many()
+    priorities: tuple[Priority, ...] = many()
+    measures: tuple[Measure, ...] = many()
+    sources: tuple[Source, ...] = many()
+    reviews: tuple[CaseReview, ...] = many()
+    findings: tuple[Finding, ...] = many()
+    recommendations: tuple[Recommendation, ...] = many()
+    actions: tuple[Action, ...] = many()
+    evidence: tuple[Evidence, ...] = many()
+    audits: tuple[Audit, ...] = many()
+    planned_audits: tuple[PlannedAudit, ...] = many()
+    section11_standards: tuple[Section11Standard, ...] = many()
+    section11_audits: tuple[Section11Audit, ...] = many()
+    courses: tuple[Course, ...] = many()
+
+    def collection(self, name: str) -> tuple[Any, ...]:
+        """The records of one top-level collection, by its file key."""
+        if name not in COLLECTIONS:
+            raise KeyError(name)
+        result: tuple[Any, ...] = getattr(self, name)
+        return result
+
+    def index(self) -> dict[str, tuple[str, Any]]:
+        """Every record with an id: ``id -> (collection, record)``."""
+        out: dict[str, tuple[str, Any]] = {}
+        for name in COLLECTIONS:
+            for item in self.collection(name):
+                out[item.id] = (name, item)
+        return out
+
+    def get(self, item_id: str) -> Any:
+        """The record with this id; KeyError if there is none."""
+        return self.index()[item_id][1]
+
+    def where(self, collection: str, predicate: Callable[[Any], bool]) -> list[Any]:
+        return [item for item in self.collection(collection) if predicate(item)]

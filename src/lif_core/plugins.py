@@ -1,0 +1,348 @@
+"""The plugin host: one pluggy manager for the ``lif`` project, builtins registered like any
+other plugin, entry-point discovery, a board's local plugin modules, strict checking of hook
+names, and errors that name the plugin and hook whenever a plugin breaks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import importlib
+import importlib.metadata
+import importlib.util
+import itertools
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any, TypeVar
+
+import attrs
+import click
+import pluggy
+
+from . import hookspecs
+from .errors import LifError, PluginError, Problem
+from .extensions import Check, DataSourceAdapter, InspectionFramework, Methodology, Registry, Renderer
+
+__all__ = ["BUILTIN_PLUGINS", "ENTRY_POINT_GROUP", "PluginInfo", "Plugins", "hookimpl"]
+
+T = TypeVar("T")
+
+#: The pluggy project name and the entry-point group third-party plugins use.
+ENTRY_POINT_GROUP = "lif"
+#: Environment variable: comma-separated plugin names never to load.
+DISABLE_ENV = "LIF_DISABLE_PLUGINS"
+
+hookimpl = pluggy.HookimplMarker(ENTRY_POINT_GROUP)
+
+#: Builtin plugin modules, registered by name like any other plugin.
+BUILTIN_PLUGINS: tuple[str, ...] = (
+    "lif_core.builtins.renderers",
+    "lif_core.builtins.sources",
+    "lif_core.builtins.checks",
+)
+
+_REGISTRATION_HOOKS: dict[str, tuple[str, type]] = {
+    "methodologies": ("register_methodologies", Methodology),
+    "data_sources": ("register_data_sources", DataSourceAdapter),
+    "renderers": ("register_renderers", Renderer),
+    "inspection_frameworks": ("register_inspection_frameworks", InspectionFramework),
+    "checks": ("register_checks", Check),
+}
+_KIND_NAMES = {
+    "methodologies": "methodology",
+    "data_sources": "data-source adapter",
+    "renderers": "renderer",
+    "inspection_frameworks": "inspection framework",
+    "checks": "check",
+}
+_local_counter = itertools.count(1)
+
+
+@attrs.frozen
+class PluginInfo:
+    """What ``lif plugins`` shows of one plugin.
+
+    Attributes:
+        name: the name it is registered under.
+        kind: ``builtin``, ``entry-point`` or ``local``.
+        version: its distribution's version (lif-core's for builtins; ``""`` for local ones).
+        distribution: the installed distribution providing it, if any.
+        hooks: the hooks it implements, sorted.
+    """
+
+    name: str
+    kind: str
+    version: str
+    distribution: str
+    hooks: tuple[str, ...]
+
+
+def _spec_names() -> list[str]:
+    return sorted(n for n in dir(hookspecs) if n.startswith("register_"))
+
+
+def disabled_from_env() -> tuple[str, ...]:
+    raw = os.environ.get(DISABLE_ENV, "")
+    return tuple(n.strip() for n in raw.split(",") if n.strip())
+
+
+class Plugins:
+    """The plugin host for one process or one embedding application.
+
+    Create it with :meth:`Plugins.create`; register a board's local plugins with
+    :meth:`load_local`; read what plugins registered through the typed registries
+    (:attr:`methodologies`, :attr:`renderers`, ...).
+    """
+
+    def __init__(self, pm: pluggy.PluginManager) -> None:
+        self.pm = pm
+        self._kinds: dict[str, str] = {}
+        self._registries: dict[str, Registry[Any]] = {}
+
+    # -- building -----------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        builtins: bool = True,
+        entry_points: bool = True,
+        disabled: Iterable[str] | None = None,
+    ) -> Plugins:
+        """A fresh plugin host: hook specs, then builtins, then installed entry points.
+
+        :param disabled: plugin names not to load; by default from ``LIF_DISABLE_PLUGINS``.
+        """
+        pm = pluggy.PluginManager(ENTRY_POINT_GROUP)
+        pm.add_hookspecs(hookspecs)
+        host = cls(pm)
+        host.disable(disabled_from_env() if disabled is None else disabled)
+        if builtins:
+            for module_name in BUILTIN_PLUGINS:
+                if not pm.is_blocked(module_name):
+                    host.register(importlib.import_module(module_name), name=module_name, kind="builtin")
+        if entry_points:
+            host._load_entry_points()
+        return host
+
+    def disable(self, names: Iterable[str]) -> None:
+        """Block plugins by name (and unregister them if already registered)."""
+        for name in names:
+            self.pm.set_blocked(name)
+        self._registries.clear()
+
+    def register(self, plugin: object, *, name: str, kind: str = "local") -> None:
+        """Register a plugin object (usually a module) and check its hook names at once."""
+        if self.pm.is_blocked(name):
+            return
+        try:
+            self.pm.register(plugin, name=name)
+        except pluggy.PluginValidationError as exc:
+            raise PluginError(self._explain(str(exc)), plugin=name, hook=self._hook_in(str(exc))) from None
+        except ValueError as exc:
+            raise PluginError(str(exc), plugin=name) from None
+        self._kinds[name] = kind
+        self._registries.clear()
+        self._check_names(name, plugin)
+
+    def _check_names(self, name: str, plugin: object) -> None:
+        """A misspelt hook name fails loudly now, not silently never called."""
+        known = _spec_names()
+        for caller in self.pm.get_hookcallers(plugin) or []:
+            if caller.has_spec():
+                continue
+            self.pm.unregister(name=name)
+            self._kinds.pop(name, None)
+            close = difflib.get_close_matches(caller.name, known, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise PluginError(
+                f"implements unknown hook {caller.name!r}{hint}; known hooks: {', '.join(known)}",
+                plugin=name,
+                hook=caller.name,
+            )
+
+    @staticmethod
+    def _hook_in(message: str) -> str:
+        for name in _spec_names():
+            if name in message:
+                return name
+        return ""
+
+    @staticmethod
+    def _explain(message: str) -> str:
+        return message.replace("\n", " ")
+
+    def _load_entry_points(self) -> None:
+        for dist in importlib.metadata.distributions():
+            for ep in dist.entry_points:
+                if ep.group != ENTRY_POINT_GROUP or self.pm.has_plugin(ep.name) or self.pm.is_blocked(ep.name):
+                    continue
+                try:
+                    plugin = ep.load()
+                except Exception as exc:  # noqa: BLE001 - any import failure is the plugin's
+                    raise PluginError(
+                        f"could not be imported from {ep.value!r} ({type(exc).__name__}: {exc}); "
+                        f"fix or uninstall {dist.metadata['Name']}, or set {DISABLE_ENV}={ep.name}",
+                        plugin=ep.name,
+                    ) from exc
+                self.register(plugin, name=ep.name, kind="entry-point")
+                self.pm._plugin_distinfo.append((plugin, dist))  # type: ignore[arg-type]
+
+    def load_local(self, root: Path, paths: Iterable[str]) -> list[Problem]:
+        """Import and register a board's local plugin modules (files or package folders
+        inside ``root``). Returns a problem for each that cannot be loaded."""
+        problems: list[Problem] = []
+        base = root.resolve()
+        for i, rel in enumerate(paths):
+            where = f"plugins.local[{i}]"
+            target = (base / rel).resolve()
+            if not target.is_relative_to(base):
+                problems.append(Problem("board.toml", where, f"{rel!r} is outside the board folder"))
+                continue
+            name = f"local:{rel}"
+            if self.pm.has_plugin(name):
+                continue
+            try:
+                module = _import_path(target)
+                self.register(module, name=name, kind="local")
+            except LifError as exc:
+                problems.append(Problem("board.toml", where, str(exc)))
+            except Exception as exc:  # noqa: BLE001 - a local plugin's own failure
+                problems.append(
+                    Problem("board.toml", where, f'plugin "{name}" failed to import: {type(exc).__name__}: {exc}')
+                )
+        return problems
+
+    # -- calling ------------------------------------------------------------------------
+
+    def _impls(self, hook_name: str) -> list[Any]:
+        hook = getattr(self.pm.hook, hook_name)
+        impls = list(reversed(hook.get_hookimpls()))  # the order pluggy calls them in
+        for impl in impls:
+            if impl.hookwrapper or impl.wrapper:
+                raise PluginError("wrappers are not supported on registration hooks", plugin=impl.plugin_name, hook=hook_name)
+        return impls
+
+    def call_each(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
+        """Call every implementation of a hook, returning ``(plugin name, result)`` pairs;
+        an exception in one names that plugin and the hook."""
+        results = []
+        for impl in self._impls(hook_name):
+            with self.blame(impl.plugin_name, hook_name):
+                results.append((impl.plugin_name, impl.function(*[kwargs[a] for a in impl.argnames])))
+        return results
+
+    @contextlib.contextmanager
+    def blame(self, plugin: str, hook: str) -> Iterator[None]:
+        """Re-raise any unexpected exception inside the block as a :class:`PluginError`
+        naming ``plugin`` and ``hook``; lif's own errors pass through unchanged."""
+        try:
+            yield
+        except LifError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - that is the point
+            raise PluginError(f"{type(exc).__name__}: {exc}", plugin=plugin, hook=hook) from exc
+
+    def _registry(self, kind: str) -> Registry[Any]:
+        if kind not in self._registries:
+            hook_name, base = _REGISTRATION_HOOKS[kind]
+            registry: Registry[Any] = Registry(_KIND_NAMES[kind], hook_name, base)
+            for impl in self._impls(hook_name):
+                def register(obj: object, _plugin: str = impl.plugin_name) -> None:
+                    registry.add(obj, _plugin)
+
+                with self.blame(impl.plugin_name, hook_name):
+                    impl.function(*[{"register": register}[a] for a in impl.argnames])
+            self._registries[kind] = registry
+        return self._registries[kind]
+
+    @property
+    def methodologies(self) -> Registry[Methodology]:
+        return self._registry("methodologies")
+
+    @property
+    def data_sources(self) -> Registry[DataSourceAdapter]:
+        return self._registry("data_sources")
+
+    @property
+    def renderers(self) -> Registry[Renderer]:
+        return self._registry("renderers")
+
+    @property
+    def inspection_frameworks(self) -> Registry[InspectionFramework]:
+        return self._registry("inspection_frameworks")
+
+    @property
+    def checks(self) -> Registry[Check]:
+        return self._registry("checks")
+
+    def registry(self, kind: str) -> Registry[Any]:
+        """A registry by its name in board metadata (``methodologies``, ``data_sources``...)."""
+        if kind not in _REGISTRATION_HOOKS:
+            raise KeyError(kind)
+        return self._registry(kind)
+
+    def using(self, registry: Registry[Any], name: str) -> contextlib.AbstractContextManager[None]:
+        """Blame the plugin that registered ``name`` for any failure inside the block."""
+        return self.blame(registry.plugin_of(name), f"{registry.hook} ({registry.kind} {name!r})")
+
+    def add_commands(self, cli: click.Group) -> None:
+        """Let plugins add their commands to the CLI (``register_commands``)."""
+        self.call_each("register_commands", cli=cli)
+
+    # -- describing ---------------------------------------------------------------------
+
+    def info(self) -> list[PluginInfo]:
+        """Every registered plugin with its kind, version and hooks, sorted by name."""
+        dists = {id(plugin): dist for plugin, dist in self.pm.list_plugin_distinfo()}
+        own = _own_version()
+        out = []
+        for name, plugin in self.pm.list_name_plugin():
+            if plugin is None:
+                continue
+            callers = self.pm.get_hookcallers(plugin) or []
+            hooks = tuple(sorted(c.name for c in callers))
+            kind = self._kinds.get(name, "local")
+            dist = dists.get(id(plugin))
+            if dist is not None:
+                version, dist_name = dist.version, dist.metadata["Name"]
+            elif kind == "builtin":
+                version, dist_name = own, "lif-core"
+            else:
+                version, dist_name = "", ""
+            out.append(PluginInfo(name, kind, version, dist_name, hooks))
+        return sorted(out, key=lambda p: (p.kind != "builtin", p.name))
+
+
+def _own_version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def _import_path(target: Path) -> ModuleType:
+    if target.is_dir():
+        init = target / "__init__.py"
+        if not init.is_file():
+            raise LifError(f"{target.name}/ is not a Python package (no __init__.py)")
+        location, search = init, [str(target)]
+    elif target.suffix == ".py" and target.is_file():
+        location, search = target, None
+    else:
+        raise LifError(f"{target.name}: no such .py file or package folder")
+    module_name = f"lif_local_{next(_local_counter)}_{target.stem}"
+    spec = importlib.util.spec_from_file_location(module_name, location, submodule_search_locations=search)
+    if spec is None or spec.loader is None:  # pragma: no cover - spec_from_file_location on a .py
+        raise LifError(f"{target.name}: cannot be imported")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[module_name]
+        raise
+    return module
+

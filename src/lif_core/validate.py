@@ -1,0 +1,117 @@
+"""Open a board with its plugins: load the files, load the board's local plugins, check every
+name a plugin provides, then run every registered check. ``lif validate`` is this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from .board import BOARD_FILE, LoadedBoard, _read, _suggest, iter_refs
+from .errors import BoardInvalid, LifError, Problem, format_path
+from .model import COLLECTIONS, Board, PluginSettings
+from .plugins import Plugins
+
+__all__ = ["Validation", "open_board", "validate_board"]
+
+
+@attrs.frozen
+class Validation:
+    """The outcome of checking a board folder.
+
+    Attributes:
+        loaded: the board, where its files could be read into a whole board; else None.
+        problems: every error and warning, in the order found.
+    """
+
+    loaded: LoadedBoard | None
+    problems: tuple[Problem, ...]
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.is_error)
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if not p.is_error)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _plugin_refs(
+    values: Mapping[str, Any],
+    origins: Mapping[tuple[str, int], tuple[str, int]],
+    plugins: Plugins,
+) -> list[Problem]:
+    problems = []
+    for key in COLLECTIONS:
+        for n, record in enumerate(values.get(key, ())):
+            for path, value, targets, ref_kind in iter_refs(record):
+                if ref_kind != "plugin":
+                    continue
+                registry = plugins.registry(targets[0])
+                if value in registry:
+                    continue
+                file, index = origins[(key, n)]
+                installed = ", ".join(registry.names()) or "none"
+                message = (
+                    f"no {registry.kind} named {value!r} is installed{_suggest(value, registry.names())}; "
+                    f"installed: {installed}. Install the plugin that provides it or add it as a local plugin"
+                )
+                problems.append(Problem(file, format_path((key, index, *path)), message))
+    return problems
+
+
+def validate_board(path: str | Path, plugins: Plugins | None = None) -> Validation:
+    """Check a board folder completely and return every problem found.
+
+    Structural problems (syntax, types, unknown keys, dangling references) and unknown
+    plugin-provided names are all reported together; the registered checks run once the
+    board is structurally sound. ``plugins`` gains the board's local plugins and loses its
+    disabled ones.
+
+    Raises:
+        LifError: only when there is no board folder or no board.toml at ``path``.
+    """
+    plugins = plugins if plugins is not None else Plugins.create()
+    root = Path(path)
+    if root.name == BOARD_FILE and root.is_file():
+        root = root.parent
+    if not root.is_dir():
+        raise LifError(f"{path}: no such board folder (create one with `lif init {path}`)")
+    if not (root / BOARD_FILE).is_file():
+        raise LifError(f"{path}: no {BOARD_FILE} in this folder (create a board with `lif init {path}`)")
+    reader, values, origins = _read(root)
+    problems = list(reader.problems)
+    settings = values.get("plugins", PluginSettings())
+    plugins.disable(settings.disabled)
+    problems += plugins.load_local(root, settings.local)
+    problems += _plugin_refs(values, origins, plugins)
+    if any(p.is_error for p in problems) or "board" not in values:
+        return Validation(None, tuple(problems))
+    loaded = LoadedBoard(board=Board(**values), root=root, files=tuple(reader.files), origins=origins)
+    for check in plugins.checks:
+        with plugins.using(plugins.checks, check.name):
+            for problem in check.run(loaded, plugins):
+                if not isinstance(problem, Problem):
+                    raise TypeError(f"check returned {type(problem).__name__}, expected a Problem")
+                problems.append(problem if problem.source != "lif" else attrs.evolve(problem, source=check.name))
+    return Validation(attrs.evolve(loaded, warnings=tuple(p for p in problems if not p.is_error)), tuple(problems))
+
+
+def open_board(path: str | Path, plugins: Plugins | None = None) -> LoadedBoard:
+    """A board folder, fully checked, for use from code.
+
+    Raises:
+        BoardInvalid: with every problem, if any is an error (warnings stay on the result).
+        LifError: if there is no board at ``path``.
+    """
+    result = validate_board(path, plugins)
+    if result.loaded is None or not result.ok:
+        raise BoardInvalid(result.problems, board=str(path))
+    return result.loaded

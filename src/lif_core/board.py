@@ -12,7 +12,7 @@ import json
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import attrs
 import tomli_w
@@ -188,7 +188,9 @@ class _Reader:
                     self.items[key].append(_Item(rel, i, raw))
             elif key not in allowed:
                 hint = _suggest(key, [*allowed, *COLLECTIONS])
-                self.error(rel, (key,), "unknown top-level key" + hint + "; allowed: " + ", ".join([*allowed, *COLLECTIONS]))
+                self.error(
+                    rel, (key,), "unknown top-level key" + hint + "; allowed: " + ", ".join([*allowed, *COLLECTIONS])
+                )
 
     def read(self) -> None:
         data = self.parse(BOARD_FILE)
@@ -219,7 +221,7 @@ class _Reader:
 
     def includes(self, value: object) -> Iterator[str]:
         if not isinstance(value, list):
-            self.error(BOARD_FILE, ("include",), "expected a list of file names or patterns, e.g. [\"register/*.toml\"]")
+            self.error(BOARD_FILE, ("include",), 'expected a list of file names or patterns, e.g. ["register/*.toml"]')
             return
         seen: set[str] = {BOARD_FILE}
         base = self.root.resolve()
@@ -266,10 +268,10 @@ def _structure_items(reader: _Reader) -> tuple[dict[str, Any], dict[tuple[str, i
             for path, message in iter_errors(exc, (key,), cls):
                 reader.error(BOARD_FILE, path, message)
     for key, cls in COLLECTIONS.items():
-        built = []
+        built: list[Any] = []
         for item in reader.items[key]:
             try:
-                record = structure(item.raw, cls)
+                record: Any = structure(item.raw, cls)
             except Exception as exc:  # noqa: BLE001
                 for path, message in iter_errors(exc, (key, item.index), cls):
                     reader.error(item.file, path, message)
@@ -331,22 +333,56 @@ def iter_refs(
                     yield from iter_refs(v, (*here, i))
 
 
+def iter_raw_refs(
+    raw: Any, cls: type, path: tuple[PathPart, ...] = ()
+) -> Iterator[tuple[tuple[PathPart, ...], str, tuple[str, ...]]]:
+    """The record references in raw data for ``cls`` that could not be built: checked too, so
+    one pass reports a dangling reference beside a type error in the same record."""
+    if not isinstance(raw, dict) or not attrs.has(cls):
+        return
+    for field in attrs.fields(cls):
+        if field.name not in raw:
+            continue
+        value = raw[field.name]
+        here = (*path, field.name)
+        targets = field.metadata.get("ref")
+        if targets:
+            values = list(enumerate(value)) if isinstance(value, list) else [(None, value)]
+            for i, v in values:
+                if isinstance(v, str) and ID_PATTERN.match(v):
+                    yield (here if i is None else (*here, i)), v, tuple(targets)
+            continue
+        inner = [field.type] if attrs.has(field.type) else [a for a in get_args(field.type) if attrs.has(a)]
+        for sub in inner:
+            if isinstance(value, list):
+                for i, v in enumerate(value):
+                    yield from iter_raw_refs(v, sub, (*here, i))
+            else:
+                yield from iter_raw_refs(value, sub, here)
+
+
 def _check_refs(reader: _Reader, values: dict[str, Any], origins: Mapping[tuple[str, int], tuple[str, int]]) -> None:
     known = _known_ids(reader)
     owner = {i: k for k, ids in known.items() for i in ids}
-    for key in COLLECTIONS:
+    for key, cls in COLLECTIONS.items():
+        built = {where for (k, _), where in origins.items() if k == key}
+        refs: list[tuple[str, int, tuple[PathPart, ...], str, tuple[str, ...]]] = []
         for n, record in enumerate(values[key]):
             file, index = origins[(key, n)]
-            for path, value, targets, kind in iter_refs(record):
-                if kind != "ref" or any(value in known[t] for t in targets):
-                    continue
-                wanted = " or ".join(noun(t) for t in targets)
-                if value in owner:
-                    message = f"{value!r} is a {noun(owner[value])}, not a {wanted}"
-                else:
-                    pool = [i for t in targets for i in known[t]]
-                    message = f"no {wanted} with id {value!r}" + _suggest(value, pool)
-                reader.error(file, (key, index, *path), message)
+            refs += [(file, index, p, v, t) for p, v, t, kind in iter_refs(record) if kind == "ref"]
+        for item in reader.items[key]:
+            if (item.file, item.index) not in built:
+                refs += [(item.file, item.index, p, v, t) for p, v, t in iter_raw_refs(item.raw, cls)]
+        for file, index, path, value, targets in refs:
+            if any(value in known[t] for t in targets):
+                continue
+            wanted = " or ".join(noun(t) for t in targets)
+            if value in owner:
+                message = f"{value!r} is a {noun(owner[value])}, not a {wanted}"
+            else:
+                pool = [i for t in targets for i in known[t]]
+                message = f"no {wanted} with id {value!r}" + _suggest(value, pool)
+            reader.error(file, (key, index, *path), message)
 
 
 def _read(root: Path) -> tuple[_Reader, dict[str, Any], dict[tuple[str, int], tuple[str, int]]]:
@@ -442,5 +478,7 @@ def board_from_json(text: str, *, file: str = "board.json") -> Board:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise BoardInvalid([Problem(file, "", f"not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}")]) from None
+        raise BoardInvalid(
+            [Problem(file, "", f"not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}")]
+        ) from None
     return board_from_data(data, file=file)

@@ -95,9 +95,7 @@ def make_cli(plugins: Plugins | None = None) -> click.Group:
         _print_problems(result.problems)
         failed = bool(result.errors) or (strict and bool(result.warnings))
         if failed:
-            raise click.ClickException(
-                f"{board}: {len(result.errors)} error(s), {len(result.warnings)} warning(s)"
-            )
+            raise click.ClickException(f"{board}: {len(result.errors)} error(s), {len(result.warnings)} warning(s)")
         if not quiet:
             assert result.loaded is not None
             b = result.loaded.board
@@ -110,10 +108,20 @@ def make_cli(plugins: Plugins | None = None) -> click.Group:
     @cli.command()
     @click.argument("board", type=BOARD)
     @click.option(
-        "--format", "-f", "fmt", default="text", show_default=True, metavar="NAME",
+        "--format",
+        "-f",
+        "fmt",
+        default="text",
+        show_default=True,
+        metavar="NAME",
         help="Output format: any installed renderer (see `lif plugins`), e.g. text, markdown, json.",
     )
-    @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of the terminal.")
+    @click.option(
+        "--output",
+        "-o",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Write to this file instead of the terminal.",
+    )
     @click.pass_context
     def show(ctx: click.Context, board: Path, fmt: str, output: Path | None) -> None:
         """Show a board's structure at a glance.
@@ -169,7 +177,9 @@ def make_cli(plugins: Plugins | None = None) -> click.Group:
 
     @cli.command()
     @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-    @click.option("--name", default="Example Safeguarding Children Partnership", show_default=True, help="The board's full name.")
+    @click.option(
+        "--name", default="Example Safeguarding Children Partnership", show_default=True, help="The board's full name."
+    )
     @click.option("--area", default="Example", show_default=True, help="The local authority area it serves.")
     @click.option("--id", "board_id", default="example", show_default=True, help="A short identifier for the board.")
     @click.pass_context

@@ -85,7 +85,9 @@ def _got(value: object) -> str:
     return f"{kind} {shown}" if kind not in ("a list", "a table") else kind
 
 
-def _structure_str(value: object, _tp: type) -> str:
+def _structure_str(value: object, tp: type) -> str:
+    if tp is not str and _is_enum(tp):
+        return _enum_hook(tp)(value, tp)  # type: ignore[no-any-return]
     if not isinstance(value, str):
         raise TypeError(f"expected text, got {_got(value)}")
     if len(value) > MAX_TEXT:
@@ -170,9 +172,10 @@ def _seq_hook(tp: Any, conv: cattrs.Converter) -> Any:
             try:
                 out.append(handler(item, elem))
             except Exception as exc:  # noqa: BLE001 - collected and re-raised as a group
-                exc.__notes__ = [*getattr(exc, "__notes__", []), IterableValidationNote(
-                    f"Structuring {tp} @ index {i}", i, elem
-                )]
+                exc.__notes__ = [
+                    *getattr(exc, "__notes__", []),
+                    IterableValidationNote(f"Structuring {tp} @ index {i}", i, elem),
+                ]
                 errors.append(exc)
         if errors:
             raise IterableValidationError(f"While structuring {tp!r}", errors, tp)
@@ -203,16 +206,13 @@ def _option_dict_hook(value: object, _tp: Any) -> dict[str, OptionValue]:
 
 def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
-    # Exact-type predicates, not class hooks: a class hook for str would also catch the
-    # str-based enums, and one for int would catch bool.
-    for tp, hook in (
-        (str, _structure_str),
-        (int, _structure_int),
-        (float, _structure_float),
-        (bool, _structure_bool),
-        (dt.date, _structure_date),
-    ):
-        conv.register_structure_hook_func(lambda t, _tp=tp: t is _tp, hook)
+    # Class hooks dispatch on subclasses too: bool's own hook wins over int's (more
+    # specific), and the str hook hands the str-based enums over to the enum hook.
+    conv.register_structure_hook(str, _structure_str)
+    conv.register_structure_hook(int, _structure_int)
+    conv.register_structure_hook(float, _structure_float)
+    conv.register_structure_hook(bool, _structure_bool)
+    conv.register_structure_hook(dt.date, _structure_date)
     conv.register_structure_hook_factory(_is_enum, _enum_hook)
     conv.register_structure_hook_factory(_is_seq, lambda tp: _seq_hook(tp, conv))
     conv.register_structure_hook_func(_is_option_dict, _option_dict_hook)

@@ -34,7 +34,9 @@ class Facts:
     pairs: tuple[tuple[str, str], ...]
 
 
-def _check_rows(inst: Table, _a: attrs.Attribute[tuple[tuple[Cell, ...], ...]], rows: tuple[tuple[Cell, ...], ...]) -> None:
+def _check_rows(
+    inst: Table, _a: attrs.Attribute[tuple[tuple[Cell, ...], ...]], rows: tuple[tuple[Cell, ...], ...]
+) -> None:
     for i, row in enumerate(rows):
         if len(row) != len(inst.columns):
             raise ValueError(f"table {inst.caption!r}: row {i} has {len(row)} cells, expected {len(inst.columns)}")

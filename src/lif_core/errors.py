@@ -76,9 +76,7 @@ class BoardInvalid(LifError):
         self.board = board
         errors = [p for p in self.problems if p.is_error]
         head = f"{board}: " if board else ""
-        super().__init__(
-            f"{head}{len(errors)} problem(s) found:\n" + "\n".join(f"  {p}" for p in self.problems)
-        )
+        super().__init__(f"{head}{len(errors)} problem(s) found:\n" + "\n".join(f"  {p}" for p in self.problems))
 
 
 class PluginError(LifError):

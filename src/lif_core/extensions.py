@@ -224,7 +224,7 @@ class Registry(Generic[T]):
                 plugin=plugin,
                 hook=self.hook,
             )
-        self._entries[name] = Entry(obj, plugin)  # type: ignore[arg-type]
+        self._entries[name] = Entry(obj, plugin)
 
     def __contains__(self, name: object) -> bool:
         return name in self._entries

@@ -522,9 +522,7 @@ class Group:
     chair: str = optional_text()
     chair_partner: str | None = ref("partners")
     reports_to: str | None = ref("groups")
-    responsible_for: tuple[str, ...] = refs(
-        "functions", "priorities", "sections", "inspection_recommendations"
-    )
+    responsible_for: tuple[str, ...] = refs("functions", "priorities", "sections", "inspection_recommendations")
     members: tuple[str, ...] = refs("partners")
     terms_of_reference: str = optional_text()
 
@@ -918,9 +916,7 @@ class Section11Return:
     scores: tuple[StandardScore, ...] = many()
 
 
-def _check_returns(
-    inst: Section11Audit, _a: attrs.Attribute[Any], returns: tuple[Section11Return, ...]
-) -> None:
+def _check_returns(inst: Section11Audit, _a: attrs.Attribute[Any], returns: tuple[Section11Return, ...]) -> None:
     allowed = inst.scale.allowed()
     for i, ret in enumerate(returns):
         for j, score in enumerate(ret.scores):
@@ -1150,3 +1146,14 @@ class Board:
 
     def where(self, collection: str, predicate: Callable[[Any], bool]) -> list[Any]:
         return [item for item in self.collection(collection) if predicate(item)]
+
+
+def _resolve_all() -> None:
+    """Turn every record's string annotations into real types, once, for code that reads
+    ``attrs.fields(cls).type`` (the loader's reference walk, the docs generator)."""
+    for value in list(globals().values()):
+        if isinstance(value, type) and attrs.has(value) and value.__module__ == __name__:
+            attrs.resolve_types(value, globals())
+
+
+_resolve_all()

@@ -13,7 +13,7 @@ import importlib.util
 import itertools
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any, TypeVar
@@ -182,14 +182,14 @@ class Plugins:
                     continue
                 try:
                     plugin = ep.load()
-                except Exception as exc:  # noqa: BLE001 - any import failure is the plugin's
+                except Exception as exc:
                     raise PluginError(
                         f"could not be imported from {ep.value!r} ({type(exc).__name__}: {exc}); "
                         f"fix or uninstall {dist.metadata['Name']}, or set {DISABLE_ENV}={ep.name}",
                         plugin=ep.name,
                     ) from exc
                 self.register(plugin, name=ep.name, kind="entry-point")
-                self.pm._plugin_distinfo.append((plugin, dist))  # type: ignore[arg-type]
+                self.pm._plugin_distinfo.append((plugin, dist))
 
     def load_local(self, root: Path, paths: Iterable[str]) -> list[Problem]:
         """Import and register a board's local plugin modules (files or package folders
@@ -223,7 +223,9 @@ class Plugins:
         impls = list(reversed(hook.get_hookimpls()))  # the order pluggy calls them in
         for impl in impls:
             if impl.hookwrapper or impl.wrapper:
-                raise PluginError("wrappers are not supported on registration hooks", plugin=impl.plugin_name, hook=hook_name)
+                raise PluginError(
+                    "wrappers are not supported on registration hooks", plugin=impl.plugin_name, hook=hook_name
+                )
         return impls
 
     def call_each(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
@@ -243,7 +245,7 @@ class Plugins:
             yield
         except LifError:
             raise
-        except Exception as exc:  # noqa: BLE001 - that is the point
+        except Exception as exc:
             raise PluginError(f"{type(exc).__name__}: {exc}", plugin=plugin, hook=hook) from exc
 
     def _registry(self, kind: str) -> Registry[Any]:
@@ -251,6 +253,7 @@ class Plugins:
             hook_name, base = _REGISTRATION_HOOKS[kind]
             registry: Registry[Any] = Registry(_KIND_NAMES[kind], hook_name, base)
             for impl in self._impls(hook_name):
+
                 def register(obj: object, _plugin: str = impl.plugin_name) -> None:
                     registry.add(obj, _plugin)
 
@@ -345,4 +348,3 @@ def _import_path(target: Path) -> ModuleType:
         del sys.modules[module_name]
         raise
     return module
-

@@ -29,8 +29,12 @@ def methodology_rules(loaded: LoadedBoard, plugins: Plugins) -> Iterator[Problem
         with plugins.using(plugins.methodologies, review.methodology):
             found = list(methodology.check(review, loaded))
         for problem in found:
-            yield problem if problem.source != "lif" else Problem(
-                problem.file, problem.path, problem.message, problem.severity, f"methodology:{methodology.name}"
+            yield (
+                problem
+                if problem.source != "lif"
+                else Problem(
+                    problem.file, problem.path, problem.message, problem.severity, f"methodology:{methodology.name}"
+                )
             )
 
 
@@ -43,7 +47,7 @@ def review_dates(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem]:
             value = getattr(review.dates, name)
             if value is None:
                 continue
-            if previous is not None and value < previous[1]:  # type: ignore[operator]
+            if previous is not None and value < previous[1]:
                 yield loaded.problem(
                     review.id,
                     ("dates", name),
@@ -77,9 +81,7 @@ def group_structure(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem]
         current = group.reports_to
         while current is not None and current in groups:
             if current in seen:
-                yield loaded.problem(
-                    group.id, "reports_to", "reporting lines loop: " + " -> ".join([*seen, current])
-                )
+                yield loaded.problem(group.id, "reports_to", "reporting lines loop: " + " -> ".join([*seen, current]))
                 break
             seen.append(current)
             current = groups[current].reports_to
@@ -101,7 +103,12 @@ def functions_owned(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem]
             )
     kinds = {f.kind for f in loaded.board.functions}
     if loaded.board.board.arrangement is Arrangement.LSCB and FunctionKind.REGULATION_5 not in kinds:
-        yield loaded.problem(None, "functions", "an LSCB should list its four Regulation 5 functions (LSCB Regulations 2006) with kind = \"regulation-5\"", severity=WARNING)
+        yield loaded.problem(
+            None,
+            "functions",
+            'an LSCB should list its four Regulation 5 functions (LSCB Regulations 2006) with kind = "regulation-5"',
+            severity=WARNING,
+        )
 
 
 def inspection_supported(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem]:
@@ -125,7 +132,9 @@ def priorities_measured(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Prob
     for priority in loaded.board.priorities:
         if not priority.measures:
             yield loaded.problem(
-                priority.id, "measures", "a priority with no measure: nothing will show whether it made a difference",
+                priority.id,
+                "measures",
+                "a priority with no measure: nothing will show whether it made a difference",
                 severity=WARNING,
             )
 

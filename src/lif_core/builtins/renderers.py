@@ -12,7 +12,9 @@ from ..extensions import Renderer
 from ..plugins import hookimpl
 
 
-def _block_lines(document: Document, block_fn: Callable[[Any], list[str]], heading: Callable[[int, str], list[str]]) -> str:
+def _block_lines(
+    document: Document, block_fn: Callable[[Any], list[str]], heading: Callable[[int, str], list[str]]
+) -> str:
     lines: list[str] = []
     for depth, section in document.walk():
         lines += heading(depth, section.title)
@@ -101,6 +103,7 @@ class MarkdownRenderer(Renderer):
         if isinstance(block, Facts):
             return [f"- **{md_escape(k)}:** {md_escape(v)}" for k, v in block.pairs]
         if isinstance(block, Table):
+
             def cell(c: Any) -> str:
                 return md_escape(cell_text(c)).replace("\r", " ").replace("\n", "<br>")
 
@@ -125,7 +128,12 @@ def document_to_data(document: Document) -> dict[str, Any]:
         if isinstance(b, Facts):
             return {"type": "facts", "pairs": [{"label": k, "value": v} for k, v in b.pairs]}
         if isinstance(b, Table):
-            return {"type": "table", "caption": b.caption, "columns": list(b.columns), "rows": [list(r) for r in b.rows]}
+            return {
+                "type": "table",
+                "caption": b.caption,
+                "columns": list(b.columns),
+                "rows": [list(r) for r in b.rows],
+            }
         raise TypeError(f"unknown block {type(b).__name__}")
 
     def section(s: Section) -> dict[str, Any]:

@@ -32,7 +32,9 @@ class CsvAdapter(DataSourceAdapter):
         encoding = options.get("encoding", "utf-8-sig")
         unknown = set(options) - {"delimiter", "encoding"}
         if unknown:
-            raise LifError(f"{path.name}: unknown csv option(s) {', '.join(sorted(unknown))}; known: delimiter, encoding")
+            raise LifError(
+                f"{path.name}: unknown csv option(s) {', '.join(sorted(unknown))}; known: delimiter, encoding"
+            )
         if not isinstance(delimiter, str) or len(delimiter) != 1:
             raise LifError(f"{path.name}: option delimiter must be one character, got {delimiter!r}")
         if not isinstance(encoding, str):
@@ -63,14 +65,14 @@ class CsvAdapter(DataSourceAdapter):
                     if not row:
                         continue
                     if len(row) != len(names):
-                        raise LifError(
-                            f"{path.name}: line {line}: {len(row)} fields, but the header has {len(names)}"
-                        )
+                        raise LifError(f"{path.name}: line {line}: {len(row)} fields, but the header has {len(names)}")
                     yield Record(f"line {line}", dict(zip(names, row, strict=True)))
             except csv.Error as exc:
                 raise LifError(f"{path.name}: line {reader.line_num}: {exc}") from None
             except UnicodeDecodeError as exc:
-                raise LifError(f"{path.name}: not {encoding} text (byte {exc.start}); set the encoding option") from None
+                raise LifError(
+                    f"{path.name}: not {encoding} text (byte {exc.start}); set the encoding option"
+                ) from None
 
 
 @hookimpl(trylast=True)

@@ -944,6 +944,11 @@ class Section11Audit:
 # --------------------------------------------------------------------------- training
 
 
+def _check_level(_inst: object, attribute: attrs.Attribute[Any], value: int) -> None:
+    if value not in (1, 2, 3, 4):
+        raise FieldError(attribute.name, f"Kirkpatrick levels are 1 to 4, not {value}")
+
+
 @attrs.frozen(kw_only=True)
 class Evaluation:
     """A training evaluation at one of the three stages.
@@ -958,7 +963,7 @@ class Evaluation:
     stage: EvaluationStage
     date: dt.date
     respondents: int = count()
-    level: int = attrs.field(default=1, validator=attrs.validators.in_((1, 2, 3, 4)))
+    level: int = attrs.field(default=1, validator=_check_level)
     confidence_before: float | None = None
     confidence_after: float | None = None
     practice_change: int | None = count(None)

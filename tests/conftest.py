@@ -1,0 +1,75 @@
+"""Shared fixtures: a fresh plugin host per test, the example board, board-writing helpers."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from lif_core import Plugins
+
+ROOT = Path(__file__).resolve().parents[1]
+CROYDON = ROOT / "examples" / "croydon"
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(autouse=True)
+def _no_disable_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LIF_DISABLE_PLUGINS", raising=False)
+
+
+@pytest.fixture
+def plugins() -> Plugins:
+    """A fresh host: builtins plus the installed entry-point plugins (lif-ofsted)."""
+    return Plugins.create()
+
+
+@pytest.fixture
+def croydon(tmp_path: Path) -> Path:
+    """A private copy of the Croydon example, safe to edit."""
+    target = tmp_path / "croydon"
+    shutil.copytree(CROYDON, target)
+    return target
+
+
+MINIMAL = """\
+format = 1
+
+[board]
+id = "t"
+name = "Test Safeguarding Children Partnership"
+area = "Testshire"
+arrangement = "safeguarding-partnership"
+
+[[partners]]
+id = "police"
+name = "Testshire Police"
+sector = "police"
+
+[[groups]]
+id = "board"
+name = "The partnership"
+kind = "board"
+"""
+
+
+@pytest.fixture
+def make_board(tmp_path: Path) -> Iterator[Callable[..., Path]]:
+    """Write a board folder: ``make_board(extra_tables, top=top_level_keys, **other_files)``
+    (``a__b.toml`` is written as ``a/b.toml``); returns its path."""
+    counter = iter(range(1000))
+
+    def make(extra: str = "", base: str = MINIMAL, top: str = "", **files: str) -> Path:
+        root = tmp_path / f"board{next(counter)}"
+        root.mkdir()
+        (root / "board.toml").write_text(top + base + textwrap.dedent(extra), encoding="utf-8")
+        for name, text in files.items():
+            path = root / name.replace("__", "/")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return root
+
+    yield make

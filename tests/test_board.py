@@ -199,7 +199,7 @@ def test_non_utf8_is_refused(make_board: MakeBoard) -> None:
 def test_missing_board_and_folder(tmp_path: Path) -> None:
     with pytest.raises(LifError, match="no such board folder"):
         load_board(tmp_path / "nope")
-    with pytest.raises(LifError, match="no board.toml in this folder"):
+    with pytest.raises(LifError, match=r"no board\.toml in this folder"):
         load_board(tmp_path)
 
 

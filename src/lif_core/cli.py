@@ -56,7 +56,7 @@ def make_cli(plugins: Plugins | None = None) -> click.Group:
     except LifError as exc:  # a broken plugin: every command reports it, --help still works
         host, startup_error = None, str(exc)
 
-    @click.group(cls=LifGroup, context_settings={"help_option_names": ["-h", "--help"]})
+    @click.group(name="lif", cls=LifGroup, context_settings={"help_option_names": ["-h", "--help"]})
     @click.version_option(package_name="lif-core", prog_name="lif")
     @click.pass_context
     def cli(ctx: click.Context) -> None:

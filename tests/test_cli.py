@@ -1,0 +1,193 @@
+"""The lif command line, through click's CliRunner, and the README's commands as real processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from lif_core import Plugins
+from lif_core.cli import make_cli
+
+from .conftest import CROYDON, ROOT
+
+MakeBoard = Callable[..., Path]
+
+
+@pytest.fixture
+def run(plugins: Plugins) -> Callable[..., object]:
+    def invoke(*args: str) -> object:
+        return CliRunner().invoke(make_cli(plugins), list(args), catch_exceptions=False)
+
+    return invoke
+
+
+def test_validate_croydon(run: Callable[..., object]) -> None:
+    result = run("validate", str(CROYDON))
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    assert result.stdout.startswith(f"{CROYDON}: valid (Croydon Safeguarding Children Board: 9 groups, 12 partners")  # type: ignore[attr-defined]
+    assert result.stderr == ""  # type: ignore[attr-defined]
+    quiet = run("validate", "--quiet", str(CROYDON))
+    assert quiet.exit_code == 0 and quiet.stdout == ""  # type: ignore[attr-defined]
+
+
+def test_validate_names_every_problem_without_traceback(run: Callable[..., object], make_board: MakeBoard) -> None:
+    root = make_board(
+        '[[partners]]\nid = "s"\nname = "S"\nsector = "education"\nillustrative = "yes"\nweb = "x"\n'
+        '[[groups]]\nid = "g"\nname = "G"\nkind = "panel"\nmembers = ["nobody"]\n'
+    )
+    result = run("validate", str(root))
+    assert result.exit_code == 1  # type: ignore[attr-defined]
+    assert result.stdout == ""  # type: ignore[attr-defined]
+    assert result.stderr.splitlines() == [  # type: ignore[attr-defined]
+        "board.toml: partners[1].illustrative: expected true or false, got text 'yes'",
+        "board.toml: partners[1].web: unknown key; allowed keys here are: id, name, sector, duties, "
+        "safeguarding_partner, illustrative",
+        "board.toml: groups[1].members[0]: no partner with id 'nobody'",
+        f"Error: {root}: 3 error(s), 0 warning(s)",
+    ]
+    assert "Traceback" not in result.output  # type: ignore[attr-defined]
+
+
+def test_validate_strict_fails_on_warnings(run: Callable[..., object], make_board: MakeBoard) -> None:
+    root = make_board('[[priorities]]\nid = "p"\ntitle = "No measure"\n')
+    assert run("validate", str(root)).exit_code == 0  # type: ignore[attr-defined]
+    strict = run("validate", "--strict", str(root))
+    assert strict.exit_code == 1 and "0 error(s), 1 warning(s)" in strict.stderr  # type: ignore[attr-defined]
+
+
+def test_validate_missing_board(run: Callable[..., object], tmp_path: Path) -> None:
+    result = run("validate", str(tmp_path / "nowhere"))
+    assert result.exit_code == 1  # type: ignore[attr-defined]
+    assert result.stderr == f"Error: {tmp_path / 'nowhere'}: no such board folder (create one with `lif init {tmp_path / 'nowhere'}`)\n"  # type: ignore[attr-defined]
+
+
+def test_show_in_every_builtin_format(run: Callable[..., object], tmp_path: Path) -> None:
+    text = run("show", str(CROYDON))
+    assert text.exit_code == 0  # type: ignore[attr-defined]
+    out = text.stdout  # type: ignore[attr-defined]
+    assert out.startswith("Croydon Safeguarding Children Board\n===")
+    assert "Quality Assurance, Practice and Performance Sub-Group (QAPP)" in out
+    assert "— — Section 11 Panel [panel]" in out  # reports to QAPP, which reports to the executive
+    md = run("show", "-f", "markdown", str(CROYDON))
+    assert "## Inspection recommendations" in md.stdout  # type: ignore[attr-defined]
+    target = tmp_path / "board.json"
+    written = run("show", "--format", "json", "--output", str(target), str(CROYDON))
+    assert written.exit_code == 0 and f"wrote {target}" in written.stderr  # type: ignore[attr-defined]
+    data = json.loads(target.read_text())
+    assert data["kind"] == "board-summary"
+    register = next(s for s in data["sections"] if s["title"] == "Register")
+    assert ["Case reviews", 2] in register["blocks"][0]["rows"]
+
+
+def test_show_refuses_unknown_format_and_invalid_board(run: Callable[..., object], make_board: MakeBoard) -> None:
+    bad_format = run("show", "-f", "pdf", str(CROYDON))
+    assert bad_format.exit_code == 1  # type: ignore[attr-defined]
+    assert bad_format.stderr.startswith("Error: no renderer named 'pdf'; available: json, markdown, text")  # type: ignore[attr-defined]
+    invalid = run("show", str(make_board('[[themes]]\nid = "t"\nlabel = "x"\naxis = "bad"\n')))
+    assert invalid.exit_code == 1  # type: ignore[attr-defined]
+    assert "themes[0].axis: 'bad' is not one of 'risk-factor', 'practice-system'" in invalid.stderr  # type: ignore[attr-defined]
+
+
+def test_plugins_table_and_json(run: Callable[..., object]) -> None:
+    table = run("plugins")
+    lines = table.stdout.splitlines()  # type: ignore[attr-defined]
+    assert lines[0].split() == ["NAME", "KIND", "VERSION", "HOOKS"]
+    assert any(line.startswith("ofsted ") and "register_inspection_frameworks" in line for line in lines)
+    data = json.loads(run("plugins", "--json").stdout)  # type: ignore[attr-defined]
+    by_name = {p["name"]: p for p in data}
+    assert set(by_name) >= {"lif_core.builtins.renderers", "lif_core.builtins.sources", "lif_core.builtins.checks", "ofsted"}
+    assert by_name["ofsted"]["hooks"] == ["register_commands", "register_inspection_frameworks"]
+    assert by_name["ofsted"]["kind"] == "entry-point" and by_name["ofsted"]["version"]
+    assert "renderer:markdown" in by_name["lif_core.builtins.renderers"]["provides"]
+    assert all(set(p) == {"name", "kind", "version", "distribution", "hooks", "provides"} for p in data)
+
+
+def test_init_creates_a_valid_board(run: Callable[..., object], tmp_path: Path) -> None:
+    target = tmp_path / "new board"
+    result = run("init", "--name", 'Riverside "Partnership"', "--area", "Riverside", "--id", "riverside", str(target))
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    assert sorted(p.name for p in target.iterdir()) == ["board.toml", "register.toml"]
+    check = run("validate", "--strict", str(target))
+    assert check.exit_code == 0, check.output  # type: ignore[attr-defined]
+    assert 'Riverside "Partnership"' in check.stdout  # type: ignore[attr-defined]
+    again = run("init", str(target))
+    assert again.exit_code == 1 and "is not empty" in again.stderr  # type: ignore[attr-defined]
+    bad_id = run("init", "--id", "no spaces", str(tmp_path / "other"))
+    assert bad_id.exit_code == 2 and "--id" in bad_id.stderr  # type: ignore[attr-defined]
+
+
+def test_inspection_command_from_the_plugin(run: Callable[..., object]) -> None:
+    result = run("inspection", "--as-of", "2018-07-01", "-f", "json", str(CROYDON))
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    data = json.loads(result.stdout)  # type: ignore[attr-defined]
+    rows = data["sections"][0]["blocks"][0]["rows"]
+    assert [r[0] for r in rows] == ["113", "114", "115", "116", "117"]
+
+
+@pytest.mark.parametrize("command", ["validate", "show", "plugins", "init", "inspection"])
+def test_every_command_has_help(run: Callable[..., object], command: str) -> None:
+    result = run(command, "--help")
+    assert result.exit_code == 0  # type: ignore[attr-defined]
+    assert result.stdout.startswith(f"Usage: lif {command}")  # type: ignore[attr-defined]
+    assert len(result.stdout.splitlines()) > 6  # type: ignore[attr-defined]
+
+
+def test_a_broken_installed_plugin_is_reported_by_every_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lif_core import PluginError
+
+    def broken(**_: object) -> Plugins:
+        raise PluginError("could not be imported", plugin="bad")
+
+    monkeypatch.setattr(Plugins, "create", staticmethod(broken))
+    result = CliRunner().invoke(make_cli(), ["plugins"])
+    assert result.exit_code == 1
+    assert result.stderr == 'Error: plugin "bad": could not be imported\n'
+    assert CliRunner().invoke(make_cli(), ["--help"]).exit_code == 0
+
+
+# --------------------------------------------------------------------------- real processes
+
+LIF = shutil.which("lif", path=str(Path(sys.executable).parent)) or "lif"
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("LIF_DISABLE_PLUGINS", None)
+    return env
+
+
+def test_readme_first_command_runs_as_a_process() -> None:
+    """The README's first command, after its set-up step: validate then show the example."""
+    validate = subprocess.run([LIF, "validate", "examples/croydon"], cwd=ROOT, capture_output=True, text=True, env=_env(), timeout=120)
+    assert validate.returncode == 0, validate.stderr
+    assert validate.stdout.startswith("examples/croydon: valid (Croydon Safeguarding Children Board")
+    show = subprocess.run([LIF, "show", "examples/croydon"], cwd=ROOT, capture_output=True, text=True, env=_env(), timeout=120)
+    assert show.returncode == 0, show.stderr
+    assert "Inspection recommendations" in show.stdout
+
+
+def test_bad_board_as_a_process_has_no_traceback(tmp_path: Path) -> None:
+    board = tmp_path / "b"
+    shutil.copytree(CROYDON, board)
+    toml = board / "board.toml"
+    toml.write_text(toml.read_text().replace('sector = "police"', 'sector = "polce"'))
+    proc = subprocess.run([LIF, "validate", str(board)], capture_output=True, text=True, env=_env(), timeout=120)
+    assert proc.returncode == 1
+    assert "board.toml: partners[4].sector: 'polce' is not one of" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_readme_commands_are_the_ones_tested() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "lif validate examples/croydon" in readme and "lif show examples/croydon" in readme
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    second = next(line for line in readme.splitlines() if "pytest" in line and line.startswith("python3 -m venv"))
+    assert second.strip() in ci, "the README's test command must be what .ci/run runs"

@@ -1,0 +1,235 @@
+"""One test per hook (named test_hook_<hook>), plus the meta-tests that keep it that way:
+every hook is documented with its parameters, has a test here, and appears in docs/hooks.md."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from lif_core import LifError, Plugins, hookimpl, hookspecs, validate_board
+from lif_core._docgen import hook_names, hooks_page
+from lif_core.builtins.renderers import md_escape
+from lif_core.cli import make_cli
+from lif_core.document import BulletList, Document, Facts, Paragraph, Section, Table
+
+from .conftest import CROYDON, ROOT
+
+MakeBoard = Callable[..., Path]
+
+
+def test_every_hook_is_documented_and_tested() -> None:
+    module = sys.modules[__name__]
+    for name in hook_names():
+        func = getattr(hookspecs, name)
+        doc = inspect.getdoc(func) or ""
+        assert doc, f"hook {name} has no docstring"
+        for param in inspect.signature(func).parameters:
+            assert f":param {param}:" in doc, f"hook {name} does not document {param}"
+        assert ":return:" in doc, f"hook {name} does not say what it returns"
+        assert callable(getattr(module, f"test_hook_{name}", None)), f"hook {name} has no test_hook_{name}"
+
+
+def test_hook_reference_is_current() -> None:
+    assert (ROOT / "docs" / "hooks.md").read_text(encoding="utf-8") == hooks_page(), "run python -m lif_core._docgen"
+
+
+# --------------------------------------------------------------------------- one per hook
+
+
+def test_hook_register_methodologies(plugins: Plugins, make_board: MakeBoard) -> None:
+    from lif_core import Methodology
+
+    class Silent(Methodology):
+        name = "silent"
+        title = "Silent"
+        stages = ("one", "two")
+
+        def check(self, review, board):  # type: ignore[no-untyped-def]
+            yield board.problem(review.id, "title", f"checked {review.title}", severity="warning")
+
+    class P:
+        @hookimpl
+        def register_methodologies(self, register: Callable[[Methodology], None]) -> None:
+            register(Silent())
+
+    plugins.register(P(), name="p")
+    assert plugins.methodologies.get("silent").stages == ("one", "two")
+    root = make_board('[[reviews]]\nid = "r"\ntitle = "Child D"\nkind = "learning-review"\nmethodology = "silent"\n')
+    result = validate_board(root, plugins)
+    assert result.ok and [str(p) for p in result.warnings] == ["warning: board.toml: reviews[0].title: checked Child D"]
+
+
+def test_hook_register_data_sources(plugins: Plugins, tmp_path: Path) -> None:
+    csv = plugins.data_sources.get("csv")
+    records = list(csv.read(CROYDON / "data" / "multi-agency-dataset.csv", {}))
+    assert len(records) == 8
+    assert records[0].location == "line 2"
+    assert records[0].fields["indicator"] == "early_help_assessments_started"
+    assert records[0].fields["value"] == "1410"  # text as read: converting is the consumer's job
+    # a bad row is named by its line
+    rows = ["a,b"] + [f"{i},x" for i in range(2, 57)] + ["57,x,extra"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join(rows) + "\n")
+    with pytest.raises(LifError, match="bad.csv: line 57: 3 fields, but the header has 2"):
+        list(csv.read(bad, {}))
+    # a field larger than the limit is refused with its line, not truncated
+    huge = tmp_path / "huge.csv"
+    huge.write_text("a,b\n1,2\n3," + "x" * 200_000 + "\n")
+    with pytest.raises(LifError, match="huge.csv: line 3: field larger than field limit"):
+        list(csv.read(huge, {}))
+    semi = tmp_path / "semi.csv"
+    semi.write_text("a;b\n1;2\n")
+    assert [r.fields for r in csv.read(semi, {"delimiter": ";"})] == [{"a": "1", "b": "2"}]
+    assert csv.check(semi, {"delimiter": ";;"}) == ["semi.csv: option delimiter must be one character, got ';;'"]
+    dupes = tmp_path / "dupes.csv"
+    dupes.write_text("a,a\n1,2\n")
+    assert csv.check(dupes, {}) == ["dupes.csv: line 1: column name(s) repeated in the header: a"]
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    assert csv.check(empty, {}) == ["empty.csv: the file is empty; expected a header row"]
+
+
+def test_hook_register_data_sources_in_validation(make_board: MakeBoard) -> None:
+    root = make_board(
+        '[[sources]]\nid = "d"\nadapter = "csv"\npath = "data/d.csv"\n'
+        '[[sources]]\nid = "m"\nadapter = "csv"\npath = "missing.csv"\n',
+        **{"data__d.csv": "a,b\n1,2,3\n"},
+    )
+    assert [str(p) for p in validate_board(root, Plugins.create()).errors] == [
+        "board.toml: sources[0].path: d.csv: line 2: 3 fields, but the header has 2",
+        "board.toml: sources[1].path: no file 'missing.csv' in the board folder",
+    ]
+
+
+def test_hook_register_renderers(plugins: Plugins) -> None:
+    doc = Document(
+        kind="test",
+        title="Child <script>alert(1)</script> | review",
+        subtitle="sub",
+        sections=(
+            Section(
+                "One",
+                (
+                    Paragraph("Text with *stars* and [a](link)"),
+                    Facts((("Chair", "A | B"),)),
+                    BulletList(("x", "y")),
+                    Table(("Col", "N"), (("a|b", 1), ("multi\nline", 2.5), ("", None))),
+                ),
+                (Section("Sub", (Table(("A",), ()),)),),
+            ),
+        ),
+    )
+    text = plugins.renderers.get("text").render(doc).decode()
+    assert "Col         N" in text and "(none)" in text
+    md = plugins.renderers.get("markdown").render(doc).decode()
+    assert md.startswith("# Child \\<script\\>alert(1)\\</script\\> \\| review\n")
+    assert "| a\\|b | 1 |" in md and "| multi<br>line | 2.5 |" in md
+    assert "Text with \\*stars\\* and \\[a\\](link)" in md
+    assert "### Sub" in md
+    data = json.loads(plugins.renderers.get("json").render(doc))
+    assert data["schema"] == "lif-document/1"
+    assert data["sections"][0]["blocks"][3] == {
+        "type": "table",
+        "caption": "",
+        "columns": ["Col", "N"],
+        "rows": [["a|b", 1], ["multi\nline", 2.5], ["", None]],
+    }
+    assert md_escape("<b>") == "\\<b\\>"
+
+
+def test_hook_register_inspection_frameworks(plugins: Plugins, croydon: Path) -> None:
+    framework = plugins.inspection_frameworks.get("ofsted-ilacs-2023")
+    assert [a.id for a in framework.areas][-1] == "care-leavers"
+    assert "care-leavers" not in [a.id for a in plugins.inspection_frameworks.get("ofsted-ilacs-2018").areas]
+    board = croydon / "board.toml"
+    board.write_text(board.read_text().replace('areas = ["data", "quality-assurance", "early-help"]', 'areas = ["data", "dataset"]'))
+    (problem,) = validate_board(croydon, plugins).problems
+    assert str(problem).startswith(
+        "board.toml: inspection_recommendations[2].areas[1]: Ofsted review of the effectiveness of the Local "
+        "Safeguarding Children Board has no area 'dataset'; its areas are: governance, coordination"
+    )
+    assert problem.source == "inspection-areas"
+
+
+def test_hook_register_checks(plugins: Plugins, make_board: MakeBoard) -> None:
+    root = make_board(
+        """
+        [[groups]]
+        id = "a"
+        name = "A"
+        kind = "sub-group"
+        reports_to = "b"
+
+        [[groups]]
+        id = "b"
+        name = "B"
+        kind = "sub-group"
+        reports_to = "a"
+
+        [[functions]]
+        id = "f"
+        kind = "other"
+        text = "A function nobody owns"
+
+        [[priorities]]
+        id = "p"
+        title = "Unmeasured"
+
+        [[actions]]
+        id = "x"
+        text = "Floating action"
+
+        [[reviews]]
+        id = "r"
+        title = "Child E"
+        kind = "rapid-review"
+        dates = { incident = 2019-02-01, notified = 2019-01-30 }
+        """
+    )
+    result = validate_board(root, plugins)
+    assert [(str(p), p.source) for p in result.problems] == [
+        ("board.toml: reviews[0].dates.notified: 2019-01-30 is before incident (2019-02-01): check both dates", "review-dates"),
+        ("board.toml: groups[1].reports_to: reporting lines loop: a -> b -> a", "group-structure"),
+        ("board.toml: groups[2].reports_to: reporting lines loop: b -> a -> b", "group-structure"),
+        ("warning: board.toml: functions[0].id: no group lists this statutory function in responsible_for", "functions-owned"),
+        (
+            "warning: board.toml: priorities[0].measures: a priority with no measure: nothing will show whether it "
+            "made a difference",
+            "priorities-measured",
+        ),
+        ("warning: board.toml: actions[0].recommendation: not linked to a recommendation or a priority", "actions-linked"),
+    ]
+    assert len(plugins.checks) == 9
+
+
+def test_hook_register_commands(plugins: Plugins) -> None:
+    class P:
+        @hookimpl
+        def register_commands(self, cli: click.Group) -> None:
+            @cli.command()
+            def hello() -> None:
+                """Say hello."""
+                click.echo("hello from a plugin")
+
+    plugins.register(P(), name="hello-plugin")
+    cli = make_cli(plugins)
+    assert CliRunner().invoke(cli, ["hello"]).output == "hello from a plugin\n"
+    assert "inspection" in cli.commands  # from the installed lif-ofsted distribution
+
+    class Broken:
+        @hookimpl
+        def register_commands(self, cli: click.Group) -> None:
+            raise RuntimeError("cannot add")
+
+    host = Plugins.create()
+    host.register(Broken(), name="broken-commands")
+    result = CliRunner().invoke(make_cli(host), ["plugins"])
+    assert result.exit_code == 1
+    assert 'plugin "broken-commands" in hook "register_commands": RuntimeError: cannot add' in result.output

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from lif_core import Plugins
 from lif_core.cli import make_cli
@@ -22,122 +22,130 @@ MakeBoard = Callable[..., Path]
 
 
 @pytest.fixture
-def run(plugins: Plugins) -> Callable[..., object]:
-    def invoke(*args: str) -> object:
+def run(plugins: Plugins) -> Callable[..., Result]:
+    def invoke(*args: str) -> Result:
         return CliRunner().invoke(make_cli(plugins), list(args), catch_exceptions=False)
 
     return invoke
 
 
-def test_validate_croydon(run: Callable[..., object]) -> None:
+def test_validate_croydon(run: Callable[..., Result]) -> None:
     result = run("validate", str(CROYDON))
-    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
-    assert result.stdout.startswith(f"{CROYDON}: valid (Croydon Safeguarding Children Board: 9 groups, 12 partners")  # type: ignore[attr-defined]
-    assert result.stderr == ""  # type: ignore[attr-defined]
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"{CROYDON}: valid (Croydon Safeguarding Children Board: 9 groups, 12 partners")
+    assert result.stderr == ""
     quiet = run("validate", "--quiet", str(CROYDON))
-    assert quiet.exit_code == 0 and quiet.stdout == ""  # type: ignore[attr-defined]
+    assert quiet.exit_code == 0 and quiet.stdout == ""
 
 
-def test_validate_names_every_problem_without_traceback(run: Callable[..., object], make_board: MakeBoard) -> None:
+def test_validate_names_every_problem_without_traceback(run: Callable[..., Result], make_board: MakeBoard) -> None:
     root = make_board(
         '[[partners]]\nid = "s"\nname = "S"\nsector = "education"\nillustrative = "yes"\nweb = "x"\n'
         '[[groups]]\nid = "g"\nname = "G"\nkind = "panel"\nmembers = ["nobody"]\n'
     )
     result = run("validate", str(root))
-    assert result.exit_code == 1  # type: ignore[attr-defined]
-    assert result.stdout == ""  # type: ignore[attr-defined]
-    assert result.stderr.splitlines() == [  # type: ignore[attr-defined]
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
         "board.toml: partners[1].illustrative: expected true or false, got text 'yes'",
         "board.toml: partners[1].web: unknown key; allowed keys here are: id, name, sector, duties, "
         "safeguarding_partner, illustrative",
         "board.toml: groups[1].members[0]: no partner with id 'nobody'",
         f"Error: {root}: 3 error(s), 0 warning(s)",
     ]
-    assert "Traceback" not in result.output  # type: ignore[attr-defined]
+    assert "Traceback" not in result.output
 
 
-def test_validate_strict_fails_on_warnings(run: Callable[..., object], make_board: MakeBoard) -> None:
+def test_validate_strict_fails_on_warnings(run: Callable[..., Result], make_board: MakeBoard) -> None:
     root = make_board('[[priorities]]\nid = "p"\ntitle = "No measure"\n')
-    assert run("validate", str(root)).exit_code == 0  # type: ignore[attr-defined]
+    assert run("validate", str(root)).exit_code == 0
     strict = run("validate", "--strict", str(root))
-    assert strict.exit_code == 1 and "0 error(s), 1 warning(s)" in strict.stderr  # type: ignore[attr-defined]
+    assert strict.exit_code == 1 and "0 error(s), 1 warning(s)" in strict.stderr
 
 
-def test_validate_missing_board(run: Callable[..., object], tmp_path: Path) -> None:
+def test_validate_missing_board(run: Callable[..., Result], tmp_path: Path) -> None:
     result = run("validate", str(tmp_path / "nowhere"))
-    assert result.exit_code == 1  # type: ignore[attr-defined]
-    assert result.stderr == f"Error: {tmp_path / 'nowhere'}: no such board folder (create one with `lif init {tmp_path / 'nowhere'}`)\n"  # type: ignore[attr-defined]
+    assert result.exit_code == 1
+    assert (
+        result.stderr
+        == f"Error: {tmp_path / 'nowhere'}: no such board folder (create one with `lif init {tmp_path / 'nowhere'}`)\n"
+    )
 
 
-def test_show_in_every_builtin_format(run: Callable[..., object], tmp_path: Path) -> None:
+def test_show_in_every_builtin_format(run: Callable[..., Result], tmp_path: Path) -> None:
     text = run("show", str(CROYDON))
-    assert text.exit_code == 0  # type: ignore[attr-defined]
-    out = text.stdout  # type: ignore[attr-defined]
+    assert text.exit_code == 0
+    out = text.stdout
     assert out.startswith("Croydon Safeguarding Children Board\n===")
     assert "Quality Assurance, Practice and Performance Sub-Group (QAPP)" in out
     assert "— — Section 11 Panel [panel]" in out  # reports to QAPP, which reports to the executive
     md = run("show", "-f", "markdown", str(CROYDON))
-    assert "## Inspection recommendations" in md.stdout  # type: ignore[attr-defined]
+    assert "## Inspection recommendations" in md.stdout
     target = tmp_path / "board.json"
     written = run("show", "--format", "json", "--output", str(target), str(CROYDON))
-    assert written.exit_code == 0 and f"wrote {target}" in written.stderr  # type: ignore[attr-defined]
+    assert written.exit_code == 0 and f"wrote {target}" in written.stderr
     data = json.loads(target.read_text())
     assert data["kind"] == "board-summary"
     register = next(s for s in data["sections"] if s["title"] == "Register")
     assert ["Case reviews", 2] in register["blocks"][0]["rows"]
 
 
-def test_show_refuses_unknown_format_and_invalid_board(run: Callable[..., object], make_board: MakeBoard) -> None:
+def test_show_refuses_unknown_format_and_invalid_board(run: Callable[..., Result], make_board: MakeBoard) -> None:
     bad_format = run("show", "-f", "pdf", str(CROYDON))
-    assert bad_format.exit_code == 1  # type: ignore[attr-defined]
-    assert bad_format.stderr.startswith("Error: no renderer named 'pdf'; available: json, markdown, text")  # type: ignore[attr-defined]
+    assert bad_format.exit_code == 1
+    assert bad_format.stderr.startswith("Error: no renderer named 'pdf'; available: json, markdown, text")
     invalid = run("show", str(make_board('[[themes]]\nid = "t"\nlabel = "x"\naxis = "bad"\n')))
-    assert invalid.exit_code == 1  # type: ignore[attr-defined]
-    assert "themes[0].axis: 'bad' is not one of 'risk-factor', 'practice-system'" in invalid.stderr  # type: ignore[attr-defined]
+    assert invalid.exit_code == 1
+    assert "themes[0].axis: 'bad' is not one of 'risk-factor', 'practice-system'" in invalid.stderr
 
 
-def test_plugins_table_and_json(run: Callable[..., object]) -> None:
+def test_plugins_table_and_json(run: Callable[..., Result]) -> None:
     table = run("plugins")
-    lines = table.stdout.splitlines()  # type: ignore[attr-defined]
+    lines = table.stdout.splitlines()
     assert lines[0].split() == ["NAME", "KIND", "VERSION", "HOOKS"]
     assert any(line.startswith("ofsted ") and "register_inspection_frameworks" in line for line in lines)
-    data = json.loads(run("plugins", "--json").stdout)  # type: ignore[attr-defined]
+    data = json.loads(run("plugins", "--json").stdout)
     by_name = {p["name"]: p for p in data}
-    assert set(by_name) >= {"lif_core.builtins.renderers", "lif_core.builtins.sources", "lif_core.builtins.checks", "ofsted"}
+    assert set(by_name) >= {
+        "lif_core.builtins.renderers",
+        "lif_core.builtins.sources",
+        "lif_core.builtins.checks",
+        "ofsted",
+    }
     assert by_name["ofsted"]["hooks"] == ["register_commands", "register_inspection_frameworks"]
     assert by_name["ofsted"]["kind"] == "entry-point" and by_name["ofsted"]["version"]
     assert "renderer:markdown" in by_name["lif_core.builtins.renderers"]["provides"]
     assert all(set(p) == {"name", "kind", "version", "distribution", "hooks", "provides"} for p in data)
 
 
-def test_init_creates_a_valid_board(run: Callable[..., object], tmp_path: Path) -> None:
+def test_init_creates_a_valid_board(run: Callable[..., Result], tmp_path: Path) -> None:
     target = tmp_path / "new board"
     result = run("init", "--name", 'Riverside "Partnership"', "--area", "Riverside", "--id", "riverside", str(target))
-    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    assert result.exit_code == 0, result.output
     assert sorted(p.name for p in target.iterdir()) == ["board.toml", "register.toml"]
     check = run("validate", "--strict", str(target))
-    assert check.exit_code == 0, check.output  # type: ignore[attr-defined]
-    assert 'Riverside "Partnership"' in check.stdout  # type: ignore[attr-defined]
+    assert check.exit_code == 0, check.output
+    assert 'Riverside "Partnership"' in check.stdout
     again = run("init", str(target))
-    assert again.exit_code == 1 and "is not empty" in again.stderr  # type: ignore[attr-defined]
+    assert again.exit_code == 1 and "is not empty" in again.stderr
     bad_id = run("init", "--id", "no spaces", str(tmp_path / "other"))
-    assert bad_id.exit_code == 2 and "--id" in bad_id.stderr  # type: ignore[attr-defined]
+    assert bad_id.exit_code == 2 and "--id" in bad_id.stderr
 
 
-def test_inspection_command_from_the_plugin(run: Callable[..., object]) -> None:
+def test_inspection_command_from_the_plugin(run: Callable[..., Result]) -> None:
     result = run("inspection", "--as-of", "2018-07-01", "-f", "json", str(CROYDON))
-    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
-    data = json.loads(result.stdout)  # type: ignore[attr-defined]
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
     rows = data["sections"][0]["blocks"][0]["rows"]
     assert [r[0] for r in rows] == ["113", "114", "115", "116", "117"]
 
 
 @pytest.mark.parametrize("command", ["validate", "show", "plugins", "init", "inspection"])
-def test_every_command_has_help(run: Callable[..., object], command: str) -> None:
+def test_every_command_has_help(run: Callable[..., Result], command: str) -> None:
     result = run(command, "--help")
-    assert result.exit_code == 0  # type: ignore[attr-defined]
-    assert result.stdout.startswith(f"Usage: lif {command}")  # type: ignore[attr-defined]
-    assert len(result.stdout.splitlines()) > 6  # type: ignore[attr-defined]
+    assert result.exit_code == 0
+    assert result.stdout.startswith(f"Usage: lif {command}")
+    assert len(result.stdout.splitlines()) > 6
 
 
 def test_a_broken_installed_plugin_is_reported_by_every_command(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -166,10 +174,14 @@ def _env() -> dict[str, str]:
 
 def test_readme_first_command_runs_as_a_process() -> None:
     """The README's first command, after its set-up step: validate then show the example."""
-    validate = subprocess.run([LIF, "validate", "examples/croydon"], cwd=ROOT, capture_output=True, text=True, env=_env(), timeout=120)
+    validate = subprocess.run(
+        [LIF, "validate", "examples/croydon"], cwd=ROOT, capture_output=True, text=True, env=_env(), timeout=120
+    )
     assert validate.returncode == 0, validate.stderr
     assert validate.stdout.startswith("examples/croydon: valid (Croydon Safeguarding Children Board")
-    show = subprocess.run([LIF, "show", "examples/croydon"], cwd=ROOT, capture_output=True, text=True, env=_env(), timeout=120)
+    show = subprocess.run(
+        [LIF, "show", "examples/croydon"], cwd=ROOT, capture_output=True, text=True, env=_env(), timeout=120
+    )
     assert show.returncode == 0, show.stderr
     assert "Inspection recommendations" in show.stdout
 

@@ -77,12 +77,12 @@ def test_hook_register_data_sources(plugins: Plugins, tmp_path: Path) -> None:
     rows = ["a,b"] + [f"{i},x" for i in range(2, 57)] + ["57,x,extra"]
     bad = tmp_path / "bad.csv"
     bad.write_text("\n".join(rows) + "\n")
-    with pytest.raises(LifError, match="bad.csv: line 57: 3 fields, but the header has 2"):
+    with pytest.raises(LifError, match=r"bad\.csv: line 57: 3 fields, but the header has 2"):
         list(csv.read(bad, {}))
     # a field larger than the limit is refused with its line, not truncated
     huge = tmp_path / "huge.csv"
     huge.write_text("a,b\n1,2\n3," + "x" * 200_000 + "\n")
-    with pytest.raises(LifError, match="huge.csv: line 3: field larger than field limit"):
+    with pytest.raises(LifError, match=r"huge\.csv: line 3: field larger than field limit"):
         list(csv.read(huge, {}))
     semi = tmp_path / "semi.csv"
     semi.write_text("a;b\n1;2\n")
@@ -149,7 +149,9 @@ def test_hook_register_inspection_frameworks(plugins: Plugins, croydon: Path) ->
     assert [a.id for a in framework.areas][-1] == "care-leavers"
     assert "care-leavers" not in [a.id for a in plugins.inspection_frameworks.get("ofsted-ilacs-2018").areas]
     board = croydon / "board.toml"
-    board.write_text(board.read_text().replace('areas = ["data", "quality-assurance", "early-help"]', 'areas = ["data", "dataset"]'))
+    board.write_text(
+        board.read_text().replace('areas = ["data", "quality-assurance", "early-help"]', 'areas = ["data", "dataset"]')
+    )
     (problem,) = validate_board(croydon, plugins).problems
     assert str(problem).startswith(
         "board.toml: inspection_recommendations[2].areas[1]: Ofsted review of the effectiveness of the Local "
@@ -195,16 +197,25 @@ def test_hook_register_checks(plugins: Plugins, make_board: MakeBoard) -> None:
     )
     result = validate_board(root, plugins)
     assert [(str(p), p.source) for p in result.problems] == [
-        ("board.toml: reviews[0].dates.notified: 2019-01-30 is before incident (2019-02-01): check both dates", "review-dates"),
+        (
+            "board.toml: reviews[0].dates.notified: 2019-01-30 is before incident (2019-02-01): check both dates",
+            "review-dates",
+        ),
         ("board.toml: groups[1].reports_to: reporting lines loop: a -> b -> a", "group-structure"),
         ("board.toml: groups[2].reports_to: reporting lines loop: b -> a -> b", "group-structure"),
-        ("warning: board.toml: functions[0].id: no group lists this statutory function in responsible_for", "functions-owned"),
+        (
+            "warning: board.toml: functions[0].id: no group lists this statutory function in responsible_for",
+            "functions-owned",
+        ),
         (
             "warning: board.toml: priorities[0].measures: a priority with no measure: nothing will show whether it "
             "made a difference",
             "priorities-measured",
         ),
-        ("warning: board.toml: actions[0].recommendation: not linked to a recommendation or a priority", "actions-linked"),
+        (
+            "warning: board.toml: actions[0].recommendation: not linked to a recommendation or a priority",
+            "actions-linked",
+        ),
     ]
     assert len(plugins.checks) == 9
 

@@ -108,7 +108,8 @@ def test_an_exception_in_a_registered_object_names_its_plugin(plugins: Plugins) 
     with pytest.raises(PluginError) as info, plugins.using(plugins.renderers, "broken"):
         renderer.render(Document(kind="x", title="t"))
     assert str(info.value) == (
-        'plugin "giver" in hook "register_renderers (renderer \'broken\')": ZeroDivisionError: division by zero in render'
+        'plugin "giver" in hook "register_renderers (renderer \'broken\')": '
+        "ZeroDivisionError: division by zero in render"
     )
 
 

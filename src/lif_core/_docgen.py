@@ -30,6 +30,14 @@ def hook_names() -> list[str]:
     return sorted(n for n, v in vars(hookspecs).items() if inspect.isfunction(v) and n.startswith("register_"))
 
 
+def rst_to_md(text: str) -> str:
+    """The docstrings' reST roles and literals as Markdown; ``:param x:`` as a list item."""
+    text = re.sub(r"``([^`]+)``", r"`\1`", text)
+    text = re.sub(r":(?:class|meth|func|attr):`~?([^`]+)`", r"`\1`", text)
+    text = re.sub(r"^:param (\w+):", r"- **`\1`**:", text, flags=re.MULTILINE)
+    return re.sub(r"^:return:", "- **returns**:", text, flags=re.MULTILINE)
+
+
 def hooks_page() -> str:
     out = [
         "# Hook reference",
@@ -43,9 +51,11 @@ def hooks_page() -> str:
     ]
     for name in hook_names():
         func = getattr(hookspecs, name)
-        sig = inspect.signature(func)
+        notes = {k: v if isinstance(v, str) else inspect.formatannotation(v) for k, v in func.__annotations__.items()}
+        params = ", ".join(f"{p}: {notes.get(p, 'Any')}" for p in inspect.signature(func).parameters)
         doc = inspect.getdoc(func) or ""
-        out += [f"## `{name}`", "", "```python", f"@hookimpl\ndef {name}{sig}: ...", "```", "", doc, ""]
+        sig = f"@hookimpl\ndef {name}({params}) -> {notes.get('return', 'None')}: ..."
+        out += [f"## `{name}`", "", "```python", sig, "```", "", rst_to_md(doc), ""]
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -153,10 +163,10 @@ def board_format_page() -> str:
         GENERATED,
         "",
         "A board is a folder holding `board.toml` and the files it includes. `board.toml` holds",
-        "`format = 1`, an optional `include = [\"register.toml\", \"register/*.toml\"]`, the `[board]`",
+        '`format = 1`, an optional `include = ["register.toml", "register/*.toml"]`, the `[board]`',
         "table, an optional `[plugins]` table, and any of the collections below as arrays of tables",
         "(`[[partners]]`). Included files hold collections only. Dates are TOML dates (`2018-03-01`);",
-        "every value must have exactly the type shown (no `\"yes\"` for `true`, no `1` for text), and",
+        'every value must have exactly the type shown (no `"yes"` for `true`, no `1` for text), and',
         "unknown keys are refused. Ids are unique across the whole board.",
         "",
         "| key | record | |",
@@ -182,7 +192,14 @@ def board_format_page() -> str:
         visit(cls)
     for cls in seen:
         docs = _attribute_docs(cls)
-        out += [f"## {cls.__name__}", "", _summary(cls), "", "| key | type | default | meaning |", "| --- | --- | --- | --- |"]
+        out += [
+            f"## {cls.__name__}",
+            "",
+            _summary(cls),
+            "",
+            "| key | type | default | meaning |",
+            "| --- | --- | --- | --- |",
+        ]
         for field in attrs.fields(cls):
             out.append(f"| `{field.name}` | {_type_name(field.type)} | {_default(field)} | {_meaning(field, docs)} |")
         out.append("")
@@ -190,6 +207,34 @@ def board_format_page() -> str:
 
 
 PAGES = {"hooks.md": hooks_page, "cli.md": cli_page, "board-format.md": board_format_page}
+
+_EMBED = re.compile(r"(<!-- embed: (?P<path>[^ ]+) -->\n)(?P<body>.*?)(<!-- /embed -->)", re.DOTALL)
+_LANG = {".py": "python", ".toml": "toml", ".md": "markdown", ".csv": "text", ".jsonl": "json"}
+
+
+def embed(text: str, root: Path) -> str:
+    """Fill every ``<!-- embed: path -->...<!-- /embed -->`` region with that file, fenced,
+    so the guides show exactly the example files the tests run."""
+
+    def fill(m: re.Match[str]) -> str:
+        path = root / m.group("path")
+        lang = _LANG.get(path.suffix, "text")
+        body = path.read_text(encoding="utf-8").rstrip("\n")
+        return f"{m.group(1)}```{lang}\n{body}\n```\n{m.group(4)}"
+
+    return _EMBED.sub(fill, text)
+
+
+def guides(docs: Path) -> dict[Path, str]:
+    """Hand-written pages with embedded example files, as they should read now."""
+    out = {}
+    for path in sorted(docs.glob("*.md")):
+        if path.name in PAGES:
+            continue
+        text = path.read_text(encoding="utf-8")
+        if "<!-- embed:" in text:
+            out[path] = embed(text, docs.parent)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -203,6 +248,12 @@ def main(argv: list[str] | None = None) -> int:
         if check:
             if not path.is_file() or path.read_text(encoding="utf-8") != text:
                 stale.append(name)
+        else:
+            path.write_text(text, encoding="utf-8")
+    for path, text in guides(docs).items():
+        if check:
+            if path.read_text(encoding="utf-8") != text:
+                stale.append(path.name)
         else:
             path.write_text(text, encoding="utf-8")
     if stale:

@@ -180,7 +180,7 @@ class Check:
     Attributes:
         name: identifier, shown as the source of the problems it finds.
         description: what it checks, for ``lif plugins`` and the docs.
-        run: ``run(board, extensions)``, returning the problems found.
+        run: ``run(board, plugins)``, returning the problems found.
     """
 
     name: str

@@ -91,7 +91,7 @@ def register_inspection_frameworks(register: Callable[[InspectionFramework], Non
 def register_checks(register: Callable[[Check], None]) -> None:
     """Register rules that ``lif validate`` checks every board against.
 
-    A check's ``run(board, extensions)`` returns :class:`lif_core.Problem` items: errors make
+    A check's ``run(board, plugins)`` returns :class:`lif_core.Problem` items: errors make
     the board invalid, warnings are shown but do not.
 
     :param register: call with each :class:`lif_core.Check`.

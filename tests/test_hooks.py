@@ -128,6 +128,13 @@ def test_hook_register_renderers(plugins: Plugins) -> None:
     )
     text = plugins.renderers.get("text").render(doc).decode()
     assert "Col         N" in text and "(none)" in text
+    long_cell = " ".join(f"word{i}" for i in range(40))
+    wrapped = plugins.renderers.get("text").render(
+        Document(kind="t", title="t", sections=(Section("s", (Table(("A", "B"), ((long_cell, "x"),)),)),))
+    )
+    lines = wrapped.decode().splitlines()
+    assert max(len(line) for line in lines) < 70  # wrapped at the column width ...
+    assert all(f"word{i}" in wrapped.decode() for i in range(40))  # ... and nothing lost
     md = plugins.renderers.get("markdown").render(doc).decode()
     assert md.startswith("# Child \\<script\\>alert(1)\\</script\\> \\| review\n")
     assert "| a\\|b | 1 |" in md and "| multi<br>line | 2.5 |" in md

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import textwrap
 from collections.abc import Callable
 from typing import Any
 
@@ -54,17 +55,34 @@ class TextRenderer(Renderer):
             width = max((len(k) for k, _ in block.pairs), default=0)
             return [f"  {k + ':':<{width + 1}} {v}" for k, v in block.pairs]
         if isinstance(block, Table):
-            rows = [list(block.columns)] + [[cell_text(c).replace("\n", " ") for c in row] for row in block.rows]
-            widths = [max(len(r[i]) for r in rows) for i in range(len(block.columns))]
-            out = [block.caption] if block.caption else []
-            for n, row in enumerate(rows):
-                out.append("  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-                if n == 0:
-                    out.append("  " + "  ".join("-" * w for w in widths))
-            if not block.rows:
-                out.append("  (none)")
-            return out
+            return _text_table(block)
         raise TypeError(f"unknown block {type(block).__name__}")
+
+
+#: Widest a text table column grows before its cells wrap onto further lines.
+TEXT_COLUMN_WIDTH = 48
+
+
+def _text_table(block: Table) -> list[str]:
+    """An aligned table; long cells wrap within their column, so wide text stays readable."""
+    header = list(block.columns)
+    body = [[cell_text(c).replace("\r", " ").replace("\n", " ") for c in row] for row in block.rows]
+    widths = [min(TEXT_COLUMN_WIDTH, max(len(header[i]), *(len(r[i]) for r in body), 1)) for i in range(len(header))]
+    out = [block.caption] if block.caption else []
+
+    def emit(cells: list[str]) -> None:
+        wrapped = [textwrap.wrap(c, w, break_long_words=True) or [""] for c, w in zip(cells, widths, strict=True)]
+        for n in range(max(len(w) for w in wrapped)):
+            parts = [(w[n] if n < len(w) else "").ljust(width) for w, width in zip(wrapped, widths, strict=True)]
+            out.append("  " + "  ".join(parts).rstrip())
+
+    emit(header)
+    out.append("  " + "  ".join("-" * w for w in widths))
+    for row in body:
+        emit(row)
+    if not body:
+        out.append("  (none)")
+    return out
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|])")

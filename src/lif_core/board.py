@@ -8,6 +8,7 @@ Every problem is collected and reported at once, each with its file and key path
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import sys
 from collections.abc import Iterable, Iterator, Mapping
@@ -92,14 +93,17 @@ class LoadedBoard:
     origins: Mapping[tuple[str, int], tuple[str, int]] = attrs.field(factory=dict)
     warnings: tuple[Problem, ...] = ()
 
+    @functools.cached_property
+    def _positions(self) -> dict[str, tuple[str, int]]:
+        return {item.id: (name, i) for name in COLLECTIONS for i, item in enumerate(self.board.collection(name))}
+
     def locate(self, item_id: str, *path: PathPart) -> tuple[str, str]:
         """``(file, key path)`` of a record (and a path below it), for error messages."""
-        for name in COLLECTIONS:
-            for i, item in enumerate(self.board.collection(name)):
-                if item.id == item_id:
-                    file, j = self.origins.get((name, i), (BOARD_FILE, i))
-                    return file, format_path((name, j, *path))
-        return BOARD_FILE, format_path(path)
+        if item_id not in self._positions:
+            return BOARD_FILE, format_path(path)
+        name, i = self._positions[item_id]
+        file, j = self.origins.get((name, i), (BOARD_FILE, i))
+        return file, format_path((name, j, *path))
 
     def problem(
         self,

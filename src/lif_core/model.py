@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -1137,13 +1138,13 @@ class Board:
         result: tuple[Any, ...] = getattr(self, name)
         return result
 
+    @functools.cached_property
+    def _index(self) -> dict[str, tuple[str, Any]]:
+        return {item.id: (name, item) for name in COLLECTIONS for item in self.collection(name)}
+
     def index(self) -> dict[str, tuple[str, Any]]:
-        """Every record with an id: ``id -> (collection, record)``."""
-        out: dict[str, tuple[str, Any]] = {}
-        for name in COLLECTIONS:
-            for item in self.collection(name):
-                out[item.id] = (name, item)
-        return out
+        """Every record with an id: ``id -> (collection, record)`` (built once per board)."""
+        return self._index
 
     def get(self, item_id: str) -> Any:
         """The record with this id; KeyError if there is none."""

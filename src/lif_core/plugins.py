@@ -100,6 +100,7 @@ class Plugins:
     def __init__(self, pm: pluggy.PluginManager) -> None:
         self.pm = pm
         self._kinds: dict[str, str] = {}
+        self._dists: dict[str, importlib.metadata.Distribution] = {}
         self._registries: dict[str, Registry[Any]] = {}
 
     # -- building -----------------------------------------------------------------------
@@ -189,7 +190,7 @@ class Plugins:
                         plugin=ep.name,
                     ) from exc
                 self.register(plugin, name=ep.name, kind="entry-point")
-                self.pm._plugin_distinfo.append((plugin, dist))
+                self._dists[ep.name] = dist
 
     def load_local(self, root: Path, paths: Iterable[str]) -> list[Problem]:
         """Import and register a board's local plugin modules (files or package folders
@@ -300,7 +301,6 @@ class Plugins:
 
     def info(self) -> list[PluginInfo]:
         """Every registered plugin with its kind, version and hooks, sorted by name."""
-        dists = {id(plugin): dist for plugin, dist in self.pm.list_plugin_distinfo()}
         own = _own_version()
         out = []
         for name, plugin in self.pm.list_name_plugin():
@@ -309,7 +309,7 @@ class Plugins:
             callers = self.pm.get_hookcallers(plugin) or []
             hooks = tuple(sorted(c.name for c in callers))
             kind = self._kinds.get(name, "local")
-            dist = dists.get(id(plugin))
+            dist = self._dists.get(name)
             if dist is not None:
                 version, dist_name = dist.version, dist.metadata["Name"]
             elif kind == "builtin":

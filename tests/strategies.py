@@ -27,6 +27,9 @@ SPECIAL: dict[tuple[type, str], st.SearchStrategy[Any]] = {
     (model.Source, "path"): st.from_regex(r"[a-z][a-z0-9_-]{0,8}(/[a-z0-9_-]{1,8}){0,2}\.csv", fullmatch=True),
     (model.Artefact, "kind"): IDS,
     (model.AuditGrade, "domain"): IDS,
+    (model.MarkerAssessment, "marker"): IDS,
+    (model.Deadline, "from_date"): st.sampled_from([f.name for f in attrs.fields(model.ReviewDates)]),
+    (model.Deadline, "to_date"): st.sampled_from([f.name for f in attrs.fields(model.ReviewDates)]),
 }
 
 
@@ -73,8 +76,13 @@ def _field(cls: type, field: attrs.Attribute[Any], *, refs: bool) -> st.SearchSt
 def _build(draw: st.DrawFn, cls: type, refs: bool) -> Any:
     values = {f.name: draw(_field(cls, f, refs=refs)) for f in attrs.fields(cls)}
     # Records whose validators tie fields together: make them agree rather than reject.
+    if cls is model.Deadline and (values["working_days"] is None) == (values["days"] is None):
+        values["days"] = None if values["working_days"] is not None else draw(INTS)
     if cls is model.CaseReview:
-        log = sorted(values["stage_log"], key=lambda s: s.date)
+        order = list(model.ReviewStage)
+        log = sorted({s.stage: s for s in values["stage_log"]}.values(), key=lambda s: order.index(s.stage))
+        dates = sorted(s.date for s in log)
+        log = [attrs.evolve(s, date=d) for s, d in zip(log, dates, strict=True)]
         values["stage_log"] = tuple(log)
         if log:
             values["stage"] = log[-1].stage
@@ -156,5 +164,8 @@ def boards(draw: st.DrawFn) -> model.Board:
     for name, cls in model.COLLECTIONS.items():
         if name not in values:
             values[name] = tuple(draw(st.lists(records(cls, refs=False), max_size=2)))
-    board = model.Board(board=draw(records(model.BoardInfo)), plugins=draw(records(model.PluginSettings)), **values)
+    settings = attrs.evolve(draw(records(model.Settings)), default_themes=())
+    board = model.Board(
+        board=draw(records(model.BoardInfo)), plugins=draw(records(model.PluginSettings)), settings=settings, **values
+    )
     return _consistent(board)

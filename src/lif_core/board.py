@@ -12,6 +12,7 @@ import functools
 import json
 import sys
 from collections.abc import Iterable, Iterator, Mapping
+from importlib import resources
 from pathlib import Path
 from typing import Any, get_args
 
@@ -20,7 +21,7 @@ import tomli_w
 
 from .convert import iter_errors, structure, to_json, unstructure
 from .errors import BoardInvalid, LifError, PathPart, Problem, Severity, format_path
-from .model import COLLECTIONS, ID_PATTERN, Board, BoardInfo, PluginSettings
+from .model import COLLECTIONS, ID_PATTERN, Board, BoardInfo, PluginSettings, Settings, Theme
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -44,7 +45,7 @@ FORMAT_VERSION = 1
 #: The largest board or register file read; larger files are refused, not parsed.
 MAX_FILE_BYTES = 16 * 1024 * 1024
 
-_SINGLETONS: dict[str, type] = {"board": BoardInfo, "plugins": PluginSettings}
+_SINGLETONS: dict[str, type] = {"board": BoardInfo, "plugins": PluginSettings, "settings": Settings}
 _BOARD_ONLY = ("format", "include", *_SINGLETONS)
 _NOUNS = {
     "principles": "principle",
@@ -262,6 +263,39 @@ def _suggest(word: str, options: Iterable[str]) -> str:
 # --------------------------------------------------------------------------- building a board
 
 
+#: Theme taxonomies shipped with lif-core, loaded unless ``[settings] default_themes`` says not.
+TAXONOMIES = ("cin-assessment-factors", "practice-system")
+
+
+@functools.cache
+def _taxonomy_items(name: str) -> tuple[dict[str, Any], ...]:
+    text = (resources.files("lif_core") / "data" / f"{name}.toml").read_text(encoding="utf-8")
+    return tuple(tomllib.loads(text)["themes"])
+
+
+@functools.cache
+def default_themes(names: tuple[str, ...]) -> dict[str, Theme]:
+    """The shipped themes of the named taxonomies, by id."""
+    return {raw["id"]: structure(raw, Theme) for name in names if name in TAXONOMIES for raw in _taxonomy_items(name)}
+
+
+def _add_default_themes(reader: _Reader, names: tuple[str, ...]) -> None:
+    own = {item.raw.get("id") for item in reader.items["themes"] if isinstance(item.raw, dict)}
+    shipped: list[_Item] = []
+    for i, name in enumerate(names):
+        if name not in TAXONOMIES:
+            reader.error(
+                BOARD_FILE,
+                ("settings", "default_themes", i),
+                f"no theme taxonomy {name!r} ships with lif-core; available: {', '.join(TAXONOMIES)}",
+            )
+            continue
+        for j, raw in enumerate(_taxonomy_items(name)):
+            if raw["id"] not in own:  # a board's own theme with the same id replaces the default
+                shipped.append(_Item(f"<lif-core>/{name}.toml", j, dict(raw)))
+    reader.items["themes"][:0] = shipped
+
+
 def _structure_items(reader: _Reader) -> tuple[dict[str, Any], dict[tuple[str, int], tuple[str, int]]]:
     values: dict[str, Any] = {}
     origins: dict[tuple[str, int], tuple[str, int]] = {}
@@ -271,6 +305,8 @@ def _structure_items(reader: _Reader) -> tuple[dict[str, Any], dict[tuple[str, i
         except Exception as exc:  # noqa: BLE001 - every structuring failure is reported
             for path, message in iter_errors(exc, (key,), cls):
                 reader.error(BOARD_FILE, path, message)
+    settings = values.get("settings", Settings())
+    _add_default_themes(reader, settings.default_themes)
     for key, cls in COLLECTIONS.items():
         built: list[Any] = []
         for item in reader.items[key]:
@@ -450,11 +486,15 @@ def board_to_data(board: Board) -> dict[str, Any]:
     """Plain data for a whole board in one mapping (dates stay dates; defaults omitted)."""
     data: dict[str, Any] = {"format": FORMAT_VERSION}
     data["board"] = unstructure(board.board)
-    plugins = unstructure(board.plugins)
-    if plugins:
-        data["plugins"] = plugins
+    for key in ("plugins", "settings"):
+        value = unstructure(getattr(board, key))
+        if value:
+            data[key] = value
+    shipped = default_themes(tuple(board.settings.default_themes))
     for key in COLLECTIONS:
         items = board.collection(key)
+        if key == "themes":  # shipped themes come back on loading: write only the board's own
+            items = tuple(t for t in items if shipped.get(t.id) != t)
         if items:
             data[key] = [unstructure(item) for item in items]
     return data

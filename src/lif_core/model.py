@@ -34,6 +34,12 @@ __all__ = [
     "BoardInfo",
     "CaseReview",
     "Country",
+    "Deadline",
+    "MarkerAssessment",
+    "MarkerRating",
+    "PlanKind",
+    "Settings",
+    "StatutoryPlan",
     "Course",
     "Evaluation",
     "EvaluationStage",
@@ -598,13 +604,22 @@ class InspectionRecommendation:
 
 @attrs.frozen(kw_only=True)
 class Theme:
-    """A theme: a risk or context factor (CIN census codes) or a practice and system theme."""
+    """A theme: a risk or context factor (CIN census codes) or a practice and system theme.
+
+    Attributes:
+        code: the code in its taxonomy (a CIN census assessment factor such as ``3A``).
+        taxonomy: the taxonomy it belongs to (``cin-assessment-factors``, ``practice-system``,
+            or the board's own).
+        since: the first collection year that has the code, where the taxonomy is versioned.
+    """
 
     id: str = ident()
     label: str = text()
     axis: ThemeAxis
     code: str = optional_text()
     description: str = optional_text()
+    taxonomy: str = optional_text()
+    since: int | None = None
 
 
 # --------------------------------------------------------------------------- case reviews
@@ -612,9 +627,23 @@ class Theme:
 
 @attrs.frozen(kw_only=True)
 class ReviewDates:
-    """Key dates of a review; each is optional until it happens."""
+    """Key dates of a review; each is optional until it happens.
+
+    Attributes:
+        incident: the serious incident.
+        aware: when the local authority became aware of it (the notification clock starts here;
+            the incident date stands in where this is absent).
+        notified: serious incident notification to the national Panel (and Ofsted).
+        rapid_review: the rapid review was completed and sent to the Panel.
+        decided: the decision on whether, and how, to review.
+        commissioned: the review was commissioned (terms of reference agreed).
+        report_received: the final report reached the board.
+        board_response: the board's written response.
+        published: the report was published.
+    """
 
     incident: dt.date | None = None
+    aware: dt.date | None = None
     notified: dt.date | None = None
     rapid_review: dt.date | None = None
     decided: dt.date | None = None
@@ -659,6 +688,43 @@ class PractitionerEvent:
     agencies: tuple[str, ...] = refs("partners")
 
 
+class PlanKind(_Choice):
+    CHILD_PROTECTION_PLAN = "child-protection-plan"
+    LOOKED_AFTER = "looked-after"
+    CHILD_IN_NEED_PLAN = "child-in-need-plan"
+
+
+@attrs.frozen(kw_only=True)
+class StatutoryPlan:
+    """A statutory plan the child had (child protection plan, looked after...), from
+    ``start`` to ``end`` (absent while it continues)."""
+
+    kind: PlanKind
+    start: dt.date
+    end: dt.date | None = None
+
+    def overlaps(self, first: dt.date, last: dt.date) -> bool:
+        """True where the plan was in force on any day from ``first`` to ``last``."""
+        return self.start <= last and (self.end is None or self.end >= first)
+
+
+class MarkerRating(_Choice):
+    MET = "met"
+    PARTLY_MET = "partly-met"
+    NOT_MET = "not-met"
+    NOT_YET = "not-yet"
+    NOT_APPLICABLE = "not-applicable"
+
+
+@attrs.frozen(kw_only=True)
+class MarkerAssessment:
+    """A review assessed against one of the 18 case-review quality markers."""
+
+    marker: str = attrs.field(validator=_check_id)
+    rating: MarkerRating
+    note: str = optional_text()
+
+
 @attrs.frozen(kw_only=True)
 class Artefact:
     """Something a review produced (terms of reference, report, 7-minute briefing...)."""
@@ -669,7 +735,15 @@ class Artefact:
 
 
 def _check_stage_log(inst: CaseReview, _a: attrs.Attribute[Any], log: tuple[StageChange, ...]) -> None:
+    order = list(ReviewStage)
     for i in range(1, len(log)):
+        if order.index(log[i].stage) <= order.index(log[i - 1].stage):
+            raise FieldError(
+                ("stage_log", i, "stage"),
+                f"{log[i].stage.value!r} cannot follow {log[i - 1].stage.value!r}: the learning lifecycle runs "
+                + " -> ".join(s.value for s in order)
+                + " (stages may be skipped, not repeated or reversed)",
+            )
         if log[i].date < log[i - 1].date:
             raise FieldError(
                 ("stage_log", i, "date"),
@@ -704,6 +778,10 @@ class CaseReview:
         practitioner_events: how front-line practitioners were involved.
         artefacts: what the review produced.
         themes: themes the review raised.
+        statutory_plans: the child's statutory plans (child protection, looked after), used by
+            rules such as the Welsh review's 6-month test.
+        options: methodology-specific settings (e.g. a Welsh review's ``variant``).
+        quality: the review assessed against the 18 case-review quality markers.
     """
 
     id: str = ident()
@@ -722,16 +800,27 @@ class CaseReview:
     practitioner_events: tuple[PractitionerEvent, ...] = many()
     artefacts: tuple[Artefact, ...] = many()
     themes: tuple[str, ...] = refs("themes")
+    statutory_plans: tuple[StatutoryPlan, ...] = many()
+    options: dict[str, OptionValue] = attrs.field(factory=dict)
+    quality: tuple[MarkerAssessment, ...] = many()
 
 
 @attrs.frozen(kw_only=True)
 class Finding:
-    """What a review or audit found happened and why (kept apart from what should change)."""
+    """What a review or audit found happened and why (kept apart from what should change).
+
+    Attributes:
+        source: the review, audit or Section 11 audit that found it.
+        good_practice: true where the finding is good practice to celebrate (s.5.1).
+        category: a contributory-factor category where the method uses them (root cause
+            analysis: people, process, equipment, environment, materials, management).
+    """
 
     id: str = ident()
     source: str = required_ref("reviews", "audits", "section11_audits")
     text: str = text()
     good_practice: bool = False
+    category: str = optional_text()
     themes: tuple[str, ...] = refs("themes")
 
 
@@ -1073,6 +1162,68 @@ class Source:
     options: dict[str, OptionValue] = attrs.field(factory=dict)
 
 
+# --------------------------------------------------------------------------- settings
+
+
+@attrs.frozen(kw_only=True)
+class Deadline:
+    """A board's own clock: ``from_date`` plus ``working_days`` (or ``days``) gives the date
+    by which ``to_date`` should happen, for the review kinds listed (all when empty).
+
+    Attributes:
+        name: what the deadline is called in reports.
+        from_date: the key date the clock starts from (``decided``, ``commissioned``...).
+        to_date: the key date that stops it.
+        working_days: England working days allowed.
+        days: calendar days allowed (used where working_days is absent).
+        kinds: the review kinds it applies to.
+    """
+
+    name: str = text()
+    from_date: str = text()
+    to_date: str = text()
+    working_days: int | None = count(None)
+    days: int | None = count(None)
+    kinds: tuple[ReviewKind, ...] = many()
+
+
+def _check_deadlines(_inst: object, _a: attrs.Attribute[Any], deadlines: tuple[Deadline, ...]) -> None:
+    keys = [f.name for f in attrs.fields(ReviewDates)]
+    for i, d in enumerate(deadlines):
+        for name in ("from_date", "to_date"):
+            if getattr(d, name) not in keys:
+                raise FieldError(
+                    ("deadlines", i, name), f"{getattr(d, name)!r} is not a review date; use one of {', '.join(keys)}"
+                )
+        if (d.working_days is None) == (d.days is None):
+            raise FieldError(("deadlines", i), "give exactly one of working_days or days")
+
+
+@attrs.frozen(kw_only=True)
+class Settings:
+    """How the board wants its framework run.
+
+    Attributes:
+        default_themes: the taxonomies shipped with lif-core to load (``cin-assessment-factors``,
+            ``practice-system``); a board's own theme with the same id replaces the default one.
+            Set to an empty list to use only the board's own themes.
+        recommendation_warning: warn when one review makes more recommendations than this
+            (research behind s.5.2 found about 47 per review, which blocks embedding).
+        recurring_theme_window_months: how far back ``lif themes`` looks for recurrence.
+        recurring_theme_minimum: how many reviews and audits make a theme recurring.
+        publication_months: months from the decision to review to publication (Working
+            Together: about 6).
+        deadlines: the board's own review clocks.
+    """
+
+    default_themes: tuple[str, ...] = ("cin-assessment-factors", "practice-system")
+    recommendation_warning: int = count(10)
+    recurring_theme_window_months: int = count(24)
+    recurring_theme_minimum: int = count(2)
+    publication_months: int = count(6)
+    deadlines: tuple[Deadline, ...] = attrs.field(default=(), validator=_check_deadlines)
+
+
 # --------------------------------------------------------------------------- the board
 
 #: Top-level collections of a board, in file order: key in files -> record type.
@@ -1110,6 +1261,7 @@ class Board:
 
     board: BoardInfo
     plugins: PluginSettings = attrs.field(factory=PluginSettings)
+    settings: Settings = attrs.field(factory=Settings)
     principles: tuple[Principle, ...] = many()
     functions: tuple[StatutoryFunction, ...] = many()
     partners: tuple[Partner, ...] = many()

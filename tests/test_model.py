@@ -37,13 +37,23 @@ def test_review_stage_must_match_its_log_and_dates_run_forward() -> None:
             id="r", title="Child A", kind=model.ReviewKind.RAPID_REVIEW, stage=model.ReviewStage.REPORT, stage_log=log
         )
     assert info.value.parts == ("stage",)
-    with pytest.raises(FieldError, match="before the previous stage's date") as info:
+    with pytest.raises(FieldError, match="'referral' cannot follow 'decision'") as info:
         model.CaseReview(
             id="r",
             title="Child A",
             kind=model.ReviewKind.RAPID_REVIEW,
             stage=model.ReviewStage.REFERRAL,
             stage_log=log[::-1],
+        )
+    assert info.value.parts == ("stage_log", 1, "stage")
+    backwards = (log[0], model.StageChange(stage=model.ReviewStage.DECISION, date=D(2017, 12, 31)))
+    with pytest.raises(FieldError, match="2017-12-31 is before the previous stage's date 2018-01-01") as info:
+        model.CaseReview(
+            id="r",
+            title="Child A",
+            kind=model.ReviewKind.RAPID_REVIEW,
+            stage=model.ReviewStage.DECISION,
+            stage_log=backwards,
         )
     assert info.value.parts == ("stage_log", 1, "date")
 

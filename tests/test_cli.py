@@ -87,7 +87,7 @@ def test_show_in_every_builtin_format(run: Callable[..., Result], tmp_path: Path
     data = json.loads(target.read_text())
     assert data["kind"] == "board-summary"
     register = next(s for s in data["sections"] if s["title"] == "Register")
-    assert ["Case reviews", 2] in register["blocks"][0]["rows"]
+    assert ["Case reviews", 6] in register["blocks"][0]["rows"]
 
 
 def test_show_refuses_unknown_format_and_invalid_board(run: Callable[..., Result], make_board: MakeBoard) -> None:

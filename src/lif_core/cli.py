@@ -12,12 +12,13 @@ from typing import Any
 
 import click
 
+from .document import Document
 from .errors import LifError, Problem
 from .plugins import Plugins
 from .summary import board_summary
 from .validate import open_board, validate_board
 
-__all__ = ["main", "make_cli"]
+__all__ = ["as_of_option", "emit_document", "format_option", "main", "make_cli", "output_option"]
 
 BOARD = click.Path(file_okay=True, dir_okay=True, path_type=Path)
 
@@ -107,21 +108,8 @@ def make_cli(plugins: Plugins | None = None) -> click.Group:
 
     @cli.command()
     @click.argument("board", type=BOARD)
-    @click.option(
-        "--format",
-        "-f",
-        "fmt",
-        default="text",
-        show_default=True,
-        metavar="NAME",
-        help="Output format: any installed renderer (see `lif plugins`), e.g. text, markdown, json.",
-    )
-    @click.option(
-        "--output",
-        "-o",
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="Write to this file instead of the terminal.",
-    )
+    @format_option
+    @output_option
     @click.pass_context
     def show(ctx: click.Context, board: Path, fmt: str, output: Path | None) -> None:
         """Show a board's structure at a glance.
@@ -132,11 +120,7 @@ def make_cli(plugins: Plugins | None = None) -> click.Group:
         and how much the register holds. The board must be valid (see `lif validate`).
         """
         plugins = _plugins(ctx)
-        loaded = open_board(board, plugins)
-        renderer = plugins.renderers.get(fmt)
-        with plugins.using(plugins.renderers, fmt):
-            data = renderer.render(board_summary(loaded))
-        _write(data, output, renderer.binary)
+        emit_document(plugins, board_summary(open_board(board, plugins)), fmt, output)
 
     @cli.command(name="plugins")
     @click.option("--json", "as_json", is_flag=True, help="JSON: name, kind, version, distribution, hooks.")
@@ -228,6 +212,47 @@ def make_cli(plugins: Plugins | None = None) -> click.Group:
 def _toml_text(value: str) -> str:
     """A value safe inside a TOML basic string."""
     return json.dumps(value, ensure_ascii=False)[1:-1]
+
+
+def format_option(function: Any) -> Any:
+    """The ``--format`` option every document-writing command shares."""
+    return click.option(
+        "--format",
+        "-f",
+        "fmt",
+        default="text",
+        show_default=True,
+        metavar="NAME",
+        help="Output format: any installed renderer (see `lif plugins`), e.g. text, markdown, json.",
+    )(function)
+
+
+def output_option(function: Any) -> Any:
+    return click.option(
+        "--output",
+        "-o",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Write to this file instead of the terminal.",
+    )(function)
+
+
+def as_of_option(function: Any) -> Any:
+    return click.option(
+        "--as-of",
+        "as_of",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        default=None,
+        help="The day to judge clocks and windows against (YYYY-MM-DD; default: the board's report_date, else today).",
+    )(function)
+
+
+def emit_document(plugins: Plugins, document: Document, fmt: str, output: Path | None = None) -> None:
+    """Render ``document`` with the ``fmt`` renderer to ``output`` or the terminal, blaming
+    the renderer's plugin for any failure."""
+    renderer = plugins.renderers.get(fmt)
+    with plugins.using(plugins.renderers, fmt):
+        data = renderer.render(document)
+    _write(data, output, renderer.binary)
 
 
 def _write(data: bytes, output: Path | None, binary: bool) -> None:

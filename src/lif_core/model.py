@@ -1204,6 +1204,8 @@ class Settings:
     """How the board wants its framework run.
 
     Attributes:
+        report_date: the day clocks and windows are judged at by default (an annual report's
+            "as at" date); today when absent.
         default_themes: the taxonomies shipped with lif-core to load (``cin-assessment-factors``,
             ``practice-system``); a board's own theme with the same id replaces the default one.
             Set to an empty list to use only the board's own themes.
@@ -1216,6 +1218,7 @@ class Settings:
         deadlines: the board's own review clocks.
     """
 
+    report_date: dt.date | None = None
     default_themes: tuple[str, ...] = ("cin-assessment-factors", "practice-system")
     recommendation_warning: int = count(10)
     recurring_theme_window_months: int = count(24)

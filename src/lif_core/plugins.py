@@ -42,6 +42,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "lif_core.builtins.renderers",
     "lif_core.builtins.sources",
     "lif_core.builtins.checks",
+    "lif_core.builtins.commands",
 )
 
 _REGISTRATION_HOOKS: dict[str, tuple[str, type]] = {

@@ -167,6 +167,44 @@ def actions_linked(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem]:
             )
 
 
+def quality_markers(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem]:
+    """A review's quality checklist names each of the 18 markers at most once."""
+    from ..quality import MARKER_IDS
+
+    for review in loaded.board.reviews:
+        seen: set[str] = set()
+        for i, assessment in enumerate(review.quality):
+            if assessment.marker not in MARKER_IDS:
+                yield loaded.problem(
+                    review.id,
+                    ("quality", i, "marker"),
+                    f"{assessment.marker!r} is not one of the 18 quality markers: {', '.join(sorted(MARKER_IDS))}",
+                )
+            elif assessment.marker in seen:
+                yield loaded.problem(review.id, ("quality", i, "marker"), f"{assessment.marker!r} is assessed twice")
+            seen.add(assessment.marker)
+
+
+def recommendation_count(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem]:
+    """A review that proliferates recommendations (s.5.2: about 47 per review in the research)
+    is hard to embed; warn past the board's limit."""
+    limit = loaded.board.settings.recommendation_warning
+    counts: dict[str, int] = {}
+    for rec in loaded.board.recommendations:
+        if rec.source is not None:
+            counts[rec.source] = counts.get(rec.source, 0) + 1
+    for review in loaded.board.reviews:
+        n = counts.get(review.id, 0)
+        if n > limit:
+            yield loaded.problem(
+                review.id,
+                "id",
+                f"{n} recommendations (the board's limit is {limit}): many recommendations, especially on "
+                "procedures, make learning harder to embed (s.5.2); consider fewer, system-level ones",
+                severity=WARNING,
+            )
+
+
 CHECKS = (
     Check("methodology", "reviews are checked by their methodology's plugin", methodology_rules),
     Check("review-dates", "a review's key dates are in order", review_dates),
@@ -177,6 +215,8 @@ CHECKS = (
     Check("priorities-measured", "every priority has a measure", priorities_measured),
     Check("sources-readable", "every data source can be opened by its adapter", sources_readable),
     Check("actions-linked", "every action serves a recommendation or priority", actions_linked),
+    Check("quality-markers", "review quality checklists name the 18 markers", quality_markers),
+    Check("recommendation-count", "reviews do not proliferate recommendations", recommendation_count),
 )
 
 

@@ -71,7 +71,7 @@ def _text_table(block: Table) -> list[str]:
     out = [block.caption] if block.caption else []
 
     def emit(cells: list[str]) -> None:
-        wrapped = [textwrap.wrap(c, w, break_long_words=True) or [""] for c, w in zip(cells, widths, strict=True)]
+        wrapped = [textwrap.wrap(c, w, break_on_hyphens=False) or [""] for c, w in zip(cells, widths, strict=True)]
         for n in range(max(len(w) for w in wrapped)):
             parts = [(w[n] if n < len(w) else "").ljust(width) for w, width in zip(wrapped, widths, strict=True)]
             out.append("  " + "  ".join(parts).rstrip())

@@ -101,3 +101,17 @@ def test_worked_example_installed_adds_its_command(tmp_path: Path) -> None:
     result = CliRunner().invoke(make_cli(host), ["huddles", str(board)])
     assert result.exit_code == 0, result.output
     assert result.stdout == "huddle-1: Child R (fictional) (decision)\n"
+
+
+def test_relative_links_in_readme_and_docs_resolve() -> None:
+    import re
+
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), *sorted((ROOT / "plugins").glob("*/README.md"))]
+    broken = []
+    for page in pages:
+        for target in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", page.read_text(encoding="utf-8")):
+            if "://" in target:
+                continue
+            if not (page.parent / target).exists():
+                broken.append(f"{page.relative_to(ROOT)} -> {target}")
+    assert broken == []

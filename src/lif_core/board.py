@@ -433,13 +433,9 @@ def _read(root: Path) -> tuple[_Reader, dict[str, Any], dict[tuple[str, int], tu
     return reader, values, origins
 
 
-def load_board(path: str | Path) -> LoadedBoard:
-    """Read and check a board folder (or its ``board.toml``).
-
-    Raises:
-        LifError: the folder or its ``board.toml`` does not exist.
-        BoardInvalid: with every problem found, each naming its file and key path.
-    """
+def board_root(path: str | Path) -> Path:
+    """The board folder named by ``path`` (the folder or its board.toml); a clear error if
+    there is none."""
     root = Path(path)
     if root.name == BOARD_FILE and root.is_file():
         root = root.parent
@@ -447,6 +443,17 @@ def load_board(path: str | Path) -> LoadedBoard:
         raise LifError(f"{path}: no such board folder (create one with `lif init {path}`)")
     if not (root / BOARD_FILE).is_file():
         raise LifError(f"{path}: no {BOARD_FILE} in this folder (create a board with `lif init {path}`)")
+    return root
+
+
+def load_board(path: str | Path) -> LoadedBoard:
+    """Read and check a board folder (or its ``board.toml``).
+
+    Raises:
+        LifError: the folder or its ``board.toml`` does not exist.
+        BoardInvalid: with every problem found, each naming its file and key path.
+    """
+    root = board_root(path)
     reader, values, origins = _read(root)
     if reader.problems:
         raise BoardInvalid(reader.problems, board=str(path))

@@ -4,6 +4,7 @@ traceback."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from importlib import resources
@@ -12,13 +13,14 @@ from typing import Any
 
 import click
 
+from .board import LoadedBoard
 from .document import Document
 from .errors import LifError, Problem
 from .plugins import Plugins
 from .summary import board_summary
 from .validate import open_board, validate_board
 
-__all__ = ["as_of_option", "emit_document", "format_option", "main", "make_cli", "output_option"]
+__all__ = ["as_of_day", "as_of_option", "emit_document", "format_option", "main", "make_cli", "output_option"]
 
 BOARD = click.Path(file_okay=True, dir_okay=True, path_type=Path)
 
@@ -244,6 +246,13 @@ def as_of_option(function: Any) -> Any:
         default=None,
         help="The day to judge clocks and windows against (YYYY-MM-DD; default: the board's report_date, else today).",
     )(function)
+
+
+def as_of_day(as_of: dt.datetime | None, loaded: LoadedBoard) -> dt.date:
+    """The ``--as-of`` day, else the board's ``settings.report_date``, else today."""
+    if as_of is not None:
+        return as_of.date()
+    return loaded.board.settings.report_date or dt.date.today()
 
 
 def emit_document(plugins: Plugins, document: Document, fmt: str, output: Path | None = None) -> None:

@@ -10,8 +10,8 @@ from typing import Any
 
 import attrs
 
-from .board import BOARD_FILE, LoadedBoard, _read, _suggest, iter_refs
-from .errors import BoardInvalid, LifError, Problem, format_path
+from .board import LoadedBoard, _read, _suggest, board_root, iter_refs
+from .errors import BoardInvalid, Problem, format_path
 from .model import COLLECTIONS, Board, PluginSettings
 from .plugins import Plugins
 
@@ -79,13 +79,7 @@ def validate_board(path: str | Path, plugins: Plugins | None = None) -> Validati
         LifError: only when there is no board folder or no board.toml at ``path``.
     """
     plugins = plugins if plugins is not None else Plugins.create()
-    root = Path(path)
-    if root.name == BOARD_FILE and root.is_file():
-        root = root.parent
-    if not root.is_dir():
-        raise LifError(f"{path}: no such board folder (create one with `lif init {path}`)")
-    if not (root / BOARD_FILE).is_file():
-        raise LifError(f"{path}: no {BOARD_FILE} in this folder (create a board with `lif init {path}`)")
+    root = board_root(path)
     reader, values, origins = _read(root)
     problems = list(reader.problems)
     settings = values.get("plugins", PluginSettings())

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ..board import LoadedBoard
-from ..cli import as_of_option, emit_document, format_option, output_option
+from ..cli import as_of_day, as_of_option, emit_document, format_option, output_option
 from ..clocks import WorkingDays
 from ..document import BulletList, Cell, Document, Facts, Paragraph, Section, Table
 from ..errors import BoardInvalid
@@ -28,13 +28,6 @@ def _open(ctx: click.Context, board: Path) -> tuple[Plugins, LoadedBoard]:
     if result.loaded is None:
         raise BoardInvalid(result.problems, board=str(board))
     return plugins, result.loaded
-
-
-def _day(as_of: dt.datetime | None, loaded: LoadedBoard) -> dt.date:
-    """The day asked for, else the board's report date, else today."""
-    if as_of is not None:
-        return as_of.date()
-    return loaded.board.settings.report_date or dt.date.today()
 
 
 _NATION = {"ENG": "England", "WLS": "Wales"}
@@ -207,7 +200,7 @@ def register_commands(cli: click.Group) -> None:
         run, naming each rule broken; and the quality-marker checklist.
         """
         plugins, loaded = _open(ctx, board)
-        emit_document(plugins, reviews_document(loaded, plugins, _day(as_of, loaded), review), fmt, output)
+        emit_document(plugins, reviews_document(loaded, plugins, as_of_day(as_of, loaded), review), fmt, output)
 
     @cli.command()
     @click.argument("board", type=click.Path(path_type=Path))
@@ -238,7 +231,7 @@ def register_commands(cli: click.Group) -> None:
         none is flagged, the barrier to learning the framework names (s.5.2).
         """
         plugins, loaded = _open(ctx, board)
-        emit_document(plugins, themes_document(loaded, _day(as_of, loaded), window, minimum), fmt, output)
+        emit_document(plugins, themes_document(loaded, as_of_day(as_of, loaded), window, minimum), fmt, output)
 
     @cli.command()
     @click.argument("board", type=click.Path(path_type=Path))

@@ -204,6 +204,26 @@ def _option_dict_hook(value: object, _tp: Any) -> dict[str, OptionValue]:
     return out
 
 
+def _is_text_dict(tp: Any) -> bool:
+    return get_origin(tp) is dict and get_args(tp) == (str, str)
+
+
+def _text_dict_hook(value: object, _tp: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise TypeError(f"expected a table, got {_got(value)}")
+    out: dict[str, str] = {}
+    errors: list[Exception] = []
+    for key, item in value.items():
+        try:
+            out[_structure_str(key, str)] = _structure_str(item, str)
+        except Exception as exc:  # noqa: BLE001
+            exc.__notes__ = [IterableValidationNote(f"Structuring table @ key {key!r}", str(key), str)]
+            errors.append(exc)
+    if errors:
+        raise IterableValidationError("While structuring a table", errors, dict)
+    return out
+
+
 def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
     # Class hooks dispatch on subclasses too: bool's own hook wins over int's (more
@@ -216,6 +236,7 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook_factory(_is_enum, _enum_hook)
     conv.register_structure_hook_factory(_is_seq, lambda tp: _seq_hook(tp, conv))
     conv.register_structure_hook_func(_is_option_dict, _option_dict_hook)
+    conv.register_structure_hook_func(_is_text_dict, _text_dict_hook)
     conv.register_unstructure_hook(dt.date, lambda d: d)
     conv.register_unstructure_hook_factory(
         attrs.has,

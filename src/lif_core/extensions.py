@@ -5,7 +5,7 @@ that keeps them with the name of the plugin that gave each one.
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -75,10 +75,13 @@ class Record:
     Attributes:
         location: where it is in the source, for messages (``line 57``).
         fields: its values, by column or element name.
+        warnings: ``(field, message)`` for values kept but doubtful (an unknown code), which
+            the reader reports as warnings; never repeat an identifying value in a message.
     """
 
     location: str
     fields: Mapping[str, Any]
+    warnings: tuple[tuple[str, str], ...] = ()
 
 
 class DataSourceAdapter(abc.ABC):
@@ -98,6 +101,13 @@ class DataSourceAdapter(abc.ABC):
     def read(self, path: Path, options: Mapping[str, OptionValue]) -> Iterator[Record]:
         """Yield the records of the file at ``path``, one at a time, never the whole file
         in memory. Raise :class:`lif_core.LifError` naming the file and line for bad input."""
+
+    def field_specs(self, options: Mapping[str, OptionValue], columns: Sequence[str] = ()) -> Mapping[str, str]:
+        """The kinds of the columns this format is known to hold (``{"CHILD": "child-id",
+        "DECOM": "date:%d/%m/%Y"}``), so identifiers are pseudonymised and dates checked without
+        the board declaring them. ``columns`` are the first record's field names. A source's
+        own ``fields`` add to or override these."""
+        return {}
 
     def check(self, path: Path, options: Mapping[str, OptionValue]) -> list[str]:
         """Problems opening ``path`` (by default: reading its first record fails)."""

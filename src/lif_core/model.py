@@ -34,6 +34,8 @@ __all__ = [
     "BoardInfo",
     "CaseReview",
     "Country",
+    "FIELD_KINDS",
+    "OnError",
     "Deadline",
     "MarkerAssessment",
     "MarkerRating",
@@ -1145,14 +1147,46 @@ def _check_relative_path(_inst: object, attribute: attrs.Attribute[Any], value: 
         raise FieldError(attribute.name, f"{value!r} must stay inside the board folder (no '..')")
 
 
+class OnError(_Choice):
+    """What reading a source does with a bad value: stop (``fail``) or keep the record, with
+    the value left empty and a warning naming it (``warn``)."""
+
+    FAIL = "fail"
+    WARN = "warn"
+
+
+#: Field kinds a source can declare; ``date:<strftime format>`` gives a date's format.
+FIELD_KINDS = ("text", "int", "number", "bool", "date", "child-id", "child-id?", "dob", "postcode", "drop")
+
+
+def _check_fields(_inst: object, attribute: attrs.Attribute[Any], fields: dict[str, str]) -> None:
+    for name, spec in fields.items():
+        kind, _, fmt = spec.partition(":")
+        if kind not in FIELD_KINDS:
+            raise FieldError(
+                (attribute.name, name), f"{spec!r} is not a field kind; use one of {', '.join(FIELD_KINDS)}"
+            )
+        if fmt and (kind != "date" or "%" not in fmt):
+            raise FieldError((attribute.name, name), f"{spec!r}: only dates take a format, e.g. 'date:%d/%m/%Y'")
+
+
 @attrs.frozen(kw_only=True)
 class Source:
     """A data source: a file in the board folder read by a data-source adapter plugin.
 
     Attributes:
-        adapter: the adapter's registered name (``csv``).
+        adapter: the adapter's registered name (``csv``, ``json``, ``xlsx``, ``sqlite``, ...).
         path: path relative to the board folder.
-        options: adapter-specific settings.
+        options: adapter-specific settings (a CSV's delimiter, a workbook's sheet, a query).
+        fields: what each column holds, so values are checked and converted on the way in:
+            ``text``, ``int``, ``number``, ``bool``, ``date`` (ISO) or ``date:%d/%m/%Y``,
+            ``child-id`` (required; replaced by a keyed pseudonym), ``child-id?`` (the same,
+            may be blank), ``dob`` (kept as year and month only),
+            ``postcode`` (kept as its sector, ``CR0 1``), ``drop`` (not read at all).
+            Adapters for case-level formats declare their own; these add to or override them.
+        rename: new names for columns (``{ "Child Unique ID" = "child" }``).
+        on_error: ``fail`` (stop at the first bad value) or ``warn`` (keep the record with the
+            value empty, and report it).
     """
 
     id: str = ident()
@@ -1160,6 +1194,9 @@ class Source:
     path: str = attrs.field(validator=_check_relative_path)
     description: str = optional_text()
     options: dict[str, OptionValue] = attrs.field(factory=dict)
+    fields: dict[str, str] = attrs.field(factory=dict, validator=_check_fields)
+    rename: dict[str, str] = attrs.field(factory=dict)
+    on_error: OnError = OnError.FAIL
 
 
 # --------------------------------------------------------------------------- settings

@@ -1,0 +1,144 @@
+"""SSDA903 (children looked after) CSV tables. Column names and date formats are the DfE
+return's; dates are dd/mm/yyyy."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+
+from lif_core import DataSourceAdapter, LifError, Record
+from lif_core.builtins.sources import CsvAdapter
+from lif_core.model import OptionValue
+
+DMY = "date:%d/%m/%Y"
+
+#: Each table's columns, in the return's order, and the kind of each that is not plain text.
+TABLES: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
+    "header": (
+        ("CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"),
+        {"DOB": "dob:%d/%m/%Y", "UPN": "child-id?", "MC_DOB": "dob:%d/%m/%Y"},
+    ),
+    "episodes": (
+        (
+            "CHILD",
+            "DECOM",
+            "RNE",
+            "LS",
+            "CIN",
+            "PLACE",
+            "PLACE_PROVIDER",
+            "DEC",
+            "REC",
+            "REASON_PLACE_CHANGE",
+            "HOME_POST",
+            "PL_POST",
+            "URN",
+        ),
+        {"DECOM": DMY, "DEC": DMY, "HOME_POST": "postcode", "PL_POST": "postcode"},
+    ),
+    "reviews": (("CHILD", "DOB", "REVIEW", "REVIEW_CODE"), {"REVIEW": DMY}),
+    "missing": (("CHILD", "DOB", "MISSING", "MIS_START", "MIS_END"), {"MIS_START": DMY, "MIS_END": DMY}),
+    "oc2": (
+        (
+            "CHILD",
+            "DOB",
+            "SDQ_SCORE",
+            "SDQ_REASON",
+            "CONVICTED",
+            "HEALTH_CHECK",
+            "IMMUNISATIONS",
+            "TEETH_CHECK",
+            "HEALTH_ASSESSMENT",
+            "SUBSTANCE_MISUSE",
+            "INTERVENTION_RECEIVED",
+            "INTERVENTION_OFFERED",
+        ),
+        {"SDQ_SCORE": "int"},
+    ),
+    "oc3": (("CHILD", "DOB", "IN_TOUCH", "ACTIV", "ACCOM"), {}),
+    "ad1": (
+        ("CHILD", "DOB", "DATE_INT", "DATE_MATCH", "FOSTER_CARE", "NB_ADOPTR", "SEX_ADOPTR", "LS_ADOPTR"),
+        {"DATE_INT": DMY, "DATE_MATCH": DMY, "NB_ADOPTR": "int"},
+    ),
+    "placed_for_adoption": (
+        ("CHILD", "DOB", "DATE_PLACED", "DATE_PLACED_CEASED", "REASON_PLACED_CEASED"),
+        {"DATE_PLACED": DMY, "DATE_PLACED_CEASED": DMY},
+    ),
+    "previous_permanence": (("CHILD", "DOB", "PREV_PERM", "LA_PERM", "DATE_PERM"), {}),
+    "sw_episodes": (
+        ("CHILD", "DOB", "SW_ID", "SW_DECOM", "SW_DEC", "SW_REASON"),
+        {"SW_DECOM": DMY, "SW_DEC": DMY, "SW_ID": "drop"},
+    ),
+    "uasc": (("CHILD", "DOB", "SEX", "DUC"), {"DUC": DMY}),
+}
+
+
+def _specs(table: str) -> dict[str, str]:
+    columns, kinds = TABLES[table]
+    specs = {"CHILD": "child-id"}
+    if "DOB" in columns:
+        specs["DOB"] = "dob:%d/%m/%Y"
+    specs.update(kinds)
+    return specs
+
+
+def detect_table(columns: list[str]) -> str | None:
+    """The table whose columns these are (every column of the table present)."""
+    present = set(columns)
+    matches = [name for name, (cols, _) in TABLES.items() if set(cols) <= present]
+    return max(matches, key=lambda n: len(TABLES[n][0])) if matches else None
+
+
+class Ssda903Adapter(DataSourceAdapter):
+    """An SSDA903 table as CSV (header, episodes, reviews, missing, OC2, OC3, AD1, ...).
+
+    Options: ``table`` (one of the tables; detected from the header row when absent). Children's
+    identifiers, dates of birth and postcodes are declared, so they are pseudonymised, reduced
+    to month and sector, and every dd/mm/yyyy date is checked. Columns the table does not have
+    are refused rather than read.
+    """
+
+    name = "ssda903"
+    title = "SSDA903 children looked after table (CSV)"
+    suffixes = (".csv",)
+
+    def _table(self, path: Path, options: Mapping[str, OptionValue]) -> str:
+        table = options.get("table")
+        if table is not None:
+            if table not in TABLES:
+                raise LifError(f"{path.name}: option table must be one of {', '.join(TABLES)}, not {table!r}")
+            return str(table)
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            first = handle.readline().strip().split(",")
+        found = detect_table([c.strip() for c in first])
+        if found is None:
+            raise LifError(f"{path.name}: line 1: the header matches no SSDA903 table; set option table")
+        return found
+
+    def field_specs(self, options: Mapping[str, OptionValue], columns: Sequence[str] = ()) -> Mapping[str, str]:
+        table = options.get("table")
+        if isinstance(table, str) and table in TABLES:
+            return _specs(table)
+        found = detect_table(list(columns))
+        if found is not None:
+            return _specs(found)
+        specs: dict[str, str] = {}
+        for name in TABLES:  # detection happens on reading; every table's kinds agree by column
+            specs.update(_specs(name))
+        return specs
+
+    def read(self, path: Path, options: Mapping[str, OptionValue]) -> Iterator[Record]:
+        table = self._table(path, options)
+        columns = TABLES[table][0]
+        csv_options = {k: v for k, v in options.items() if k != "table"}
+        for record in CsvAdapter().read(path, csv_options):
+            unknown = [c for c in record.fields if c not in columns]
+            missing = [c for c in columns if c not in record.fields]
+            if unknown or missing:
+                raise LifError(
+                    f"{path.name}: line 1: not the SSDA903 {table} table: "
+                    + (f"unexpected column(s) {', '.join(unknown)}" if unknown else "")
+                    + ("; " if unknown and missing else "")
+                    + (f"missing column(s) {', '.join(missing)}" if missing else "")
+                )
+            yield record

@@ -1,0 +1,395 @@
+"""Reading a board's data sources: stream records from the adapter, check and convert each
+declared field, pseudonymise children's identifiers on the way in, and report every problem
+with its file, line (or element path) and field, without ever repeating a child's identifier.
+
+Child-level data never leaves the machine: nothing here makes a network call, identifiers
+become keyed pseudonyms (HMAC-SHA256 with the board's own key) before any other code sees
+them, dates of birth keep only their month and postcodes only their sector.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import os
+import re
+import secrets
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from .board import LoadedBoard
+from .errors import LifError, Problem, Severity
+from .model import OnError, Source
+from .plugins import Plugins
+
+__all__ = [
+    "KEY_ENV",
+    "DataError",
+    "Pseudonymiser",
+    "SourceReport",
+    "board_key",
+    "looks_like_child_id",
+    "read_source",
+]
+
+#: Environment variable holding the pseudonymisation key (any text of 16 or more characters).
+KEY_ENV = "LIF_PSEUDONYM_KEY"
+#: Where a board keeps its own key when the environment gives none (created on first use).
+KEY_FILE = Path(".lif") / "pseudonym.key"
+#: Problems kept per source; further ones are counted, not listed.
+MAX_LISTED = 200
+
+_ID_NAMES = re.compile(
+    r"^(child|child[ _]?id|child unique id|la ?child ?id|lachildid|upn|former ?upn|nhs ?(number|no)|person ?id|"
+    r"individual adopter identifier|family identifier)$",
+    re.IGNORECASE,
+)
+
+
+def looks_like_child_id(column: str) -> bool:
+    """True for column names that usually hold a child's identifier (CHILD, UPN, LAchildID...)."""
+    return bool(_ID_NAMES.match(column.strip()))
+
+
+class DataError(LifError):
+    """A source could not be read: names the file, the place in it and the field."""
+
+
+# --------------------------------------------------------------------------- pseudonymisation
+
+
+def board_key(root: Path) -> bytes:
+    """The board's pseudonymisation key: ``LIF_PSEUDONYM_KEY`` if set, else the key file in
+    the board's ``.lif`` folder, created (readable by its owner only) on first use. The key is
+    never written to any output."""
+    env = os.environ.get(KEY_ENV)
+    if env is not None:
+        if len(env) < 16:
+            raise LifError(f"{KEY_ENV} is too short: use 16 or more characters")
+        return env.encode("utf-8")
+    path = root / KEY_FILE
+    if not path.exists():
+        path.parent.mkdir(exist_ok=True)
+        (path.parent / ".gitignore").write_text("*\n", encoding="utf-8")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(secrets.token_hex(32) + "\n")
+    key = path.read_text(encoding="utf-8").strip()
+    if len(key) < 16:
+        raise LifError(f"{path}: the pseudonymisation key is too short: delete the file to make a new one")
+    return key.encode("utf-8")
+
+
+_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9])[A-Z]{2}$")
+
+
+class Pseudonymiser:
+    """Keyed, one-way replacement of identifiers; coarsening of dates of birth and postcodes.
+
+    The same identifier always gives the same pseudonym under the same key (so records join
+    across files), and without the key a pseudonym cannot be turned back or recomputed.
+    """
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def child_id(self, raw: str) -> str:
+        return "c" + hmac.digest(self._key, raw.encode("utf-8"), hashlib.sha256).hex()[:24]
+
+    @staticmethod
+    def month(day: dt.date) -> str:
+        return f"{day.year:04d}-{day.month:02d}"
+
+    @staticmethod
+    def postcode(raw: str) -> str:
+        """The postcode sector (``CR0 1AB`` becomes ``CR0 1``); an invalid postcode raises."""
+        m = _POSTCODE.match(raw.strip().upper())
+        if not m:
+            raise ValueError("not a UK postcode")
+        return f"{m.group(1)} {m.group(2)}"
+
+
+# --------------------------------------------------------------------------- converters
+
+
+def _date_parser(fmt: str) -> Callable[[str], dt.date]:
+    if fmt == "%d/%m/%Y":
+
+        def parse_dmy(s: str) -> dt.date:
+            if len(s) != 10 or s[2] != "/" or s[5] != "/":
+                raise ValueError
+            return dt.date(int(s[6:10]), int(s[3:5]), int(s[0:2]))
+
+        return parse_dmy
+    if fmt == "%Y-%m-%d":
+
+        def parse_iso(s: str) -> dt.date:
+            if len(s) != 10 or s[4] != "-" or s[7] != "-":
+                raise ValueError
+            return dt.date(int(s[0:4]), int(s[5:7]), int(s[8:10]))
+
+        return parse_iso
+    return lambda s: dt.datetime.strptime(s, fmt).date()
+
+
+def _as_date(value: Any, parse: Callable[[str], dt.date], fmt: str) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        if value.time() != dt.time(0):
+            raise ValueError(f"has a time of day ({value.time()}); expected a date")
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"expected a date ({fmt}), got {type(value).__name__}")
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        return parse(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date in the form {fmt}") from None
+
+
+Converter = Callable[[Any], Any]
+
+
+def _converter(kind: str, fmt: str, pseudo: Pseudonymiser) -> Converter:
+    """A function turning a raw value into its checked form; raises ValueError with a message
+    that never repeats an identifying value."""
+    if kind == "text":
+        return lambda v: v if v is None or isinstance(v, str) else str(v)
+    if kind == "int":
+
+        def to_int(v: Any) -> int | None:
+            if v is None or (isinstance(v, str) and not v.strip()):
+                return None
+            if isinstance(v, bool):
+                raise ValueError("expected a whole number, got true/false")
+            if isinstance(v, int):
+                return v
+            if isinstance(v, float):
+                if v.is_integer():
+                    raise ValueError(f"{v!r} has a stray decimal: expected a whole number")
+                raise ValueError(f"{v!r} is not a whole number")
+            text = str(v).strip()
+            if not re.fullmatch(r"[+-]?\d+", text):
+                raise ValueError(f"{text!r} is not a whole number")
+            return int(text)
+
+        return to_int
+    if kind == "number":
+
+        def to_number(v: Any) -> float | None:
+            if v is None or (isinstance(v, str) and not v.strip()):
+                return None
+            if isinstance(v, bool):
+                raise ValueError("expected a number, got true/false")
+            try:
+                return float(v)
+            except (TypeError, ValueError):
+                raise ValueError(f"{v!r} is not a number") from None
+
+        return to_number
+    if kind == "bool":
+        truth = {"1": True, "true": True, "yes": True, "y": True, "0": False, "false": False, "no": False, "n": False}
+
+        def to_bool(v: Any) -> bool | None:
+            if v is None or isinstance(v, bool):
+                return v
+            text = str(v).strip().lower()
+            if not text:
+                return None
+            if text not in truth:
+                raise ValueError(f"{v!r} is not true or false (1/0, true/false, yes/no)")
+            return truth[text]
+
+        return to_bool
+    if kind == "date":
+        fmt = fmt or "%Y-%m-%d"
+        parse = _date_parser(fmt)
+        return lambda v: _as_date(v, parse, fmt)
+    if kind == "dob":
+        fmt = fmt or "%Y-%m-%d"
+        parse = _date_parser(fmt)
+
+        def to_month(v: Any) -> str | None:
+            try:
+                day = _as_date(v, parse, fmt)
+            except ValueError:
+                raise ValueError(f"is not a date in the form {fmt}") from None  # never echo a birth date
+            return None if day is None else pseudo.month(day)
+
+        return to_month
+    if kind in ("child-id", "child-id?"):
+        required = kind == "child-id"
+
+        def to_pseudonym(v: Any) -> str | None:
+            if v is None or (isinstance(v, str) and not v.strip()):
+                if required:
+                    raise ValueError("is blank: every record needs the child's identifier")
+                return None
+            if isinstance(v, float):
+                raise ValueError("is a number with a decimal point: export identifiers as text")
+            text = str(v)
+            stripped = text.strip()
+            if stripped != text:
+                raise ValueError("has spaces around it: fix the export (the identifier is not shown here)")
+            if re.fullmatch(r"\d+\.0+", stripped):
+                raise ValueError("ends in a stray '.0': the export turned it into a number")
+            return pseudo.child_id(stripped)
+
+        return to_pseudonym
+    if kind == "postcode":
+
+        def to_sector(v: Any) -> str | None:
+            if v is None or not str(v).strip():
+                return None
+            try:
+                return pseudo.postcode(str(v))
+            except ValueError:
+                raise ValueError("is not a UK postcode (the value is not shown here)") from None
+
+        return to_sector
+    raise LifError(f"unknown field kind {kind!r}")
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _record_warnings(record: Any) -> tuple[tuple[str, str], ...]:
+    warnings: tuple[tuple[str, str], ...] = getattr(record, "warnings", ())
+    return warnings
+
+
+@attrs.define
+class SourceReport:
+    """What reading one source found.
+
+    Attributes:
+        source: the source's id.
+        rows: records read from the file.
+        kept: records passed on (all, unless reading stopped at an error).
+        problems: the first problems found (``MAX_LISTED`` at most).
+        errors / warnings: how many of each in all.
+        failed: true if reading stopped at an error.
+    """
+
+    source: str
+    rows: int = 0
+    kept: int = 0
+    problems: list[Problem] = attrs.field(factory=list)
+    errors: int = 0
+    warnings: int = 0
+    failed: bool = False
+
+    def add(self, problem: Problem) -> None:
+        if problem.is_error:
+            self.errors += 1
+        else:
+            self.warnings += 1
+        if len(self.problems) < MAX_LISTED:
+            self.problems.append(problem)
+
+
+def _plan(
+    source: Source, adapter_fields: Mapping[str, str], columns: list[str], file: str
+) -> dict[str, tuple[str, str]]:
+    specs = {**adapter_fields, **source.fields}
+    undeclared = [c for c in columns if c not in specs and looks_like_child_id(c)]
+    if undeclared:
+        raise DataError(
+            f"{file}: column(s) {', '.join(undeclared)} look like children's identifiers but have no declared kind: "
+            f'add fields.{undeclared[0]} = "child-id" to the source (or "text" if it is not an identifier)'
+        )
+    plan: dict[str, tuple[str, str]] = {}
+    for name, spec in specs.items():
+        kind, _, fmt = spec.partition(":")
+        plan[name] = (kind, fmt)
+    return plan
+
+
+def read_source(
+    loaded: LoadedBoard,
+    source: Source,
+    plugins: Plugins,
+    report: SourceReport | None = None,
+    *,
+    pseudonymiser: Pseudonymiser | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Stream a source's records, checked, converted and pseudonymised.
+
+    Bad values follow ``source.on_error``: ``fail`` raises :class:`DataError` at the first one,
+    naming file, place and field; ``warn`` keeps the record with that value empty and adds a
+    warning to ``report``. Columns that look like children's identifiers must be declared.
+    """
+    report = report if report is not None else SourceReport(source.id)
+    adapter = plugins.data_sources.get(source.adapter)
+    path = loaded.resolve(source.path)
+    if not path.is_file():
+        raise DataError(f"{source.path}: no such file in the board folder")
+    pseudo = pseudonymiser or Pseudonymiser(board_key(loaded.root))
+    yield from _convert(source, adapter, path, pseudo, report, plugins)
+
+
+def _convert(
+    source: Source,
+    adapter: Any,
+    path: Path,
+    pseudo: Pseudonymiser,
+    report: SourceReport,
+    plugins: Plugins,
+) -> Iterator[dict[str, Any]]:
+    file = source.path
+    plan: dict[str, tuple[str, str]] | None = None
+    converters: dict[str, Converter] = {}
+    drops: set[str] = set()
+    rename = source.rename
+    warn = source.on_error is OnError.WARN
+    records = adapter.read(path, source.options)
+    while True:
+        with plugins.using(plugins.data_sources, source.adapter):
+            record = next(records, None)
+        if record is None:
+            return
+        report.rows += 1
+        fields = record.fields
+        if plan is None:
+            with plugins.using(plugins.data_sources, source.adapter):
+                adapter_fields = dict(adapter.field_specs(source.options, list(fields)))
+            plan = _plan(source, adapter_fields, list(fields), file)
+            for name, message in _record_warnings(record):
+                report.add(Problem(file, f"{record.location}: {name}", message, Severity.WARNING))
+            for name, (kind, fmt) in plan.items():
+                if kind == "drop":
+                    drops.add(name)
+                else:
+                    converters[name] = _converter(kind, fmt, pseudo)
+        else:
+            for name, message in _record_warnings(record):
+                report.add(Problem(file, f"{record.location}: {name}", message, Severity.WARNING))
+        out: dict[str, Any] = {}
+        for name, value in fields.items():
+            if name in drops:
+                continue
+            convert = converters.get(name)
+            if convert is not None:
+                try:
+                    value = convert(value)
+                except ValueError as exc:
+                    where = f"{record.location}: {name}"
+                    if not warn:
+                        report.add(Problem(file, where, str(exc)))
+                        report.failed = True
+                        raise DataError(f"{file}: {where}: {exc}") from None
+                    report.add(Problem(file, where, f"{exc}; kept the record with {name} empty", Severity.WARNING))
+                    value = None
+            out[rename.get(name, name)] = value
+        for name in converters:
+            if name not in fields and name in source.fields:
+                out.setdefault(rename.get(name, name), None)
+        report.kept += 1
+        yield out

@@ -28,6 +28,9 @@ SPECIAL: dict[tuple[type, str], st.SearchStrategy[Any]] = {
     (model.Artefact, "kind"): IDS,
     (model.AuditGrade, "domain"): IDS,
     (model.MarkerAssessment, "marker"): IDS,
+    (model.Source, "fields"): st.dictionaries(
+        TEXT, st.sampled_from([*model.FIELD_KINDS, "date:%d/%m/%Y", "dob:%d/%m/%Y"]), max_size=3
+    ),
     (model.Deadline, "from_date"): st.sampled_from([f.name for f in attrs.fields(model.ReviewDates)]),
     (model.Deadline, "to_date"): st.sampled_from([f.name for f in attrs.fields(model.ReviewDates)]),
 }
@@ -42,6 +45,8 @@ def for_type(tp: Any, *, refs: bool) -> st.SearchStrategy[Any]:
     if origin is tuple:
         return st.lists(for_type(get_args(tp)[0], refs=refs), max_size=3).map(tuple)
     if origin is dict:
+        if get_args(tp) == (str, str):
+            return st.dictionaries(TEXT, TEXT, max_size=3)
         return st.dictionaries(IDS, OPTION_VALUES, max_size=3)
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         return st.sampled_from(list(tp))

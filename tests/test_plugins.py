@@ -30,7 +30,9 @@ def test_builtins_are_registered_like_plugins(plugins: Plugins) -> None:
         assert infos[name].distribution == "lif-core"
     assert infos["lif_core.builtins.renderers"].hooks == ("register_renderers",)
     assert {"text", "markdown", "json"} <= set(plugins.renderers.names())
-    assert plugins.data_sources.names() == ["csv"]
+    assert {"csv", "json", "xlsx", "sqlite"} <= set(plugins.data_sources.names())
+    assert plugins.data_sources.plugin_of("xlsx") == "lif_core.builtins.sources"
+    assert plugins.data_sources.plugin_of("cin-census") == "dfe"
     assert plugins.renderers.plugin_of("json") == "lif_core.builtins.renderers"
 
 

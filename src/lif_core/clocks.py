@@ -12,6 +12,7 @@ import calendar
 import datetime as dt
 import enum
 import functools
+from collections.abc import Callable
 
 import attrs
 import holidays
@@ -50,6 +51,34 @@ class WorkingDays:
             if self.is_working_day(day):
                 days -= 1
         return day
+
+    def counter(self) -> Callable[[dt.date, dt.date], int]:
+        """A fast ``between`` for many calls: a running count of working days over the range of
+        dates seen (grown a year at a time), so each answer is a subtraction."""
+        lo = 0
+        counts: list[int] = []
+
+        def build(first: int, last: int) -> None:
+            nonlocal lo, counts
+            lo, running, counts = first, 0, []
+            for ordinal in range(first, last + 1):
+                if self.is_working_day(dt.date.fromordinal(ordinal)):
+                    running += 1
+                counts.append(running)
+
+        def upto(ordinal: int) -> int:
+            if not counts:
+                build(ordinal - 366, ordinal + 366)
+            elif ordinal < lo:
+                build(ordinal - 366, lo + len(counts) - 1)
+            elif ordinal >= lo + len(counts):
+                build(lo, ordinal + 366)
+            return counts[ordinal - lo]
+
+        def between(start: dt.date, end: dt.date) -> int:
+            return upto(end.toordinal()) - upto(start.toordinal())
+
+        return between
 
     def between(self, start: dt.date, end: dt.date) -> int:
         """Working days after ``start`` up to and including ``end`` (negative if ``end`` is earlier)."""

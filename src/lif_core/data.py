@@ -137,6 +137,8 @@ def _date_parser(fmt: str) -> Callable[[str], dt.date]:
 
 
 def _as_date(value: Any, parse: Callable[[str], dt.date], fmt: str) -> dt.date | None:
+    if value is None:
+        return None
     if isinstance(value, dt.datetime):
         if value.time() != dt.time(0):
             raise ValueError(f"has a time of day ({value.time()}); expected a date")

@@ -33,6 +33,8 @@ __all__ = [
     "Board",
     "BoardInfo",
     "CaseReview",
+    "Comparator",
+    "ComparatorKind",
     "Country",
     "FIELD_KINDS",
     "OnError",
@@ -1098,6 +1100,22 @@ class Target:
     by: str = optional_text()
 
 
+class ComparatorKind(_Choice):
+    ENGLAND = "england"
+    REGION = "region"
+    STATISTICAL_NEIGHBOURS = "statistical-neighbours"
+
+
+@attrs.frozen(kw_only=True)
+class Comparator:
+    """A comparison value for a measure (DfE publishes England, regional and statistical
+    neighbour figures)."""
+
+    kind: ComparatorKind
+    period: str = text()
+    value: float
+
+
 def _check_values(inst: Measure, _a: attrs.Attribute[Any], values: tuple[Observation, ...]) -> None:
     seen: dict[str, int] = {}
     for i, obs in enumerate(values):
@@ -1121,6 +1139,14 @@ class Measure:
         target: the value aimed for.
         source: the data source that feeds it, if any.
         values: the data series entered by hand.
+        indicator: with a case-level source, the indicator computed from it
+            (``re-referrals-12m``, ``assessments-45-days``, ``repeat-cp-plans``,
+            ``cp-plans-2-years``, ``referrals``), per period of the measure's frequency.
+        select: with an aggregate source (DfE's tidy layout), the rows that hold this measure,
+            e.g. ``{ indicator = "early_help_assessments_started" }``.
+        period_column / value_column: the columns holding the period and the value.
+        comparators: England, regional and statistical-neighbour values.
+        amber_margin: how far short of target, as a fraction of it, is still amber (0.05).
     """
 
     id: str = ident()
@@ -1136,6 +1162,12 @@ class Measure:
     source: str | None = ref("sources")
     description: str = optional_text()
     values: tuple[Observation, ...] = attrs.field(default=(), validator=_check_values)
+    indicator: str = optional_text()
+    select: dict[str, str] = attrs.field(factory=dict)
+    period_column: str = "time_period"
+    value_column: str = "value"
+    comparators: tuple[Comparator, ...] = many()
+    amber_margin: float = 0.05
 
 
 def _check_relative_path(_inst: object, attribute: attrs.Attribute[Any], value: str) -> None:
@@ -1166,8 +1198,8 @@ def _check_fields(_inst: object, attribute: attrs.Attribute[Any], fields: dict[s
             raise FieldError(
                 (attribute.name, name), f"{spec!r} is not a field kind; use one of {', '.join(FIELD_KINDS)}"
             )
-        if fmt and (kind != "date" or "%" not in fmt):
-            raise FieldError((attribute.name, name), f"{spec!r}: only dates take a format, e.g. 'date:%d/%m/%Y'")
+        if fmt and (kind not in ("date", "dob") or "%" not in fmt):
+            raise FieldError((attribute.name, name), f"{spec!r}: only date and dob take a format, e.g. 'date:%d/%m/%Y'")
 
 
 @attrs.frozen(kw_only=True)
@@ -1253,6 +1285,8 @@ class Settings:
         publication_months: months from the decision to review to publication (Working
             Together: about 6).
         deadlines: the board's own review clocks.
+        populations: children aged 0-17 in the area by period (ONS mid-year estimates), for
+            measures in ``rate-per-10000``.
     """
 
     report_date: dt.date | None = None
@@ -1261,6 +1295,7 @@ class Settings:
     recurring_theme_window_months: int = count(24)
     recurring_theme_minimum: int = count(2)
     publication_months: int = count(6)
+    populations: tuple[Observation, ...] = many()
     deadlines: tuple[Deadline, ...] = attrs.field(default=(), validator=_check_deadlines)
 
 

@@ -4,6 +4,8 @@ and ``lif audits``."""
 from __future__ import annotations
 
 import datetime as dt
+import sys
+import time
 from pathlib import Path
 
 import click
@@ -11,9 +13,11 @@ import click
 from ..board import LoadedBoard
 from ..cli import as_of_day, as_of_option, emit_document, format_option, output_option
 from ..clocks import WorkingDays
+from ..data import Pseudonymiser, SourceReport, board_key, read_source
 from ..document import BulletList, Cell, Document, Facts, Paragraph, Section, Table
-from ..errors import BoardInvalid
+from ..errors import BoardInvalid, LifError, Problem
 from ..learning import audit_join_ups, recurring_themes, review_statuses
+from ..measures import scorecard
 from ..plugins import Plugins, hookimpl
 from ..quality import marker_summary
 from ..validate import validate_board
@@ -178,6 +182,124 @@ def audits_document(loaded: LoadedBoard) -> Document:
     )
 
 
+def data_document(loaded: LoadedBoard, plugins: Plugins, *, progress: bool) -> tuple[Document, bool]:
+    """Read every source through; the document and whether any source failed."""
+    pseudo = Pseudonymiser(board_key(loaded.root)) if loaded.board.sources else None
+    rows: list[tuple[Cell, ...]] = []
+    details: list[Section] = []
+    failed = False
+    for source in loaded.board.sources:
+        report = SourceReport(source.id)
+        started = time.perf_counter()
+        status = "read"
+        try:
+            records = read_source(loaded, source, plugins, report, pseudonymiser=pseudo)
+            if progress:
+                with click.progressbar(records, label=f"{source.id}", show_pos=True, file=sys.stderr) as bar:
+                    for _ in bar:
+                        pass
+            else:
+                for _ in records:
+                    pass
+        except LifError as exc:
+            failed = True
+            status = "failed"
+            if not report.problems or report.problems[-1].message not in str(exc):
+                report.add(Problem(source.path, "", str(exc)))
+        seconds = time.perf_counter() - started
+        rows.append(
+            (
+                source.id,
+                source.adapter,
+                source.path,
+                report.rows,
+                report.kept,
+                report.errors,
+                report.warnings,
+                status,
+                round(seconds, 2),
+            )
+        )
+        if report.problems:
+            more = report.errors + report.warnings - len(report.problems)
+            items = [str(p) for p in report.problems[:20]]
+            if more > 0 or len(report.problems) > 20:
+                items.append(f"... and {report.errors + report.warnings - min(20, len(report.problems))} more")
+            details.append(Section(f"{source.id}: problems", (BulletList(tuple(items)),)))
+    table = Table(
+        ("Source", "Adapter", "Path", "Rows read", "Kept", "Errors", "Warnings", "Status", "Seconds"), tuple(rows)
+    )
+    note = Paragraph(
+        "Children's identifiers are replaced by keyed pseudonyms as they are read; dates of birth keep only the "
+        "month and postcodes only the sector. No identifier appears in this output."
+    )
+    return (
+        Document(
+            kind="data",
+            title=f"{loaded.board.board.name}: data sources",
+            sections=(Section("Sources", (table, note)), *details),
+        ),
+        failed,
+    )
+
+
+def measures_document(loaded: LoadedBoard, plugins: Plugins) -> Document:
+    scores = scorecard(loaded, plugins)
+
+    def pct(value: float | None) -> str:
+        return "" if value is None else f"{value:+.1f}%"
+
+    rows = []
+    for s in scores:
+        m = s.measure
+        latest = f"{s.latest[1]:g} ({s.latest[0]})" if s.latest else "no data"
+        trend = f"{s.trend} ({s.direction} {s.run})" if s.direction else "-"
+        target = f"{m.target.value:g}" + (f" by {m.target.by}" if m.target and m.target.by else "") if m.target else "-"
+        compare = "; ".join(f"{k}: {v:g} ({verdict})" for k, v, verdict in s.comparisons) or "-"
+        rows.append(
+            (
+                m.title,
+                m.quadrant.value,
+                m.unit.value,
+                latest,
+                pct(s.baseline_change),
+                target,
+                pct(s.variance),
+                "" if s.percent_of_target is None else f"{s.percent_of_target:g}%",
+                trend,
+                s.rag.upper(),
+                compare,
+            )
+        )
+    table = Table(
+        (
+            "Measure",
+            "Quadrant",
+            "Unit",
+            "Latest",
+            "Change from baseline",
+            "Target",
+            "Variance from target",
+            "% of target",
+            "Trend",
+            "RAG",
+            "Comparators",
+        ),
+        tuple(rows),
+    )
+    prompts = tuple(f"{s.measure.title}: {p}" for s in scores for p in s.prompts)
+    successes = tuple(f"{s.measure.title}: {p}" for s in scores for p in s.successes)
+    problems = tuple(str(p) for s in scores for p in s.problems)
+    sections = [
+        Section("Scorecard", (table,)),
+        Section("Prompts where improvement is needed", (BulletList(prompts) if prompts else Paragraph("None."),)),
+        Section("Successes", (BulletList(successes) if successes else Paragraph("None yet."),)),
+    ]
+    if problems:
+        sections.append(Section("Data problems", (BulletList(problems),)))
+    return Document(kind="measures", title=f"{loaded.board.board.name}: measures", sections=tuple(sections))
+
+
 @hookimpl(trylast=True)
 def register_commands(cli: click.Group) -> None:
     @cli.command()
@@ -232,6 +354,50 @@ def register_commands(cli: click.Group) -> None:
         """
         plugins, loaded = _open(ctx, board)
         emit_document(plugins, themes_document(loaded, as_of_day(as_of, loaded), window, minimum), fmt, output)
+
+    @cli.command()
+    @click.argument("board", type=click.Path(path_type=Path))
+    @format_option
+    @output_option
+    @click.option(
+        "--progress/--no-progress", default=None, help="Show a progress bar per source (default: on a terminal)."
+    )
+    @click.pass_context
+    def data(ctx: click.Context, board: Path, fmt: str, output: Path | None, progress: bool | None) -> None:
+        """Read every data source through and report rows read and problems found.
+
+        Each source is streamed through its adapter; declared fields are checked and
+        converted, children's identifiers pseudonymised with the board's key (from
+        LIF_PSEUDONYM_KEY, else BOARD/.lif/pseudonym.key, made on first use), dates of birth
+        cut to the month and postcodes to the sector. Problems name the file, the line (or
+        sheet row, or XML element path) and the field, never a child's identifier. Exits 1 if
+        any source could not be read.
+        """
+        plugins, loaded = _open(ctx, board)
+        show = sys.stderr.isatty() if progress is None else progress
+        document, failed = data_document(loaded, plugins, progress=show)
+        emit_document(plugins, document, fmt, output)
+        if failed:
+            raise click.ClickException("one or more sources could not be read: see the problems above")
+
+    @cli.command()
+    @click.argument("board", type=click.Path(path_type=Path))
+    @format_option
+    @output_option
+    @click.pass_context
+    def measures(ctx: click.Context, board: Path, fmt: str, output: Path | None) -> None:
+        """The measures scorecard: trend, target variance and RAG for every measure.
+
+        For each measure (outcomes-based accountability): its latest value, change from
+        baseline, target, variance from target ((actual - target) / target) and percent of
+        target, the trend and how many periods it has run, RAG status (green on target, amber
+        within the measure's amber_margin of it, red otherwise), and comparison with England,
+        region and statistical neighbours. Then the prompts where improvement is needed and
+        the successes, each with its reason (s.7.3). Values come from the measure's own
+        entries, an aggregate source, or an indicator computed from case-level records.
+        """
+        plugins, loaded = _open(ctx, board)
+        emit_document(plugins, measures_document(loaded, plugins), fmt, output)
 
     @cli.command()
     @click.argument("board", type=click.Path(path_type=Path))

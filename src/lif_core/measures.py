@@ -1,0 +1,293 @@
+"""Outcomes-based accountability scorecards: each measure's data series (entered, read from an
+aggregate source, or computed as an indicator from case-level records), and the figures a board
+reads: latest value, change from baseline, variance from and percent of target, trend and how
+long it has run, RAG status, comparison with England, region and statistical neighbours, and the
+"prompts where improvement is needed" and "successes" of section 7.3, each with its reason.
+
+Arithmetic as the sector's scorecards use it: variance = (actual - target) / target; percent of
+target = actual / target x 100; baseline change = (current - first) / first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import attrs
+
+from .board import LoadedBoard
+from .data import Pseudonymiser, SourceReport, board_key, read_source
+from .errors import LifError, Problem, Severity
+from .indicators import INDICATORS, IndicatorResult, rate_per_10000
+from .model import Comparator, Measure, Polarity, Unit
+from .plugins import Plugins
+
+__all__ = ["Score", "scorecard", "measure_series"]
+
+_FREQUENCY = {"monthly": "month", "quarterly": "quarter", "annual": "year"}
+
+
+@attrs.frozen
+class Score:
+    """One measure on the scorecard.
+
+    Attributes:
+        measure: the measure.
+        series: ``(period, value)`` in period order.
+        latest: the last ``(period, value)``, if any.
+        baseline_change: (latest - baseline) / baseline, as a percentage.
+        variance: (latest - target) / target, as a percentage.
+        percent_of_target: latest / target x 100.
+        direction: ``up``, ``down`` or ``flat`` over the last change; ``""`` with fewer than two values.
+        run: how many periods the current direction has run.
+        trend: ``improving``, ``worsening`` or ``no change`` given the polarity (``""`` if unknown).
+        rag: ``green``, ``amber``, ``red``, or ``none`` (no target or no polarity).
+        comparisons: ``(kind, value, "better" | "worse" | "same")``.
+        prompts / successes: what the board should look at, and what went well, with reasons.
+        problems: what got in the way of computing it (missing data, conflicting values).
+    """
+
+    measure: Measure
+    series: tuple[tuple[str, float], ...]
+    latest: tuple[str, float] | None
+    baseline_change: float | None
+    variance: float | None
+    percent_of_target: float | None
+    direction: str
+    run: int
+    trend: str
+    rag: str
+    comparisons: tuple[tuple[str, float, str], ...]
+    prompts: tuple[str, ...]
+    successes: tuple[str, ...]
+    problems: tuple[Problem, ...] = ()
+
+
+def _fmt(value: float, unit: Unit) -> str:
+    text = f"{value:,.1f}".rstrip("0").rstrip(".") if value != int(value) else f"{int(value):,}"
+    return text + ("%" if unit is Unit.PERCENT else "")
+
+
+def _better(a: float, b: float, polarity: Polarity) -> str:
+    if a == b or polarity is Polarity.NEITHER:
+        return "same" if a == b else ("higher" if a > b else "lower")
+    if polarity is Polarity.HIGHER_IS_BETTER:
+        return "better" if a > b else "worse"
+    return "better" if a < b else "worse"
+
+
+def tidy_period(period: str) -> str:
+    """DfE's tidy layout writes financial years as ``201819``; lif-core as ``2018-19``."""
+    m = re.fullmatch(r"(\d{4})(\d{2})", period)
+    if m and (int(m.group(1)) + 1) % 100 == int(m.group(2)):
+        return f"{m.group(1)}-{m.group(2)}"
+    return period
+
+
+def _source_series(
+    loaded: LoadedBoard, measure: Measure, plugins: Plugins, pseudo: Pseudonymiser | None
+) -> tuple[list[tuple[str, float]], list[Problem]]:
+    assert measure.source is not None
+    source = next(s for s in loaded.board.sources if s.id == measure.source)
+    report = SourceReport(source.id)
+    where = loaded.locate(measure.id, "source")
+    if measure.indicator:
+        if measure.indicator not in INDICATORS:
+            raise LifError(
+                f"{where[0]}: {where[1]}: no indicator {measure.indicator!r}; known: {', '.join(INDICATORS)}"
+            )
+        _table, compute = INDICATORS[measure.indicator]
+        frequency = _FREQUENCY[measure.frequency.value]
+        result: IndicatorResult = compute(read_source(loaded, source, plugins, report, pseudonymiser=pseudo), frequency)
+        series = result.series()
+        problems = list(report.problems)
+        if result.excluded:
+            reasons = ", ".join(f"{n} {why}" for why, n in sorted(result.excluded.items()))
+            problems.append(
+                Problem(*where, f"{source.id}: records left out of {measure.indicator}: {reasons}", Severity.WARNING)
+            )
+        if measure.unit is Unit.RATE_PER_10000:
+            populations = {o.period: o.value for o in loaded.board.settings.populations}
+            rates = []
+            for period, count in series:
+                if period not in populations:
+                    problems.append(
+                        Problem(
+                            *where,
+                            f"no population for {period} in settings.populations: no rate for that period",
+                            Severity.WARNING,
+                        )
+                    )
+                    continue
+                rates.append((period, rate_per_10000(count, populations[period])))
+            series = rates
+        return series, problems
+    out: list[tuple[str, float]] = []
+    found: list[Problem] = []
+    for record in read_source(loaded, source, plugins, report, pseudonymiser=pseudo):
+        if any(str(record.get(k)) != v for k, v in measure.select.items()):
+            continue
+        raw_period, value = record.get(measure.period_column), record.get(measure.value_column)
+        if raw_period is None or value is None:
+            found.append(
+                Problem(
+                    *where,
+                    f"a row of {source.id} has no {measure.period_column} or {measure.value_column}",
+                    Severity.WARNING,
+                )
+            )
+            continue
+        try:
+            out.append((tidy_period(str(raw_period)), float(value)))
+        except (TypeError, ValueError):
+            found.append(
+                Problem(*where, f"{source.id}: {value!r} is not a number for period {raw_period}", Severity.WARNING)
+            )
+    return out, found + list(report.problems)
+
+
+def measure_series(
+    loaded: LoadedBoard, measure: Measure, plugins: Plugins, pseudonymiser: Pseudonymiser | None = None
+) -> tuple[list[tuple[str, float]], list[Problem]]:
+    """The measure's values by period: those entered, and those from its source. A period given
+    twice with different values is reported, and the entered value kept."""
+    series: dict[str, float] = {o.period: o.value for o in measure.values}
+    problems: list[Problem] = []
+    if measure.source is not None:
+        derived, problems = _source_series(loaded, measure, plugins, pseudonymiser)
+        seen: dict[str, float] = {}
+        for period, value in derived:
+            if period in seen:
+                if seen[period] != value:
+                    file, path = loaded.locate(measure.id, "select")
+                    problems.append(
+                        Problem(
+                            file,
+                            path,
+                            f"{measure.source} gives {period} twice ({seen[period]:g} and {value:g}): "
+                            "narrow select to one row per period; kept the first",
+                            Severity.WARNING,
+                        )
+                    )
+                continue
+            seen[period] = value
+            if period in series and abs(series[period] - value) > 1e-9:
+                file, path = loaded.locate(measure.id, "values")
+                problems.append(
+                    Problem(
+                        file,
+                        path,
+                        f"{period}: entered {series[period]}, {measure.source} gives {value}: kept the entered value",
+                        Severity.WARNING,
+                    )
+                )
+                continue
+            series.setdefault(period, value)
+    return sorted(series.items()), problems
+
+
+def _trend(series: list[tuple[str, float]], polarity: Polarity) -> tuple[str, int, str]:
+    if len(series) < 2:
+        return "", 0, ""
+    values = [v for _, v in series]
+
+    def sign(a: float, b: float) -> str:
+        return "up" if b > a else "down" if b < a else "flat"
+
+    direction = sign(values[-2], values[-1])
+    run = 1
+    for i in range(len(values) - 2, 0, -1):
+        if sign(values[i - 1], values[i]) != direction:
+            break
+        run += 1
+    if direction == "flat":
+        trend = "no change"
+    elif polarity is Polarity.NEITHER:
+        trend = ""
+    else:
+        good = "up" if polarity is Polarity.HIGHER_IS_BETTER else "down"
+        trend = "improving" if direction == good else "worsening"
+    return direction, run, trend
+
+
+def score(measure: Measure, series: list[tuple[str, float]], problems: Iterable[Problem] = ()) -> Score:
+    """The scorecard figures for one measure's series."""
+    latest = series[-1] if series else None
+    baseline = measure.baseline.value if measure.baseline else (series[0][1] if series else None)
+    target = measure.target.value if measure.target else None
+    baseline_change = variance = percent = None
+    if latest and baseline:
+        baseline_change = round((latest[1] - baseline) / baseline * 100, 1)
+    if latest and target:
+        variance = round((latest[1] - target) / target * 100, 1)
+        percent = round(latest[1] / target * 100, 1)
+    direction, run, trend = _trend(series, measure.polarity)
+    rag = "none"
+    if latest and target is not None and measure.polarity is not Polarity.NEITHER:
+        met = latest[1] >= target if measure.polarity is Polarity.HIGHER_IS_BETTER else latest[1] <= target
+        if met:
+            rag = "green"
+        elif target and abs(latest[1] - target) <= abs(target) * measure.amber_margin:
+            rag = "amber"
+        else:
+            rag = "red"
+    comparisons = []
+    if latest:
+        by_kind: dict[str, Comparator] = {}
+        for c in sorted(measure.comparators, key=lambda c: c.period):
+            if c.period <= latest[0] or c.kind.value not in by_kind:
+                by_kind[c.kind.value] = c
+        for kind, c in by_kind.items():
+            comparisons.append((kind, c.value, _better(latest[1], c.value, measure.polarity)))
+    unit = measure.unit
+    prompts: list[str] = []
+    successes: list[str] = []
+    if latest is None:
+        prompts.append("no data yet: nothing shows whether it is changing")
+    if rag == "red" and latest and target is not None:
+        prompts.append(
+            f"red: {_fmt(latest[1], unit)} in {latest[0]} against a target of {_fmt(target, unit)} ({variance:+.1f}%)"
+        )
+    elif rag == "amber" and latest and target is not None:
+        prompts.append(
+            f"amber: {_fmt(latest[1], unit)} in {latest[0]} is just short of the target of {_fmt(target, unit)}"
+        )
+    elif rag == "green" and latest and target is not None:
+        successes.append(f"on target: {_fmt(latest[1], unit)} in {latest[0]} against {_fmt(target, unit)}")
+    if trend == "worsening":
+        prompts.append(f"worsening for {run} period(s) running, to {_fmt(series[-1][1], unit)}")
+    elif trend == "improving" and run >= 2:
+        successes.append(f"improving for {run} periods running, to {_fmt(series[-1][1], unit)}")
+    for kind, value, verdict in comparisons:
+        label = kind.replace("-", " ")
+        if verdict == "worse":
+            prompts.append(f"worse than {label} ({_fmt(value, unit)})")
+        elif verdict == "better":
+            successes.append(f"better than {label} ({_fmt(value, unit)})")
+    return Score(
+        measure,
+        tuple(series),
+        latest,
+        baseline_change,
+        variance,
+        percent,
+        direction,
+        run,
+        trend,
+        rag,
+        tuple(comparisons),
+        tuple(prompts),
+        tuple(successes),
+        tuple(problems),
+    )
+
+
+def scorecard(loaded: LoadedBoard, plugins: Plugins, *, pseudonymiser: Pseudonymiser | None = None) -> list[Score]:
+    """Every measure of the board, scored."""
+    needs_key = any(m.source for m in loaded.board.measures)
+    pseudo = pseudonymiser or (Pseudonymiser(board_key(loaded.root)) if needs_key else None)
+    out = []
+    for measure in loaded.board.measures:
+        series, problems = measure_series(loaded, measure, plugins, pseudo)
+        out.append(score(measure, series, problems))
+    return out

@@ -16,9 +16,14 @@ CROYDON = ROOT / "examples" / "croydon"
 SHARED = ROOT.parent / "shared"
 
 
+#: The pseudonymisation key every test uses (so no test writes a key file into the example).
+TEST_KEY = "test-key-not-for-real-data-0123456789"
+
+
 @pytest.fixture(autouse=True)
-def _no_disable_env(monkeypatch: pytest.MonkeyPatch) -> None:
+def _environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("LIF_DISABLE_PLUGINS", raising=False)
+    monkeypatch.setenv("LIF_PSEUDONYM_KEY", TEST_KEY)
 
 
 @pytest.fixture

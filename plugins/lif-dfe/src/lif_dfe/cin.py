@@ -62,6 +62,14 @@ def _text(element: Element | None, tag: str) -> str | None:
     return (found.text or "").strip()
 
 
+def _raw(element: Element | None, tag: str) -> str | None:
+    """An identifier exactly as written: padding is reported by the reader, never trimmed here."""
+    if element is None:
+        return None
+    found = element.find(tag)
+    return None if found is None else (found.text or "")
+
+
 def year_from_name(path: Path) -> int | None:
     years = [int(y) for y in re.findall(r"(?<!\d)(20\d\d)(?!\d)", path.name)]
     return years[-1] if years else None
@@ -170,7 +178,7 @@ class CinCensusAdapter(DataSourceAdapter):
 
     def _records(self, child: Element, where: str, table: str, year: int) -> Iterator[Record]:
         ids = child.find("ChildIdentifiers")
-        base: dict[str, Any] = {"child": _text(ids, "LAchildID"), "collection_year": year}
+        base: dict[str, Any] = {"child": _raw(ids, "LAchildID"), "collection_year": year}
         if table == "children":
             traits = child.find("ChildCharacteristics")
             disabilities = [(d.text or "").strip() for d in child.iter("Disability")]
@@ -179,8 +187,8 @@ class CinCensusAdapter(DataSourceAdapter):
                 where,
                 {
                     **base,
-                    "upn": _text(ids, "UPN"),
-                    "former_upn": _text(ids, "FormerUPN"),
+                    "upn": _raw(ids, "UPN"),
+                    "former_upn": _raw(ids, "FormerUPN"),
                     "birth_date": _text(ids, "PersonBirthDate"),
                     "expected_birth_date": _text(ids, "ExpectedPersonBirthDate"),
                     "death_date": _text(ids, "PersonDeathDate"),

@@ -1,0 +1,137 @@
+"""Indicators on a small hand-made extract: every expected figure below was worked out by hand
+from the records listed, following the published definitions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from lif_core.clocks import WorkingDays
+from lif_core.indicators import (
+    assessment_timeliness,
+    long_cp_plans,
+    period_key,
+    placement_stability,
+    rate_per_10000,
+    re_referrals,
+    referral_counts,
+    repeat_cp_plans,
+)
+
+D = dt.date
+
+REFERRALS: list[dict[str, Any]] = [
+    {"child": "A", "referral_date": D(2018, 1, 10), "source": "police"},
+    {"child": "A", "referral_date": D(2018, 6, 1), "source": "police"},
+    {"child": "A", "referral_date": D(2019, 7, 1), "source": "school"},
+    {"child": "B", "referral_date": D(2018, 3, 15), "source": "school"},
+    {"child": "B", "referral_date": D(2019, 3, 16), "source": "school"},
+    {"child": "C", "referral_date": D(2018, 6, 20), "source": "health"},
+    {"child": "D", "referral_date": D(2017, 6, 1), "source": "police"},
+    {"child": "D", "referral_date": D(2018, 5, 31), "source": "police"},
+    {"child": None, "referral_date": D(2018, 5, 31), "source": "police"},
+]
+
+
+def rows(result: Any) -> dict[tuple[str, str], tuple[int, int, float | None]]:
+    return {(r.period, r.group): (r.numerator, r.denominator, r.value) for r in result.rows}
+
+
+def test_period_keys() -> None:
+    assert period_key(D(2019, 3, 31), "year") == "2018-19" and period_key(D(2019, 4, 1), "year") == "2019-20"
+    assert period_key(D(2019, 4, 1), "quarter") == "2019-Q2" and period_key(D(2019, 4, 1), "month") == "2019-04"
+
+
+def test_re_referrals_within_12_months() -> None:
+    result = re_referrals(REFERRALS, "year")
+    # 2017-18: A 10 Jan, B 15 Mar, D 1 Jun 2017 are all first referrals.
+    # 2018-19: A 1 Jun (after 10 Jan: yes), D 31 May 2018 (after 1 Jun 2017, within 12 months: yes),
+    #          C (first), B 16 Mar 2019 (15 Mar 2018 is a year and a day before: no) -> 2 of 4.
+    # 2019-20: A 1 Jul 2019 (1 Jun 2018 is more than 12 months before) -> 0 of 1.
+    assert rows(result) == {("2017-18", ""): (0, 3, 0.0), ("2018-19", ""): (2, 4, 50.0), ("2019-20", ""): (0, 1, 0.0)}
+    assert result.excluded == {"no child or referral date": 1}
+    monthly = rows(re_referrals(REFERRALS, "month"))
+    assert monthly[("2018-06", "")] == (1, 2, 50.0)
+    grouped = rows(re_referrals(REFERRALS, "year", group_by="source"))
+    assert grouped[("2018-19", "police")] == (2, 2, 100.0) and grouped[("2018-19", "school")] == (0, 1, 0.0)
+
+
+def test_referral_counts_and_rates() -> None:
+    # A, C, D and B, and the record with no child: a referral is counted without its child.
+    assert rows(referral_counts(REFERRALS, "year"))[("2018-19", "")] == (5, 5, 5.0)
+    assert rate_per_10000(250, 95_800) == 26.1  # 250 / 95,800 x 10,000 = 26.096
+
+
+def test_assessments_within_45_working_days() -> None:
+    records = [
+        # Fri 21 Dec 2018 -> Wed 2 Jan 2019: 5 working days (Christmas, Boxing Day, New Year skipped).
+        {"referral_date": D(2018, 12, 21), "authorised": D(2019, 1, 2)},
+        # Same day.
+        {"referral_date": D(2019, 4, 17), "authorised": D(2019, 4, 17)},
+        # Fri 4 Jan -> Fri 15 Mar 2019: 19 (Jan) + 20 (Feb) + 11 (Mar) = 50 working days: late.
+        {"referral_date": D(2019, 1, 4), "authorised": D(2019, 3, 15)},
+        {"referral_date": D(2019, 3, 1), "authorised": D(2019, 2, 1)},
+        {"referral_date": D(2019, 3, 20), "authorised": None},
+    ]
+    result = assessment_timeliness(records, "year", WorkingDays())
+    assert rows(result) == {("2018-19", ""): (1, 2, 50.0), ("2019-20", ""): (1, 1, 100.0)}
+    assert result.excluded == {"authorised before it started": 1, "not yet authorised": 1}
+    detail = result.detail["2018-19"]
+    assert detail["1-10"] == 1 and detail["46-50"] == 1 and detail["same day"] == 0
+    assert (detail["median"], detail["p90"]) == (5, 50)
+    assert result.detail["2019-20"]["same day"] == 1
+
+
+PLANS: list[dict[str, Any]] = [
+    {"child": "A", "start": D(2016, 5, 1), "end": D(2018, 6, 1), "previous_plans": 0},
+    {"child": "A", "start": D(2018, 9, 1), "end": None, "previous_plans": 1},
+    {"child": "B", "start": D(2018, 10, 1), "end": D(2019, 2, 1), "previous_plans": 0},
+    {"child": "C", "start": D(2017, 1, 1), "end": D(2019, 1, 1), "previous_plans": None},
+    {"child": "C", "start": D(2019, 1, 10), "end": None, "previous_plans": None},
+]
+
+
+def test_repeat_child_protection_plans() -> None:
+    # 2016-17: A (first) and C (first) -> 0 of 2. 2018-19: A (previous_plans 1: repeat), B (first),
+    # C 10 Jan 2019 (an earlier plan in the data: repeat) -> 2 of 3.
+    assert rows(repeat_cp_plans(PLANS, "year")) == {("2016-17", ""): (0, 2, 0.0), ("2018-19", ""): (2, 3, 66.7)}
+
+
+def test_plans_lasting_two_years_or_more() -> None:
+    # Ending in 2018-19: A (1 May 2016 - 1 Jun 2018: over 2 years), B (4 months), C (1 Jan 2017 -
+    # 1 Jan 2019: exactly 2 years, counts) -> 2 of 3.
+    assert rows(long_cp_plans(PLANS, "year")) == {("2018-19", ""): (2, 3, 66.7)}
+
+
+def test_placement_stability() -> None:
+    episodes = [
+        # X: three placements in 2018-19, looked after 11 months: not in the long-term group.
+        {"CHILD": "X", "DECOM": D(2018, 5, 1), "DEC": D(2018, 8, 1), "RNE": "S"},
+        {"CHILD": "X", "DECOM": D(2018, 8, 1), "DEC": D(2018, 12, 1), "RNE": "P"},
+        {"CHILD": "X", "DECOM": D(2018, 12, 1), "DEC": None, "RNE": "P"},
+        # Y: in care since June 2015, same placement since Sept 2016 (a legal status change in Nov
+        # 2018 is not a move): one placement this year; long-term stable.
+        {"CHILD": "Y", "DECOM": D(2015, 6, 1), "DEC": D(2016, 9, 1), "RNE": "S"},
+        {"CHILD": "Y", "DECOM": D(2016, 9, 1), "DEC": D(2018, 11, 1), "RNE": "P"},
+        {"CHILD": "Y", "DECOM": D(2018, 11, 1), "DEC": None, "RNE": "L"},
+        # Z: left care before the year: not counted.
+        {"CHILD": "Z", "DECOM": D(2017, 1, 1), "DEC": D(2018, 2, 1), "RNE": "S"},
+        # W: four placements this year; 17 on 31 March, so not in the under-16 group.
+        {"CHILD": "W", "DECOM": D(2018, 6, 1), "DEC": D(2018, 7, 1), "RNE": "S"},
+        {"CHILD": "W", "DECOM": D(2018, 7, 1), "DEC": D(2018, 9, 1), "RNE": "P"},
+        {"CHILD": "W", "DECOM": D(2018, 9, 1), "DEC": D(2019, 1, 1), "RNE": "T"},
+        {"CHILD": "W", "DECOM": D(2019, 1, 1), "DEC": None, "RNE": "P"},
+    ]
+    header = [{"CHILD": "X", "DOB": "2010-01"}, {"CHILD": "Y", "DOB": "2008-05"}, {"CHILD": "W", "DOB": "2002-02"}]
+    short, long = placement_stability(episodes, header, [2019])
+    assert rows(short) == {("2018-19", ""): (2, 3, 66.7)}
+    assert rows(long) == {("2018-19", ""): (1, 1, 100.0)}
+
+
+def test_population_must_be_positive() -> None:
+    from lif_core import LifError
+
+    with pytest.raises(LifError):
+        rate_per_10000(1, 0)

@@ -107,3 +107,18 @@ def test_welsh_boards_count_welsh_bank_holidays() -> None:
     wales = WorkingDays("WLS")
     assert wales.add(D(2019, 8, 23), 1) == D(2019, 8, 27)  # Wales shares the August bank holiday
     assert WorkingDays("SCT").is_working_day(D(2019, 8, 26))  # Scotland does not: the calendar matters
+
+
+@given(
+    st.lists(
+        st.tuples(st.dates(min_value=D(2000, 1, 1), max_value=D(2030, 1, 1)), st.integers(0, 800)),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_the_fast_counter_agrees_with_counting_day_by_day(pairs: list[tuple[dt.date, int]]) -> None:
+    """Whatever order dates arrive in (the running count grows both ways), answers never change."""
+    counter = ENGLAND.counter()
+    for start, span in pairs:
+        end = start + dt.timedelta(days=span)
+        assert counter(start, end) == ENGLAND.between(start, end)

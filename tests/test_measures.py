@@ -113,3 +113,18 @@ def test_lif_data_reports_rows_and_problems(tmp_path: Path) -> None:
     progress = CliRunner().invoke(make_cli(Plugins.create()), ["data", str(CROYDON), "--progress"])
     assert progress.exit_code == 0 and "cin-referrals" in progress.stderr
     assert TEST_KEY not in progress.output and not re.search(r"FAKE\d{7}", progress.output)
+
+
+def test_measure_feeds_are_checked(make_board) -> None:  # type: ignore[no-untyped-def]
+    from lif_core import validate_board
+
+    root = make_board(
+        '[[measures]]\nid = "m"\ntitle = "T"\nquadrant = "how-much"\npolarity = "neither"\nunit = "count"\n'
+        'frequency = "annual"\nindicator = "re-referalls"\nselect = { a = "b" }\n'
+    )
+    assert [str(p) for p in validate_board(root, Plugins.create()).errors] == [
+        "board.toml: measures[0].indicator: no indicator 're-referalls'; known: referrals, re-referrals-12m, "
+        "assessments-45-days, repeat-cp-plans, cp-plans-2-years",
+        "board.toml: measures[0].source: indicator and select need a source to read",
+        "board.toml: measures[0].select: give either indicator (case-level) or select (aggregate), not both",
+    ]

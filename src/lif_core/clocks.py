@@ -66,17 +66,18 @@ class WorkingDays:
                     running += 1
                 counts.append(running)
 
-        def upto(ordinal: int) -> int:
+        def cover(first: int, last: int) -> None:
+            """Make the running count span ``first`` to ``last`` (both counts share one base)."""
             if not counts:
-                build(ordinal - 366, ordinal + 366)
-            elif ordinal < lo:
-                build(ordinal - 366, lo + len(counts) - 1)
-            elif ordinal >= lo + len(counts):
-                build(lo, ordinal + 366)
-            return counts[ordinal - lo]
+                build(first - 366, last + 366)
+            elif first < lo or last >= lo + len(counts):
+                build(min(first - 366, lo), max(last + 366, lo + len(counts) - 1))
 
         def between(start: dt.date, end: dt.date) -> int:
-            return upto(end.toordinal()) - upto(start.toordinal())
+            a, b = start.toordinal(), end.toordinal()
+            if not counts or min(a, b) < lo or max(a, b) >= lo + len(counts):
+                cover(min(a, b), max(a, b))
+            return counts[b - lo] - counts[a - lo]
 
         return between
 

@@ -22,7 +22,7 @@ from typing import Any
 import attrs
 
 from .board import LoadedBoard
-from .errors import LifError, Problem, Severity
+from .errors import LifError, PluginError, Problem, Severity
 from .model import OnError, Source
 from .plugins import Plugins
 
@@ -96,9 +96,15 @@ class Pseudonymiser:
 
     def __init__(self, key: bytes) -> None:
         self._key = key
+        self._cache: dict[str, str] = {}  # identifier -> pseudonym, for this process only
 
     def child_id(self, raw: str) -> str:
-        return "c" + hmac.digest(self._key, raw.encode("utf-8"), hashlib.sha256).hex()[:24]
+        found = self._cache.get(raw)
+        if found is None:
+            if len(self._cache) >= 200_000:  # bounded: memory stays flat on any extract
+                self._cache.clear()
+            found = self._cache[raw] = "c" + hmac.digest(self._key, raw.encode("utf-8"), hashlib.sha256).hex()[:24]
+        return found
 
     @staticmethod
     def month(day: dt.date) -> str:
@@ -213,7 +219,26 @@ def _converter(kind: str, fmt: str, pseudo: Pseudonymiser) -> Converter:
     if kind == "date":
         fmt = fmt or "%Y-%m-%d"
         parse = _date_parser(fmt)
-        return lambda v: _as_date(v, parse, fmt)
+
+        seen: dict[str, dt.date] = {}  # extracts repeat the same few thousand dates
+
+        def to_date(v: Any) -> dt.date | None:
+            if type(v) is str:
+                found = seen.get(v)
+                if found is not None:
+                    return found
+                if len(v) == 10:
+                    try:
+                        day = parse(v)  # the common case: a clean date string
+                    except ValueError:
+                        pass
+                    else:
+                        if len(seen) < 100_000:
+                            seen[v] = day
+                        return day
+            return _as_date(v, parse, fmt)
+
+        return to_date
     if kind == "dob":
         fmt = fmt or "%Y-%m-%d"
         parse = _date_parser(fmt)
@@ -229,7 +254,15 @@ def _converter(kind: str, fmt: str, pseudo: Pseudonymiser) -> Converter:
     if kind in ("child-id", "child-id?"):
         required = kind == "child-id"
 
+        child_id = pseudo.child_id
+        known = pseudo._cache  # identifiers already checked and pseudonymised
+
         def to_pseudonym(v: Any) -> str | None:
+            found = known.get(v) if type(v) is str else None
+            if found is not None:
+                return found
+            if type(v) is str and v and not v[0].isspace() and not v[-1].isspace() and "." not in v:
+                return child_id(v)  # the common case, checked in one line
             if v is None or (isinstance(v, str) and not v.strip()):
                 if required:
                     raise ValueError("is blank: every record needs the child's identifier")
@@ -242,7 +275,7 @@ def _converter(kind: str, fmt: str, pseudo: Pseudonymiser) -> Converter:
                 raise ValueError("has spaces around it: fix the export (the identifier is not shown here)")
             if re.fullmatch(r"\d+\.0+", stripped):
                 raise ValueError("ends in a stray '.0': the export turned it into a number")
-            return pseudo.child_id(stripped)
+            return child_id(stripped)
 
         return to_pseudonym
     if kind == "postcode":
@@ -260,11 +293,6 @@ def _converter(kind: str, fmt: str, pseudo: Pseudonymiser) -> Converter:
 
 
 # --------------------------------------------------------------------------- reading
-
-
-def _record_warnings(record: Any) -> tuple[tuple[str, str], ...]:
-    warnings: tuple[tuple[str, str], ...] = getattr(record, "warnings", ())
-    return warnings
 
 
 @attrs.define
@@ -346,38 +374,43 @@ def _convert(
     plugins: Plugins,
 ) -> Iterator[dict[str, Any]]:
     file = source.path
-    plan: dict[str, tuple[str, str]] | None = None
-    converters: dict[str, Converter] = {}
-    drops: set[str] = set()
-    rename = source.rename
     warn = source.on_error is OnError.WARN
-    records = adapter.read(path, source.options)
+    plugin, hook = plugins.data_sources.plugin_of(source.adapter), f"register_data_sources (adapter {source.adapter!r})"
+    records = iter(adapter.read(path, source.options))
+    # The plan, made from the first record's columns: for each column, its output name and
+    # converter (None to pass the value through); dropped columns are left out.
+    steps: list[tuple[str, str, Converter | None]] | None = None
+    columns: tuple[str, ...] = ()
+    declared_missing: list[str] = []
     while True:
-        with plugins.using(plugins.data_sources, source.adapter):
-            record = next(records, None)
-        if record is None:
+        try:
+            record = next(records)
+        except StopIteration:
             return
+        except LifError:
+            raise
+        except Exception as exc:
+            raise PluginError(f"{type(exc).__name__}: {exc}", plugin=plugin, hook=hook) from exc
         report.rows += 1
         fields = record.fields
-        if plan is None:
+        if record.warnings:
+            for name, message in record.warnings:
+                report.add(Problem(file, f"{record.location}: {name}", message, Severity.WARNING))
+        if steps is None or tuple(fields) != columns:
+            columns = tuple(fields)
             with plugins.using(plugins.data_sources, source.adapter):
-                adapter_fields = dict(adapter.field_specs(source.options, list(fields)))
-            plan = _plan(source, adapter_fields, list(fields), file)
-            for name, message in _record_warnings(record):
-                report.add(Problem(file, f"{record.location}: {name}", message, Severity.WARNING))
-            for name, (kind, fmt) in plan.items():
+                adapter_fields = dict(adapter.field_specs(source.options, list(columns)))
+            plan = _plan(source, adapter_fields, list(columns), file)
+            steps = []
+            for name in columns:
+                kind, fmt = plan.get(name, ("", ""))
                 if kind == "drop":
-                    drops.add(name)
-                else:
-                    converters[name] = _converter(kind, fmt, pseudo)
-        else:
-            for name, message in _record_warnings(record):
-                report.add(Problem(file, f"{record.location}: {name}", message, Severity.WARNING))
+                    continue
+                steps.append((name, source.rename.get(name, name), _converter(kind, fmt, pseudo) if kind else None))
+            declared_missing = [n for n in source.fields if n not in fields and plan[n][0] != "drop"]
         out: dict[str, Any] = {}
-        for name, value in fields.items():
-            if name in drops:
-                continue
-            convert = converters.get(name)
+        for name, out_name, convert in steps:
+            value = fields[name]
             if convert is not None:
                 try:
                     value = convert(value)
@@ -389,9 +422,8 @@ def _convert(
                         raise DataError(f"{file}: {where}: {exc}") from None
                     report.add(Problem(file, where, f"{exc}; kept the record with {name} empty", Severity.WARNING))
                     value = None
-            out[rename.get(name, name)] = value
-        for name in converters:
-            if name not in fields and name in source.fields:
-                out.setdefault(rename.get(name, name), None)
+            out[out_name] = value
+        for name in declared_missing:
+            out.setdefault(source.rename.get(name, name), None)
         report.kept += 1
         yield out

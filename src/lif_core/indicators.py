@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -157,30 +158,41 @@ def re_referrals(records: Iterable[Record], frequency: str = "month", group_by: 
     Memory grows with the number of distinct children and their referrals, not the file's
     other contents.
     """
-    by_child: dict[str, list[int]] = defaultdict(list)
+    # Day numbers in compact 4-byte arrays, one per child: about 4 bytes a referral, however
+    # wide the extract's rows are.
+    by_child: dict[str, array[int]] = {}
     groups: dict[tuple[str, int], str] = {}
     excluded: Counter[str] = Counter()
     for r in records:
         child = r.get("child")
-        day = _date(r, "referral_date")
+        day = r.get("referral_date")
+        if day is not None and not isinstance(day, dt.date):
+            day = _date(r, "referral_date")
         if not child or day is None:
             excluded["no child or referral date"] += 1
             continue
         ordinal = day.toordinal()
-        by_child[child].append(ordinal)
+        dates = by_child.get(child)
+        if dates is None:
+            dates = by_child[child] = array("I")
+        dates.append(ordinal)
         if group_by:
             groups[(child, ordinal)] = str(r.get(group_by) or "unknown")
     num: Counter[tuple[str, str]] = Counter()
     den: Counter[tuple[str, str]] = Counter()
     keys: dict[int, str] = {}
-    for child, ordinals in by_child.items():
-        ordinals.sort()
+    limits: dict[int, int] = {}
+    for child, unsorted in by_child.items():
+        ordinals = sorted(unsorted)
         previous: int | None = None
         for ordinal in ordinals:
             key = keys.get(ordinal)
             if key is None:
                 key = keys[ordinal] = period_key(dt.date.fromordinal(ordinal), frequency)
-            hit = previous is not None and previous >= _year_back(dt.date.fromordinal(ordinal)).toordinal()
+            limit = limits.get(ordinal)
+            if limit is None:
+                limit = limits[ordinal] = _year_back(dt.date.fromordinal(ordinal)).toordinal()
+            hit = previous is not None and previous >= limit
             slots = [(key, "")]
             if group_by:
                 slots.append((key, groups[(child, ordinal)]))

@@ -205,6 +205,24 @@ def recommendation_count(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Pro
             )
 
 
+def measures_fed(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem]:
+    """A measure's indicator is one lif-core computes and has a source to compute it from;
+    ``select`` is only for aggregate sources."""
+    from ..indicators import INDICATORS
+
+    for measure in loaded.board.measures:
+        if measure.indicator and measure.indicator not in INDICATORS:
+            yield loaded.problem(
+                measure.id, "indicator", f"no indicator {measure.indicator!r}; known: {', '.join(INDICATORS)}"
+            )
+        if (measure.indicator or measure.select) and measure.source is None:
+            yield loaded.problem(measure.id, "source", "indicator and select need a source to read")
+        if measure.indicator and measure.select:
+            yield loaded.problem(
+                measure.id, "select", "give either indicator (case-level) or select (aggregate), not both"
+            )
+
+
 CHECKS = (
     Check("methodology", "reviews are checked by their methodology's plugin", methodology_rules),
     Check("review-dates", "a review's key dates are in order", review_dates),
@@ -217,6 +235,7 @@ CHECKS = (
     Check("actions-linked", "every action serves a recommendation or priority", actions_linked),
     Check("quality-markers", "review quality checklists name the 18 markers", quality_markers),
     Check("recommendation-count", "reviews do not proliferate recommendations", recommendation_count),
+    Check("measures-fed", "measure indicators are known and have a source", measures_fed),
 )
 
 

@@ -116,42 +116,48 @@ class CinCensusAdapter(DataSourceAdapter):
             raise LifError(f"{path.name}: cannot read: {exc.strerror}") from None
 
     def _parse(self, path: Path, table: str, forced: int | None) -> Iterator[Record]:
-        stack: list[tuple[str, dict[str, int], Element]] = []
         year: int | None = forced
         notes: list[tuple[str, str]] = []
         named = year_from_name(path)
+        depth = 0
+        children: Element | None = None
+        counts = {"Children": 0, "Child": 0}
         events = iterparse(
             str(path), events=("start", "end"), forbid_dtd=True, forbid_entities=True, forbid_external=True
         )
         for event, element in events:
-            tag = element.tag
             if event == "start":
-                if stack:
-                    counts = stack[-1][1]
-                    counts[tag] = counts.get(tag, 0) + 1
-                    stack.append((f"{tag}[{counts[tag]}]", {}, element))
-                else:
-                    if tag != "Message":
-                        raise LifError(
-                            f"{path.name}: the root element is <{tag}>, not <Message>: not a CIN census file"
-                        )
-                    stack.append((tag, {}, element))
+                # Only the top levels matter on the way in; the loop stays small because it
+                # runs for every element of the file.
+                if depth == 0 and element.tag != "Message":
+                    raise LifError(
+                        f"{path.name}: the root element is <{element.tag}>, not <Message>: not a CIN census file"
+                    )
+                if depth == 1 and element.tag == "Children":
+                    children = element
+                    counts["Children"] += 1
+                    counts["Child"] = 0
+                depth += 1
                 continue
-            where = "/".join(s[0] for s in stack)
+            depth -= 1
+            if depth != 2 and not (depth == 1 and element.tag == "Header"):
+                continue
+            tag = element.tag
             if tag == "Header":
                 header_year = _text(element.find("CollectionDetails"), "Year")
                 year, notes = self._year(path, forced, header_year, named)
             elif tag == "Child":
+                counts["Child"] += 1
                 if year is None:
                     year, notes = self._year(path, forced, None, named)
+                where = f"Message/Children[{counts['Children']}]/Child[{counts['Child']}]"
                 for record in self._records(element, where, table, year):
                     if notes:
                         record = Record(record.location, record.fields, (*notes, *record.warnings))
                         notes = []
                     yield record
-                parent = stack[-2][2]
-                parent.remove(element)  # keep memory flat: nothing of a read child stays
-            stack.pop()
+                if children is not None:
+                    children.remove(element)  # keep memory flat: nothing of a read child stays
 
     @staticmethod
     def _year(

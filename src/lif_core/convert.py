@@ -188,40 +188,30 @@ def _is_option_dict(tp: Any) -> bool:
     return get_origin(tp) is dict and get_args(tp) == (str, OptionValue)
 
 
-def _option_dict_hook(value: object, _tp: Any) -> dict[str, OptionValue]:
-    if not isinstance(value, dict):
-        raise TypeError(f"expected a table, got {_got(value)}")
-    out: dict[str, OptionValue] = {}
-    errors: list[Exception] = []
-    for key, item in value.items():
-        try:
-            out[_structure_str(key, str)] = _structure_option(item, OptionValue)
-        except Exception as exc:  # noqa: BLE001
-            exc.__notes__ = [IterableValidationNote(f"Structuring options @ key {key!r}", str(key), Any)]
-            errors.append(exc)
-    if errors:
-        raise IterableValidationError("While structuring options", errors, dict)
-    return out
-
-
 def _is_text_dict(tp: Any) -> bool:
     return get_origin(tp) is dict and get_args(tp) == (str, str)
 
 
-def _text_dict_hook(value: object, _tp: Any) -> dict[str, str]:
-    if not isinstance(value, dict):
-        raise TypeError(f"expected a table, got {_got(value)}")
-    out: dict[str, str] = {}
-    errors: list[Exception] = []
-    for key, item in value.items():
-        try:
-            out[_structure_str(key, str)] = _structure_str(item, str)
-        except Exception as exc:  # noqa: BLE001
-            exc.__notes__ = [IterableValidationNote(f"Structuring table @ key {key!r}", str(key), str)]
-            errors.append(exc)
-    if errors:
-        raise IterableValidationError("While structuring a table", errors, dict)
-    return out
+def _table_hook(structure_value: Any) -> Any:
+    """A hook for a table of text keys whose values ``structure_value`` checks; every bad
+    entry is reported under its own key."""
+
+    def structure_table(value: object, _tp: Any) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise TypeError(f"expected a table, got {_got(value)}")
+        out: dict[str, Any] = {}
+        errors: list[Exception] = []
+        for key, item in value.items():
+            try:
+                out[_structure_str(key, str)] = structure_value(item)
+            except Exception as exc:  # noqa: BLE001 - collected and re-raised as a group
+                exc.__notes__ = [IterableValidationNote(f"Structuring a table @ key {key!r}", str(key), Any)]
+                errors.append(exc)
+        if errors:
+            raise IterableValidationError("While structuring a table", errors, dict)
+        return out
+
+    return structure_table
 
 
 def _make_converter() -> cattrs.Converter:
@@ -235,8 +225,8 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook(dt.date, _structure_date)
     conv.register_structure_hook_factory(_is_enum, _enum_hook)
     conv.register_structure_hook_factory(_is_seq, lambda tp: _seq_hook(tp, conv))
-    conv.register_structure_hook_func(_is_option_dict, _option_dict_hook)
-    conv.register_structure_hook_func(_is_text_dict, _text_dict_hook)
+    conv.register_structure_hook_func(_is_option_dict, _table_hook(lambda v: _structure_option(v, OptionValue)))
+    conv.register_structure_hook_func(_is_text_dict, _table_hook(lambda v: _structure_str(v, str)))
     conv.register_unstructure_hook(dt.date, lambda d: d)
     conv.register_unstructure_hook_factory(
         attrs.has,

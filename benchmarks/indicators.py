@@ -95,9 +95,14 @@ def lif_worker(task: str, board: Path) -> dict[str, object]:
     started = time.perf_counter()
     out: dict[str, object] = {}
     if task.startswith("referrals-"):
-        report = SourceReport(task)
-        result = re_referrals(read_source(loaded, sources[task], plugins, report, pseudonymiser=pseudo), "month")
-        out["rows"] = report.rows
+        reports: list[SourceReport] = []
+
+        def fresh():  # type: ignore[no-untyped-def]
+            reports.append(SourceReport(task))
+            return read_source(loaded, sources[task], plugins, reports[-1], pseudonymiser=pseudo)
+
+        result = re_referrals(fresh, "month")  # the source is read again only if out of date order
+        out["rows"] = reports[-1].rows
         out["re_referrals"] = {r.period: [r.numerator, r.denominator] for r in result.rows}
     else:
         refs, assess = SourceReport("cin-referrals"), SourceReport("cin-assessments")

@@ -7,6 +7,8 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lif_core.clocks import WorkingDays
 from lif_core.indicators import (
@@ -135,3 +137,27 @@ def test_population_must_be_positive() -> None:
 
     with pytest.raises(LifError):
         rate_per_10000(1, 0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from("ABCDE"), st.dates(min_value=D(2016, 1, 1), max_value=D(2019, 12, 31))),
+        max_size=40,
+    ),
+    st.booleans(),
+)
+def test_re_referrals_agree_in_every_reading_mode(pairs: list[tuple[str, dt.date]], in_order: bool) -> None:
+    """One pass over a date-ordered source, a second pass for an unordered one, or per-child
+    arrays from a plain iterable: always the same figures."""
+    records = [{"child": c, "referral_date": d} for c, d in (sorted(pairs, key=lambda p: p[1]) if in_order else pairs)]
+    reads: list[int] = []
+
+    def source() -> list[dict[str, Any]]:
+        reads.append(1)
+        return list(records)
+
+    from_arrays = rows(re_referrals(list(records), "month"))
+    assert rows(re_referrals(source, "month")) == from_arrays
+    if in_order:
+        assert len(reads) == 1  # read once: only each child's last referral kept

@@ -362,7 +362,7 @@ def read_source(
     if not path.is_file():
         raise DataError(f"{source.path}: no such file in the board folder")
     pseudo = pseudonymiser or Pseudonymiser(board_key(loaded.root))
-    yield from _convert(source, adapter, path, pseudo, report, plugins)
+    return _convert(source, adapter, path, pseudo, report, plugins)
 
 
 def _convert(
@@ -376,54 +376,50 @@ def _convert(
     file = source.path
     warn = source.on_error is OnError.WARN
     plugin, hook = plugins.data_sources.plugin_of(source.adapter), f"register_data_sources (adapter {source.adapter!r})"
-    records = iter(adapter.read(path, source.options))
-    # The plan, made from the first record's columns: for each column, its output name and
-    # converter (None to pass the value through); dropped columns are left out.
-    steps: list[tuple[str, str, Converter | None]] | None = None
-    columns: tuple[str, ...] = ()
+    # The plan, made from the first record's columns (and again if they change): for each
+    # column, its output name and converter (None to pass it through); dropped ones left out.
+    steps: list[tuple[str, str, Converter | None]] = []
+    columns: tuple[str, ...] | None = None
     declared_missing: list[str] = []
-    while True:
-        try:
-            record = next(records)
-        except StopIteration:
-            return
-        except LifError:
-            raise
-        except Exception as exc:
-            raise PluginError(f"{type(exc).__name__}: {exc}", plugin=plugin, hook=hook) from exc
-        report.rows += 1
-        fields = record.fields
-        if record.warnings:
-            for name, message in record.warnings:
-                report.add(Problem(file, f"{record.location}: {name}", message, Severity.WARNING))
-        if steps is None or tuple(fields) != columns:
-            columns = tuple(fields)
-            with plugins.using(plugins.data_sources, source.adapter):
+    try:
+        for record in adapter.read(path, source.options):
+            report.rows += 1
+            fields = record.fields
+            if record.warnings:
+                for name, message in record.warnings:
+                    report.add(Problem(file, f"{record.location}: {name}", message, Severity.WARNING))
+            if columns is None or len(fields) != len(columns) or tuple(fields) != columns:
+                columns = tuple(fields)
                 adapter_fields = dict(adapter.field_specs(source.options, list(columns)))
-            plan = _plan(source, adapter_fields, list(columns), file)
-            steps = []
-            for name in columns:
-                kind, fmt = plan.get(name, ("", ""))
-                if kind == "drop":
-                    continue
-                steps.append((name, source.rename.get(name, name), _converter(kind, fmt, pseudo) if kind else None))
-            declared_missing = [n for n in source.fields if n not in fields and plan[n][0] != "drop"]
-        out: dict[str, Any] = {}
-        for name, out_name, convert in steps:
-            value = fields[name]
-            if convert is not None:
-                try:
-                    value = convert(value)
-                except ValueError as exc:
-                    where = f"{record.location}: {name}"
-                    if not warn:
-                        report.add(Problem(file, where, str(exc)))
-                        report.failed = True
-                        raise DataError(f"{file}: {where}: {exc}") from None
-                    report.add(Problem(file, where, f"{exc}; kept the record with {name} empty", Severity.WARNING))
-                    value = None
-            out[out_name] = value
-        for name in declared_missing:
-            out.setdefault(source.rename.get(name, name), None)
-        report.kept += 1
-        yield out
+                plan = _plan(source, adapter_fields, list(columns), file)
+                steps = []
+                for name in columns:
+                    kind, fmt = plan.get(name, ("", ""))
+                    if kind != "drop":
+                        steps.append(
+                            (name, source.rename.get(name, name), _converter(kind, fmt, pseudo) if kind else None)
+                        )
+                declared_missing = [n for n in source.fields if n not in fields and plan[n][0] != "drop"]
+            out: dict[str, Any] = {}
+            for name, out_name, convert in steps:
+                value = fields[name]
+                if convert is not None:
+                    try:
+                        value = convert(value)
+                    except ValueError as exc:
+                        where = f"{record.location}: {name}"
+                        if not warn:
+                            report.add(Problem(file, where, str(exc)))
+                            report.failed = True
+                            raise DataError(f"{file}: {where}: {exc}") from None
+                        report.add(Problem(file, where, f"{exc}; kept the record with {name} empty", Severity.WARNING))
+                        value = None
+                out[out_name] = value
+            for name in declared_missing:
+                out.setdefault(source.rename.get(name, name), None)
+            report.kept += 1
+            yield out
+    except LifError:
+        raise
+    except Exception as exc:
+        raise PluginError(f"{type(exc).__name__}: {exc}", plugin=plugin, hook=hook) from exc

@@ -7,7 +7,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 import attrs
 
@@ -68,9 +68,8 @@ class Methodology(abc.ABC):
 # --------------------------------------------------------------------------- data sources
 
 
-@attrs.frozen
-class Record:
-    """One record read from a data source.
+class Record(NamedTuple):
+    """One record read from a data source (a named tuple: adapters make millions of them).
 
     Attributes:
         location: where it is in the source, for messages (``line 57``).

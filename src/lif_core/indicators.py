@@ -150,19 +150,76 @@ def referral_counts(
     return IndicatorResult("referrals", "Referrals", "count", _rows(counts, counts, False), dict(excluded))
 
 
-def re_referrals(records: Iterable[Record], frequency: str = "month", group_by: str | None = None) -> IndicatorResult:
+def _in_date_order(
+    records: Iterable[Record], frequency: str, group_by: str | None
+) -> tuple[Counter[tuple[str, str]], Counter[tuple[str, str]], Counter[str]] | None:
+    """One pass for records in date order, keeping only each child's last referral: memory
+    grows with children, not rows. None as soon as a record comes out of order."""
+    last: dict[str, int] = {}
+    num: Counter[tuple[str, str]] = Counter()
+    den: Counter[tuple[str, str]] = Counter()
+    excluded: Counter[str] = Counter()
+    days: dict[object, tuple[int, tuple[str, str], int]] = {}  # day -> (number, period slot, limit)
+    latest = 0
+    for r in records:
+        child = r.get("child")
+        day = r.get("referral_date")
+        info = days.get(day)
+        if info is None:
+            if day is not None and not isinstance(day, dt.date):
+                day = _date(r, "referral_date")
+            if day is None:
+                excluded["no child or referral date"] += 1
+                continue
+            info = days[day] = (day.toordinal(), (period_key(day, frequency), ""), _year_back(day).toordinal())
+        if not child:
+            excluded["no child or referral date"] += 1
+            continue
+        ordinal, slot, limit = info
+        if ordinal < latest:
+            return None
+        latest = ordinal
+        previous = last.get(child)
+        last[child] = ordinal
+        den[slot] += 1
+        hit = previous is not None and previous >= limit
+        if hit:
+            num[slot] += 1
+        if group_by:
+            group = (slot[0], str(r.get(group_by) or "unknown"))
+            den[group] += 1
+            if hit:
+                num[group] += 1
+    return num, den, excluded
+
+
+def re_referrals(
+    records: Iterable[Record] | Callable[[], Iterable[Record]], frequency: str = "month", group_by: str | None = None
+) -> IndicatorResult:
     """Re-referrals within 12 months: the percentage of referrals in the period made within 12
     months of a previous referral of the same child (DfE CIN statistics definition).
 
     Needs ``child`` and ``referral_date``; records without either are counted in ``excluded``.
-    Memory grows with the number of distinct children and their referrals, not the file's
-    other contents.
+    ``records`` may be a function returning a fresh iterator (a source that can be read
+    again): then an extract in date order, as extracts usually are, is read once keeping only
+    each child's last referral, and only an extract out of order is read a second time. A plain
+    iterable is read once into compact per-child day arrays (4 bytes a referral).
     """
-    # Day numbers in compact 4-byte arrays, one per child: about 4 bytes a referral, however
-    # wide the extract's rows are.
+    if callable(records):
+        ordered = _in_date_order(records(), frequency, group_by)
+        if ordered is not None:
+            num, den, excluded = ordered
+            return IndicatorResult(
+                "re-referrals-12m",
+                "Re-referrals within 12 months of a previous referral",
+                "percent",
+                _rows(num, den, True),
+                dict(excluded),
+            )
+        records = records()
     by_child: dict[str, array[int]] = {}
     groups: dict[tuple[str, int], str] = {}
-    excluded: Counter[str] = Counter()
+    excluded = Counter()
     for r in records:
         child = r.get("child")
         day = r.get("referral_date")
@@ -178,8 +235,8 @@ def re_referrals(records: Iterable[Record], frequency: str = "month", group_by: 
         dates.append(ordinal)
         if group_by:
             groups[(child, ordinal)] = str(r.get(group_by) or "unknown")
-    num: Counter[tuple[str, str]] = Counter()
-    den: Counter[tuple[str, str]] = Counter()
+    num = Counter()
+    den = Counter()
     keys: dict[int, str] = {}
     limits: dict[int, int] = {}
     for child, unsorted in by_child.items():

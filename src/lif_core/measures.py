@@ -18,7 +18,7 @@ import attrs
 from .board import LoadedBoard
 from .data import Pseudonymiser, SourceReport, board_key, read_source
 from .errors import LifError, Problem, Severity
-from .indicators import INDICATORS, IndicatorResult, rate_per_10000
+from .indicators import INDICATORS, IndicatorResult, rate_per_10000, re_referrals
 from .model import Comparator, Measure, Polarity, Unit
 from .plugins import Plugins
 
@@ -98,9 +98,16 @@ def _source_series(
             )
         _table, compute = INDICATORS[measure.indicator]
         frequency = _FREQUENCY[measure.frequency.value]
-        result: IndicatorResult = compute(read_source(loaded, source, plugins, report, pseudonymiser=pseudo), frequency)
+        reports = [report]
+
+        def fresh() -> Iterable[dict[str, object]]:
+            """The source read anew (an indicator may read a second time)."""
+            reports.append(SourceReport(source.id))
+            return read_source(loaded, source, plugins, reports[-1], pseudonymiser=pseudo)
+
+        result: IndicatorResult = compute(fresh, frequency) if compute is re_referrals else compute(fresh(), frequency)
         series = result.series()
-        problems = list(report.problems)
+        problems = list(reports[-1].problems)
         if result.excluded:
             reasons = ", ".join(f"{n} {why}" for why, n in sorted(result.excluded.items()))
             problems.append(

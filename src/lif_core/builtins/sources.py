@@ -64,13 +64,15 @@ class CsvAdapter(DataSourceAdapter):
                 dupes = sorted({n for n in names if names.count(n) > 1})
                 if dupes:
                     raise LifError(f"{path.name}: line 1: column name(s) repeated in the header: {', '.join(dupes)}")
+                width = len(names)
                 for row in reader:
-                    line = reader.line_num
-                    if not row:
-                        continue
-                    if len(row) != len(names):
-                        raise LifError(f"{path.name}: line {line}: {len(row)} fields, but the header has {len(names)}")
-                    yield Record(f"line {line}", dict(zip(names, row, strict=True)))
+                    if len(row) != width:
+                        if not row:
+                            continue
+                        raise LifError(
+                            f"{path.name}: line {reader.line_num}: {len(row)} fields, but the header has {width}"
+                        )
+                    yield Record(f"line {reader.line_num}", dict(zip(names, row, strict=True)))
             except csv.Error as exc:
                 raise LifError(f"{path.name}: line {reader.line_num}: {exc}") from None
             except UnicodeDecodeError as exc:

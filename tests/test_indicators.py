@@ -161,3 +161,26 @@ def test_re_referrals_agree_in_every_reading_mode(pairs: list[tuple[str, dt.date
     assert rows(re_referrals(source, "month")) == from_arrays
     if in_order:
         assert len(reads) == 1  # read once: only each child's last referral kept
+
+
+def test_disclosure_control_hides_small_numbers() -> None:
+    """DfE's rule: 0 stays 0; 1 to 5 hidden; a share hidden when its numerator or denominator is."""
+    from lif_core.disclosure import DEFAULT_RULE
+
+    result = re_referrals(REFERRALS, "month")
+    # Every monthly figure here rests on 1 to 5 referrals: all hidden, none published.
+    assert result.series() == []
+    assert result.suppressed() == [r.period for r in result.rows]
+    assert result.series(rule=None)  # the unsuppressed figures exist, for the reader's own checks only
+    assert not DEFAULT_RULE.hides_count(0) and DEFAULT_RULE.hides_count(1) and DEFAULT_RULE.hides_count(5)
+    assert not DEFAULT_RULE.hides_count(6)
+    assert DEFAULT_RULE.hides_share(0, 3) and not DEFAULT_RULE.hides_share(0, 6) and DEFAULT_RULE.hides_share(2, 40)
+
+
+@given(st.integers(0, 10_000), st.integers(0, 10_000))
+def test_no_published_share_reveals_a_small_count(numerator: int, denominator: int) -> None:
+    from lif_core.disclosure import DEFAULT_RULE
+
+    if not DEFAULT_RULE.hides_share(numerator, denominator):
+        assert numerator == 0 or numerator >= 6
+        assert denominator == 0 or denominator >= 6

@@ -19,6 +19,7 @@ from typing import Any
 import attrs
 
 from .clocks import WorkingDays
+from .disclosure import DEFAULT_RULE, Rule
 from .errors import LifError
 
 __all__ = [
@@ -107,8 +108,32 @@ class IndicatorResult:
     excluded: Mapping[str, int] = attrs.field(factory=dict)
     detail: Mapping[str, Mapping[str, float | int]] = attrs.field(factory=dict)
 
-    def series(self, group: str = "") -> list[tuple[str, float]]:
-        return [(r.period, r.value) for r in self.rows if r.group == group and r.value is not None]
+    def series(self, group: str = "", rule: Rule | None = DEFAULT_RULE) -> list[tuple[str, float]]:
+        """``(period, value)`` for one group, leaving out every period whose figure disclosure
+        control hides (see :meth:`suppressed`); ``rule=None`` for the unsuppressed figures,
+        which must never be published."""
+        hidden = set(self.suppressed(group, rule)) if rule is not None else set()
+        return [
+            (r.period, r.value)
+            for r in self.rows
+            if r.group == group and r.value is not None and r.period not in hidden
+        ]
+
+    def suppressed(self, group: str = "", rule: Rule | None = DEFAULT_RULE) -> list[str]:
+        """The periods whose figure is hidden: a count, or a share's numerator or denominator,
+        from 1 to 5 (DfE's rule)."""
+        if rule is None:
+            return []
+        out = []
+        for r in self.rows:
+            if r.group != group:
+                continue
+            small = (
+                rule.hides_count(r.numerator) if self.unit == "count" else rule.hides_share(r.numerator, r.denominator)
+            )
+            if small:
+                out.append(r.period)
+        return out
 
 
 def _rows(

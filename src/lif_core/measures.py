@@ -108,6 +108,17 @@ def _source_series(
         result: IndicatorResult = compute(fresh, frequency) if compute is re_referrals else compute(fresh(), frequency)
         series = result.series()
         problems = list(reports[-1].problems)
+        hidden = result.suppressed()
+        if hidden:
+            problems.append(
+                Problem(
+                    *where,
+                    f"{len(hidden)} period(s) suppressed by disclosure control (a count of 1 to 5 behind it): "
+                    + ", ".join(hidden[:12])
+                    + (" ..." if len(hidden) > 12 else ""),
+                    Severity.WARNING,
+                )
+            )
         if result.excluded:
             reasons = ", ".join(f"{n} {why}" for why, n in sorted(result.excluded.items()))
             problems.append(

@@ -93,7 +93,7 @@ def test_show_in_every_builtin_format(run: Callable[..., Result], tmp_path: Path
 def test_show_refuses_unknown_format_and_invalid_board(run: Callable[..., Result], make_board: MakeBoard) -> None:
     bad_format = run("show", "-f", "pdf", str(CROYDON))
     assert bad_format.exit_code == 1
-    assert bad_format.stderr.startswith("Error: no renderer named 'pdf'; available: json, markdown, text")
+    assert bad_format.stderr.startswith("Error: no renderer named 'pdf'; available: csv, html, json, markdown, text")
     invalid = run("show", str(make_board('[[themes]]\nid = "t"\nlabel = "x"\naxis = "bad"\n')))
     assert invalid.exit_code == 1
     assert "themes[0].axis: 'bad' is not one of 'risk-factor', 'practice-system'" in invalid.stderr

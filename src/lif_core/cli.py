@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from .board import LoadedBoard
+from .disclosure import DEFAULT_RULE, Rule, protect
 from .document import Document
 from .errors import LifError, Problem
 from .plugins import Plugins
@@ -255,12 +256,16 @@ def as_of_day(as_of: dt.datetime | None, loaded: LoadedBoard) -> dt.date:
     return loaded.board.settings.report_date or dt.date.today()
 
 
-def emit_document(plugins: Plugins, document: Document, fmt: str, output: Path | None = None) -> None:
-    """Render ``document`` with the ``fmt`` renderer to ``output`` or the terminal, blaming
-    the renderer's plugin for any failure."""
+def emit_document(
+    plugins: Plugins, document: Document, fmt: str, output: Path | None = None, rule: Rule = DEFAULT_RULE
+) -> None:
+    """Protect ``document`` with disclosure control, then render it with the ``fmt`` renderer
+    to ``output`` or the terminal, blaming the renderer's plugin for any failure. No renderer
+    ever sees a count that disclosure control has not passed."""
     renderer = plugins.renderers.get(fmt)
+    protected = protect(document, rule)
     with plugins.using(plugins.renderers, fmt):
-        data = renderer.render(document)
+        data = renderer.render(protected)
     _write(data, output, renderer.binary)
 
 

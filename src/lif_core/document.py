@@ -11,10 +11,20 @@ from collections.abc import Iterator
 
 import attrs
 
-__all__ = ["Block", "BulletList", "Document", "Facts", "Paragraph", "Section", "Table", "Cell"]
+__all__ = ["Block", "BulletList", "Cell", "Chart", "Count", "Document", "Facts", "Paragraph", "Section", "Table"]
 
-#: A table cell: text, a whole number, a number, or nothing.
-Cell = str | int | float | None
+
+@attrs.frozen
+class Count:
+    """A count that disclosure control may hide: ``sensitive`` counts (about children: derived
+    from case-level records, case reviews or audits) from 1 to 5 are published as ``c``."""
+
+    value: int
+    sensitive: bool = True
+
+
+#: A table cell: text, a whole number, a number, a count under disclosure control, or nothing.
+Cell = str | int | float | Count | None
 
 
 @attrs.frozen
@@ -44,12 +54,29 @@ def _check_rows(
 
 @attrs.frozen
 class Table:
+    """Rows under named columns. ``total_column`` / ``total_row`` mark a last column or row
+    that totals the others, so disclosure control can stop a hidden cell being worked out
+    by subtraction (secondary suppression)."""
+
     columns: tuple[str, ...]
     rows: tuple[tuple[Cell, ...], ...] = attrs.field(validator=_check_rows)
     caption: str = ""
+    total_column: bool = False
+    total_row: bool = False
 
 
-Block = Paragraph | BulletList | Facts | Table
+@attrs.frozen
+class Chart:
+    """A measure's series for a trend chart: ``points`` are ``(period, value)``; renderers
+    without graphics show it as a small table."""
+
+    title: str
+    points: tuple[tuple[str, float], ...]
+    unit: str = ""
+    target: float | None = None
+
+
+Block = Paragraph | BulletList | Facts | Table | Chart
 
 
 @attrs.frozen
@@ -73,12 +100,14 @@ class Document:
         title: the document's title.
         subtitle: a line under the title.
         sections: the content.
+        meta: label and value pairs about the document itself (the disclosure rule applied...).
     """
 
     kind: str
     title: str
     subtitle: str = ""
     sections: tuple[Section, ...] = ()
+    meta: tuple[tuple[str, str], ...] = ()
 
     def walk(self) -> Iterator[tuple[int, Section]]:
         """Every section with its depth (1 for top-level), in reading order."""
@@ -90,6 +119,8 @@ def cell_text(cell: Cell) -> str:
     """How a cell reads as text (numbers without a trailing ``.0``)."""
     if cell is None:
         return ""
+    if isinstance(cell, Count):
+        return str(cell.value)
     if isinstance(cell, float):
         return f"{cell:g}" if cell != int(cell) else str(int(cell))
     return str(cell)

@@ -8,7 +8,7 @@ import textwrap
 from collections.abc import Callable
 from typing import Any
 
-from ..document import BulletList, Document, Facts, Paragraph, Section, Table, cell_text
+from ..document import BulletList, Cell, Chart, Count, Document, Facts, Paragraph, Section, Table, cell_text
 from ..extensions import Renderer
 from ..plugins import hookimpl
 
@@ -56,7 +56,17 @@ class TextRenderer(Renderer):
             return [f"  {k + ':':<{width + 1}} {v}" for k, v in block.pairs]
         if isinstance(block, Table):
             return _text_table(block)
+        if isinstance(block, Chart):
+            return _text_table(_chart_table(block))
         raise TypeError(f"unknown block {type(block).__name__}")
+
+
+def _chart_table(chart: Chart) -> Table:
+    """A chart as the table of its points, for formats without graphics."""
+    columns = ("Period", f"Value ({chart.unit})" if chart.unit else "Value")
+    rows: tuple[tuple[Cell, ...], ...] = tuple((period, value) for period, value in chart.points)
+    caption = chart.title + (f" (target {cell_text(chart.target)})" if chart.target is not None else "")
+    return Table(columns, rows, caption=caption)
 
 
 #: Widest a text table column grows before its cells wrap onto further lines.
@@ -132,6 +142,8 @@ class MarkdownRenderer(Renderer):
             out.append("|" + "|".join(" --- " for _ in block.columns) + "|")
             out += ["| " + " | ".join(cell(c) for c in row) + " |" for row in block.rows]
             return out
+        if isinstance(block, Chart):
+            return MarkdownRenderer._block(_chart_table(block))
         raise TypeError(f"unknown block {type(block).__name__}")
 
 
@@ -150,7 +162,15 @@ def document_to_data(document: Document) -> dict[str, Any]:
                 "type": "table",
                 "caption": b.caption,
                 "columns": list(b.columns),
-                "rows": [list(r) for r in b.rows],
+                "rows": [[c.value if isinstance(c, Count) else c for c in r] for r in b.rows],
+            }
+        if isinstance(b, Chart):
+            return {
+                "type": "chart",
+                "title": b.title,
+                "unit": b.unit,
+                "target": b.target,
+                "points": [list(p) for p in b.points],
             }
         raise TypeError(f"unknown block {type(b).__name__}")
 
@@ -162,6 +182,7 @@ def document_to_data(document: Document) -> dict[str, Any]:
         "kind": document.kind,
         "title": document.title,
         "subtitle": document.subtitle,
+        "meta": dict(document.meta),
         "sections": [section(s) for s in document.sections],
     }
 
@@ -178,8 +199,40 @@ class JsonRenderer(Renderer):
         return (json.dumps(document_to_data(document), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
+class CsvRenderer(Renderer):
+    """Every table (and chart) of a document in one tidy CSV: a line per cell, as
+    ``section,table,row,column,value``, so a spreadsheet or pandas can pivot any of them."""
+
+    name = "csv"
+    title = "CSV (tidy: one line per table cell)"
+    media_type = "text/csv"
+    suffix = ".csv"
+
+    def render(self, document: Document) -> bytes:
+        import csv
+        import io
+
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["section", "table", "row", "column", "value"])
+        for _depth, section in document.walk():
+            for n, block in enumerate(section.blocks, start=1):
+                table = _chart_table(block) if isinstance(block, Chart) else block
+                if not isinstance(table, Table):
+                    continue
+                name = table.caption or f"table {n}"
+                for i, row in enumerate(table.rows, start=1):
+                    for column, cell in zip(table.columns, row, strict=True):
+                        writer.writerow([section.title, name, i, column, cell_text(cell)])
+        return out.getvalue().encode("utf-8")
+
+
 @hookimpl(trylast=True)
 def register_renderers(register: Callable[[Renderer], None]) -> None:
+    from .html import HtmlRenderer
+
     register(TextRenderer())
     register(MarkdownRenderer())
     register(JsonRenderer())
+    register(CsvRenderer())
+    register(HtmlRenderer())

@@ -53,6 +53,19 @@ arrangement = "safeguarding-partnership"
 id = "police"
 name = "Testshire Police"
 sector = "police"
+safeguarding_partner = true
+
+[[partners]]
+id = "council"
+name = "Testshire Council"
+sector = "local-authority"
+safeguarding_partner = true
+
+[[partners]]
+id = "icb"
+name = "Testshire Integrated Care Board"
+sector = "health"
+safeguarding_partner = true
 
 [[groups]]
 id = "board"

@@ -80,8 +80,8 @@ def test_wrong_type_unknown_key_and_dangling_reference_all_named(make_board: Mak
         """
     )
     assert problems(root) == [
-        "board.toml: partners[1].safeguarding_partner: expected true or false, got text 'no'",
-        "board.toml: partners[1].colour: unknown key; allowed keys here are: id, name, sector, duties, "
+        "board.toml: partners[3].safeguarding_partner: expected true or false, got text 'no'",
+        "board.toml: partners[3].colour: unknown key; allowed keys here are: id, name, sector, duties, "
         "safeguarding_partner, illustrative",
         "board.toml: groups[1].members[1]: no partner with id 'polise' (did you mean 'police'?)",
     ]

@@ -64,3 +64,44 @@ def test_inspection_command() -> None:
     bad = CliRunner().invoke(cli, ["inspection", "--as-of", "1 July", str(CROYDON)])
     assert bad.exit_code == 2
     assert "'1 July' does not match the format '%Y-%m-%d'" in bad.stderr
+
+
+def test_working_together_editions_and_rules(tmp_path: Path) -> None:
+    import shutil
+
+    from lif_core import validate_board
+
+    plugins = Plugins.create()
+    for edition in ("2015", "2018", "2023"):
+        assert f"working-together-{edition}" in plugins.inspection_frameworks
+    board = tmp_path / "croydon"
+    shutil.copytree(CROYDON, board)
+    toml = board / "board.toml"
+    text = toml.read_text().replace(
+        'arrangement = "lscb"\nworking_together = "2015"',
+        'arrangement = "safeguarding-partnership"\nworking_together = "2023"',
+    )
+    toml.write_text(text)
+
+    def found() -> list[tuple[str, str]]:
+        return [
+            (str(p), p.source)
+            for p in validate_board(board, Plugins.create()).problems
+            if p.source == "working-together"
+        ]
+
+    assert found() == []  # Croydon's three safeguarding partners are there; its schools are listed (education)
+    toml.write_text(
+        text.replace(
+            'sector = "health"\nduties = ["children-act-2004-s11", "children-act-2004-s13"]\nsafeguarding_partner = true',
+            'sector = "health"\nduties = ["children-act-2004-s11", "children-act-2004-s13"]',
+            1,
+        )
+    )
+    assert found() == [
+        (
+            "board.toml: partners: Working Together 2023: no health partner has safeguarding_partner = true (the "
+            "local authority, the health service and the police are the three safeguarding partners)",
+            "working-together",
+        )
+    ]

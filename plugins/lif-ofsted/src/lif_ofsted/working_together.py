@@ -16,7 +16,9 @@ EDITIONS: tuple[InspectionFramework, ...] = (
         title="Working Together to Safeguard Children (2015)",
         body="Department for Education",
         edition="2015",
-        description="Local Safeguarding Children Boards under the Children Act 2004 s.13-16 and the LSCB Regulations 2006.",
+        description=(
+            "Local Safeguarding Children Boards under the Children Act 2004 s.13-16 and the LSCB Regulations 2006."
+        ),
         areas=(
             Area("lscb-functions", "The LSCB's statutory functions (s.14; Regulation 5)"),
             Area("independent-chair", "An independent chair"),
@@ -31,7 +33,10 @@ EDITIONS: tuple[InspectionFramework, ...] = (
         title="Working Together to Safeguard Children (2018)",
         body="Department for Education",
         edition="2018",
-        description="Three safeguarding partners (local authority, ICB/CCG, police) replace the LSCB; rapid reviews and local child safeguarding practice reviews replace serious case reviews.",
+        description=(
+            "Three safeguarding partners (local authority, ICB/CCG, police) replace the LSCB; rapid reviews and "
+            "local child safeguarding practice reviews replace serious case reviews."
+        ),
         areas=(
             Area("safeguarding-partners", "The three safeguarding partners and their published arrangements"),
             Area("relevant-agencies", "Relevant agencies named and working to the arrangements"),
@@ -46,7 +51,10 @@ EDITIONS: tuple[InspectionFramework, ...] = (
         title="Working Together to Safeguard Children (2023)",
         body="Department for Education",
         edition="2023",
-        description="Lead and delegated safeguarding partners, a partnership chair, independent scrutiny, and education as a strategic partner.",
+        description=(
+            "Lead and delegated safeguarding partners, a partnership chair, independent scrutiny, and education as "
+            "a strategic partner."
+        ),
         areas=(
             Area("lead-partners", "Lead safeguarding partners and their delegates"),
             Area("partnership-chair", "A partnership chair"),

@@ -102,7 +102,8 @@ def working_together_rules(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[P
             yield loaded.problem(
                 review.id,
                 "kind",
-                f'decided on {review.dates.decided}: since {SCR_ENDED} reviews are local child safeguarding practice reviews (kind = "lcspr")',
+                f"decided on {review.dates.decided}: since {SCR_ENDED} reviews are local child safeguarding "
+                'practice reviews (kind = "lcspr")',
                 severity="warning",
             )
     if edition is WorkingTogether.WT2023 and not any(p.sector is Sector.EDUCATION for p in board.partners):

@@ -93,7 +93,9 @@ def test_show_in_every_builtin_format(run: Callable[..., Result], tmp_path: Path
 def test_show_refuses_unknown_format_and_invalid_board(run: Callable[..., Result], make_board: MakeBoard) -> None:
     bad_format = run("show", "-f", "pdf", str(CROYDON))
     assert bad_format.exit_code == 1
-    assert bad_format.stderr.startswith("Error: no renderer named 'pdf'; available: csv, html, json, markdown, text")
+    assert bad_format.stderr.startswith(
+        "Error: no renderer named 'pdf'; available: csv, docx, html, json, markdown, text"
+    )
     invalid = run("show", str(make_board('[[themes]]\nid = "t"\nlabel = "x"\naxis = "bad"\n')))
     assert invalid.exit_code == 1
     assert "themes[0].axis: 'bad' is not one of 'risk-factor', 'practice-system'" in invalid.stderr
@@ -173,17 +175,18 @@ def _env() -> dict[str, str]:
 
 
 def test_readme_first_command_runs_as_a_process() -> None:
-    """The README's first command, after its set-up step: validate then show the example."""
+    """The README's first command, after its set-up step: the impact report on the example."""
     validate = subprocess.run(
         [LIF, "validate", "examples/croydon"], cwd=ROOT, capture_output=True, text=True, env=_env(), timeout=120
     )
     assert validate.returncode == 0, validate.stderr
     assert validate.stdout.startswith("examples/croydon: valid (Croydon Safeguarding Children Board")
-    show = subprocess.run(
-        [LIF, "show", "examples/croydon"], cwd=ROOT, capture_output=True, text=True, env=_env(), timeout=120
+    report = subprocess.run(
+        [LIF, "report", "impact", "examples/croydon"], cwd=ROOT, capture_output=True, text=True, env=_env(), timeout=120
     )
-    assert show.returncode == 0, show.stderr
-    assert "Inspection recommendations" in show.stdout
+    assert report.returncode == 0, report.stderr
+    assert report.stdout.startswith("# Croydon Safeguarding Children Board: impact report")
+    assert "## Inspection recommendations" in report.stdout
 
 
 def test_bad_board_as_a_process_has_no_traceback(tmp_path: Path) -> None:
@@ -199,7 +202,7 @@ def test_bad_board_as_a_process_has_no_traceback(tmp_path: Path) -> None:
 
 def test_readme_commands_are_the_ones_tested() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert "lif validate examples/croydon" in readme and "lif show examples/croydon" in readme
+    assert "lif report impact examples/croydon" in readme
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     second = next(line for line in readme.splitlines() if "pytest" in line and line.startswith("python3 -m venv"))
     assert second.strip() in ci, "the README's test command must be what .ci/run runs"

@@ -1287,6 +1287,9 @@ class Settings:
         deadlines: the board's own review clocks.
         populations: children aged 0-17 in the area by period (ONS mid-year estimates), for
             measures in ``rate-per-10000``.
+        disclosure_smallest: the smallest count about children that may be published (6: DfE's
+            rule shows 1 to 5 as ``c``); raise it for stricter control.
+        disclosure_round_to: round published counts about children to this (0: no rounding).
     """
 
     report_date: dt.date | None = None
@@ -1296,6 +1299,8 @@ class Settings:
     recurring_theme_minimum: int = count(2)
     publication_months: int = count(6)
     populations: tuple[Observation, ...] = many()
+    disclosure_smallest: int = attrs.field(default=6, validator=attrs.validators.instance_of(int))
+    disclosure_round_to: int = count(0)
     deadlines: tuple[Deadline, ...] = attrs.field(default=(), validator=_check_deadlines)
 
 

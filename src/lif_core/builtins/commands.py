@@ -14,12 +14,14 @@ from ..board import LoadedBoard
 from ..cli import as_of_day, as_of_option, emit_document, format_option, output_option
 from ..clocks import WorkingDays
 from ..data import Pseudonymiser, SourceReport, board_key, read_source
+from ..disclosure import Rule
 from ..document import BulletList, Cell, Document, Facts, Paragraph, Section, Table
 from ..errors import BoardInvalid, LifError, Problem
 from ..learning import audit_join_ups, recurring_themes, review_statuses
 from ..measures import scorecard
 from ..plugins import Plugins, hookimpl
 from ..quality import marker_summary
+from ..report import impact_report
 from ..validate import validate_board
 
 
@@ -300,8 +302,81 @@ def measures_document(loaded: LoadedBoard, plugins: Plugins) -> Document:
     return Document(kind="measures", title=f"{loaded.board.board.name}: measures", sections=tuple(sections))
 
 
+def board_rule(loaded: LoadedBoard) -> Rule:
+    """The board's disclosure control rule (DfE's by default)."""
+    settings = loaded.board.settings
+    if settings.disclosure_smallest < 6:
+        raise LifError(
+            f"settings.disclosure_smallest is {settings.disclosure_smallest}: "
+            "it may be raised above DfE's 6, not lowered"
+        )
+    return Rule(smallest=settings.disclosure_smallest, round_to=settings.disclosure_round_to)
+
+
 @hookimpl(trylast=True)
 def register_commands(cli: click.Group) -> None:
+    @cli.group()
+    def report() -> None:
+        """Write reports from a board (the impact report)."""
+
+    @report.command()
+    @click.argument("board", type=click.Path(path_type=Path))
+    @as_of_option
+    @click.option(
+        "--format",
+        "-f",
+        "fmt",
+        default="markdown",
+        show_default=True,
+        metavar="NAME",
+        help="Any installed renderer: markdown, html, json, csv, text; docx with lif-docx.",
+    )
+    @output_option
+    @click.option(
+        "--previous",
+        type=click.Path(dir_okay=False, exists=True, path_type=Path),
+        help="A previous impact report in JSON: adds what changed since then.",
+    )
+    @click.option("--progress/--no-progress", default=None, help="Show progress (default: on a terminal).")
+    @click.pass_context
+    def impact(
+        ctx: click.Context,
+        board: Path,
+        as_of: dt.datetime | None,
+        fmt: str,
+        output: Path | None,
+        previous: Path | None,
+        progress: bool | None,
+    ) -> None:
+        """The impact report: is the board's learning changing practice?
+
+        Per inspection recommendation (with the coverage matrix of recommendation x framework
+        area x evidence) and per business-plan priority: what was done, the recommendations
+        and actions (done, open, overdue), the evidence and its strength, the measures that
+        moved, and the gaps. Then Regulation 5 coverage, case reviews and their lifecycle,
+        recurring themes, the multi-agency dataset (prompts and successes, trend charts),
+        Section 11 results with change since the last cycle, training reach and Kirkpatrick
+        levels, the voice of the child, and what changed since a --previous report.
+
+        Every count about children passes disclosure control first (1 to 5 shown as c, with
+        secondary suppression); the rule is recorded in the report.
+        """
+        plugins, loaded = _open(ctx, board)
+        day = as_of_day(as_of, loaded)
+        before = None
+        if previous is not None:
+            from ..report import previous_snapshot
+
+            before = (previous_snapshot(previous), f"in {previous.name}")
+        show = sys.stderr.isatty() if progress is None else progress
+        steps = ["measures", "inspection", "priorities", "reviews", "dataset"]
+        if show:
+            with click.progressbar(length=len(steps), label="impact report", file=sys.stderr) as bar:
+                document = impact_report(loaded, plugins, day, previous=before, progress=lambda _s: bar.update(1))
+        else:
+            document = impact_report(loaded, plugins, day, previous=before)
+        emit_document(plugins, document, fmt, output, board_rule(loaded))
+
     @cli.command()
     @click.argument("board", type=click.Path(path_type=Path))
     @click.argument("review", required=False)

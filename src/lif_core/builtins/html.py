@@ -34,7 +34,9 @@ abbr.suppressed { text-decoration: none; font-style: italic; color: var(--muted)
 .rag-GREEN { color: #fff; background: var(--good); }
 figure { margin: 1rem 0 1.5rem; } figcaption { font-weight: 600; }
 svg { max-width: 100%; height: auto; } .meta { color: var(--muted); font-size: .9rem; }
+.wrap { overflow-x: auto; }
 @media print { body { max-width: none; padding: 0; font-size: 11pt; } nav { display: none; }
+  .wrap { overflow: visible; }
   h2 { break-before: auto; } table, figure { break-inside: avoid; } a { color: inherit; } }
 """
 
@@ -60,7 +62,7 @@ def _cell(value: Any, header: str) -> str:
 
 
 def _table(table: Table) -> str:
-    out = ["<table>"]
+    out = ['<div class="wrap"><table>']
     if table.caption:
         out.append(f"<caption>{esc(table.caption)}</caption>")
     out.append("<thead><tr>" + "".join(f'<th scope="col">{esc(c)}</th>' for c in table.columns) + "</tr></thead>")
@@ -69,7 +71,7 @@ def _table(table: Table) -> str:
         out.append(f'<tr><td colspan="{len(table.columns)}">(none)</td></tr>')
     for row in table.rows:
         out.append("<tr>" + "".join(_cell(v, h) for v, h in zip(row, table.columns, strict=True)) + "</tr>")
-    out.append("</tbody></table>")
+    out.append("</tbody></table></div>")
     return "".join(out)
 
 

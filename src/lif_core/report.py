@@ -1,0 +1,507 @@
+"""The impact report (section 9 of the source framework, and the evidence a board takes to
+Ofsted), built as one renderer-independent Document from the board, its plugins and its data.
+
+Counts about children (reviews, audited cases, children's views, theme occurrences) are
+marked sensitive, so disclosure control hides any from 1 to 5 before a renderer sees them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from .board import LoadedBoard
+from .clocks import ClockState, add_months, review_clocks
+from .document import BulletList, Cell, Chart, Count, Document, Facts, Paragraph, Section, Table
+from .errors import LifError
+from .inspection import CLOSED, coverage, overdue, strongest
+from .learning import recurring_themes
+from .measures import Score, scorecard
+from .model import ActionStatus, Evidence, FunctionKind, Involvement, Section11Audit, Strength
+from .plugins import Plugins
+
+__all__ = ["impact_report", "previous_snapshot"]
+
+Progress = Callable[[str], None]
+
+
+def _related_evidence(evidence: Iterable[Evidence], ids: set[str]) -> list[Evidence]:
+    return [e for e in evidence if ids & set(e.supports)]
+
+
+def _strength(evidence: list[Evidence]) -> str:
+    best = strongest(evidence)
+    return f"{len(evidence)} ({best.value})" if best else "0"
+
+
+def _action_counts(actions: list[Any], as_of: dt.date) -> tuple[int, int, int]:
+    done = sum(a.status is ActionStatus.COMPLETED for a in actions)
+    open_ = sum(a.status not in CLOSED for a in actions)
+    return done, open_, len(overdue(actions, as_of))
+
+
+def _moved(score: Score | None) -> str:
+    if score is None or score.latest is None:
+        return "no data"
+    trend = f", {score.trend}" if score.trend else ""
+    return f"{score.latest[1]:g} in {score.latest[0]} ({score.rag}{trend})"
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def _inspection(loaded: LoadedBoard, plugins: Plugins, as_of: dt.date) -> Section:
+    rows = coverage(loaded, plugins, as_of)
+    summary = Table(
+        ("No.", "Recommendation", "Framework sections", "Responsible", "Done", "Open", "Overdue", "Evidence", "Gaps"),
+        tuple(
+            (
+                c.recommendation.number,
+                c.recommendation.text,
+                ", ".join(s.split(" ", 1)[0] for s in c.sections),
+                ", ".join(c.groups),
+                Count(len(c.done), sensitive=False),
+                Count(len(c.actions) - len(c.done), sensitive=False),
+                Count(len(c.overdue), sensitive=False),
+                _strength(list(c.evidence)),
+                "; ".join(c.gaps) or "none",
+            )
+            for c in rows
+        ),
+        caption="Coverage of each inspection recommendation",
+    )
+    subsections = []
+    by_framework: dict[str, list[Any]] = {}
+    for c in rows:
+        by_framework.setdefault(c.framework_title, []).append(c)
+    for title, items in by_framework.items():
+        areas = [(a_id, a_title) for a_id, a_title, _ in items[0].framework_areas]
+        matrix = Table(
+            ("No.", *(a_title for _, a_title in areas), "Evidence", "Gaps"),
+            tuple(
+                (
+                    c.recommendation.number,
+                    *("yes" if hit else "" for _, _, hit in c.framework_areas),
+                    _strength(list(c.evidence)),
+                    "; ".join(c.gaps) or "none",
+                )
+                for c in items
+            ),
+            caption=f"Coverage matrix: recommendation x {title} area x evidence",
+        )
+        subsections.append(Section(f"Coverage matrix: {title}", (matrix,)))
+    for c in rows:
+        blocks: list[Any] = [Paragraph(c.recommendation.text)]
+        if c.evidence:
+            blocks.append(
+                Table(
+                    ("Evidence", "Kind", "Date", "Strength"),
+                    tuple((e.title, e.kind.value, e.date.isoformat(), e.strength.value) for e in c.evidence),
+                )
+            )
+        blocks.append(BulletList(tuple(f"Gap: {g}" for g in c.gaps) or ("No gaps.",)))
+        subsections.append(Section(f"[{c.recommendation.number}]", tuple(blocks)))
+    return Section("Inspection recommendations", (summary,), tuple(subsections))
+
+
+def _priorities(loaded: LoadedBoard, scores: Mapping[str, Score], as_of: dt.date) -> Section:
+    board = loaded.board
+    rows: list[tuple[Cell, ...]] = []
+    details = []
+    for p in board.priorities:
+        actions = [
+            a
+            for a in board.actions
+            if a.priority == p.id or (set(a.themes) & set(p.themes) and a.level.value == "board")
+        ]
+        recs = {a.recommendation for a in actions if a.recommendation}
+        evidence = _related_evidence(board.evidence, {p.id, *(a.id for a in actions), *recs})
+        done, open_, late = _action_counts(actions, as_of)
+        gaps = []
+        if not p.measures:
+            gaps.append("a priority with no measure")
+        if not evidence:
+            gaps.append("no evidence")
+        elif strongest(evidence) is Strength.WEAK:
+            gaps.append("evidence of activity only")
+        moved = [f"{board.get(m).title}: {_moved(scores.get(m))}" for m in p.measures]
+        rows.append(
+            (
+                p.title,
+                board.get(p.lead).name if p.lead else "",
+                Count(len(actions), sensitive=False),
+                Count(done, sensitive=False),
+                Count(open_, sensitive=False),
+                Count(late, sensitive=False),
+                _strength(evidence),
+                "; ".join(gaps) or "none",
+            )
+        )
+        details.append(
+            Section(
+                p.title,
+                (
+                    Facts((("Period", p.period or "-"), ("Lead", board.get(p.lead).name if p.lead else "-"))),
+                    BulletList(tuple(moved) or ("No measure.",)),
+                ),
+            )
+        )
+    table = Table(
+        ("Priority", "Lead", "Actions", "Done", "Open", "Overdue", "Evidence", "Gaps"),
+        tuple(rows),
+        caption="Business-plan priorities",
+    )
+    return Section("Business-plan priorities", (table,), tuple(details))
+
+
+def _recommendations(loaded: LoadedBoard, as_of: dt.date) -> Section:
+    board = loaded.board
+    rows: list[tuple[Cell, ...]] = []
+    for r in board.recommendations:
+        actions = [a for a in board.actions if a.recommendation == r.id]
+        evidence = _related_evidence(board.evidence, {r.id, *(a.id for a in actions)})
+        done, open_, late = _action_counts(actions, as_of)
+        impact = [e for e in evidence if e.strength is not Strength.WEAK]
+        gap = "no evidence of impact" if not impact else ""
+        rows.append(
+            (
+                r.id,
+                r.kind.value,
+                r.level.value,
+                Count(done, sensitive=False),
+                Count(open_, sensitive=False),
+                Count(late, sensitive=False),
+                _strength(evidence),
+                gap or "none",
+            )
+        )
+    table = Table(
+        ("Recommendation", "Kind", "Level", "Actions done", "Open", "Overdue", "Evidence", "Gap"),
+        tuple(rows),
+        caption="Recommendations, their actions and the evidence of impact",
+    )
+    late_actions = overdue(board.actions, as_of)
+    blocks: list[Any] = [table]
+    if late_actions:
+        blocks.append(
+            Table(
+                ("Overdue action", "Owner", "Due", "Status"),
+                tuple(
+                    (
+                        a.text,
+                        board.get(a.owner).name if a.owner else "",
+                        a.due.isoformat() if a.due else "",
+                        a.status.value,
+                    )
+                    for a in late_actions
+                ),
+            )
+        )
+    return Section("Recommendations and actions", tuple(blocks))
+
+
+def _regulation5(loaded: LoadedBoard, as_of: dt.date) -> Section:
+    board = loaded.board
+    year_start = add_months(as_of, -12)
+    functions = [f for f in board.functions if f.kind is FunctionKind.REGULATION_5] or list(board.functions)
+    rows = []
+    for f in functions:
+        evidence = [e for e in board.evidence if f.id in e.supports and year_start < e.date <= as_of]
+        rows.append(
+            (
+                f.text,
+                _strength(evidence),
+                "; ".join(e.title for e in evidence) or "",
+                "none" if evidence else "no evidence this year",
+            )
+        )
+    table = Table(
+        ("Function", "Evidence this year", "Items", "Gap"),
+        tuple(rows),
+        caption=f"Evidence from {year_start + dt.timedelta(days=1)} to {as_of} for each statutory function",
+    )
+    return Section("Statutory functions (Regulation 5)", (table,))
+
+
+def _reviews(loaded: LoadedBoard, plugins: Plugins, as_of: dt.date) -> Section:
+    board = loaded.board
+    rows = []
+    for r in board.reviews:
+        clocks = review_clocks(r, board, as_of)
+        late = [c for c in clocks if c.state is ClockState.OVERDUE]
+        problems: list[Any] = []
+        if r.methodology:
+            with plugins.using(plugins.methodologies, r.methodology):
+                problems = [p for p in plugins.methodologies.get(r.methodology).check(r, loaded) if p.is_error]
+        rows.append(
+            (
+                r.title,
+                r.kind.value,
+                r.methodology or "-",
+                r.stage.value,
+                ", ".join(c.end_field for c in late) or "none",
+                f"{len(problems)} rule(s) broken" if problems else "as the method requires",
+            )
+        )
+    stages = Counter(r.stage.value for r in board.reviews)
+    by_stage = Table(
+        ("Stage", "Reviews"),
+        (*((stage, Count(n)) for stage, n in sorted(stages.items())), ("All", Count(len(board.reviews)))),
+        caption="Reviews by stage of the learning lifecycle",
+        total_row=True,
+    )
+    table = Table(
+        ("Review", "Kind", "Methodology", "Stage", "Overdue", "Method check"), tuple(rows), caption="Case reviews"
+    )
+    return Section("Case reviews and the learning lifecycle", (table, by_stage))
+
+
+def _themes(loaded: LoadedBoard, as_of: dt.date) -> Section:
+    found = recurring_themes(loaded.board, as_of)
+    table = Table(
+        ("Theme", "Reviews and audits raising it", "System-level response", "Flag"),
+        tuple(
+            (
+                r.theme.label,
+                Count(r.count),
+                ", ".join(r.responses) or "none",
+                "no system-level response" if r.flagged else "",
+            )
+            for r in found
+        ),
+        caption="Recurring themes",
+    )
+    flagged = [r.theme.label for r in found if r.flagged]
+    note = (
+        "Recurring without a board-level response (the barrier to learning s.5.2 names): " + "; ".join(flagged)
+        if flagged
+        else "Every recurring theme has a board-level response."
+    )
+    return Section("Recurring themes", (table, Paragraph(note)))
+
+
+def _dataset(scores: list[Score]) -> Section:
+    table = Table(
+        ("Measure", "Quadrant", "Latest", "Target", "Variance", "Trend", "RAG"),
+        tuple(
+            (
+                s.measure.title,
+                s.measure.quadrant.value,
+                f"{s.latest[1]:g} ({s.latest[0]})" if s.latest else "no data",
+                f"{s.measure.target.value:g}" if s.measure.target else "",
+                f"{s.variance:+.1f}%" if s.variance is not None else "",
+                f"{s.trend} ({s.direction} {s.run})" if s.direction else "",
+                s.rag.upper(),
+            )
+            for s in scores
+        ),
+        caption="Scorecard",
+    )
+    prompts = tuple(f"{s.measure.title}: {p}" for s in scores for p in s.prompts)
+    successes = tuple(f"{s.measure.title}: {p}" for s in scores for p in s.successes)
+    charts = tuple(
+        Chart(s.measure.title, s.series, s.measure.unit.value, s.measure.target.value if s.measure.target else None)
+        for s in scores
+        if len(s.series) >= 2
+    )
+    return Section(
+        "The multi-agency dataset",
+        (table,),
+        (
+            Section("Prompts where improvement is needed", (BulletList(prompts) if prompts else Paragraph("None."),)),
+            Section("Successes", (BulletList(successes) if successes else Paragraph("None yet."),)),
+            Section("Trends", charts or (Paragraph("No measure has two periods yet."),)),
+        ),
+    )
+
+
+def _section11(loaded: LoadedBoard) -> Section:
+    board = loaded.board
+    audits = sorted(board.section11_audits, key=lambda a: (a.date or dt.date.min, a.cycle))
+    if not audits:
+        return Section("Section 11", (Paragraph("No Section 11 audit is recorded."),))
+    latest = audits[-1]
+    previous: Section11Audit | None = audits[-2] if len(audits) > 1 else None
+    before: dict[tuple[str, str], str] = {}
+    if previous is not None:
+        for ret in previous.returns:
+            for s in ret.scores:
+                before[(ret.partner, s.standard)] = s.moderated or s.self_assessed
+    rows = []
+    for ret in latest.returns:
+        for s in ret.scores:
+            score = s.moderated or s.self_assessed
+            was = before.get((ret.partner, s.standard))
+            change = "new" if was is None else ("same" if was == score else f"was {was}")
+            rows.append(
+                (board.get(ret.partner).name, board.get(s.standard).title, s.self_assessed, s.moderated or "-", change)
+            )
+    table = Table(
+        ("Agency", "Standard", "Self-assessed", "Moderated", "Change since the last cycle"),
+        tuple(rows),
+        caption=f"Section 11 cycle {latest.cycle} ({latest.scale.value})",
+    )
+    return Section("Section 11", (table,))
+
+
+def _training(loaded: LoadedBoard) -> Section:
+    board = loaded.board
+    rows = []
+    for c in board.courses:
+        levels = sorted({e.level for e in c.evaluations})
+        confidence = [e for e in c.evaluations if e.confidence_before is not None and e.confidence_after is not None]
+        change = f"{confidence[-1].confidence_before:g} -> {confidence[-1].confidence_after:g}" if confidence else "-"
+        follow = [e for e in c.evaluations if e.practice_change is not None and e.respondents]
+        practice = f"{round(100 * follow[-1].practice_change / follow[-1].respondents)}%" if follow else "-"  # type: ignore[operator]
+        rows.append(
+            (
+                c.title,
+                Count(c.sessions, sensitive=False),
+                Count(c.attended, sensitive=False),
+                Count(c.no_shows, sensitive=False),
+                ", ".join(str(v) for v in levels) or "-",
+                change,
+                practice,
+            )
+        )
+    table = Table(
+        ("Course", "Sessions", "Attended", "No-shows", "Kirkpatrick levels evaluated", "Confidence", "Practice change"),
+        tuple(rows),
+        caption="Multi-agency training: reach and evaluation",
+    )
+    return Section("Training", (table,))
+
+
+def _voice(loaded: LoadedBoard) -> Section:
+    board = loaded.board
+    views = Counter(r.child_views for r in board.reviews)
+    audit_views = Counter(a.child_views for a in board.audits)
+    order = [
+        Involvement.SOUGHT_AND_INCLUDED,
+        Involvement.SOUGHT_DECLINED,
+        Involvement.NOT_YET_SOUGHT,
+        Involvement.NOT_SOUGHT,
+        Involvement.NOT_APPLICABLE,
+    ]
+    table = Table(
+        ("Child's views", "Case reviews", "Audits", "All"),
+        (
+            *((v.value, Count(views[v]), Count(audit_views[v]), Count(views[v] + audit_views[v])) for v in order),
+            ("All", Count(len(board.reviews)), Count(len(board.audits)), Count(len(board.reviews) + len(board.audits))),
+        ),
+        caption="Whether children's views were sought, in reviews and audits",
+        total_column=True,
+        total_row=True,
+    )
+    voice = [e for e in board.evidence if e.kind.value in ("child-voice", "family-feedback")]
+    blocks: list[Any] = [table]
+    blocks.append(
+        BulletList(tuple(f"{e.title} ({e.date})" for e in voice))
+        if voice
+        else Paragraph("No evidence item records children's or families' voices directly (evidence kind child-voice).")
+    )
+    return Section("Participation and the voice of the child", tuple(blocks))
+
+
+def _snapshot(loaded: LoadedBoard, scores: list[Score]) -> Section:
+    board = loaded.board
+    rows: list[tuple[Cell, ...]] = []
+    rows += [("action", a.id, a.status.value) for a in board.actions]
+    rows += [("review", r.id, r.stage.value) for r in board.reviews]
+    rows += [("evidence", e.id, e.strength.value) for e in board.evidence]
+    rows += [("measure", s.measure.id, f"{s.rag}:{s.latest[0] if s.latest else ''}") for s in scores]
+    return Section("Register snapshot", (Table(("Item", "Id", "State"), tuple(rows), caption="register-snapshot"),))
+
+
+def previous_snapshot(path: Path) -> dict[tuple[str, str], str]:
+    """The register snapshot of a previous impact report in JSON, for "what changed"."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise LifError(f"{path}: not a readable JSON impact report ({exc})") from None
+    if not isinstance(data, dict) or data.get("kind") != "impact-report":
+        raise LifError(f"{path}: not a JSON impact report (write one with --format json)")
+    for section in data.get("sections", []):
+        if section.get("title") == "Register snapshot":
+            rows = section["blocks"][0]["rows"]
+            return {(kind, ident): state for kind, ident, state in rows}
+    raise LifError(f"{path}: has no register snapshot")
+
+
+def _changes(previous: Mapping[tuple[str, str], str], snapshot: Section, previous_date: str) -> Section:
+    table = snapshot.blocks[0]
+    assert isinstance(table, Table)
+    now = {(str(k), str(i)): str(s) for k, i, s in table.rows}
+    lines = []
+    for (kind, ident), state in now.items():
+        before = previous.get((kind, ident))
+        if before is None:
+            lines.append(f"new {kind}: {ident} ({state})")
+        elif before != state:
+            lines.append(f"{kind} {ident}: was {before}, now {state}")
+    for kind, ident in previous:
+        if (kind, ident) not in now:
+            lines.append(f"{kind} {ident} no longer in the register")
+    return Section(
+        "What changed since the last report",
+        (Paragraph(f"Compared with the report {previous_date}."), BulletList(tuple(lines) or ("Nothing changed.",))),
+    )
+
+
+def impact_report(
+    loaded: LoadedBoard,
+    plugins: Plugins,
+    as_of: dt.date,
+    *,
+    previous: tuple[Mapping[tuple[str, str], str], str] | None = None,
+    progress: Progress | None = None,
+) -> Document:
+    """The impact report as at ``as_of``: inspection coverage, priorities, recommendations and
+    actions, Regulation 5 coverage, reviews, themes, the dataset, Section 11, training, the
+    voice of the child, and (given a previous report's snapshot) what changed."""
+    step = progress or (lambda _label: None)
+    board = loaded.board
+    step("measures")
+    scores = scorecard(loaded, plugins)
+    by_id = {s.measure.id: s for s in scores}
+    step("inspection")
+    sections = [_inspection(loaded, plugins, as_of)] if board.inspection_recommendations else []
+    step("priorities")
+    sections += [_priorities(loaded, by_id, as_of), _recommendations(loaded, as_of), _regulation5(loaded, as_of)]
+    step("reviews")
+    sections += [_reviews(loaded, plugins, as_of), _themes(loaded, as_of)]
+    step("dataset")
+    sections += [_dataset(scores), _section11(loaded), _training(loaded), _voice(loaded)]
+    snapshot = _snapshot(loaded, scores)
+    if previous is not None:
+        sections.append(_changes(previous[0], snapshot, previous[1]))
+    sections.append(snapshot)
+    done = sum(a.status is ActionStatus.COMPLETED for a in board.actions)
+    late = len(overdue(board.actions, as_of))
+    rag = Counter(s.rag for s in scores)
+    summary = Section(
+        "Summary",
+        (
+            Facts(
+                (
+                    ("As at", as_of.isoformat()),
+                    ("Framework", board.board.framework or "-"),
+                    ("Working Together edition", board.board.working_together.value),
+                    ("Actions", f"{len(board.actions)} ({done} done, {late} overdue)"),
+                    ("Evidence items", str(len(board.evidence))),
+                    ("Measures", ", ".join(f"{k.upper()} {v}" for k, v in sorted(rag.items())) or "none"),
+                )
+            ),
+        ),
+    )
+    return Document(
+        kind="impact-report",
+        title=f"{board.board.name}: impact report",
+        subtitle=f"Learning and improvement framework, as at {as_of.isoformat()}",
+        sections=(summary, *sections),
+        meta=(("Board", board.board.id), ("As at", as_of.isoformat())),
+    )

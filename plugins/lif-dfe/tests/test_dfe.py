@@ -214,3 +214,27 @@ def test_fake_returns_are_seeded_and_readable(tmp_path: Path) -> None:
     write_ssda903(tmp_path / "lac", 20, 2019, seed=3)
     assert len(list(Ssda903Adapter().read(tmp_path / "lac" / "header.csv", {}))) == 20
     assert len(list(AnnexAAdapter().field_specs({}, ["Date of Contact"]))) == 8
+
+
+def test_prolog_check(tmp_path: Path) -> None:
+    """The fast parser is used only when the prolog provably declares no DTD."""
+    from lif_dfe.cin import _prolog
+
+    cases = {
+        "plain.xml": ('<?xml version="1.0"?>\n<!-- a comment -->\n<Message/>', "ok"),
+        "dtd.xml": ('<?xml version="1.0"?>\n<!DOCTYPE m SYSTEM "x.dtd">\n<Message/>', "dtd"),
+        "bom.xml": ("\ufeff<Message/>", "ok"),
+        "unclosed.xml": ("<!-- never closed", "unknown"),
+    }
+    for name, (text, verdict) in cases.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        assert _prolog(tmp_path / name) == verdict, name
+    (tmp_path / "utf16.xml").write_text('<?xml version="1.0" encoding="utf-16"?><Message/>', encoding="utf-16")
+    assert _prolog(tmp_path / "utf16.xml") == "unknown"  # left to defusedxml
+
+
+def test_a_utf16_bomb_is_refused_by_defusedxml(tmp_path: Path) -> None:
+    path = tmp_path / "bomb16-2019.xml"
+    path.write_text(BOMB.replace('<?xml version="1.0"?>', '<?xml version="1.0" encoding="utf-16"?>'), encoding="utf-16")
+    with pytest.raises(LifError, match="refused"):
+        list(CIN.read(path, {}))

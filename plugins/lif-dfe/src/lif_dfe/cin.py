@@ -9,9 +9,10 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 from xml.etree.ElementTree import Element, ParseError
 
-from defusedxml import DefusedXmlException
+from defusedxml import DefusedXmlException, DTDForbidden
 from defusedxml.ElementTree import iterparse
 
 from lif_core import DataSourceAdapter, LifError, Record
@@ -19,6 +20,8 @@ from lif_core.board import default_themes
 from lif_core.model import OptionValue
 
 YEARS = range(2017, 2027)
+#: Returns up to this size are parsed once per process and their records kept for every table.
+SMALL_FILE = 8 * 1024 * 1024
 TABLES = ("children", "referrals", "assessments", "section47", "cp-plans", "cin-plans")
 
 #: Every field this adapter emits, and its kind: identifiers are pseudonymised and dates of
@@ -70,6 +73,41 @@ def _raw(element: Element | None, tag: str) -> str | None:
     return None if found is None else (found.text or "")
 
 
+#: How much of a file's start is searched for the end of its prolog.
+PROLOG_LIMIT = 1 << 16
+
+
+def _prolog(path: Path) -> str:
+    """``ok`` if the prolog declares no DTD, ``dtd`` if it does, ``unknown`` if it cannot be
+    checked by looking at bytes (a UTF-16 or UTF-32 file, or no root element in the first 64 KiB)."""
+    with path.open("rb") as handle:
+        head = handle.read(PROLOG_LIMIT)
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or head[:1] == b"\x00" or head[1:2] == b"\x00":
+        return "unknown"
+    text = head.decode("latin-1")  # markup is ASCII in UTF-8 and every 8-bit encoding
+    i = 3 if text.startswith("\xef\xbb\xbf") else 0
+    while i < len(text):
+        if text[i].isspace():
+            i += 1
+        elif text.startswith("<?", i):
+            end = text.find("?>", i)
+            if end < 0:
+                return "unknown"
+            i = end + 2
+        elif text.startswith("<!--", i):
+            end = text.find("-->", i)
+            if end < 0:
+                return "unknown"
+            i = end + 3
+        elif text.startswith("<!", i):
+            return "dtd"  # <!DOCTYPE (or any other declaration) before the root
+        elif text.startswith("<", i):
+            return "ok"  # the root element: no DTD came before it
+        else:
+            return "ok"  # not well-formed: the parser will say where
+    return "unknown"
+
+
 def year_from_name(path: Path) -> int | None:
     years = [int(y) for y in re.findall(r"(?<!\d)(20\d\d)(?!\d)", path.name)]
     return years[-1] if years else None
@@ -102,7 +140,14 @@ class CinCensusAdapter(DataSourceAdapter):
         if forced is not None and (isinstance(forced, bool) or not isinstance(forced, int) or forced not in YEARS):
             raise LifError(f"{path.name}: option year must be a collection year from 2017 to 2026")
         try:
-            yield from self._parse(path, str(table), forced)
+            size = path.stat().st_size
+            if size <= SMALL_FILE:
+                # A small return is parsed once per process for all its tables (a board's
+                # measures often read several tables of one census); a large one streams.
+                yield from _parsed(str(path), size, path.stat().st_mtime_ns, forced)[str(table)]
+            else:
+                for _table, record in self._parse(path, (str(table),), forced):
+                    yield record
         except DefusedXmlException as exc:
             raise LifError(
                 f"{path.name}: refused: the file declares a DTD, entities or external references "
@@ -115,7 +160,27 @@ class CinCensusAdapter(DataSourceAdapter):
         except OSError as exc:
             raise LifError(f"{path.name}: cannot read: {exc.strerror}") from None
 
-    def _parse(self, path: Path, table: str, forced: int | None) -> Iterator[Record]:
+    @staticmethod
+    def _events(path: Path) -> Iterator[tuple[str, Element]]:
+        """Start and end events, never expanding an entity or fetching anything.
+
+        The prolog (everything before the root element) is checked first: a DTD can only be
+        declared there, so a file without one cannot define entities or external references,
+        and the standard library's fast parser is then as safe as defusedxml (which forces
+        the slower pure-Python parser); only the five predefined entities exist, and any other
+        reference is a parse error. A file whose prolog cannot be checked this way (UTF-16, an
+        enormous prolog) goes through defusedxml itself.
+        """
+        verdict = _prolog(path)
+        if verdict == "dtd":
+            raise DTDForbidden(None, None, None)  # reported as a refusal by read()
+        if verdict == "unknown":
+            return iterparse(
+                str(path), events=("start", "end"), forbid_dtd=True, forbid_entities=True, forbid_external=True
+            )
+        return ElementTree.iterparse(str(path), events=("start", "end"))
+
+    def _parse(self, path: Path, tables: tuple[str, ...], forced: int | None) -> Iterator[tuple[str, Record]]:
         year: int | None = forced
         notes: list[tuple[str, str]] = []
         named = year_from_name(path)
@@ -151,11 +216,15 @@ class CinCensusAdapter(DataSourceAdapter):
                 if year is None:
                     year, notes = self._year(path, forced, None, named)
                 where = f"Message/Children[{counts['Children']}]/Child[{counts['Child']}]"
-                for record in self._records(element, where, table, year):
-                    if notes:
-                        record = Record(record.location, record.fields, (*notes, *record.warnings))
-                        notes = []
-                    yield record
+                for table in tables:
+                    for record in self._records(element, where, table, year):
+                        if notes:
+                            record = Record(record.location, record.fields, (*notes, *record.warnings))
+                            if len(tables) == 1:
+                                notes = []
+                        yield table, record
+                if len(tables) > 1:
+                    notes = []
                 if children is not None:
                     children.remove(element)  # keep memory flat: nothing of a read child stays
 
@@ -269,3 +338,13 @@ class CinCensusAdapter(DataSourceAdapter):
                         f"{here}/CINPlanDates[{m}]",
                         {**referral, "start": _text(item, "CINPlanStartDate"), "end": _text(item, "CINPlanEndDate")},
                     )
+
+
+@functools.lru_cache(maxsize=4)
+def _parsed(path: str, _size: int, _mtime: int, forced: int | None) -> dict[str, tuple[Record, ...]]:
+    """Every table of a small return from one parse (keyed by path, size and modification
+    time, so a changed file is read again)."""
+    out: dict[str, list[Record]] = {t: [] for t in TABLES}
+    for table, record in CinCensusAdapter()._parse(Path(path), TABLES, forced):
+        out[table].append(record)
+    return {t: tuple(records) for t, records in out.items()}

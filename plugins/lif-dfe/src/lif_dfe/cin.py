@@ -175,9 +175,10 @@ class CinCensusAdapter(DataSourceAdapter):
         if verdict == "dtd":
             raise DTDForbidden(None, None, None)  # reported as a refusal by read()
         if verdict == "unknown":
-            return iterparse(
+            defused: Iterator[tuple[str, Element]] = iterparse(
                 str(path), events=("start", "end"), forbid_dtd=True, forbid_entities=True, forbid_external=True
             )
+            return defused
         return ElementTree.iterparse(str(path), events=("start", "end"))
 
     def _parse(self, path: Path, tables: tuple[str, ...], forced: int | None) -> Iterator[tuple[str, Record]]:

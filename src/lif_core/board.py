@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterable, Iterator, Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any, cast, get_args
 
 import attrs
 import tomli_w
@@ -345,6 +345,26 @@ def _known_ids(reader: _Reader) -> dict[str, dict[str, tuple[str, int]]]:
     return known
 
 
+@functools.cache
+def _ref_plan(cls: Any) -> tuple[tuple[str, str, tuple[str, ...], bool], ...]:
+    """For a record type: its fields that hold references (``ref`` or ``plugin``) or may hold
+    nested records (``nested``), worked out once per type."""
+    plan = []
+    for field in attrs.fields(cls):
+        targets = field.metadata.get("ref")
+        registry = field.metadata.get("plugin")
+        if targets:
+            plan.append((field.name, "ref", tuple(targets), False))
+        elif registry:
+            plan.append((field.name, "plugin", (registry,), False))
+        else:
+            tp = field.type
+            nested = attrs.has(tp) or any(attrs.has(a) for a in get_args(tp)) if not isinstance(tp, str) else True
+            if nested:
+                plan.append((field.name, "nested", (), False))
+    return tuple(plan)
+
+
 def iter_refs(
     obj: Any, path: tuple[PathPart, ...] = ()
 ) -> Iterator[tuple[tuple[PathPart, ...], str, tuple[str, ...], str]]:
@@ -353,24 +373,22 @@ def iter_refs(
     ``kind`` is ``"ref"`` for a record reference and ``"plugin"`` for a name a plugin
     registers (``targets`` is then the one registry's name).
     """
-    for field in attrs.fields(type(obj)):
-        value = getattr(obj, field.name)
-        here = (*path, field.name)
-        targets = field.metadata.get("ref")
-        registry = field.metadata.get("plugin")
-        if targets or registry:
-            kind, where = ("ref", tuple(targets)) if targets else ("plugin", (registry,))
+    for name, kind, where, _ in _ref_plan(cast(Any, type(obj))):
+        value = getattr(obj, name)
+        if value is None or value == ():
+            continue
+        if kind == "nested":
             if isinstance(value, tuple):
                 for i, v in enumerate(value):
-                    yield (*here, i), v, where, kind
-            elif value is not None:
-                yield here, value, where, kind
-        elif attrs.has(type(value)):
-            yield from iter_refs(value, here)
+                    if attrs.has(type(v)):
+                        yield from iter_refs(v, (*path, name, i))
+            elif attrs.has(type(value)):
+                yield from iter_refs(value, (*path, name))
         elif isinstance(value, tuple):
             for i, v in enumerate(value):
-                if attrs.has(type(v)):
-                    yield from iter_refs(v, (*here, i))
+                yield (*path, name, i), v, where, kind
+        else:
+            yield (*path, name), value, where, kind
 
 
 def iter_raw_refs(

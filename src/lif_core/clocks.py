@@ -15,7 +15,6 @@ import functools
 from collections.abc import Callable
 
 import attrs
-import holidays
 
 from .model import Board, CaseReview, Country, Deadline, ReviewKind
 
@@ -26,6 +25,8 @@ class WorkingDays:
     """Monday to Friday, less the bank holidays of England (``ENG``) or Wales (``WLS``)."""
 
     def __init__(self, subdivision: str = "ENG") -> None:
+        import holidays  # imported when first needed: it takes a noticeable part of start-up
+
         self.subdivision = subdivision
         self._holidays = holidays.country_holidays("GB", subdiv=subdivision)
 

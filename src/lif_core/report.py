@@ -29,10 +29,6 @@ __all__ = ["impact_report", "previous_snapshot"]
 Progress = Callable[[str], None]
 
 
-def _related_evidence(evidence: Iterable[Evidence], ids: set[str]) -> list[Evidence]:
-    return [e for e in evidence if ids & set(e.supports)]
-
-
 def _strength(evidence: list[Evidence]) -> str:
     best = strongest(evidence)
     return f"{len(evidence)} ({best.value})" if best else "0"
@@ -108,7 +104,7 @@ def _inspection(loaded: LoadedBoard, plugins: Plugins, as_of: dt.date) -> Sectio
     return Section("Inspection recommendations", (summary,), tuple(subsections))
 
 
-def _priorities(loaded: LoadedBoard, scores: Mapping[str, Score], as_of: dt.date) -> Section:
+def _priorities(loaded: LoadedBoard, scores: Mapping[str, Score], as_of: dt.date, index: _Index) -> Section:
     board = loaded.board
     rows: list[tuple[Cell, ...]] = []
     details = []
@@ -119,7 +115,7 @@ def _priorities(loaded: LoadedBoard, scores: Mapping[str, Score], as_of: dt.date
             if a.priority == p.id or (set(a.themes) & set(p.themes) and a.level.value == "board")
         ]
         recs = {a.recommendation for a in actions if a.recommendation}
-        evidence = _related_evidence(board.evidence, {p.id, *(a.id for a in actions), *recs})
+        evidence = index.evidence([p.id, *(a.id for a in actions), *recs])
         done, open_, late = _action_counts(actions, as_of)
         gaps = []
         if not p.measures:
@@ -158,12 +154,34 @@ def _priorities(loaded: LoadedBoard, scores: Mapping[str, Score], as_of: dt.date
     return Section("Business-plan priorities", (table,), tuple(details))
 
 
-def _recommendations(loaded: LoadedBoard, as_of: dt.date) -> Section:
+class _Index:
+    """Who points at what, built once per report so no section scans the register per item."""
+
+    def __init__(self, loaded: LoadedBoard) -> None:
+        board = loaded.board
+        self.actions_by_recommendation: dict[str, list[Any]] = {}
+        for a in board.actions:
+            if a.recommendation:
+                self.actions_by_recommendation.setdefault(a.recommendation, []).append(a)
+        self.evidence_by_target: dict[str, list[Evidence]] = {}
+        for e in board.evidence:
+            for target in e.supports:
+                self.evidence_by_target.setdefault(target, []).append(e)
+
+    def evidence(self, ids: Iterable[str]) -> list[Evidence]:
+        seen: dict[str, Evidence] = {}
+        for i in ids:
+            for e in self.evidence_by_target.get(i, ()):
+                seen.setdefault(e.id, e)
+        return list(seen.values())
+
+
+def _recommendations(loaded: LoadedBoard, as_of: dt.date, index: _Index) -> Section:
     board = loaded.board
     rows: list[tuple[Cell, ...]] = []
     for r in board.recommendations:
-        actions = [a for a in board.actions if a.recommendation == r.id]
-        evidence = _related_evidence(board.evidence, {r.id, *(a.id for a in actions)})
+        actions = index.actions_by_recommendation.get(r.id, [])
+        evidence = index.evidence([r.id, *(a.id for a in actions)])
         done, open_, late = _action_counts(actions, as_of)
         impact = [e for e in evidence if e.strength is not Strength.WEAK]
         gap = "no evidence of impact" if not impact else ""
@@ -471,7 +489,12 @@ def impact_report(
     step("inspection")
     sections = [_inspection(loaded, plugins, as_of)] if board.inspection_recommendations else []
     step("priorities")
-    sections += [_priorities(loaded, by_id, as_of), _recommendations(loaded, as_of), _regulation5(loaded, as_of)]
+    index = _Index(loaded)
+    sections += [
+        _priorities(loaded, by_id, as_of, index),
+        _recommendations(loaded, as_of, index),
+        _regulation5(loaded, as_of),
+    ]
     step("reviews")
     sections += [_reviews(loaded, plugins, as_of), _themes(loaded, as_of)]
     step("dataset")

@@ -188,10 +188,7 @@ class CinCensusAdapter(DataSourceAdapter):
         depth = 0
         children: Element | None = None
         counts = {"Children": 0, "Child": 0}
-        events = iterparse(
-            str(path), events=("start", "end"), forbid_dtd=True, forbid_entities=True, forbid_external=True
-        )
-        for event, element in events:
+        for event, element in self._events(path):
             if event == "start":
                 # Only the top levels matter on the way in; the loop stays small because it
                 # runs for every element of the file.

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-
-import docx
-from docx.enum.text import WD_BREAK
+from typing import Any
 
 from lif_core import Renderer, hookimpl
 from lif_core.document import BulletList, Chart, Document, Facts, Paragraph, Section, Table, cell_text
 
 
-def _table(doc: docx.document.Document, table: Table) -> None:
+def _table(doc: Any, table: Table) -> None:
     if table.caption:
         doc.add_paragraph(table.caption, style="Caption")
     grid = doc.add_table(rows=1, cols=len(table.columns))
@@ -29,7 +27,7 @@ def _table(doc: docx.document.Document, table: Table) -> None:
             cell.text = cell_text(value)
 
 
-def _section(doc: docx.document.Document, section: Section, depth: int) -> None:
+def _section(doc: Any, section: Section, depth: int) -> None:
     doc.add_heading(section.title, level=min(depth, 9))
     for block in section.blocks:
         if isinstance(block, Paragraph):
@@ -62,6 +60,9 @@ class DocxRenderer(Renderer):
     binary = True
 
     def render(self, document: Document) -> bytes:
+        import docx  # imported on use: python-docx (and lxml) are slow to import on every lif command
+        from docx.enum.text import WD_BREAK
+
         doc = docx.Document()
         doc.core_properties.title = document.title
         doc.add_heading(document.title, level=0)

@@ -131,7 +131,12 @@ class Ssda903Adapter(DataSourceAdapter):
         table = self._table(path, options)
         columns = TABLES[table][0]
         csv_options = {k: v for k, v in options.items() if k != "table"}
+        checked = False
         for record in CsvAdapter().read(path, csv_options):
+            if checked:  # every row has the header's columns (the CSV reader sees to that)
+                yield record
+                continue
+            checked = True
             unknown = [c for c in record.fields if c not in columns]
             missing = [c for c in columns if c not in record.fields]
             if unknown or missing:

@@ -63,14 +63,9 @@ def _field(cls: type, field: attrs.Attribute[Any], *, refs: bool) -> st.SearchSt
     if field.metadata.get("ref") or field.metadata.get("plugin"):
         if not refs and field.default is not attrs.NOTHING:
             return st.just(field.default)
-        origin = get_origin(field.type)
-        return (
-            st.lists(IDS, max_size=3).map(tuple)
-            if origin is tuple
-            else IDS
-            if field.default is attrs.NOTHING
-            else st.none() | IDS
-        )
+        if get_origin(field.type) is tuple:
+            return st.lists(IDS, max_size=3).map(tuple)
+        return st.none() | IDS if field.default is None else IDS
     validators = str(field.validator)
     if "_check_nonblank" in validators:
         return NONBLANK

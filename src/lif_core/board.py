@@ -149,7 +149,9 @@ class _Item:
 @attrs.define
 class _Reader:
     root: Path
+    stores: Mapping[str, Any] | None = None
     problems: list[Problem] = attrs.field(factory=list)
+    warnings: list[Problem] = attrs.field(factory=list)
     files: list[str] = attrs.field(factory=list)
     items: dict[str, list[_Item]] = attrs.field(factory=lambda: {k: [] for k in COLLECTIONS})
     singletons: dict[str, Any] = attrs.field(factory=dict)
@@ -223,6 +225,51 @@ class _Reader:
             included = self.parse(rel)
             if included is not None:
                 self.read_collections(rel, included, ("format",))
+        self.read_register()
+
+    def read_register(self) -> None:
+        """Where the board has a register store, its records replace the files' register
+        collections (which are reported, not silently dropped)."""
+        from .builtins.stores import SqliteStore
+        from .store import REGISTER_COLLECTIONS
+
+        raw_settings = self.singletons.get("settings", ({}, None))[0]
+        name = raw_settings.get("store", "sqlite") if isinstance(raw_settings, dict) else "sqlite"
+        stores = self.stores if self.stores is not None else {"sqlite": SqliteStore()}
+        backend = stores.get(name) if isinstance(name, str) else None
+        if backend is None:
+            return  # an unknown store is reported with the other plugin names
+        path = self.root / backend.filename
+        if not path.exists():
+            return
+        STORE_FILE = backend.filename
+        register = backend.open(self.root, {}, create=False)
+        try:
+            stored = register.records()
+            imported = register.imported() if hasattr(register, "imported") else {}
+        finally:
+            register.close()
+        for key in REGISTER_COLLECTIONS:
+            # The files' register records are not read once a store holds the register; say so
+            # where one is new or edited since the last import, never drop it silently.
+            edited = [i for i in self.items[key] if i.file != STORE_FILE and not _as_imported(i.raw, imported, key)]
+            if edited:
+                files = ", ".join(sorted({i.file for i in edited}))
+                ids = ", ".join(str(i.raw.get("id")) for i in edited[:5] if isinstance(i.raw, dict))
+                self.warnings.append(
+                    Problem(
+                        files,
+                        key,
+                        f"{len(edited)} record(s) new or edited since the last `lif import`, not read: the register "
+                        f"lives in {STORE_FILE} ({ids}{', ...' if len(edited) > 5 else ''}); "
+                        "`lif import` brings them in",
+                        Severity.WARNING,
+                    )
+                )
+        for key in REGISTER_COLLECTIONS:
+            self.items[key] = []
+        for key, data in stored:
+            self.items[key].append(_Item(STORE_FILE, len(self.items[key]), data))
 
     def includes(self, value: object) -> Iterator[str]:
         if not isinstance(value, list):
@@ -253,6 +300,18 @@ class _Reader:
                 if rel not in seen:
                     seen.add(rel)
                     yield rel
+
+
+def _as_imported(raw: Any, imported: Mapping[str, str], key: str) -> bool:
+    """True where a file's register record is as it was last imported into the store."""
+    from .store import digest
+
+    if not isinstance(raw, dict) or raw.get("id") not in imported:
+        return False
+    try:
+        return digest(key, raw) == imported[raw["id"]]
+    except Exception:  # noqa: BLE001 - a record that does not even build was edited
+        return False
 
 
 def _suggest(word: str, options: Iterable[str]) -> str:
@@ -443,8 +502,10 @@ def _check_refs(reader: _Reader, values: dict[str, Any], origins: Mapping[tuple[
             reader.error(file, (key, index, *path), message)
 
 
-def _read(root: Path) -> tuple[_Reader, dict[str, Any], dict[tuple[str, int], tuple[str, int]]]:
-    reader = _Reader(root)
+def _read(
+    root: Path, stores: Mapping[str, Any] | None = None
+) -> tuple[_Reader, dict[str, Any], dict[tuple[str, int], tuple[str, int]]]:
+    reader = _Reader(root, stores)
     reader.read()
     values, origins = _structure_items(reader)
     _check_refs(reader, values, origins)
@@ -476,7 +537,9 @@ def load_board(path: str | Path) -> LoadedBoard:
     if reader.problems:
         raise BoardInvalid(reader.problems, board=str(path))
     board = Board(**values)
-    return LoadedBoard(board=board, root=root, files=tuple(reader.files), origins=origins)
+    return LoadedBoard(
+        board=board, root=root, files=tuple(reader.files), origins=origins, warnings=tuple(reader.warnings)
+    )
 
 
 # --------------------------------------------------------------------------- data in and out

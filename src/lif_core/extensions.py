@@ -27,6 +27,7 @@ __all__ = [
     "Record",
     "Registry",
     "Renderer",
+    "StoreBackend",
 ]
 
 T = TypeVar("T")
@@ -195,6 +196,31 @@ class Check:
     name: str
     description: str
     run: Callable[[LoadedBoard, Any], Iterable[Problem]]
+
+
+# --------------------------------------------------------------------------- stores
+
+
+class StoreBackend(abc.ABC):
+    """Keeps a board's register, with history.
+
+    Attributes:
+        name: what boards write in ``settings.store``.
+        title: a readable name.
+        filename: the file (or folder) in the board folder whose presence means the board's
+            register lives in this store.
+    """
+
+    name: str = ""
+    title: str = ""
+    filename: str = ""
+
+    @abc.abstractmethod
+    def open(self, root: Path, known_ids: Mapping[str, str], who: str | None = None, *, create: bool = True) -> Any:
+        """The register of the board at ``root``: an object with the methods of
+        :class:`lif_core.store.Register` (``records``, ``get``, ``add``, ``update``, ``delete``,
+        ``set_status``, ``set_stage``, ``history``, ``transaction``, ``import_records``,
+        ``close``). ``known_ids`` are the board structure's ids, for checking references."""
 
 
 # --------------------------------------------------------------------------- the registry

@@ -19,7 +19,7 @@ import pluggy
 if TYPE_CHECKING:
     import click
 
-    from .extensions import Check, DataSourceAdapter, InspectionFramework, Methodology, Renderer
+    from .extensions import Check, DataSourceAdapter, InspectionFramework, Methodology, Renderer, StoreBackend
 
 hookspec = pluggy.HookspecMarker("lif")
 
@@ -95,6 +95,23 @@ def register_checks(register: Callable[[Check], None]) -> None:
     the board invalid, warnings are shown but do not.
 
     :param register: call with each :class:`lif_core.Check`.
+    :return: nothing; register through the callback.
+    """
+
+
+# --------------------------------------------------------------------------- storage
+
+
+@hookspec
+def register_stores(register: Callable[[StoreBackend], None]) -> None:
+    """Register stores that keep a board's register (reviews, recommendations, actions,
+    evidence, audits, training, measures) with the history of every change.
+
+    A board chooses one with ``settings.store`` (``sqlite``, the builtin, by default); the
+    ``lif import``, ``lif export``, ``lif add``, ``lif update``, ``lif status`` ... commands
+    and :class:`lif_core.store.Register` work through it.
+
+    :param register: call with each :class:`lif_core.StoreBackend`.
     :return: nothing; register through the callback.
     """
 

@@ -1275,6 +1275,8 @@ class Settings:
     Attributes:
         report_date: the day clocks and windows are judged at by default (an annual report's
             "as at" date); today when absent.
+        store: where the register lives once imported (``sqlite``: ``register.sqlite`` beside
+            board.toml), as registered by a store plugin.
         default_themes: the taxonomies shipped with lif-core to load (``cin-assessment-factors``,
             ``practice-system``); a board's own theme with the same id replaces the default one.
             Set to an empty list to use only the board's own themes.
@@ -1293,6 +1295,7 @@ class Settings:
     """
 
     report_date: dt.date | None = None
+    store: str = attrs.field(default="sqlite", validator=_check_ref, metadata={"plugin": "stores"})
     default_themes: tuple[str, ...] = ("cin-assessment-factors", "practice-system")
     recommendation_warning: int = count(10)
     recurring_theme_window_months: int = count(24)

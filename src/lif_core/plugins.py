@@ -24,7 +24,7 @@ import pluggy
 
 from . import hookspecs
 from .errors import LifError, PluginError, Problem
-from .extensions import Check, DataSourceAdapter, InspectionFramework, Methodology, Registry, Renderer
+from .extensions import Check, DataSourceAdapter, InspectionFramework, Methodology, Registry, Renderer, StoreBackend
 
 __all__ = ["BUILTIN_PLUGINS", "ENTRY_POINT_GROUP", "PluginInfo", "Plugins", "hookimpl"]
 
@@ -43,6 +43,8 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "lif_core.builtins.sources",
     "lif_core.builtins.checks",
     "lif_core.builtins.commands",
+    "lif_core.builtins.stores",
+    "lif_core.builtins.register",
 )
 
 _REGISTRATION_HOOKS: dict[str, tuple[str, type]] = {
@@ -51,6 +53,7 @@ _REGISTRATION_HOOKS: dict[str, tuple[str, type]] = {
     "renderers": ("register_renderers", Renderer),
     "inspection_frameworks": ("register_inspection_frameworks", InspectionFramework),
     "checks": ("register_checks", Check),
+    "stores": ("register_stores", StoreBackend),
 }
 _KIND_NAMES = {
     "methodologies": "methodology",
@@ -58,6 +61,7 @@ _KIND_NAMES = {
     "renderers": "renderer",
     "inspection_frameworks": "inspection framework",
     "checks": "check",
+    "stores": "store",
 }
 _local_counter = itertools.count(1)
 
@@ -283,6 +287,10 @@ class Plugins:
     @property
     def checks(self) -> Registry[Check]:
         return self._registry("checks")
+
+    @property
+    def stores(self) -> Registry[StoreBackend]:
+        return self._registry("stores")
 
     def registry(self, kind: str) -> Registry[Any]:
         """A registry by its name in board metadata (``methodologies``, ``data_sources``...)."""

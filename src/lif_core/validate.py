@@ -80,8 +80,9 @@ def validate_board(path: str | Path, plugins: Plugins | None = None) -> Validati
     """
     plugins = plugins if plugins is not None else Plugins.create()
     root = board_root(path)
-    reader, values, origins = _read(root)
-    problems = list(reader.problems)
+    stores = {name: plugins.stores.get(name) for name in plugins.stores.names()}
+    reader, values, origins = _read(root, stores)
+    problems = [*reader.problems, *reader.warnings]
     settings = values.get("plugins", PluginSettings())
     plugins.disable(settings.disabled)
     problems += plugins.load_local(root, settings.local)

@@ -1,0 +1,481 @@
+"""The register: a board's reviews, findings, recommendations, actions, evidence, audits and
+training, kept in SQLite beside board.toml, with every change recorded.
+
+- **Durable.** WAL journal, one transaction per change (or per command, with
+  :meth:`Register.transaction`), ``synchronous = FULL``: a change is on disk when it returns,
+  and a crash leaves every committed change and no partial one.
+- **Concurrent.** A busy timeout lets two processes write at once: the second waits its turn,
+  and if it cannot get one in time it gets a clear error, never a half-done change.
+- **History.** Every add, update and delete is a row in ``changes``: when, who, the record's
+  old and new value. Nothing is updated in place without a trace.
+- **Versioned.** The schema version is stored; older stores are migrated forward on opening;
+  a store written by a newer lif-core is refused before anything is written to it.
+
+Board structure (partners, groups, functions, priorities, measures and their values...) stays
+in board.toml.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import getpass
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from .board import iter_refs, noun
+from .convert import iter_errors, structure, to_json, unstructure
+from .errors import LifError, format_path
+from .model import COLLECTIONS, ActionStatus, ReviewStage, StageChange, StatusChange
+
+__all__ = [
+    "REGISTER_COLLECTIONS",
+    "SCHEMA_VERSION",
+    "STORE_FILE",
+    "Change",
+    "Register",
+    "StoreError",
+]
+
+#: The store's file, beside board.toml.
+STORE_FILE = "register.sqlite"
+#: The schema this code writes; older ones are migrated forward, newer ones refused.
+SCHEMA_VERSION = 2
+#: Collections that live in the register (the store) rather than in board.toml.
+REGISTER_COLLECTIONS = (
+    "reviews",
+    "findings",
+    "recommendations",
+    "actions",
+    "evidence",
+    "audits",
+    "planned_audits",
+    "section11_audits",
+    "courses",
+)
+#: The order records are imported in, so each one's references are already there.
+IMPORT_ORDER = (
+    "reviews",
+    "audits",
+    "section11_audits",
+    "courses",
+    "planned_audits",
+    "findings",
+    "recommendations",
+    "actions",
+    "evidence",
+)
+#: How long a writer waits for another process's transaction before giving up.
+BUSY_TIMEOUT_MS = 10_000
+
+_SCHEMA_V1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE records (id TEXT PRIMARY KEY, collection TEXT NOT NULL, position INTEGER NOT NULL, data TEXT NOT NULL);
+CREATE TABLE changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, record_id TEXT NOT NULL,
+    collection TEXT NOT NULL, old TEXT, new TEXT
+);
+"""
+
+# Each migration takes a store from version n to n + 1, inside the opening transaction.
+_MIGRATIONS: dict[int, str] = {
+    1: """
+ALTER TABLE changes ADD COLUMN who TEXT NOT NULL DEFAULT '';
+ALTER TABLE changes ADD COLUMN note TEXT NOT NULL DEFAULT '';
+CREATE INDEX changes_by_record ON changes (record_id, seq);
+CREATE INDEX records_by_collection ON records (collection, position);
+CREATE TABLE imported (record_id TEXT PRIMARY KEY, digest TEXT NOT NULL);
+""",
+}
+
+
+class StoreError(LifError):
+    """The register could not be opened or changed: says which file and what to do."""
+
+
+@attrs.frozen
+class Change:
+    """One recorded change to the register.
+
+    Attributes:
+        seq: its order among all changes.
+        at: when (UTC, ISO 8601).
+        who: who made it.
+        record_id / collection: what it changed.
+        old / new: the record before and after (None before an add, after a delete).
+        note: why, where given.
+    """
+
+    seq: int
+    at: str
+    who: str
+    record_id: str
+    collection: str
+    old: dict[str, Any] | None
+    new: dict[str, Any] | None
+    note: str
+
+    @property
+    def action(self) -> str:
+        return "added" if self.old is None else "deleted" if self.new is None else "updated"
+
+    def differences(self) -> list[tuple[str, Any, Any]]:
+        """``(key, old, new)`` for each key that changed."""
+        old, new = self.old or {}, self.new or {}
+        return [(k, old.get(k), new.get(k)) for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
+
+
+def default_user() -> str:
+    """Who is changing the register: ``LIF_USER``, else the operating system's user."""
+    user = os.environ.get("LIF_USER")
+    if user:
+        return user
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # pragma: no cover - no user name on this system
+        return "unknown"
+
+
+def _json(value: Any) -> str:
+    return to_json(value, indent=None)
+
+
+def digest(collection: str, data: Mapping[str, Any]) -> str:
+    """A fingerprint of a record as checked (so 2018-01-01 and "2018-01-01" agree), to tell a
+    file's record that was edited since the last import from one that was not."""
+    record: Any = structure(dict(data), COLLECTIONS[collection])
+    canonical = json.dumps(json.loads(_json(unstructure(record))), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class Register:
+    """A board's register in SQLite. Open one with :meth:`Register.open` (or use it as a
+    context manager); change it with :meth:`add`, :meth:`update`, :meth:`delete`,
+    :meth:`set_status` and :meth:`set_stage`; group changes with :meth:`transaction`.
+
+    ``known_ids`` are the board's structure ids (``id -> collection``) that register records
+    may refer to; writes check every reference against them and the register itself.
+    """
+
+    def __init__(self, path: Path, connection: sqlite3.Connection, known_ids: Mapping[str, str], who: str) -> None:
+        self.path = path
+        self._db = connection
+        self._structure = dict(known_ids)
+        self.who = who
+        self._depth = 0
+
+    # -- opening ------------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls, path: Path, known_ids: Mapping[str, str] | None = None, who: str | None = None, *, create: bool = True
+    ) -> Register:
+        """Open (and, where ``create``, make) the store at ``path``, migrating an older schema
+        forward. A store written by a newer lif-core is refused, unchanged."""
+        path = Path(path)
+        if path.exists():
+            version = cls._version_read_only(path)
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{path}: written by a newer lif-core (register schema {version}; this version knows "
+                    f"{SCHEMA_VERSION} at most): upgrade lif-core. The file has not been changed."
+                )
+        elif not create:
+            raise StoreError(f"{path}: no register here (lif import creates one)")
+        try:
+            db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = FULL")
+            db.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.Error as exc:
+            raise StoreError(f"{path}: cannot open the register: {exc}") from None
+        register = cls(path, db, known_ids or {}, who or default_user())
+        register._migrate()
+        return register
+
+    @staticmethod
+    def _version_read_only(path: Path) -> int:
+        try:
+            db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+            try:
+                row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            finally:
+                db.close()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"{path}: not a lif-core register ({exc}): move it aside, or restore it from a backup"
+            ) from None
+        if row is None or not str(row[0]).isdigit():
+            raise StoreError(f"{path}: not a lif-core register (no schema version)")
+        return int(row[0])
+
+    def _migrate(self) -> None:
+        with self._immediate():
+            tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if "meta" not in tables:
+                for statement in filter(str.strip, _SCHEMA_V1.split(";")):
+                    self._db.execute(statement)
+                self._db.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+            version = int(self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0])
+            while version < SCHEMA_VERSION:
+                for statement in filter(str.strip, _MIGRATIONS[version].split(";")):
+                    self._db.execute(statement)
+                version += 1
+                self._db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),))
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0])
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Register:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- transactions -------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _immediate(self) -> Iterator[None]:
+        """One write transaction (nested calls join the outer one)."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(
+                f"{self.path}: the register is busy (another process has been writing for over "
+                f"{BUSY_TIMEOUT_MS // 1000} s): try again ({exc})"
+            ) from None
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        else:
+            self._db.execute("COMMIT")
+        finally:
+            self._depth = 0
+
+    def transaction(self) -> contextlib.AbstractContextManager[None]:
+        """Group several changes: all are kept, or (on any error) none."""
+        return self._immediate()
+
+    # -- reading ------------------------------------------------------------------------
+
+    def records(self, collection: str | None = None) -> list[tuple[str, dict[str, Any]]]:
+        """``(collection, data)`` of every record (of one collection), in their order."""
+        if collection is None:
+            rows = self._db.execute("SELECT collection, data FROM records ORDER BY collection, position")
+        else:
+            rows = self._db.execute(
+                "SELECT collection, data FROM records WHERE collection = ? ORDER BY position", (collection,)
+            )
+        return [(c, json.loads(d)) for c, d in rows]
+
+    def get(self, record_id: str) -> tuple[str, dict[str, Any]]:
+        row = self._db.execute("SELECT collection, data FROM records WHERE id = ?", (record_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"no record {record_id!r} in the register")
+        return row[0], json.loads(row[1])
+
+    def ids(self) -> dict[str, str]:
+        return {i: c for i, c in self._db.execute("SELECT id, collection FROM records")}
+
+    def history(self, record_id: str) -> list[Change]:
+        """Every change to one record, oldest first."""
+        rows = self._db.execute(
+            "SELECT seq, at, who, record_id, collection, old, new, note FROM changes WHERE record_id = ? ORDER BY seq",
+            (record_id,),
+        )
+        return [
+            Change(seq, at, who, rid, col, json.loads(old) if old else None, json.loads(new) if new else None, note)
+            for seq, at, who, rid, col, old, new, note in rows
+        ]
+
+    def imported(self) -> dict[str, str]:
+        """``record id -> digest`` of each record as last imported from the board's files."""
+        return {r: d for r, d in self._db.execute("SELECT record_id, digest FROM imported")}
+
+    def count_changes(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM changes").fetchone()[0])
+
+    # -- writing ------------------------------------------------------------------------
+
+    def _checked(self, collection: str, data: Mapping[str, Any], *, replacing: str | None = None) -> dict[str, Any]:
+        """The record as plain data once it has passed the model's checks and every reference
+        resolves; a clear error naming the key path otherwise."""
+        if collection not in REGISTER_COLLECTIONS:
+            known = ", ".join(REGISTER_COLLECTIONS)
+            raise StoreError(f"{collection!r} is not kept in the register; it holds {known}")
+        cls = COLLECTIONS[collection]
+        try:
+            record: Any = structure(dict(data), cls)
+        except Exception as exc:  # noqa: BLE001 - every structuring failure becomes one message
+            label = f"{collection}[{data.get('id')!r}]" if isinstance(data.get("id"), str) else collection
+            problems = [f"{format_path((label, *p))}: {m}" for p, m in iter_errors(exc, (), cls)]
+            raise StoreError("refused, nothing changed:\n  " + "\n  ".join(problems)) from None
+        ids = {**self._structure, **self.ids()}
+        if replacing is None and record.id in ids:
+            raise StoreError(f"refused: id {record.id!r} is already used by a {noun(ids[record.id])}")
+        problems = []
+        for path, value, targets, kind in iter_refs(record):
+            if kind == "ref" and ids.get(value) not in targets:
+                wanted = " or ".join(noun(t) for t in targets)
+                found = (
+                    f"{value!r} is a {noun(ids[value])}, not a {wanted}"
+                    if value in ids
+                    else f"no {wanted} with id {value!r}"
+                )
+                problems.append(f"{format_path((f'{collection}[{record.id!r}]', *path))}: {found}")
+        if problems:
+            raise StoreError("refused, nothing changed:\n  " + "\n  ".join(problems))
+        plain: dict[str, Any] = json.loads(_json(unstructure(record)))
+        return plain
+
+    def _record_change(
+        self, record_id: str, collection: str, old: dict[str, Any] | None, new: dict[str, Any] | None, note: str
+    ) -> None:
+        at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
+        self._db.execute(
+            "INSERT INTO changes (at, record_id, collection, old, new, who, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                at,
+                record_id,
+                collection,
+                _json(old) if old is not None else None,
+                _json(new) if new is not None else None,
+                self.who,
+                note,
+            ),
+        )
+
+    def add(self, collection: str, data: Mapping[str, Any], *, note: str = "") -> dict[str, Any]:
+        """Add a record (checked first); returns it as stored."""
+        with self._immediate():
+            record = self._checked(collection, data)
+            position = self._db.execute(
+                "SELECT COALESCE(MAX(position), -1) + 1 FROM records WHERE collection = ?", (collection,)
+            ).fetchone()[0]
+            self._db.execute(
+                "INSERT INTO records VALUES (?, ?, ?, ?)", (record["id"], collection, position, _json(record))
+            )
+            self._record_change(record["id"], collection, None, record, note)
+        return record
+
+    def update(
+        self, record_id: str, changes: Mapping[str, Any], *, note: str = "", replace: bool = False
+    ) -> dict[str, Any]:
+        """Change keys of a record (``None`` removes a key; ``replace`` takes ``changes`` as
+        the whole new record); checked first; returns it as stored."""
+        with self._immediate():
+            collection, old = self.get(record_id)
+            data = dict(changes) if replace else {**old, **changes}
+            data = {k: v for k, v in data.items() if v is not None}
+            if data.get("id", record_id) != record_id:
+                raise StoreError(f"refused: a record's id cannot change ({record_id!r}); add a new record instead")
+            data["id"] = record_id
+            record = self._checked(collection, data, replacing=record_id)
+            if record == old:
+                return record
+            self._db.execute("UPDATE records SET data = ? WHERE id = ?", (_json(record), record_id))
+            self._record_change(record_id, collection, old, record, note)
+        return record
+
+    def delete(self, record_id: str, *, note: str = "") -> None:
+        """Delete a record that nothing else in the register refers to (recorded, like any change)."""
+        with self._immediate():
+            collection, old = self.get(record_id)
+            users = []
+            for other_collection, data in self.records():
+                if data.get("id") == record_id:
+                    continue
+                record: Any = structure(data, COLLECTIONS[other_collection])
+                if any(value == record_id for _, value, _, kind in iter_refs(record) if kind == "ref"):
+                    users.append(data["id"])
+            if users:
+                raise StoreError(f"refused: {', '.join(sorted(users))} refer to {record_id!r}: change them first")
+            self._db.execute("DELETE FROM records WHERE id = ?", (record_id,))
+            self._record_change(record_id, collection, old, None, note)
+
+    def set_status(self, action_id: str, status: str, *, day: dt.date | None = None, note: str = "") -> dict[str, Any]:
+        """An action's new status, with a dated entry in its status log."""
+        collection, old = self.get(action_id)
+        if collection != "actions":
+            raise StoreError(f"{action_id!r} is a {noun(collection)}, not an action")
+        try:
+            new_status = ActionStatus(status)
+        except ValueError:
+            raise StoreError(f"{status!r} is not a status; use one of {', '.join(ActionStatus.values())}") from None
+        entry = unstructure(StatusChange(status=new_status, date=day or dt.date.today(), note=note, by=self.who))
+        log = [*old.get("status_log", []), json.loads(_json(entry))]
+        return self.update(action_id, {"status": new_status.value, "status_log": log}, note=note or f"status {status}")
+
+    def set_stage(self, review_id: str, stage: str, *, day: dt.date | None = None, note: str = "") -> dict[str, Any]:
+        """A review's next stage in the learning lifecycle, dated in its stage log."""
+        collection, old = self.get(review_id)
+        if collection != "reviews":
+            raise StoreError(f"{review_id!r} is a {noun(collection)}, not a case review")
+        try:
+            new_stage = ReviewStage(stage)
+        except ValueError:
+            raise StoreError(f"{stage!r} is not a stage; use one of {', '.join(ReviewStage.values())}") from None
+        entry = unstructure(StageChange(stage=new_stage, date=day or dt.date.today(), note=note))
+        log = [*old.get("stage_log", []), json.loads(_json(entry))]
+        return self.update(review_id, {"stage": new_stage.value, "stage_log": log}, note=note or f"stage {stage}")
+
+    def import_records(
+        self, items: list[tuple[str, Mapping[str, Any]]], *, note: str = "imported", track: bool = True
+    ) -> tuple[int, int, int]:
+        """Bring records in, all in one transaction: new ones added, changed ones updated (both
+        recorded), the rest left. Returns ``(added, updated, unchanged)``.
+
+        With ``track`` (the board's own files), a record is taken again only where its file
+        version changed since the last import: a record changed in the register since then
+        (by ``lif status``, say) is not put back to the file's older version."""
+        added = updated = same = 0
+        order = {c: i for i, c in enumerate(IMPORT_ORDER)}
+        items = sorted(items, key=lambda item: order.get(item[0], len(order)))
+        with self._immediate():
+            existing = self.ids()
+            last = self.imported() if track else {}
+            for collection, data in items:
+                record_id = data.get("id")
+                fingerprint = digest(collection, data) if track else ""
+                if isinstance(record_id, str) and record_id in existing:
+                    if track and last.get(record_id) == fingerprint:
+                        same += 1
+                        continue
+                    before = self.get(record_id)[1]
+                    after = self.update(record_id, data, note=note, replace=True)
+                    if after == before:
+                        same += 1
+                    else:
+                        updated += 1
+                else:
+                    self.add(collection, data, note=note)
+                    added += 1
+                if track:
+                    self._db.execute("INSERT OR REPLACE INTO imported VALUES (?, ?)", (record_id, fingerprint))
+        return added, updated, same
+
+
+def store_path(root: Path) -> Path:
+    return root / STORE_FILE

@@ -251,3 +251,40 @@ def test_hook_register_commands(plugins: Plugins) -> None:
     result = CliRunner().invoke(make_cli(host), ["plugins"])
     assert result.exit_code == 1
     assert 'plugin "broken-commands" in hook "register_commands": RuntimeError: cannot add' in result.output
+
+
+def test_hook_register_stores(plugins: Plugins, tmp_path: Path) -> None:
+    """A plugin's store is used when a board names it: import, the loader and the commands."""
+    import shutil
+
+    from lif_core import StoreBackend
+    from lif_core.store import Register
+
+    class Elsewhere(StoreBackend):
+        name = "elsewhere"
+        title = "SQLite in another file"
+        filename = "elsewhere.db"
+
+        def open(self, root, known_ids, who=None, *, create=True):  # type: ignore[no-untyped-def]
+            return Register.open(root / self.filename, known_ids, who, create=create)
+
+    class P:
+        @hookimpl
+        def register_stores(self, register: Callable[[StoreBackend], None]) -> None:
+            register(Elsewhere())
+
+    plugins.register(P(), name="elsewhere-plugin")
+    assert plugins.stores.names() == ["elsewhere", "sqlite"]
+    board = tmp_path / "croydon"
+    shutil.copytree(CROYDON, board, ignore=shutil.ignore_patterns("register.sqlite*", ".lif"))
+    toml = board / "board.toml"
+    toml.write_text(
+        toml.read_text().replace("recommendation_warning = 10", 'recommendation_warning = 10\nstore = "elsewhere"')
+    )
+    cli = make_cli(plugins)
+    assert CliRunner().invoke(cli, ["import", str(board)]).exit_code == 0
+    assert (board / "elsewhere.db").exists() and not (board / "register.sqlite").exists()
+    assert CliRunner().invoke(cli, ["status", str(board), "a-dataset", "blocked"]).exit_code == 0
+    result = validate_board(board, plugins)
+    assert result.ok and result.loaded is not None
+    assert next(a for a in result.loaded.board.actions if a.id == "a-dataset").status.value == "blocked"

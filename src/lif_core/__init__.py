@@ -11,7 +11,16 @@ from importlib.metadata import PackageNotFoundError, version
 from .board import LoadedBoard, board_from_data, board_to_data, board_to_json, board_to_toml, load_board
 from .document import Document
 from .errors import BoardInvalid, LifError, PluginError, Problem, Severity
-from .extensions import Area, Check, DataSourceAdapter, InspectionFramework, Methodology, Record, Renderer
+from .extensions import (
+    Area,
+    Check,
+    DataSourceAdapter,
+    InspectionFramework,
+    Methodology,
+    Record,
+    Renderer,
+    StoreBackend,
+)
 from .model import Board
 from .plugins import Plugins, hookimpl
 from .validate import Validation, open_board, validate_board
@@ -38,6 +47,7 @@ __all__ = [
     "Record",
     "Renderer",
     "Severity",
+    "StoreBackend",
     "Validation",
     "__version__",
     "board_from_data",

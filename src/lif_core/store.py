@@ -319,7 +319,14 @@ class Register:
 
     # -- writing ------------------------------------------------------------------------
 
-    def _checked(self, collection: str, data: Mapping[str, Any], *, replacing: str | None = None) -> dict[str, Any]:
+    def _checked(
+        self,
+        collection: str,
+        data: Mapping[str, Any],
+        *,
+        replacing: str | None = None,
+        register_ids: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
         """The record as plain data once it has passed the model's checks and every reference
         resolves; a clear error naming the key path otherwise."""
         if collection not in REGISTER_COLLECTIONS:
@@ -332,16 +339,28 @@ class Register:
             label = f"{collection}[{data.get('id')!r}]" if isinstance(data.get("id"), str) else collection
             problems = [f"{format_path((label, *p))}: {m}" for p, m in iter_errors(exc, (), cls)]
             raise StoreError("refused, nothing changed:\n  " + "\n  ".join(problems)) from None
-        ids = {**self._structure, **self.ids()}
-        if replacing is None and record.id in ids:
-            raise StoreError(f"refused: id {record.id!r} is already used by a {noun(ids[record.id])}")
+
+        def owner(record_id: str) -> str | None:
+            """The collection holding ``record_id`` (structure, then register), if any."""
+            found = self._structure.get(record_id)
+            if found is not None:
+                return found
+            if register_ids is not None:
+                return register_ids.get(record_id)
+            row = self._db.execute("SELECT collection FROM records WHERE id = ?", (record_id,)).fetchone()
+            return None if row is None else str(row[0])
+
+        existing = owner(record.id)
+        if replacing is None and existing is not None:
+            raise StoreError(f"refused: id {record.id!r} is already used by a {noun(existing)}")
         problems = []
         for path, value, targets, kind in iter_refs(record):
-            if kind == "ref" and ids.get(value) not in targets:
+            holder = owner(value) if kind == "ref" else None
+            if kind == "ref" and holder not in targets:
                 wanted = " or ".join(noun(t) for t in targets)
                 found = (
-                    f"{value!r} is a {noun(ids[value])}, not a {wanted}"
-                    if value in ids
+                    f"{value!r} is a {noun(holder)}, not a {wanted}"
+                    if holder is not None
                     else f"no {wanted} with id {value!r}"
                 )
                 problems.append(f"{format_path((f'{collection}[{record.id!r}]', *path))}: {found}")
@@ -367,10 +386,14 @@ class Register:
             ),
         )
 
-    def add(self, collection: str, data: Mapping[str, Any], *, note: str = "") -> dict[str, Any]:
+    def add(
+        self, collection: str, data: Mapping[str, Any], *, note: str = "", _ids: dict[str, str] | None = None
+    ) -> dict[str, Any]:
         """Add a record (checked first); returns it as stored."""
         with self._immediate():
-            record = self._checked(collection, data)
+            record = self._checked(collection, data, register_ids=_ids)
+            if _ids is not None:
+                _ids[record["id"]] = collection
             position = self._db.execute(
                 "SELECT COALESCE(MAX(position), -1) + 1 FROM records WHERE collection = ?", (collection,)
             ).fetchone()[0]
@@ -381,7 +404,13 @@ class Register:
         return record
 
     def update(
-        self, record_id: str, changes: Mapping[str, Any], *, note: str = "", replace: bool = False
+        self,
+        record_id: str,
+        changes: Mapping[str, Any],
+        *,
+        note: str = "",
+        replace: bool = False,
+        _ids: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
         """Change keys of a record (``None`` removes a key; ``replace`` takes ``changes`` as
         the whole new record); checked first; returns it as stored."""
@@ -392,7 +421,7 @@ class Register:
             if data.get("id", record_id) != record_id:
                 raise StoreError(f"refused: a record's id cannot change ({record_id!r}); add a new record instead")
             data["id"] = record_id
-            record = self._checked(collection, data, replacing=record_id)
+            record = self._checked(collection, data, replacing=record_id, register_ids=_ids)
             if record == old:
                 return record
             self._db.execute("UPDATE records SET data = ? WHERE id = ?", (_json(record), record_id))
@@ -464,13 +493,13 @@ class Register:
                         same += 1
                         continue
                     before = self.get(record_id)[1]
-                    after = self.update(record_id, data, note=note, replace=True)
+                    after = self.update(record_id, data, note=note, replace=True, _ids=existing)
                     if after == before:
                         same += 1
                     else:
                         updated += 1
                 else:
-                    self.add(collection, data, note=note)
+                    self.add(collection, data, note=note, _ids=existing)
                     added += 1
                 if track:
                     self._db.execute("INSERT OR REPLACE INTO imported VALUES (?, ?)", (record_id, fingerprint))

@@ -32,7 +32,7 @@ def main() -> int:
         folder = Path(tmp) / "board"
         counts = write_large_board(folder, 1.0)
         started = time.perf_counter()
-        reader, values, _ = _read(folder, {})
+        _reader, values, _ = _read(folder, {})
         read_files = time.perf_counter() - started
         known = {i.id: k for k in COLLECTIONS if k not in REGISTER_COLLECTIONS for i in values[k]}
         items = [(k, json.loads(to_json(unstructure(r), indent=None))) for k in REGISTER_COLLECTIONS for r in values[k]]

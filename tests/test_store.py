@@ -41,7 +41,7 @@ def board(tmp_path: Path) -> Path:
     shutil.copytree(CROYDON, target, ignore=shutil.ignore_patterns("register.sqlite*", ".lif"))
     result = lif("import", str(target))
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith(f"{target / STORE_FILE}: 36 added, 0 updated, 0 unchanged")
+    assert result.stdout.startswith(f"{target / STORE_FILE}: 43 added, 0 updated, 0 unchanged")
     return target
 
 
@@ -81,7 +81,7 @@ def test_history_keeps_every_change(board: Path) -> None:
     lif("add", str(board), "actions", "id=a-temp", "text=Temporary", "priority=prio-early-help")
     lif("delete", str(board), "a-temp", "--note", "entered in error")
     story = lif("history", str(board), "a-dataset").stdout.splitlines()
-    assert story[0].endswith("added actions a-dataset  (imported from register.toml)")
+    assert story[0].endswith("added actions a-dataset  (imported from board.toml, register.toml)")
     assert story[1].endswith("updated actions a-dataset  (wording)")
     assert (
         story[2]
@@ -144,7 +144,7 @@ def test_file_edits_after_import_are_reported_and_imported(board: Path) -> None:
     lif("status", str(board), "a-child-f-1", "completed", "--date", "2019-03-01")
     assert lif("validate", str(board)).stderr == ""  # the file is older, not edited: no noise
     again = lif("import", str(board))
-    assert "0 added, 0 updated, 36 unchanged" in again.stdout  # the status change is not undone
+    assert "0 added, 0 updated, 43 unchanged" in again.stdout  # the status change is not undone
     register_toml = board / "register.toml"
     register_toml.write_text(
         register_toml.read_text().replace('text = "Agree the dataset', 'text = "Edited: agree the dataset')
@@ -321,3 +321,16 @@ def test_a_writer_killed_at_random_loses_nothing_committed(tmp_path: Path) -> No
         committed = count
     assert kills == 200 and committed > 200
     print(f"{kills} kills, {committed} committed changes survived")
+
+
+def test_measure_values_are_kept_in_the_register(board: Path) -> None:
+    result = lif("value", str(board), "m-training-practice-change", "2019-20", "77", "--note", "follow-up survey")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "m-training-practice-change: 2019-20 = 77 (4 period(s))\n"
+    assert lif("value", str(board), "m-training-practice-change", "2019-20", "78").exit_code == 0  # replaces
+    scorecard = json.loads(lif("measures", str(board), "-f", "json").stdout)["sections"][0]["blocks"][0]["rows"]
+    row = next(r for r in scorecard if r[0].startswith("Delegates reporting a change"))
+    assert row[3] == "78 (2019-20)" and row[9] == "GREEN"  # 78 against a target of 75
+    story = lif("history", str(board), "m-training-practice-change").stdout
+    assert "(follow-up survey)" in story
+    assert lif("value", str(board), "a-dataset", "2019-20", "1").exit_code == 1

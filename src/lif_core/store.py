@@ -1,5 +1,6 @@
-"""The register: a board's reviews, findings, recommendations, actions, evidence, audits and
-training, kept in SQLite beside board.toml, with every change recorded.
+"""The register: a board's reviews, findings, recommendations, actions, evidence, audits,
+training and measures (with their values), kept in SQLite beside board.toml, with every change
+recorded.
 
 - **Durable.** WAL journal, one transaction per change (or per command, with
   :meth:`Register.transaction`), ``synchronous = FULL``: a change is on disk when it returns,
@@ -11,8 +12,8 @@ training, kept in SQLite beside board.toml, with every change recorded.
 - **Versioned.** The schema version is stored; older stores are migrated forward on opening;
   a store written by a newer lif-core is refused before anything is written to it.
 
-Board structure (partners, groups, functions, priorities, measures and their values...) stays
-in board.toml.
+Board structure (partners, groups, functions, priorities, inspection recommendations, themes,
+sources...) stays in board.toml.
 """
 
 from __future__ import annotations
@@ -59,9 +60,11 @@ REGISTER_COLLECTIONS = (
     "planned_audits",
     "section11_audits",
     "courses",
+    "measures",
 )
 #: The order records are imported in, so each one's references are already there.
 IMPORT_ORDER = (
+    "measures",
     "reviews",
     "audits",
     "section11_audits",
@@ -469,6 +472,15 @@ class Register:
         entry = unstructure(StageChange(stage=new_stage, date=day or dt.date.today(), note=note))
         log = [*old.get("stage_log", []), json.loads(_json(entry))]
         return self.update(review_id, {"stage": new_stage.value, "stage_log": log}, note=note or f"stage {stage}")
+
+    def set_value(self, measure_id: str, period: str, value: float, *, note: str = "") -> dict[str, Any]:
+        """A measure's value for one period (replacing any value that period had)."""
+        collection, old = self.get(measure_id)
+        if collection != "measures":
+            raise StoreError(f"{measure_id!r} is a {noun(collection)}, not a measure")
+        values = [v for v in old.get("values", []) if v.get("period") != period]
+        values.append({"period": period, "value": value})
+        return self.update(measure_id, {"values": values}, note=note or f"{period}: {value:g}")
 
     def import_records(
         self, items: list[tuple[str, Mapping[str, Any]]], *, note: str = "imported", track: bool = True

@@ -14,7 +14,7 @@ from typing import Any
 import click
 import tomli_w
 
-from ..board import BOARD_FILE, LoadedBoard, _read, board_root, load_board
+from ..board import LoadedBoard, _read, board_root, load_board, noun
 from ..cli import as_of_day, as_of_option
 from ..clocks import ClockState, review_clocks
 from ..convert import structure, to_json, unstructure
@@ -34,7 +34,13 @@ def _structure_ids(root: Path, plugins: Plugins) -> tuple[dict[str, str], Any]:
     """The board structure's ids (board.toml and its includes; the register's own records are
     checked against the store) and the board's store."""
     reader, values, _origins = _read(root, {})  # the files only
-    structural = [p for p in reader.problems if p.path.split("[", 1)[0].split(".", 1)[0] not in REGISTER_COLLECTIONS]
+    register_nouns = tuple(f"no {noun(c)} with id" for c in REGISTER_COLLECTIONS)
+    structural = [
+        p
+        for p in reader.problems
+        if p.path.split("[", 1)[0].split(".", 1)[0] not in REGISTER_COLLECTIONS
+        and not p.message.startswith(register_nouns)  # a reference into the register is checked there
+    ]
     if structural:
         raise BoardInvalid(structural, board=str(root))
     ids = {item.id: key for key in COLLECTIONS if key not in REGISTER_COLLECTIONS for item in values.get(key, ())}
@@ -152,7 +158,7 @@ def register_commands(cli: click.Group) -> None:
                 for key in REGISTER_COLLECTIONS
                 for r in values[key]
             ]
-            origin = ", ".join(f for f in reader.files if f != BOARD_FILE) or BOARD_FILE
+            origin = ", ".join(reader.files)
         else:
             text = source.read_text(encoding="utf-8")
             try:
@@ -252,6 +258,20 @@ def register_commands(cli: click.Group) -> None:
         with _register(ctx, board) as register:
             record = register.set_stage(review_id, stage, day=day.date() if day else None, note=note)
         click.echo(f"{review_id}: {record['stage']}")
+
+    @cli.command()
+    @click.argument("board", type=click.Path(path_type=Path))
+    @click.argument("measure_id", metavar="MEASURE")
+    @click.argument("period")
+    @click.argument("value", type=float)
+    @click.option("--note", default="", help="Where the figure comes from.")
+    @click.pass_context
+    def value(ctx: click.Context, board: Path, measure_id: str, period: str, value: float, note: str) -> None:
+        """Record a measure's value for a period (2018-19, 2019-Q1, 2019-04), replacing any
+        value the period had; the scorecard and the report use it on their next run."""
+        with _register(ctx, board) as register:
+            record = register.set_value(measure_id, period, value, note=note)
+        click.echo(f"{measure_id}: {period} = {value:g} ({len(record['values'])} period(s))")
 
     @cli.command(name="overdue")
     @click.argument("board", type=click.Path(path_type=Path))

@@ -334,3 +334,13 @@ def test_measure_values_are_kept_in_the_register(board: Path) -> None:
     story = lif("history", str(board), "m-training-practice-change").stdout
     assert "(follow-up survey)" in story
     assert lif("value", str(board), "a-dataset", "2019-20", "1").exit_code == 1
+
+
+def test_an_unknown_store_is_named(make_board) -> None:  # type: ignore[no-untyped-def]
+    from lif_core import validate_board
+
+    root = make_board('[settings]\nstore = "sqlight"\n')
+    (problem,) = validate_board(root, Plugins.create()).problems
+    assert str(problem).startswith(
+        "board.toml: settings.store: no store named 'sqlight' is installed (did you mean 'sqlite'?)"
+    )

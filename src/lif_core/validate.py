@@ -10,7 +10,7 @@ from typing import Any
 
 import attrs
 
-from .board import LoadedBoard, _read, _suggest, board_root, iter_refs
+from .board import BOARD_FILE, LoadedBoard, _read, _suggest, board_root, iter_refs
 from .errors import BoardInvalid, Problem, format_path
 from .model import COLLECTIONS, Board, PluginSettings
 from .plugins import Plugins
@@ -48,22 +48,27 @@ def _plugin_refs(
     origins: Mapping[tuple[str, int], tuple[str, int]],
     plugins: Plugins,
 ) -> list[Problem]:
+    # Every record of every collection, and the board-wide tables (settings names a store).
+    places: list[tuple[str, tuple[Any, ...], Any]] = [
+        (*origins[(key, n)][:1], (key, origins[(key, n)][1]), record)
+        for key in COLLECTIONS
+        for n, record in enumerate(values.get(key, ()))
+    ]
+    places += [(BOARD_FILE, (key,), values[key]) for key in ("settings",) if key in values]
     problems = []
-    for key in COLLECTIONS:
-        for n, record in enumerate(values.get(key, ())):
-            for path, value, targets, ref_kind in iter_refs(record):
-                if ref_kind != "plugin":
-                    continue
-                registry = plugins.registry(targets[0])
-                if value in registry:
-                    continue
-                file, index = origins[(key, n)]
-                installed = ", ".join(registry.names()) or "none"
-                message = (
-                    f"no {registry.kind} named {value!r} is installed{_suggest(value, registry.names())}; "
-                    f"installed: {installed}. Install the plugin that provides it or add it as a local plugin"
-                )
-                problems.append(Problem(file, format_path((key, index, *path)), message))
+    for file, where, record in places:
+        for path, value, targets, ref_kind in iter_refs(record):
+            if ref_kind != "plugin":
+                continue
+            registry = plugins.registry(targets[0])
+            if value in registry:
+                continue
+            installed = ", ".join(registry.names()) or "none"
+            message = (
+                f"no {registry.kind} named {value!r} is installed{_suggest(value, registry.names())}; "
+                f"installed: {installed}. Install the plugin that provides it or add it as a local plugin"
+            )
+            problems.append(Problem(file, format_path((*where, *path)), message))
     return problems
 
 

@@ -242,7 +242,7 @@ class _Reader:
         path = self.root / backend.filename
         if not path.exists():
             return
-        STORE_FILE = backend.filename
+        store_file = backend.filename  # the file register records are said to come from
         register = backend.open(self.root, {}, create=False)
         try:
             stored = register.records()
@@ -252,7 +252,7 @@ class _Reader:
         for key in REGISTER_COLLECTIONS:
             # The files' register records are not read once a store holds the register; say so
             # where one is new or edited since the last import, never drop it silently.
-            edited = [i for i in self.items[key] if i.file != STORE_FILE and not _as_imported(i.raw, imported, key)]
+            edited = [i for i in self.items[key] if i.file != store_file and not _as_imported(i.raw, imported, key)]
             if edited:
                 files = ", ".join(sorted({i.file for i in edited}))
                 ids = ", ".join(str(i.raw.get("id")) for i in edited[:5] if isinstance(i.raw, dict))
@@ -261,7 +261,7 @@ class _Reader:
                         files,
                         key,
                         f"{len(edited)} record(s) new or edited since the last `lif import`, not read: the register "
-                        f"lives in {STORE_FILE} ({ids}{', ...' if len(edited) > 5 else ''}); "
+                        f"lives in {store_file} ({ids}{', ...' if len(edited) > 5 else ''}); "
                         "`lif import` brings them in",
                         Severity.WARNING,
                     )
@@ -269,7 +269,7 @@ class _Reader:
         for key in REGISTER_COLLECTIONS:
             self.items[key] = []
         for key, data in stored:
-            self.items[key].append(_Item(STORE_FILE, len(self.items[key]), data))
+            self.items[key].append(_Item(store_file, len(self.items[key]), data))
 
     def includes(self, value: object) -> Iterator[str]:
         if not isinstance(value, list):

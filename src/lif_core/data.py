@@ -98,6 +98,10 @@ class Pseudonymiser:
         self._key = key
         self._cache: dict[str, str] = {}  # identifier -> pseudonym, for this process only
 
+    def known(self, raw: str) -> str | None:
+        """The pseudonym of an identifier already checked and pseudonymised, if any."""
+        return self._cache.get(raw)
+
     def child_id(self, raw: str) -> str:
         found = self._cache.get(raw)
         if found is None:
@@ -254,11 +258,10 @@ def _converter(kind: str, fmt: str, pseudo: Pseudonymiser) -> Converter:
     if kind in ("child-id", "child-id?"):
         required = kind == "child-id"
 
-        child_id = pseudo.child_id
-        known = pseudo._cache  # identifiers already checked and pseudonymised
+        child_id, known = pseudo.child_id, pseudo.known
 
         def to_pseudonym(v: Any) -> str | None:
-            found = known.get(v) if type(v) is str else None
+            found = known(v) if type(v) is str else None
             if found is not None:
                 return found
             if type(v) is str and v and not v[0].isspace() and not v[-1].isspace() and "." not in v:

@@ -262,18 +262,16 @@ def re_referrals(
             groups[(child, ordinal)] = str(r.get(group_by) or "unknown")
     num = Counter()
     den = Counter()
-    keys: dict[int, str] = {}
-    limits: dict[int, int] = {}
+    days: dict[int, tuple[str, int]] = {}  # day number -> (period, limit): worked out once a day
     for child, unsorted in by_child.items():
         ordinals = sorted(unsorted)
         previous: int | None = None
         for ordinal in ordinals:
-            key = keys.get(ordinal)
-            if key is None:
-                key = keys[ordinal] = period_key(dt.date.fromordinal(ordinal), frequency)
-            limit = limits.get(ordinal)
-            if limit is None:
-                limit = limits[ordinal] = _year_back(dt.date.fromordinal(ordinal)).toordinal()
+            found = days.get(ordinal)
+            if found is None:
+                day = dt.date.fromordinal(ordinal)
+                found = days[ordinal] = (period_key(day, frequency), _year_back(day).toordinal())
+            key, limit = found
             hit = previous is not None and previous >= limit
             slots = [(key, "")]
             if group_by:

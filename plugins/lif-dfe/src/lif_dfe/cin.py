@@ -48,6 +48,35 @@ FIELDS = {
 }
 
 
+#: Tables read from elements repeated inside each CINdetails: the element, and each field's tag.
+NESTED: dict[str, tuple[str, dict[str, str]]] = {
+    "assessments": (
+        "Assessments",
+        {"start": "AssessmentActualStartDate", "authorised": "AssessmentAuthorisationDate"},
+    ),
+    "section47": (
+        "Section47",
+        {
+            "start": "S47ActualStartDate",
+            "icpc_target": "InitialCPCtarget",
+            "icpc_date": "DateOfInitialCPC",
+            "icpc_not_required": "ICPCnotRequired",
+        },
+    ),
+    "cp-plans": (
+        "ChildProtectionPlans",
+        {
+            "start": "CPPstartDate",
+            "end": "CPPendDate",
+            "initial_category": "InitialCategoryOfAbuse",
+            "latest_category": "LatestCategoryOfAbuse",
+            "previous_plans": "NumberOfPreviousCPP",
+        },
+    ),
+    "cin-plans": ("CINPlanDates", {"start": "CINPlanStartDate", "end": "CINPlanEndDate"}),
+}
+
+
 @functools.cache
 def factor_codes(year: int) -> frozenset[str]:
     """Assessment factor codes valid in a collection year (from lif-core's CIN taxonomy)."""
@@ -287,55 +316,20 @@ class CinCensusAdapter(DataSourceAdapter):
                         "initial_cpc": _text(episode, "DateOfInitialCPC"),
                     },
                 )
-            elif table == "assessments":
-                for m, item in enumerate(episode.findall("Assessments"), start=1):
-                    factors = [(f.text or "").strip() for f in item.iter("AssessmentFactors")]
-                    unknown = [f for f in factors if f not in factor_codes(year)]
-                    warnings = tuple(
-                        ("factors", f"assessment factor {code!r} is not a {year} CIN census code; kept as given")
-                        for code in unknown
-                    )
-                    yield Record(
-                        f"{here}/Assessments[{m}]",
-                        {
-                            **referral,
-                            "start": _text(item, "AssessmentActualStartDate"),
-                            "authorised": _text(item, "AssessmentAuthorisationDate"),
-                            "factors": ";".join(factors),
-                        },
-                        warnings,
-                    )
-            elif table == "section47":
-                for m, item in enumerate(episode.findall("Section47"), start=1):
-                    yield Record(
-                        f"{here}/Section47[{m}]",
-                        {
-                            **referral,
-                            "start": _text(item, "S47ActualStartDate"),
-                            "icpc_target": _text(item, "InitialCPCtarget"),
-                            "icpc_date": _text(item, "DateOfInitialCPC"),
-                            "icpc_not_required": _text(item, "ICPCnotRequired"),
-                        },
-                    )
-            elif table == "cp-plans":
-                for m, item in enumerate(episode.findall("ChildProtectionPlans"), start=1):
-                    yield Record(
-                        f"{here}/ChildProtectionPlans[{m}]",
-                        {
-                            **referral,
-                            "start": _text(item, "CPPstartDate"),
-                            "end": _text(item, "CPPendDate"),
-                            "initial_category": _text(item, "InitialCategoryOfAbuse"),
-                            "latest_category": _text(item, "LatestCategoryOfAbuse"),
-                            "previous_plans": _text(item, "NumberOfPreviousCPP"),
-                        },
-                    )
-            elif table == "cin-plans":
-                for m, item in enumerate(episode.findall("CINPlanDates"), start=1):
-                    yield Record(
-                        f"{here}/CINPlanDates[{m}]",
-                        {**referral, "start": _text(item, "CINPlanStartDate"), "end": _text(item, "CINPlanEndDate")},
-                    )
+            elif table in NESTED:
+                element, names = NESTED[table]
+                for m, item in enumerate(episode.findall(element), start=1):
+                    fields = {**referral, **{name: _text(item, tag) for name, tag in names.items()}}
+                    warnings: tuple[tuple[str, str], ...] = ()
+                    if table == "assessments":
+                        factors = [(f.text or "").strip() for f in item.iter("AssessmentFactors")]
+                        fields["factors"] = ";".join(factors)
+                        warnings = tuple(
+                            ("factors", f"assessment factor {code!r} is not a {year} CIN census code; kept as given")
+                            for code in factors
+                            if code not in factor_codes(year)
+                        )
+                    yield Record(f"{here}/{element}[{m}]", fields, warnings)
 
 
 @functools.lru_cache(maxsize=4)

@@ -12,10 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import itertools
+import operator
 import os
 import re
 import secrets
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ import attrs
 
 from .board import LoadedBoard
 from .errors import LifError, PluginError, Problem, Severity
+from .extensions import Batch
 from .model import OnError, Source
 from .plugins import Plugins
 
@@ -33,13 +36,19 @@ __all__ = [
     "SourceReport",
     "board_key",
     "looks_like_child_id",
+    "read_batches",
     "read_source",
+    "read_together",
 ]
 
 #: Environment variable holding the pseudonymisation key (any text of 16 or more characters).
 KEY_ENV = "LIF_PSEUDONYM_KEY"
 #: Where a board keeps its own key when the environment gives none (created on first use).
 KEY_FILE = Path(".lif") / "pseudonym.key"
+#: Identifiers whose pseudonyms are remembered (about 11 MB at most): more than most
+#: authorities' children in a year, so an extract's repeats are hashed once; when full, the
+#: memory is cleared and refilled rather than grown.
+CACHE_SIZE = 65_536
 #: Problems kept per source; further ones are counted, not listed.
 MAX_LISTED = 200
 
@@ -97,15 +106,14 @@ class Pseudonymiser:
     def __init__(self, key: bytes) -> None:
         self._key = key
         self._cache: dict[str, str] = {}  # identifier -> pseudonym, for this process only
-
-    def known(self, raw: str) -> str | None:
-        """The pseudonym of an identifier already checked and pseudonymised, if any."""
-        return self._cache.get(raw)
+        #: The pseudonym of an identifier already checked and pseudonymised, if any: a plain
+        #: dictionary lookup, so a column of identifiers maps through it at C speed.
+        self.known: Callable[[str], str | None] = self._cache.get
 
     def child_id(self, raw: str) -> str:
         found = self._cache.get(raw)
         if found is None:
-            if len(self._cache) >= 200_000:  # bounded: memory stays flat on any extract
+            if len(self._cache) >= CACHE_SIZE:  # bounded: memory stays flat on any extract
                 self._cache.clear()
             found = self._cache[raw] = "c" + hmac.digest(self._key, raw.encode("utf-8"), hashlib.sha256).hex()[:24]
         return found
@@ -172,6 +180,44 @@ Converter = Callable[[Any], Any]
 def _converter(kind: str, fmt: str, pseudo: Pseudonymiser) -> Converter:
     """A function turning a raw value into its checked form; raises ValueError with a message
     that never repeats an identifying value."""
+    return _converters(kind, fmt, pseudo)[0]
+
+
+def _converters(kind: str, fmt: str, pseudo: Pseudonymiser) -> tuple[Converter, Callable[[Any], Any] | None]:
+    """The converter, and a lookup of raw values it has already converted (``None`` where
+    not known), which a column is first run through at C speed: only the values it does not
+    know go through the converter one at a time."""
+    if kind == "text":
+        return _text_converter, None
+    if kind == "date":
+        fmt = fmt or "%Y-%m-%d"
+        parse = _date_parser(fmt)
+        seen: dict[str, dt.date] = {}  # extracts repeat the same few thousand dates
+
+        def to_date(v: Any) -> dt.date | None:
+            if type(v) is str and len(v) == 10:
+                try:
+                    day = parse(v)  # the common case: a clean date string
+                except ValueError:
+                    pass
+                else:
+                    if len(seen) < 100_000:
+                        seen[v] = day
+                    return day
+            return _as_date(v, parse, fmt)
+
+        return to_date, seen.get
+    if kind in ("child-id", "child-id?"):
+        convert = _one_converter(kind, fmt, pseudo)
+        return convert, pseudo.known
+    return _one_converter(kind, fmt, pseudo), None
+
+
+def _text_converter(v: Any) -> Any:
+    return v if v is None or isinstance(v, str) else str(v)
+
+
+def _one_converter(kind: str, fmt: str, pseudo: Pseudonymiser) -> Converter:
     if kind == "text":
         return lambda v: v if v is None or isinstance(v, str) else str(v)
     if kind == "int":
@@ -221,28 +267,7 @@ def _converter(kind: str, fmt: str, pseudo: Pseudonymiser) -> Converter:
 
         return to_bool
     if kind == "date":
-        fmt = fmt or "%Y-%m-%d"
-        parse = _date_parser(fmt)
-
-        seen: dict[str, dt.date] = {}  # extracts repeat the same few thousand dates
-
-        def to_date(v: Any) -> dt.date | None:
-            if type(v) is str:
-                found = seen.get(v)
-                if found is not None:
-                    return found
-                if len(v) == 10:
-                    try:
-                        day = parse(v)  # the common case: a clean date string
-                    except ValueError:
-                        pass
-                    else:
-                        if len(seen) < 100_000:
-                            seen[v] = day
-                        return day
-            return _as_date(v, parse, fmt)
-
-        return to_date
+        return _converters(kind, fmt, pseudo)[0]
     if kind == "dob":
         fmt = fmt or "%Y-%m-%d"
         parse = _date_parser(fmt)
@@ -353,76 +378,220 @@ def read_source(
     *,
     pseudonymiser: Pseudonymiser | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Stream a source's records, checked, converted and pseudonymised.
+    """Stream a source's records, checked, converted and pseudonymised, as dictionaries.
 
     Bad values follow ``source.on_error``: ``fail`` raises :class:`DataError` at the first one,
     naming file, place and field; ``warn`` keeps the record with that value empty and adds a
     warning to ``report``. Columns that look like children's identifiers must be declared.
+    :func:`read_batches` gives the same records as columns, which is much faster to work on.
     """
-    report = report if report is not None else SourceReport(source.id)
-    adapter = plugins.data_sources.get(source.adapter)
-    path = loaded.resolve(source.path)
-    if not path.is_file():
-        raise DataError(f"{source.path}: no such file in the board folder")
-    pseudo = pseudonymiser or Pseudonymiser(board_key(loaded.root))
-    return _convert(source, adapter, path, pseudo, report, plugins)
+    for batch in read_batches(loaded, source, plugins, report, pseudonymiser=pseudonymiser):
+        names = batch.names
+        for values in batch.rows():
+            yield dict(zip(names, values, strict=True))
 
 
-def _convert(
+def read_batches(
+    loaded: LoadedBoard,
     source: Source,
-    adapter: Any,
-    path: Path,
-    pseudo: Pseudonymiser,
-    report: SourceReport,
     plugins: Plugins,
-) -> Iterator[dict[str, Any]]:
-    file = source.path
-    warn = source.on_error is OnError.WARN
-    plugin, hook = plugins.data_sources.plugin_of(source.adapter), f"register_data_sources (adapter {source.adapter!r})"
-    # The plan, made from the first record's columns (and again if they change): for each
-    # column, its output name and converter (None to pass it through); dropped ones left out.
-    steps: list[tuple[str, str, Converter | None]] = []
-    columns: tuple[str, ...] | None = None
-    declared_missing: list[str] = []
+    report: SourceReport | None = None,
+    *,
+    pseudonymiser: Pseudonymiser | None = None,
+) -> Iterator[Batch]:
+    """Stream a source's records as :class:`~lif_core.extensions.Batch` es of checked,
+    converted, pseudonymised columns (renamed as the source says), as :func:`read_source`."""
+    for _source, batch in read_together(
+        loaded, [source], plugins, [report or SourceReport(source.id)], pseudonymiser=pseudonymiser
+    ):
+        yield batch
+
+
+def read_together(
+    loaded: LoadedBoard,
+    sources: Sequence[Source],
+    plugins: Plugins,
+    reports: Sequence[SourceReport] | None = None,
+    *,
+    pseudonymiser: Pseudonymiser | None = None,
+    columns: Sequence[Collection[str] | None] | None = None,
+) -> Iterator[tuple[Source, Batch]]:
+    """Several sources' batches as ``(source, batch)``, reading each file once: sources that
+    name the same file with the same adapter (tables of one census) are read in one pass
+    where the adapter can (:meth:`DataSourceAdapter.batches_for`). ``reports[i]`` collects
+    what reading ``sources[i]`` found.
+
+    ``columns[i]``, if given, names the only fields (as the source renames them) wanted from
+    ``sources[i]``: the others are neither checked nor converted, and an adapter that can
+    skips reading them (as ``usecols`` does in other tools). ``None`` reads every field.
+    """
+    reports = list(reports) if reports is not None else [SourceReport(s.id) for s in sources]
+    if len(reports) != len(sources):
+        raise ValueError("read_together needs one report per source")
+    groups: dict[tuple[str, Path], list[int]] = {}
+    for i, source in enumerate(sources):
+        plugins.data_sources.get(source.adapter)  # an unknown adapter is named before any reading
+        path = loaded.resolve(source.path)
+        if not path.is_file():
+            raise DataError(f"{source.path}: no such file in the board folder")
+        groups.setdefault((source.adapter, path), []).append(i)
+    pseudo = pseudonymiser or Pseudonymiser(board_key(loaded.root))
+    wanted = [frozenset(c) if c is not None else None for c in columns] if columns is not None else None
+    for (adapter_name, path), members in groups.items():
+        adapter = plugins.data_sources.get(adapter_name)
+        readers = [
+            _Converting(sources[i], adapter, pseudo, reports[i], wanted[i] if wanted is not None else None)
+            for i in members
+        ]
+        hints = [r.hint for r in readers]
+        plugin = plugins.data_sources.plugin_of(adapter_name)
+        hook = f"register_data_sources (adapter {adapter_name!r})"
+        try:
+            if len(members) == 1:
+                stream: Iterator[tuple[int, Batch]] = (
+                    (0, b) for b in adapter.batches(path, sources[members[0]].options, hints[0])
+                )
+            else:
+                stream = adapter.batches_for(path, [sources[i].options for i in members], hints)
+            for index, batch in stream:
+                reader = readers[index]
+                yield reader.source, reader.convert(batch)
+        except LifError:
+            raise
+        except Exception as exc:
+            raise PluginError(f"{type(exc).__name__}: {exc}", plugin=plugin, hook=hook) from exc
+
+
+_TEXT_TYPES = frozenset({str, type(None)})
+
+
+def _convert_column(
+    column: Sequence[Any], convert: Converter, known: Callable[[Any], Any] | None
+) -> tuple[list[Any], list[tuple[int, ValueError]]]:
+    """A column's values converted, and ``(row, error)`` for those that would not convert.
+
+    Per-value Python work is what makes reading slow, so it is kept to values never seen
+    before: values already known (a child seen in an earlier batch, a date already read) are
+    looked up a whole column at a time, and each distinct new value is converted once however
+    often it repeats. Grouping by value is done only for text (every CSV and XML value):
+    a dictionary would take 1, 1.0 and True for one key.
+    """
     try:
-        for record in adapter.read(path, source.options):
-            report.rows += 1
-            fields = record.fields
-            if record.warnings:
-                for name, message in record.warnings:
-                    report.add(Problem(file, f"{record.location}: {name}", message, Severity.WARNING))
-            if columns is None or len(fields) != len(columns) or tuple(fields) != columns:
-                columns = tuple(fields)
-                adapter_fields = dict(adapter.field_specs(source.options, list(columns)))
-                plan = _plan(source, adapter_fields, list(columns), file)
-                steps = []
-                for name in columns:
-                    kind, fmt = plan.get(name, ("", ""))
-                    if kind != "drop":
-                        steps.append(
-                            (name, source.rename.get(name, name), _converter(kind, fmt, pseudo) if kind else None)
-                        )
-                declared_missing = [n for n in source.fields if n not in fields and plan[n][0] != "drop"]
-            out: dict[str, Any] = {}
-            for name, out_name, convert in steps:
-                value = fields[name]
-                if convert is not None:
-                    try:
-                        value = convert(value)
-                    except ValueError as exc:
-                        where = f"{record.location}: {name}"
-                        if not warn:
-                            report.add(Problem(file, where, str(exc)))
-                            report.failed = True
-                            raise DataError(f"{file}: {where}: {exc}") from None
-                        report.add(Problem(file, where, f"{exc}; kept the record with {name} empty", Severity.WARNING))
-                        value = None
-                out[out_name] = value
-            for name in declared_missing:
-                out.setdefault(source.rename.get(name, name), None)
-            report.kept += 1
-            yield out
-    except LifError:
-        raise
-    except Exception as exc:
-        raise PluginError(f"{type(exc).__name__}: {exc}", plugin=plugin, hook=hook) from exc
+        values = list(map(known, column)) if known is not None else None
+    except TypeError:  # an unhashable value (a JSON list): no lookups
+        values = None
+    if values is not None:
+        if None not in values:
+            return values, []  # everything known
+        missing: Iterable[Any] = itertools.compress(column, map(operator.not_, values))
+    else:
+        missing = column
+    fresh = dict.fromkeys(missing) if known is not None or not column else None
+    if fresh is not None and not set(map(type, fresh)) <= _TEXT_TYPES:
+        fresh = None
+    if fresh is None and known is None:
+        fresh = dict.fromkeys(column) if set(map(type, column)) <= _TEXT_TYPES else None
+    bad: list[tuple[int, ValueError]] = []
+    if fresh is None:  # values of other types (JSON, Excel): one at a time
+        out = []
+        for row, raw in enumerate(column):
+            try:
+                out.append(convert(raw))
+            except ValueError as exc:
+                out.append(None)
+                bad.append((row, exc))
+        return out, bad
+    errors: dict[Any, ValueError] = {}
+    for raw in fresh:
+        try:
+            fresh[raw] = convert(raw)
+        except ValueError as exc:
+            errors[raw] = exc
+    if values is None:
+        values = list(map(fresh.get, column))
+    else:
+        row = values.index(None)  # the rows still to fill, found by a C-speed scan
+        while True:
+            values[row] = fresh[column[row]]
+            try:
+                row = values.index(None, row + 1)
+            except ValueError:
+                break
+    if errors:
+        bad = [(row, errors[raw]) for row, raw in enumerate(column) if raw in errors]
+    return values, bad
+
+
+class _Converting:
+    """Checks and converts one source's batches, following its plan (made from the first
+    batch's columns, and again if they change)."""
+
+    def __init__(
+        self,
+        source: Source,
+        adapter: Any,
+        pseudo: Pseudonymiser,
+        report: SourceReport,
+        wanted: frozenset[str] | None = None,
+    ) -> None:
+        self.source, self.adapter, self.pseudo, self.report = source, adapter, pseudo, report
+        self.warn = source.on_error is OnError.WARN
+        self.wanted = wanted
+        # The adapter's hint: the wanted fields by the names the file gives them.
+        back = {out: name for name, out in source.rename.items()}
+        self.hint = None if wanted is None else frozenset(back.get(name, name) for name in wanted)
+        self.columns: tuple[str, ...] | None = None
+        self.steps: list[tuple[int, str, str, Converter | None, Callable[[Any], Any] | None]] = []
+        self.out_names: tuple[str, ...] = ()
+
+    def _make_plan(self, names: tuple[str, ...]) -> None:
+        source = self.source
+        adapter_fields = dict(self.adapter.field_specs(source.options, list(names)))
+        plan = _plan(source, adapter_fields, list(names), source.path)
+        self.steps = []
+        for index, name in enumerate(names):
+            kind, fmt = plan.get(name, ("", ""))
+            if kind == "drop" or (self.hint is not None and name not in self.hint):
+                continue
+            convert, known = _converters(kind, fmt, self.pseudo) if kind else (None, None)
+            self.steps.append((index, name, source.rename.get(name, name), convert, known))
+        missing = [
+            n
+            for n in source.fields
+            if n not in names and plan[n][0] != "drop" and (self.hint is None or n in self.hint)
+        ]
+        self.out_names = tuple(out for _i, _n, out, _c, _k in self.steps) + tuple(
+            source.rename.get(n, n) for n in missing if source.rename.get(n, n) not in {s[2] for s in self.steps}
+        )
+        self.columns = names
+
+    def convert(self, batch: Batch) -> Batch:
+        report, file = self.report, self.source.path
+        report.rows += batch.size
+        for row, name, message in batch.warnings:
+            report.add(Problem(file, f"{batch.location(row)}: {name}", message, Severity.WARNING))
+        if batch.names != self.columns:
+            self._make_plan(batch.names)
+        out: list[list[Any]] = []
+        faults: list[tuple[int, int, str, ValueError]] = []
+        for index, name, _out_name, convert, known in self.steps:
+            column = batch.columns[index]
+            if convert is None:
+                out.append(column)
+                continue
+            values, bad = _convert_column(column, convert, known)
+            faults.extend((row, len(out), name, exc) for row, exc in bad)
+            out.append(values)
+        if faults:
+            faults.sort(key=lambda f: (f[0], f[1]))  # in file order, as a reader reading row by row finds them
+            for row, _column, name, exc in faults:
+                where = f"{batch.location(row)}: {name}"
+                if not self.warn:
+                    report.add(Problem(file, where, str(exc)))
+                    report.failed = True
+                    raise DataError(f"{file}: {where}: {exc}") from None
+                report.add(Problem(file, where, f"{exc}; kept the record with {name} empty", Severity.WARNING))
+        extra = len(self.out_names) - len(out)
+        out.extend([None] * batch.size for _ in range(extra))
+        report.kept += batch.size
+        return Batch(self.out_names, out, batch.location)

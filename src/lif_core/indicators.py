@@ -9,7 +9,9 @@ Periods: ``month`` (``2019-04``), ``quarter`` (``2019-Q2``, calendar quarters) a
 
 from __future__ import annotations
 
+import abc
 import datetime as dt
+import itertools
 import math
 from array import array
 from collections import Counter, defaultdict
@@ -21,13 +23,22 @@ import attrs
 from .clocks import WorkingDays
 from .disclosure import DEFAULT_RULE, Rule
 from .errors import LifError
+from .extensions import Batch
 
 __all__ = [
+    "ACCUMULATORS",
     "ASSESSMENT_BUCKETS",
     "INDICATORS",
+    "Accumulator",
+    "AssessmentTimeliness",
+    "LongCpPlans",
+    "ReReferrals",
+    "ReferralCounts",
+    "RepeatCpPlans",
     "IndicatorResult",
     "IndicatorRow",
     "assessment_timeliness",
+    "feed_all",
     "long_cp_plans",
     "period_key",
     "placement_stability",
@@ -148,146 +159,329 @@ def _rows(
 
 
 def _date(record: Record, field: str) -> dt.date | None:
-    value = record.get(field)
+    return _checked_date(record.get(field), field)
+
+
+def _checked_date(value: Any, field: str) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value
     raise LifError(f"field {field!r} holds {type(value).__name__}, not a date: declare it in the source's fields")
 
 
+# --------------------------------------------------------------------------- feeding
+
+Records = Iterable[Record] | Iterable[Batch]
+
+
+class Accumulator(abc.ABC):
+    """An indicator worked out a batch at a time, keeping only what its definition needs.
+
+    Push batches in with :meth:`feed` (or tuples of :attr:`fields` with :meth:`add_rows`),
+    then ask for :meth:`result`. Several accumulators can be fed from one reading of a file
+    (:func:`lif_core.measures.compute_indicators`); the functions below (:func:`re_referrals`
+    and the rest) feed one from records or batches.
+    """
+
+    #: The fields each row needs, in the order :meth:`add_rows` takes them (``None`` for one
+    #: not asked for this time, such as an unused grouping: always ``None`` in the row).
+    fields: tuple[str | None, ...] = ()
+
+    def feed(self, batch: Batch) -> None:
+        # Rows are unpacked in each loop's header, so zip reuses one tuple for every row.
+        columns = (batch.column(f) if f is not None else itertools.repeat(None, batch.size) for f in self.fields)
+        self.add_rows(zip(*columns, strict=True))
+
+    @abc.abstractmethod
+    def add_rows(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        """Count rows of :attr:`fields` values."""
+
+    @abc.abstractmethod
+    def result(self) -> IndicatorResult:
+        """The indicator over everything fed so far."""
+
+
+def feed_all(acc: Accumulator, records: Records) -> None:
+    """Feed ``records`` (dictionaries, or batches) to ``acc``."""
+    iterator = iter(records)
+    first = next(iterator, None)
+    if first is None:
+        return
+    if isinstance(first, Batch):
+        acc.feed(first)
+        for batch in iterator:
+            if not isinstance(batch, Batch):
+                raise LifError("records mix batches and single records: give one or the other")
+            acc.feed(batch)
+        return
+    names = acc.fields
+    rows = itertools.chain((first,), iterator)
+    acc.add_rows(tuple(r.get(n) if n is not None else None for n in names) for r in rows)  # type: ignore[attr-defined]
+
+
+def _run(acc: Accumulator, records: Records) -> IndicatorResult:
+    feed_all(acc, records)
+    return acc.result()
+
+
+class _Periods:
+    """Counts by (period, group), with each day's period worked out once."""
+
+    def __init__(self, frequency: str) -> None:
+        period_key(dt.date(2000, 1, 1), frequency)  # an unknown frequency is refused now
+        self.frequency = frequency
+        self.num: Counter[tuple[str, str]] = Counter()
+        self.den: Counter[tuple[str, str]] = Counter()
+        self.excluded: Counter[str] = Counter()
+
+    def rows(self, percent: bool) -> tuple[IndicatorRow, ...]:
+        return _rows(self.num, self.den, percent)
+
+
 # --------------------------------------------------------------------------- referrals
 
 
-def referral_counts(
-    records: Iterable[Record], frequency: str = "month", group_by: str | None = None
-) -> IndicatorResult:
+class ReferralCounts(Accumulator, _Periods):
+    """Accumulator of :func:`referral_counts`."""
+
+    def __init__(self, frequency: str = "month", group_by: str | None = None) -> None:
+        _Periods.__init__(self, frequency)
+        self.group_by = group_by
+        self.fields = ("referral_date", group_by)
+
+    def add_rows(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        counts, frequency = self.den, self.frequency
+        slots: dict[object, tuple[str, str]] = {}
+        for day, group in rows:
+            slot = slots.get(day)
+            if slot is None:
+                if _checked_date(day, "referral_date") is None:
+                    self.excluded["no referral date"] += 1
+                    continue
+                slot = slots[day] = (period_key(day, frequency), "")
+            counts[slot] += 1
+            if self.group_by:
+                counts[(slot[0], str(group or "unknown"))] += 1
+
+    def result(self) -> IndicatorResult:
+        return IndicatorResult("referrals", "Referrals", "count", _rows(self.den, self.den, False), dict(self.excluded))
+
+
+def referral_counts(records: Records, frequency: str = "month", group_by: str | None = None) -> IndicatorResult:
     """Referrals to children's social care, counted by the period of the referral date."""
-    counts: Counter[tuple[str, str]] = Counter()
-    excluded: Counter[str] = Counter()
-    for r in records:
-        day = _date(r, "referral_date")
-        if day is None:
-            excluded["no referral date"] += 1
-            continue
-        key = period_key(day, frequency)
-        counts[(key, "")] += 1
-        if group_by:
-            counts[(key, str(r.get(group_by) or "unknown"))] += 1
-    return IndicatorResult("referrals", "Referrals", "count", _rows(counts, counts, False), dict(excluded))
+    return _run(ReferralCounts(frequency, group_by), records)
 
 
-def _in_date_order(
-    records: Iterable[Record], frequency: str, group_by: str | None
-) -> tuple[Counter[tuple[str, str]], Counter[tuple[str, str]], Counter[str]] | None:
-    """One pass for records in date order, keeping only each child's last referral: memory
-    grows with children, not rows. None as soon as a record comes out of order."""
-    last: dict[str, int] = {}
-    num: Counter[tuple[str, str]] = Counter()
-    den: Counter[tuple[str, str]] = Counter()
-    excluded: Counter[str] = Counter()
-    days: dict[object, tuple[int, tuple[str, str], int]] = {}  # day -> (number, period slot, limit)
-    latest = 0
-    for r in records:
-        child = r.get("child")
-        day = r.get("referral_date")
-        info = days.get(day)
+class ReReferrals(Accumulator, _Periods):
+    """Accumulator of :func:`re_referrals`, keeping as little as the order of the records allows.
+
+    ``ordered=True`` tries, on the first batch fed, the ways that need no per-child history:
+    records in date order (as extracts usually are) keep only each child's last referral;
+    records grouped by child (as in the CIN census, one ``<Child>`` at a time) count each child
+    when the next begins, keeping only a hash of the children done. If neither fits that batch,
+    every referral is kept (4 bytes each). If the order breaks after the first batch, counting
+    stops and :attr:`gave_up` is set: read the source again into ``ReReferrals(ordered=False)``,
+    which keeps every referral from the start.
+    """
+
+    def __init__(self, frequency: str = "month", group_by: str | None = None, *, ordered: bool = False) -> None:
+        _Periods.__init__(self, frequency)
+        self.group_by = group_by
+        self.fields = ("child", "referral_date", group_by)
+        self.ordered = ordered
+        self.mode = "date" if ordered else "any"
+        self.gave_up = False
+        self._batches = 0
+        self._days: dict[object, tuple[int, int, list[int], str]] = {}  # see _day
+        self._cells: dict[str, list[int]] = {}  # period -> [re-referrals, referrals]
+        self._last: dict[str, int] = {}  # date order: each child's last referral
+        self._latest = 0
+        self._child: str | None = None  # by child: the child being read, its referrals, the children done
+        self._referrals: list[tuple[tuple[int, int, list[int], str], object]] = []
+        self._done: set[int] = set()
+        self._by_child: dict[str, int | array[int]] = {}  # any order: each child's referral days
+        self._groups: dict[tuple[str, int], str] = {}
+
+    def _restart(self, mode: str) -> None:
+        self.__init__(self.frequency, self.group_by, ordered=self.ordered)  # type: ignore[misc]
+        self.mode = mode
+
+    def feed(self, batch: Batch) -> None:
+        self._batches += 1
+        super().feed(batch)
+        # Out of order within the first batch: try the next way on that batch again.
+        for mode in ("child", "any"):
+            if not (self.gave_up and self._batches == 1):
+                break
+            self._restart(mode)
+            self._batches = 1
+            super().feed(batch)
+
+    def _day(self, day: Any) -> tuple[int, int, list[int], str] | None:
+        """A referral day's number, the number of the day a year before, its period's
+        ``[re-referrals, referrals]`` counts and the period (worked out once a day)."""
+        info = self._days.get(day)
         if info is None:
-            if day is not None and not isinstance(day, dt.date):
-                day = _date(r, "referral_date")
-            if day is None:
-                excluded["no child or referral date"] += 1
-                continue
-            info = days[day] = (day.toordinal(), (period_key(day, frequency), ""), _year_back(day).toordinal())
-        if not child:
-            excluded["no child or referral date"] += 1
-            continue
-        ordinal, slot, limit = info
-        if ordinal < latest:
-            return None
-        latest = ordinal
-        previous = last.get(child)
-        last[child] = ordinal
-        den[slot] += 1
-        hit = previous is not None and previous >= limit
+            if _checked_date(day, "referral_date") is None:
+                return None
+            period = period_key(day, self.frequency)
+            cell = self._cells.setdefault(period, [0, 0])
+            info = self._days[day] = (day.toordinal(), _year_back(day).toordinal(), cell, period)
+        return info
+
+    def add_rows(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        if self.gave_up:
+            return
+        if self.mode == "date":
+            self._add_in_date_order(rows)
+        elif self.mode == "child":
+            self._add_by_child(rows)
+        else:
+            self._add_any(rows)
+
+    def _count(self, hit: bool, cell: list[int], period: str, group: object) -> None:
+        cell[1] += 1
         if hit:
-            num[slot] += 1
-        if group_by:
-            group = (slot[0], str(r.get(group_by) or "unknown"))
-            den[group] += 1
+            cell[0] += 1
+        if self.group_by:
+            by_group = (period, str(group or "unknown"))
+            self.den[by_group] += 1
             if hit:
-                num[group] += 1
-    return num, den, excluded
+                self.num[by_group] += 1
+
+    def _add_in_date_order(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        # The loop every row of a large extract runs: counts live in small lists, a child
+        # never referred before reads as day 0 (before any limit), and groups are looked at
+        # only when asked for.
+        last, days, day_info = self._last, self._days, self._day
+        latest, group_by = self._latest, self.group_by
+        for child, day, group in rows:
+            info = days.get(day)
+            if info is None:
+                info = day_info(day)
+                if info is None:
+                    self.excluded["no child or referral date"] += 1
+                    continue
+            if not child:
+                self.excluded["no child or referral date"] += 1
+                continue
+            ordinal, limit, cell, period = info
+            if ordinal < latest:
+                self.gave_up = True
+                return
+            latest = ordinal
+            hit = last.get(child, 0) >= limit
+            last[child] = ordinal
+            cell[1] += 1
+            if hit:
+                cell[0] += 1
+            if group_by:
+                self._count(hit, [0, 0], period, group)
+        self._latest = latest
+
+    def _add_by_child(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        days, day_info, done = self._days, self._day, self._done
+        current, referrals = self._child, self._referrals
+        for child, day, group in rows:
+            info = days.get(day)
+            if info is None:
+                info = day_info(day)
+                if info is None:
+                    self.excluded["no child or referral date"] += 1
+                    continue
+            if not child:
+                self.excluded["no child or referral date"] += 1
+                continue
+            if child != current:
+                self._finish_child()
+                key = hash(child)  # a collision only costs a second reading, never a wrong count
+                if key in done:
+                    self.gave_up = True
+                    return
+                done.add(key)
+                current = self._child = child
+                referrals = self._referrals = []
+            referrals.append((info, group))
+
+    def _finish_child(self) -> None:
+        """Count the referrals of the child just read, in date order."""
+        previous = 0
+        for (ordinal, limit, cell, period), group in sorted(self._referrals, key=lambda r: r[0][0]):
+            self._count(previous >= limit, cell, period, group)
+            previous = ordinal
+        self._referrals = []
+
+    def _add_any(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        by_child, groups, group_by = self._by_child, self._groups, self.group_by
+        for child, day, group in rows:
+            if day is not None and type(day) is not dt.date:
+                day = _checked_date(day, "referral_date")
+            if not child or day is None:
+                self.excluded["no child or referral date"] += 1
+                continue
+            ordinal = day.toordinal()
+            dates = by_child.get(child)
+            if dates is None:
+                by_child[child] = ordinal  # most children have one referral: a plain number
+            elif isinstance(dates, int):
+                by_child[child] = array("I", (dates, ordinal))
+            else:
+                dates.append(ordinal)
+            if group_by:
+                groups[(child, ordinal)] = str(group or "unknown")
+
+    def result(self) -> IndicatorResult:
+        if self.gave_up:
+            raise LifError("re-referrals: the records were in no usable order; read them again with ordered=False")
+        if self.mode == "any":
+            self._count_any()
+        elif self.mode == "child":
+            self._finish_child()
+        for period, (hits, referrals) in self._cells.items():
+            self.num[(period, "")], self.den[(period, "")] = hits, referrals
+        return IndicatorResult(
+            "re-referrals-12m",
+            "Re-referrals within 12 months of a previous referral",
+            "percent",
+            self.rows(True),
+            dict(self.excluded),
+        )
+
+    def _count_any(self) -> None:
+        ordinals: dict[int, tuple[int, int, list[int], str]] = {}  # day number -> _day's facts
+        for child, unsorted in self._by_child.items():
+            previous = 0
+            for ordinal in (unsorted,) if isinstance(unsorted, int) else sorted(unsorted):
+                info = ordinals.get(ordinal)
+                if info is None:
+                    found = self._day(dt.date.fromordinal(ordinal))
+                    assert found is not None
+                    info = ordinals[ordinal] = found
+                _ordinal, limit, cell, period = info
+                self._count(previous >= limit, cell, period, self._groups.get((child, ordinal)))
+                previous = ordinal
+        self._by_child = {}
 
 
 def re_referrals(
-    records: Iterable[Record] | Callable[[], Iterable[Record]], frequency: str = "month", group_by: str | None = None
+    records: Records | Callable[[], Records], frequency: str = "month", group_by: str | None = None
 ) -> IndicatorResult:
     """Re-referrals within 12 months: the percentage of referrals in the period made within 12
     months of a previous referral of the same child (DfE CIN statistics definition).
 
     Needs ``child`` and ``referral_date``; records without either are counted in ``excluded``.
-    ``records`` may be a function returning a fresh iterator (a source that can be read
-    again): then an extract in date order, as extracts usually are, is read once keeping only
-    each child's last referral, and only an extract out of order is read a second time. A plain
-    iterable is read once into compact per-child day arrays (4 bytes a referral).
+    ``records`` (dictionaries or batches) may be a function returning a fresh iterator (a
+    source that can be read again): then an extract in date order, as extracts usually are, is
+    read once keeping only each child's last referral, and only an extract out of order past
+    its first batch is read a second time. A plain iterable is read once into compact per-child
+    day arrays (4 bytes a referral).
     """
     if callable(records):
-        ordered = _in_date_order(records(), frequency, group_by)
-        if ordered is not None:
-            num, den, excluded = ordered
-            return IndicatorResult(
-                "re-referrals-12m",
-                "Re-referrals within 12 months of a previous referral",
-                "percent",
-                _rows(num, den, True),
-                dict(excluded),
-            )
+        acc = ReReferrals(frequency, group_by, ordered=True)
+        feed_all(acc, records())
+        if not acc.gave_up:
+            return acc.result()
         records = records()
-    by_child: dict[str, array[int]] = {}
-    groups: dict[tuple[str, int], str] = {}
-    excluded = Counter()
-    for r in records:
-        child = r.get("child")
-        day = r.get("referral_date")
-        if day is not None and not isinstance(day, dt.date):
-            day = _date(r, "referral_date")
-        if not child or day is None:
-            excluded["no child or referral date"] += 1
-            continue
-        ordinal = day.toordinal()
-        dates = by_child.get(child)
-        if dates is None:
-            dates = by_child[child] = array("I")
-        dates.append(ordinal)
-        if group_by:
-            groups[(child, ordinal)] = str(r.get(group_by) or "unknown")
-    num = Counter()
-    den = Counter()
-    days: dict[int, tuple[str, int]] = {}  # day number -> (period, limit): worked out once a day
-    for child, unsorted in by_child.items():
-        ordinals = sorted(unsorted)
-        previous: int | None = None
-        for ordinal in ordinals:
-            found = days.get(ordinal)
-            if found is None:
-                day = dt.date.fromordinal(ordinal)
-                found = days[ordinal] = (period_key(day, frequency), _year_back(day).toordinal())
-            key, limit = found
-            hit = previous is not None and previous >= limit
-            slots = [(key, "")]
-            if group_by:
-                slots.append((key, groups[(child, ordinal)]))
-            for slot in slots:
-                den[slot] += 1
-                if hit:
-                    num[slot] += 1
-            previous = ordinal
-    return IndicatorResult(
-        "re-referrals-12m",
-        "Re-referrals within 12 months of a previous referral",
-        "percent",
-        _rows(num, den, True),
-        dict(excluded),
-    )
+    return _run(ReReferrals(frequency, group_by), records)
 
 
 # --------------------------------------------------------------------------- assessments
@@ -312,8 +506,73 @@ def _percentile(counts: Counter[int], share: float) -> int:
     return max(counts)
 
 
+class AssessmentTimeliness(Accumulator, _Periods):
+    """Accumulator of :func:`assessment_timeliness`."""
+
+    def __init__(
+        self,
+        frequency: str = "month",
+        calendar: WorkingDays | None = None,
+        *,
+        start_field: str = "referral_date",
+        limit: int = 45,
+    ) -> None:
+        _Periods.__init__(self, frequency)
+        self.fields = (start_field, "start", "authorised")
+        self.start_field, self.limit = start_field, limit
+        self.durations: dict[str, Counter[int]] = defaultdict(Counter)
+        self._counter = (calendar or WorkingDays()).counter()
+        self._periods: dict[object, str] = {}
+
+    def add_rows(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        num, den, durations, excluded, periods = self.num, self.den, self.durations, self.excluded, self._periods
+        counter, limit, start_field = self._counter, self.limit, self.start_field
+        for start, own_start, done in rows:
+            given = start is not None
+            if start is None:
+                start = own_start
+            if done is None:
+                excluded["not yet authorised"] += 1
+                continue
+            if type(done) is not dt.date:
+                _checked_date(done, "authorised")
+            if start is None:
+                excluded["no start date"] += 1
+                continue
+            if type(start) is not dt.date:
+                _checked_date(start, start_field if given else "start")
+            if done < start:
+                excluded["authorised before it started"] += 1
+                continue
+            days = counter(start, done)
+            period = periods.get(done)
+            if period is None:
+                period = periods[done] = period_key(done, self.frequency)
+            key = (period, "")
+            den[key] += 1
+            if days <= limit:
+                num[key] += 1
+            durations[period][days] += 1
+
+    def result(self) -> IndicatorResult:
+        detail: dict[str, dict[str, float | int]] = {}
+        for period, counts in sorted(self.durations.items()):
+            buckets = Counter({label: 0 for label, _, _ in ASSESSMENT_BUCKETS})
+            for days, n in counts.items():
+                buckets[_bucket(days)] += n
+            detail[period] = {**buckets, "median": _percentile(counts, 0.5), "p90": _percentile(counts, 0.9)}
+        return IndicatorResult(
+            "assessments-45-days",
+            f"Assessments completed within {self.limit} working days",
+            "percent",
+            self.rows(True),
+            dict(self.excluded),
+            detail,
+        )
+
+
 def assessment_timeliness(
-    records: Iterable[Record],
+    records: Records,
     frequency: str = "month",
     calendar: WorkingDays | None = None,
     *,
@@ -326,109 +585,91 @@ def assessment_timeliness(
     Duration is counted in working days from ``start_field`` (the referral, by default; the
     assessment's own start where the referral date is absent) to the authorisation date.
     """
-    calendar = calendar or WorkingDays()
-    num: Counter[tuple[str, str]] = Counter()
-    den: Counter[tuple[str, str]] = Counter()
-    durations: dict[str, Counter[int]] = defaultdict(Counter)
-    excluded: Counter[str] = Counter()
-    counter = calendar.counter()
-    for r in records:
-        start = _date(r, start_field) or _date(r, "start")
-        done = _date(r, "authorised")
-        if done is None:
-            excluded["not yet authorised"] += 1
-            continue
-        if start is None:
-            excluded["no start date"] += 1
-            continue
-        if done < start:
-            excluded["authorised before it started"] += 1
-            continue
-        days = counter(start, done)
-        key = (period_key(done, frequency), "")
-        den[key] += 1
-        if days <= limit:
-            num[key] += 1
-        durations[key[0]][days] += 1
-    detail: dict[str, dict[str, float | int]] = {}
-    for period, counts in sorted(durations.items()):
-        buckets = Counter({label: 0 for label, _, _ in ASSESSMENT_BUCKETS})
-        for days, n in counts.items():
-            buckets[_bucket(days)] += n
-        detail[period] = {**buckets, "median": _percentile(counts, 0.5), "p90": _percentile(counts, 0.9)}
-    return IndicatorResult(
-        "assessments-45-days",
-        f"Assessments completed within {limit} working days",
-        "percent",
-        _rows(num, den, True),
-        dict(excluded),
-        detail,
-    )
+    return _run(AssessmentTimeliness(frequency, calendar, start_field=start_field, limit=limit), records)
 
 
 # --------------------------------------------------------------------------- child protection
 
 
-def repeat_cp_plans(records: Iterable[Record], frequency: str = "year") -> IndicatorResult:
+class RepeatCpPlans(Accumulator, _Periods):
+    """Accumulator of :func:`repeat_cp_plans`."""
+
+    fields = ("child", "start", "previous_plans")
+
+    def __init__(self, frequency: str = "year") -> None:
+        _Periods.__init__(self, frequency)
+        self.plans: dict[str, list[tuple[int, int | None]]] = defaultdict(list)
+
+    def add_rows(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        for child, start, previous in rows:
+            start = _checked_date(start, "start")
+            if not child or start is None:
+                self.excluded["no child or start date"] += 1
+                continue
+            self.plans[child].append((start.toordinal(), previous if isinstance(previous, int) else None))
+
+    def result(self) -> IndicatorResult:
+        num: Counter[tuple[str, str]] = Counter()
+        den: Counter[tuple[str, str]] = Counter()
+        for items in self.plans.values():
+            items = sorted(items)
+            for i, (ordinal, previous) in enumerate(items):
+                key = (period_key(dt.date.fromordinal(ordinal), self.frequency), "")
+                den[key] += 1
+                earlier = any(o < ordinal for o, _ in items[:i])
+                if earlier or (previous is not None and previous > 0):
+                    num[key] += 1
+        return IndicatorResult(
+            "repeat-cp-plans",
+            "Child protection plans that are a second or subsequent plan",
+            "percent",
+            _rows(num, den, True),
+            dict(self.excluded),
+        )
+
+
+def repeat_cp_plans(records: Records, frequency: str = "year") -> IndicatorResult:
     """Child protection plans starting in the period for a child who had a plan before, however
     long ago: from ``previous_plans`` where given, or an earlier plan in the same data."""
-    plans: dict[str, list[tuple[int, int | None]]] = defaultdict(list)
-    excluded: Counter[str] = Counter()
-    for r in records:
-        child = r.get("child")
-        start = _date(r, "start")
-        if not child or start is None:
-            excluded["no child or start date"] += 1
-            continue
-        previous = r.get("previous_plans")
-        plans[child].append((start.toordinal(), previous if isinstance(previous, int) else None))
-    num: Counter[tuple[str, str]] = Counter()
-    den: Counter[tuple[str, str]] = Counter()
-    for items in plans.values():
-        items.sort()
-        for i, (ordinal, previous) in enumerate(items):
-            key = (period_key(dt.date.fromordinal(ordinal), frequency), "")
-            den[key] += 1
-            earlier = any(o < ordinal for o, _ in items[:i])
-            if earlier or (previous is not None and previous > 0):
-                num[key] += 1
-    return IndicatorResult(
-        "repeat-cp-plans",
-        "Child protection plans that are a second or subsequent plan",
-        "percent",
-        _rows(num, den, True),
-        dict(excluded),
-    )
+    return _run(RepeatCpPlans(frequency), records)
 
 
-def long_cp_plans(records: Iterable[Record], frequency: str = "year") -> IndicatorResult:
-    """Child protection plans ending in the period that had lasted 2 years or more."""
-    num: Counter[tuple[str, str]] = Counter()
-    den: Counter[tuple[str, str]] = Counter()
-    excluded: Counter[str] = Counter()
-    for r in records:
-        start, end = _date(r, "start"), _date(r, "end")
-        if end is None:
-            continue  # still open: not a plan ending in any period
-        if start is None or end < start:
-            excluded["no start date, or ends before it starts"] += 1
-            continue
-        key = (period_key(end, frequency), "")
-        den[key] += 1
-        two_years = (
-            start.replace(year=start.year + 2)
-            if not (start.month == 2 and start.day == 29)
-            else dt.date(start.year + 2, 3, 1)
+class LongCpPlans(Accumulator, _Periods):
+    """Accumulator of :func:`long_cp_plans`."""
+
+    fields = ("start", "end")
+
+    def add_rows(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        for start, end in rows:
+            start, end = _checked_date(start, "start"), _checked_date(end, "end")
+            if end is None:
+                continue  # still open: not a plan ending in any period
+            if start is None or end < start:
+                self.excluded["no start date, or ends before it starts"] += 1
+                continue
+            key = (period_key(end, self.frequency), "")
+            self.den[key] += 1
+            two_years = (
+                start.replace(year=start.year + 2)
+                if not (start.month == 2 and start.day == 29)
+                else dt.date(start.year + 2, 3, 1)
+            )
+            if end >= two_years:
+                self.num[key] += 1
+
+    def result(self) -> IndicatorResult:
+        return IndicatorResult(
+            "cp-plans-2-years",
+            "Child protection plans ending that had lasted 2 years or more",
+            "percent",
+            self.rows(True),
+            dict(self.excluded),
         )
-        if end >= two_years:
-            num[key] += 1
-    return IndicatorResult(
-        "cp-plans-2-years",
-        "Child protection plans ending that had lasted 2 years or more",
-        "percent",
-        _rows(num, den, True),
-        dict(excluded),
-    )
+
+
+def long_cp_plans(records: Records, frequency: str = "year") -> IndicatorResult:
+    """Child protection plans ending in the period that had lasted 2 years or more."""
+    return _run(LongCpPlans(frequency), records)
 
 
 # --------------------------------------------------------------------------- children looked after
@@ -538,4 +779,13 @@ INDICATORS: dict[str, tuple[str, Callable[..., IndicatorResult]]] = {
     "assessments-45-days": ("assessments", assessment_timeliness),
     "repeat-cp-plans": ("cp-plans", repeat_cp_plans),
     "cp-plans-2-years": ("cp-plans", long_cp_plans),
+}
+
+#: Each indicator's accumulator, made from the period frequency (to read sources together).
+ACCUMULATORS: dict[str, Callable[[str], Accumulator]] = {
+    "referrals": ReferralCounts,
+    "re-referrals-12m": lambda frequency: ReReferrals(frequency, ordered=True),
+    "assessments-45-days": AssessmentTimeliness,
+    "repeat-cp-plans": RepeatCpPlans,
+    "cp-plans-2-years": LongCpPlans,
 }

@@ -6,17 +6,19 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 from xml.etree.ElementTree import Element, ParseError
 
+import attrs
 from defusedxml import DefusedXmlException, DTDForbidden
 from defusedxml.ElementTree import iterparse
 
 from lif_core import DataSourceAdapter, LifError, Record
 from lif_core.board import default_themes
+from lif_core.extensions import BATCH_SIZE, Batch, quiet_collector
 from lif_core.model import OptionValue
 
 YEARS = range(2017, 2027)
@@ -142,8 +144,65 @@ def year_from_name(path: Path) -> int | None:
     return years[-1] if years else None
 
 
+#: The columns of each table, in order.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "children": (
+        "child",
+        "collection_year",
+        "upn",
+        "former_upn",
+        "birth_date",
+        "expected_birth_date",
+        "death_date",
+        "sex",
+        "ethnicity",
+        "disabilities",
+    ),
+    "referrals": (
+        "child",
+        "collection_year",
+        "referral_date",
+        "referral_source",
+        "primary_need",
+        "closure_date",
+        "closure_reason",
+        "referral_nfa",
+        "initial_cpc",
+    ),
+    **{
+        table: ("child", "collection_year", "referral_date", *names, *(("factors",) if table == "assessments" else ()))
+        for table, (_element, names) in NESTED.items()
+    },
+}
+_REFERRAL_FIELDS = COLUMNS["referrals"][3:]
+_REFERRAL_TAGS = (
+    "ReferralSource",
+    "PrimaryNeedCode",
+    "CINclosureDate",
+    "ReasonForClosure",
+    "ReferralNFA",
+    "DateOfInitialCPC",
+)
+#: Children read between two looks at the batches (the fast path parses this many at once).
+CHUNK_BYTES = 65536
+
+
+def _options(path: Path, options: Mapping[str, OptionValue]) -> tuple[str, int | None]:
+    unknown = sorted(set(options) - {"table", "year"})
+    if unknown:
+        raise LifError(f"{path.name}: unknown option(s) {', '.join(unknown)}; known: table, year")
+    table = options.get("table", "referrals")
+    if table not in TABLES:
+        raise LifError(f"{path.name}: option table must be one of {', '.join(TABLES)}, not {table!r}")
+    forced = options.get("year")
+    if forced is not None and (isinstance(forced, bool) or not isinstance(forced, int) or forced not in YEARS):
+        raise LifError(f"{path.name}: option year must be a collection year from 2017 to 2026")
+    return str(table), forced
+
+
 class CinCensusAdapter(DataSourceAdapter):
-    """The CIN census return (XML), one table of records at a time.
+    """The CIN census return (XML), one table of records at a time, or several from one
+    reading of the file.
 
     Options: ``table`` (``referrals`` by default; also ``children``, ``assessments``,
     ``section47``, ``cp-plans``, ``cin-plans``), ``year`` (the collection year, when neither the
@@ -159,24 +218,51 @@ class CinCensusAdapter(DataSourceAdapter):
         return FIELDS
 
     def read(self, path: Path, options: Mapping[str, OptionValue]) -> Iterator[Record]:
-        unknown = sorted(set(options) - {"table", "year"})
-        if unknown:
-            raise LifError(f"{path.name}: unknown option(s) {', '.join(unknown)}; known: table, year")
-        table = options.get("table", "referrals")
-        if table not in TABLES:
-            raise LifError(f"{path.name}: option table must be one of {', '.join(TABLES)}, not {table!r}")
-        forced = options.get("year")
-        if forced is not None and (isinstance(forced, bool) or not isinstance(forced, int) or forced not in YEARS):
-            raise LifError(f"{path.name}: option year must be a collection year from 2017 to 2026")
-        try:
-            size = path.stat().st_size
-            if size <= SMALL_FILE:
-                # A small return is parsed once per process for all its tables (a board's
-                # measures often read several tables of one census); a large one streams.
-                yield from _parsed(str(path), size, path.stat().st_mtime_ns, forced)[str(table)]
+        for batch in self.batches(path, options):
+            yield from batch.records()
+
+    def batches(
+        self, path: Path, options: Mapping[str, OptionValue], columns: Collection[str] | None = None
+    ) -> Iterator[Batch]:
+        for _index, batch in self.batches_for(path, [options], [columns]):
+            yield batch
+
+    def batches_for(
+        self,
+        path: Path,
+        options: Sequence[Mapping[str, OptionValue]],
+        columns: Sequence[Collection[str] | None] | None = None,
+    ) -> Iterator[tuple[int, Batch]]:
+        """Every table asked for from one reading of the file (one per forced year). Of a large
+        file, only the fields in ``columns`` are taken from each element (the identifiers,
+        year and referral date always are); a small one is read whole, once, and kept."""
+        wanted = [_options(path, o) for o in options]
+        hints: dict[str, set[str] | None] = {}
+        for index, (table, _forced) in enumerate(wanted):
+            hint = columns[index] if columns is not None else None
+            if hint is None or (table in hints and hints[table] is None):
+                hints[table] = None
             else:
-                for _table, record in self._parse(path, (str(table),), forced):
-                    yield record
+                hints.setdefault(table, set()).update(hint)  # type: ignore[union-attr]
+        by_year: dict[int | None, list[int]] = {}
+        for index, (_table, forced) in enumerate(wanted):
+            by_year.setdefault(forced, []).append(index)
+        try:
+            for forced, indexes in by_year.items():
+                tables = tuple(dict.fromkeys(wanted[i][0] for i in indexes))
+                size = path.stat().st_size
+                if size <= SMALL_FILE:
+                    # A small return is parsed once per process for all its tables (a board's
+                    # measures often read several tables of one census); a large one streams.
+                    parsed = _parsed(str(path), size, path.stat().st_mtime_ns, forced)
+                    for index in indexes:
+                        for batch in parsed[wanted[index][0]]:
+                            yield index, batch
+                    continue
+                for table, batch in self._parse(path, tables, forced, hints):
+                    for index in indexes:
+                        if wanted[index][0] == table:
+                            yield index, batch
         except DefusedXmlException as exc:
             raise LifError(
                 f"{path.name}: refused: the file declares a DTD, entities or external references "
@@ -189,154 +275,369 @@ class CinCensusAdapter(DataSourceAdapter):
         except OSError as exc:
             raise LifError(f"{path.name}: cannot read: {exc.strerror}") from None
 
-    @staticmethod
-    def _events(path: Path) -> Iterator[tuple[str, Element]]:
-        """Start and end events, never expanding an entity or fetching anything.
+    def _parse(
+        self,
+        path: Path,
+        tables: tuple[str, ...],
+        forced: int | None,
+        hints: Mapping[str, Collection[str] | None] | None = None,
+    ) -> Iterator[tuple[str, Batch]]:
+        out = _Tables(path, tables, forced, hints or {})
+        layout = _layout(path)
+        if layout is None:
+            for where, child in _children_streamed(path, out):
+                out.add(child, where)
+                yield from out.full()
+        else:
+            for chunk, first_line, first_column in _chunks(path, layout, out):
+                with quiet_collector():  # the chunk's elements are made and dropped with the collector paused
+                    _add_chunk(out, layout, chunk, first_line, first_column)
+                yield from out.full()
+        yield from out.rest()
 
-        The prolog (everything before the root element) is checked first: a DTD can only be
-        declared there, so a file without one cannot define entities or external references,
-        and the standard library's fast parser is then as safe as defusedxml (which forces
-        the slower pure-Python parser); only the five predefined entities exist, and any other
-        reference is a parse error. A file whose prolog cannot be checked this way (UTF-16, an
-        enormous prolog) goes through defusedxml itself.
-        """
-        verdict = _prolog(path)
-        if verdict == "dtd":
-            raise DTDForbidden(None, None, None)  # reported as a refusal by read()
-        if verdict == "unknown":
-            defused: Iterator[tuple[str, Element]] = iterparse(
-                str(path), events=("start", "end"), forbid_dtd=True, forbid_entities=True, forbid_external=True
-            )
-            return defused
-        return ElementTree.iterparse(str(path), events=("start", "end"))
 
-    def _parse(self, path: Path, tables: tuple[str, ...], forced: int | None) -> Iterator[tuple[str, Record]]:
-        year: int | None = forced
-        notes: list[tuple[str, str]] = []
-        named = year_from_name(path)
-        depth = 0
-        children: Element | None = None
-        counts = {"Children": 0, "Child": 0}
-        for event, element in self._events(path):
-            if event == "start":
-                # Only the top levels matter on the way in; the loop stays small because it
-                # runs for every element of the file.
-                if depth == 0 and element.tag != "Message":
-                    raise LifError(
-                        f"{path.name}: the root element is <{element.tag}>, not <Message>: not a CIN census file"
-                    )
-                if depth == 1 and element.tag == "Children":
-                    children = element
-                    counts["Children"] += 1
-                    counts["Child"] = 0
-                depth += 1
+class _Tables:
+    """Rows of the tables being read, handed on a batch at a time."""
+
+    def __init__(
+        self, path: Path, tables: tuple[str, ...], forced: int | None, hints: Mapping[str, Collection[str] | None]
+    ) -> None:
+        self.path, self.tables, self.forced = path, tables, forced
+        # Each table's columns, and the element tags read for them: the identifiers, year and
+        # referral date always; the rest only if wanted.
+        self.columns: dict[str, tuple[str, ...]] = {}
+        self.tags: dict[str, tuple[str, ...]] = {}
+        for table in tables:
+            hint = hints.get(table)
+            if table == "children":
+                self.columns[table] = COLUMNS[table]
                 continue
-            depth -= 1
-            if depth != 2 and not (depth == 1 and element.tag == "Header"):
+            named = (
+                dict(zip(_REFERRAL_FIELDS, _REFERRAL_TAGS, strict=True)) if table == "referrals" else NESTED[table][1]
+            )
+            keep = {n: t for n, t in named.items() if hint is None or n in hint}
+            factors = table == "assessments" and (hint is None or "factors" in hint)
+            self.columns[table] = (
+                "child",
+                "collection_year",
+                "referral_date",
+                *keep,
+                *(("factors",) if factors else ()),
+            )
+            self.tags[table] = tuple(keep.values())
+        self.named = year_from_name(path)
+        self.year: int | None = None
+        self.notes: list[tuple[str, str]] = []
+        self.rows: dict[str, list[tuple[Any, ...]]] = {t: [] for t in tables}
+        self.places: dict[str, list[str]] = {t: [] for t in tables}
+        self.warnings: dict[str, list[tuple[int, str, str]]] = {t: [] for t in tables}
+        self.children = 0  # <Children> elements seen
+        self.child = 0  # <Child> elements in the current one
+
+    def header(self, header: Element | None) -> None:
+        given = _text(header.find("CollectionDetails"), "Year") if header is not None else None
+        self.year, self.notes = _year(self.path, self.forced, given, self.named)
+
+    def add(self, child: Element, where: str) -> None:
+        if self.year is None:
+            self.year, self.notes = _year(self.path, self.forced, None, self.named)
+        if self.notes:
+            before = {t: len(self.rows[t]) for t in self.tables}
+            _rows(self, child, where)
+            for table in self.tables:
+                if len(self.rows[table]) > before[table]:
+                    self.warnings[table].extend((before[table], field, message) for field, message in self.notes)
+                    if len(self.tables) == 1:
+                        self.notes = []
+            if len(self.tables) > 1:
+                self.notes = []
+        else:
+            _rows(self, child, where)
+
+    def _take(self, table: str) -> Batch:
+        batch = Batch.from_rows(self.columns[table], self.rows[table], self.places[table], self.warnings[table])
+        self.rows[table], self.places[table], self.warnings[table] = [], [], []
+        return batch
+
+    def full(self) -> Iterator[tuple[str, Batch]]:
+        for table in self.tables:
+            if len(self.rows[table]) >= BATCH_SIZE:
+                yield table, self._take(table)
+
+    def rest(self) -> Iterator[tuple[str, Batch]]:
+        for table in self.tables:
+            if self.rows[table]:
+                yield table, self._take(table)
+
+
+def _year(path: Path, forced: int | None, header: str | None, named: int | None) -> tuple[int, list[tuple[str, str]]]:
+    notes: list[tuple[str, str]] = []
+    from_header = int(header) if header and header.isdigit() else None
+    if forced is not None:
+        return forced, notes
+    if from_header is not None and named is not None and from_header != named:
+        notes.append(
+            (
+                "Header/CollectionDetails/Year",
+                f"the header says {from_header} but the file name says {named}: read as {from_header}",
+            )
+        )
+    year = from_header or named
+    if year is None:
+        raise LifError(f"{path.name}: no collection year in the header or the file name: set option year")
+    if year not in YEARS:
+        notes.append(("Header/CollectionDetails/Year", f"{year} is outside 2017-2026: read with the 2026 rules"))
+        year = 2026
+    return year, notes
+
+
+def _rows(out: _Tables, child: Element, where: str) -> None:
+    """Add one child's rows to every table being read.
+
+    This runs for every child of a census, so it leans on the C parts of ElementTree:
+    ``findtext`` and ``findall`` with plain tag names never enter Python code.
+    """
+    year = out.year
+    ids = child.find("ChildIdentifiers")
+    cid = ids.findtext("LAchildID") if ids is not None else None  # as written: padding is reported later
+    if "children" in out.rows:
+        _child_row(out, child, ids, cid, year, where)
+    referrals = out.rows.get("referrals")
+    referral_tags = out.tags.get("referrals", ())
+    nested = [(t, NESTED[t][0], out.tags[t], out.columns[t][-1] == "factors") for t in out.tables if t in NESTED]
+    if referrals is None and not nested:
+        return
+    for n, episode in enumerate(child.findall("CINdetails"), start=1):
+        here = f"{where}/CINdetails[{n}]"
+        referral_date = episode.findtext("CINreferralDate")
+        if referral_date:
+            referral_date = referral_date.strip()
+        if referrals is not None:
+            values = [episode.findtext(tag) for tag in referral_tags]
+            referrals.append((cid, year, referral_date, *[v.strip() if v else v for v in values]))
+            out.places["referrals"].append(here)
+        for table, element, tags, factors_wanted in nested:
+            rows, places = out.rows[table], out.places[table]
+            for m, item in enumerate(episode.findall(element), start=1):
+                values = [item.findtext(tag) for tag in tags]
+                values = [v.strip() if v else v for v in values]
+                if factors_wanted:
+                    factors = [(f.text or "").strip() for f in item.iter("AssessmentFactors")]
+                    values.append(";".join(factors))
+                    known = factor_codes(year)
+                    for code in factors:
+                        if code not in known:
+                            message = f"assessment factor {code!r} is not a {year} CIN census code; kept as given"
+                            out.warnings[table].append((len(rows), "factors", message))
+                rows.append((cid, year, referral_date, *values))
+                places.append(f"{here}/{element}[{m}]")
+
+
+def _child_row(
+    out: _Tables, child: Element, ids: Element | None, cid: str | None, year: int | None, where: str
+) -> None:
+    traits = child.find("ChildCharacteristics")
+    disabilities = [(d.text or "").strip() for d in child.iter("Disability")]
+    sex = _text(ids, "Sex")
+    out.rows["children"].append(
+        (
+            cid,
+            year,
+            _raw(ids, "UPN"),
+            _raw(ids, "FormerUPN"),
+            _text(ids, "PersonBirthDate"),
+            _text(ids, "ExpectedPersonBirthDate"),
+            _text(ids, "PersonDeathDate"),
+            sex if sex is not None else _text(ids, "GenderCurrent"),
+            _text(traits, "Ethnicity"),
+            ";".join(disabilities),
+        )
+    )
+    out.places["children"].append(where)
+
+
+# --------------------------------------------------------------------------- reading the XML
+
+
+def _events(path: Path) -> Iterator[tuple[str, Element]]:
+    """Start and end events, never expanding an entity or fetching anything.
+
+    The prolog (everything before the root element) is checked first: a DTD can only be
+    declared there, so a file without one cannot define entities or external references,
+    and the standard library's fast parser is then as safe as defusedxml (which forces
+    the slower pure-Python parser); only the five predefined entities exist, and any other
+    reference is a parse error. A file whose prolog cannot be checked this way (UTF-16, an
+    enormous prolog) goes through defusedxml itself.
+    """
+    verdict = _prolog(path)
+    if verdict == "dtd":
+        raise DTDForbidden(None, None, None)  # reported as a refusal by read()
+    if verdict == "unknown":
+        defused: Iterator[tuple[str, Element]] = iterparse(
+            str(path), events=("start", "end"), forbid_dtd=True, forbid_entities=True, forbid_external=True
+        )
+        return defused
+    return ElementTree.iterparse(str(path), events=("start", "end"))
+
+
+def _root(path: Path, element: Element) -> None:
+    if element.tag != "Message":
+        raise LifError(f"{path.name}: the root element is <{element.tag}>, not <Message>: not a CIN census file")
+
+
+def _children_streamed(path: Path, out: _Tables) -> Iterator[tuple[str, Element]]:
+    """Each ``<Child>`` with its element path, from events: for any well-formed file."""
+    depth = 0
+    children: Element | None = None
+    for event, element in _events(path):
+        if event == "start":
+            # Only the top levels matter on the way in; the loop stays small because it
+            # runs for every element of the file.
+            if depth == 0:
+                _root(path, element)
+            if depth == 1 and element.tag == "Children":
+                children = element
+                out.children += 1
+                out.child = 0
+            depth += 1
+            continue
+        depth -= 1
+        if depth != 2 and not (depth == 1 and element.tag == "Header"):
+            continue
+        if element.tag == "Header":
+            out.header(element)
+        elif element.tag == "Child":
+            out.child += 1
+            yield f"Message/Children[{out.children}]/Child[{out.child}]", element
+            if children is not None:
+                children.remove(element)  # keep memory flat: nothing of a read child stays
+
+
+@attrs.frozen
+class _Layout:
+    """Where the parts of a plainly laid out return are: everything up to ``<Children>``
+    (parsed on its own), the children, and the closing tags."""
+
+    declaration: bytes  # the XML declaration, which says the encoding, or b""
+    body: int  # the offset just after <Children>
+    end: int  # the offset of </Children>
+
+
+def _layout(path: Path) -> _Layout | None:
+    """The layout of a return the fast path can read, or ``None`` to read it from events.
+
+    The fast path cuts the children into runs at ``</Child>`` and parses each run whole in C.
+    That is exact only if ``</Child>`` can mean nothing else, so it is taken only when the file
+    has no DTD, one ``<Children>`` element written plainly, only ``</Message>`` after it, and
+    no comment, CDATA section, processing instruction or declaration after the prolog (the
+    only places ``</Child>`` could appear as text): one sequential read checks all that.
+    """
+    if _prolog(path) != "ok":
+        return None  # a DTD is refused, and a prolog that cannot be checked goes to defusedxml
+    body = end = -1
+    tail = carry = b""
+    offset = 0
+    with path.open("rb") as handle:
+        while block := handle.read(CHUNK_BYTES):
+            data = carry + block
+            base = offset - len(carry)
+            if body < 0:
+                found = data.find(b"<Children>")
+                if found >= 0:
+                    body = base + found + len(b"<Children>")
+            if body >= 0:
+                start = max(0, body - base)
+                if _declares(data, start):
+                    return None
+                # "Children" is rare (no other tag holds it): each one must be the closing tag.
+                # Looked at: matches with "</" before and ">" after inside data, not seen before.
+                found = data.find(b"Children", max(start, 4 if carry else 2), len(data) - 1)
+                while found >= 0:
+                    if end >= 0 or not data.startswith(b"</Children>", found - 2):
+                        return None
+                    end = base + found - 2
+                    found = data.find(b"Children", found + 8, len(data) - 1)
+            offset += len(block)
+            carry = data[-12:]  # a tag cut by the block's end is looked at with the next block
+            tail = (tail + block)[-64:]
+    if body < 0 or end < 0 or not re.search(rb"</Children>\s*</Message>\s*$", tail):
+        return None
+    with path.open("rb") as handle:
+        head = handle.read(min(body, PROLOG_LIMIT))
+    stripped = head[3:] if head.startswith(b"\xef\xbb\xbf") else head
+    declaration = stripped[: stripped.index(b"?>") + 2] if stripped.startswith(b"<?xml") else b""
+    return _Layout(declaration, body, end)
+
+
+def _declares(data: bytes, start: int) -> bool:
+    """Whether ``data`` from ``start`` holds ``<!`` or ``<?`` (a comment, CDATA section,
+    declaration or processing instruction). ``!`` and ``?`` are rare in a census, so they are
+    looked for first (a fast byte search) and then checked for a ``<`` before them."""
+    for mark in (b"!", b"?"):
+        found = data.find(mark, max(start, 1))
+        while found >= 0:
+            if data[found - 1] == 0x3C:  # "<"
+                return True
+            found = data.find(mark, found + 1)
+    return False
+
+
+def _chunks(path: Path, layout: _Layout, out: _Tables) -> Iterator[tuple[bytes, int, int]]:
+    """The header read, then runs of whole ``<Child>`` elements as bytes, each with the line
+    and column it starts at."""
+    with path.open("rb") as handle:
+        head = handle.read(layout.body)
+        root = ElementTree.fromstring(head + b"</Children></Message>")
+        _root(path, root)
+        out.header(root.find("Header"))
+        out.children = 1
+        line = 1 + head.count(b"\n")
+        column = len(head) - head.rfind(b"\n") - 1
+        left = layout.end - layout.body
+        carry = b""
+        while left > 0:
+            block = handle.read(min(CHUNK_BYTES, left))
+            if not block:
+                break
+            left -= len(block)
+            data = carry + block
+            cut = data.rfind(b"</Child>") + len(b"</Child>") if left > 0 else len(data)
+            if cut < len(b"</Child>"):
+                carry = data
                 continue
-            tag = element.tag
-            if tag == "Header":
-                header_year = _text(element.find("CollectionDetails"), "Year")
-                year, notes = self._year(path, forced, header_year, named)
-            elif tag == "Child":
-                counts["Child"] += 1
-                if year is None:
-                    year, notes = self._year(path, forced, None, named)
-                where = f"Message/Children[{counts['Children']}]/Child[{counts['Child']}]"
-                for table in tables:
-                    for record in self._records(element, where, table, year):
-                        if notes:
-                            record = Record(record.location, record.fields, (*notes, *record.warnings))
-                            if len(tables) == 1:
-                                notes = []
-                        yield table, record
-                if len(tables) > 1:
-                    notes = []
-                if children is not None:
-                    children.remove(element)  # keep memory flat: nothing of a read child stays
+            chunk, carry = data[:cut], data[cut:]
+            yield chunk, line, column
+            breaks = chunk.count(b"\n")
+            line += breaks
+            column = len(chunk) - chunk.rfind(b"\n") - 1 if breaks else column + len(chunk)
+        if carry:
+            yield carry, line, column
 
-    @staticmethod
-    def _year(
-        path: Path, forced: int | None, header: str | None, named: int | None
-    ) -> tuple[int, list[tuple[str, str]]]:
-        notes: list[tuple[str, str]] = []
-        from_header = int(header) if header and header.isdigit() else None
-        if forced is not None:
-            return forced, notes
-        if from_header is not None and named is not None and from_header != named:
-            notes.append(
-                (
-                    "Header/CollectionDetails/Year",
-                    f"the header says {from_header} but the file name says {named}: read as {from_header}",
-                )
-            )
-        year = from_header or named
-        if year is None:
-            raise LifError(f"{path.name}: no collection year in the header or the file name: set option year")
-        if year not in YEARS:
-            notes.append(("Header/CollectionDetails/Year", f"{year} is outside 2017-2026: read with the 2026 rules"))
-            year = 2026
-        return year, notes
 
-    def _records(self, child: Element, where: str, table: str, year: int) -> Iterator[Record]:
-        ids = child.find("ChildIdentifiers")
-        base: dict[str, Any] = {"child": _raw(ids, "LAchildID"), "collection_year": year}
-        if table == "children":
-            traits = child.find("ChildCharacteristics")
-            disabilities = [(d.text or "").strip() for d in child.iter("Disability")]
-            sex = _text(ids, "Sex")
-            yield Record(
-                where,
-                {
-                    **base,
-                    "upn": _raw(ids, "UPN"),
-                    "former_upn": _raw(ids, "FormerUPN"),
-                    "birth_date": _text(ids, "PersonBirthDate"),
-                    "expected_birth_date": _text(ids, "ExpectedPersonBirthDate"),
-                    "death_date": _text(ids, "PersonDeathDate"),
-                    "sex": sex if sex is not None else _text(ids, "GenderCurrent"),
-                    "ethnicity": _text(traits, "Ethnicity"),
-                    "disabilities": ";".join(disabilities),
-                },
-            )
-            return
-        for n, episode in enumerate(child.findall("CINdetails"), start=1):
-            here = f"{where}/CINdetails[{n}]"
-            referral = {**base, "referral_date": _text(episode, "CINreferralDate")}
-            if table == "referrals":
-                yield Record(
-                    here,
-                    {
-                        **referral,
-                        "referral_source": _text(episode, "ReferralSource"),
-                        "primary_need": _text(episode, "PrimaryNeedCode"),
-                        "closure_date": _text(episode, "CINclosureDate"),
-                        "closure_reason": _text(episode, "ReasonForClosure"),
-                        "referral_nfa": _text(episode, "ReferralNFA"),
-                        "initial_cpc": _text(episode, "DateOfInitialCPC"),
-                    },
-                )
-            elif table in NESTED:
-                element, names = NESTED[table]
-                for m, item in enumerate(episode.findall(element), start=1):
-                    fields = {**referral, **{name: _text(item, tag) for name, tag in names.items()}}
-                    warnings: tuple[tuple[str, str], ...] = ()
-                    if table == "assessments":
-                        factors = [(f.text or "").strip() for f in item.iter("AssessmentFactors")]
-                        fields["factors"] = ";".join(factors)
-                        warnings = tuple(
-                            ("factors", f"assessment factor {code!r} is not a {year} CIN census code; kept as given")
-                            for code in factors
-                            if code not in factor_codes(year)
-                        )
-                    yield Record(f"{here}/{element}[{m}]", fields, warnings)
+def _add_chunk(out: _Tables, layout: _Layout, chunk: bytes, line: int, column: int) -> None:
+    prefix = layout.declaration + b"<Children>"
+    try:
+        run = ElementTree.fromstring(prefix + chunk + b"</Children>")
+    except ParseError as exc:
+        at_line, at_column = getattr(exc, "position", (1, 0))
+        if at_line == 1:
+            at_column = column + at_column - len(prefix)
+        message = str(exc).split(":")[0]
+        error = ParseError(f"{message}: line {line + at_line - 1}, column {at_column}")
+        error.position = (line + at_line - 1, at_column)
+        raise error from None
+    for child in run:
+        if child.tag != "Child":
+            continue
+        out.child += 1
+        out.add(child, f"Message/Children[1]/Child[{out.child}]")
 
 
 @functools.lru_cache(maxsize=4)
-def _parsed(path: str, _size: int, _mtime: int, forced: int | None) -> dict[str, tuple[Record, ...]]:
+def _parsed(path: str, _size: int, _mtime: int, forced: int | None) -> dict[str, tuple[Batch, ...]]:
     """Every table of a small return from one parse (keyed by path, size and modification
     time, so a changed file is read again)."""
-    out: dict[str, list[Record]] = {t: [] for t in TABLES}
-    for table, record in CinCensusAdapter()._parse(Path(path), TABLES, forced):
-        out[table].append(record)
-    return {t: tuple(records) for t, records in out.items()}
+    out: dict[str, list[Batch]] = {t: [] for t in TABLES}
+    for table, batch in CinCensusAdapter()._parse(Path(path), TABLES, forced):
+        out[table].append(batch)
+    return {t: tuple(batches) for t, batches in out.items()}

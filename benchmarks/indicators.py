@@ -84,8 +84,9 @@ def write_board(folder: Path) -> Path:
 def lif_worker(task: str, board: Path) -> dict[str, object]:
     from lif_core import Plugins, load_board
     from lif_core.clocks import WorkingDays
-    from lif_core.data import Pseudonymiser, SourceReport, read_source
-    from lif_core.indicators import assessment_timeliness, re_referrals
+    from lif_core.data import Pseudonymiser, SourceReport, read_batches
+    from lif_core.indicators import AssessmentTimeliness, ReReferrals, re_referrals
+    from lif_core.measures import compute_indicators
 
     plugins = Plugins.create()
     loaded = load_board(board)
@@ -99,23 +100,24 @@ def lif_worker(task: str, board: Path) -> dict[str, object]:
 
         def fresh():  # type: ignore[no-untyped-def]
             reports.append(SourceReport(task))
-            return read_source(loaded, sources[task], plugins, reports[-1], pseudonymiser=pseudo)
+            return read_batches(loaded, sources[task], plugins, reports[-1], pseudonymiser=pseudo)
 
         result = re_referrals(fresh, "month")  # the source is read again only if out of date order
         out["rows"] = reports[-1].rows
         out["re_referrals"] = {r.period: [r.numerator, r.denominator] for r in result.rows}
     else:
-        refs, assess = SourceReport("cin-referrals"), SourceReport("cin-assessments")
-        result = re_referrals(
-            read_source(loaded, sources["cin-referrals"], plugins, refs, pseudonymiser=pseudo), "month"
-        )
-        timely = assessment_timeliness(
-            read_source(loaded, sources["cin-assessments"], plugins, assess, pseudonymiser=pseudo),
-            "month",
-            WorkingDays(),
+        # Both tables from one reading of the census, as a board's scorecard reads them.
+        (referrals, refs), (timely, assess) = compute_indicators(
+            loaded,
+            [
+                (sources["cin-referrals"], ReReferrals("month", ordered=True)),
+                (sources["cin-assessments"], AssessmentTimeliness("month", WorkingDays())),
+            ],
+            plugins,
+            pseudonymiser=pseudo,
         )
         out["rows"] = refs.rows + assess.rows
-        out["re_referrals"] = {r.period: [r.numerator, r.denominator] for r in result.rows}
+        out["re_referrals"] = {r.period: [r.numerator, r.denominator] for r in referrals.rows}
         out["assessments"] = {r.period: [r.numerator, r.denominator] for r in timely.rows}
     out["seconds"] = time.perf_counter() - started
     out["peak_kb"] = peak_kb()

@@ -11,18 +11,18 @@ target = actual / target x 100; baseline change = (current - first) / first.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import attrs
 
 from .board import LoadedBoard
-from .data import Pseudonymiser, SourceReport, board_key, read_source
+from .data import Pseudonymiser, SourceReport, board_key, read_source, read_together
 from .errors import LifError, Problem, Severity
-from .indicators import INDICATORS, IndicatorResult, rate_per_10000, re_referrals
-from .model import Comparator, Measure, Polarity, Unit
+from .indicators import ACCUMULATORS, INDICATORS, Accumulator, IndicatorResult, ReReferrals, rate_per_10000
+from .model import Comparator, Measure, Polarity, Source, Unit
 from .plugins import Plugins
 
-__all__ = ["Score", "scorecard", "measure_series"]
+__all__ = ["Score", "compute_indicators", "measure_series", "scorecard"]
 
 _FREQUENCY = {"monthly": "month", "quarterly": "quarter", "annual": "year"}
 
@@ -84,30 +84,73 @@ def tidy_period(period: str) -> str:
     return period
 
 
+def compute_indicators(
+    loaded: LoadedBoard,
+    requests: Sequence[tuple[Source, Accumulator]],
+    plugins: Plugins,
+    *,
+    pseudonymiser: Pseudonymiser | None = None,
+) -> list[tuple[IndicatorResult, SourceReport]]:
+    """Each accumulator's indicator over its source, reading every file once: accumulators on
+    one source share its batches, and sources naming one file (tables of one census) are read
+    together. A date-ordered re-referral count that finds its source out of order past the
+    first batch is counted again from a second reading of that source alone."""
+    pseudo = pseudonymiser or Pseudonymiser(board_key(loaded.root))
+    sources: dict[str, Source] = {}
+    feeding: dict[str, list[Accumulator]] = {}
+    for source, acc in requests:
+        sources.setdefault(source.id, source)
+        feeding.setdefault(source.id, []).append(acc)
+    reports = {sid: SourceReport(sid) for sid in sources}
+    # Only the fields the indicators use are read (and checked): `lif data` checks the rest.
+    fields = [{f for acc in feeding[sid] for f in acc.fields if f is not None} for sid in sources]
+    for source, batch in read_together(
+        loaded, list(sources.values()), plugins, list(reports.values()), pseudonymiser=pseudo, columns=fields
+    ):
+        for acc in feeding[source.id]:
+            acc.feed(batch)
+    out: list[tuple[IndicatorResult, SourceReport]] = []
+    for source, acc in requests:
+        report = reports[source.id]
+        if isinstance(acc, ReReferrals) and acc.gave_up:
+            acc = ReReferrals(acc.frequency, acc.group_by)
+            report = SourceReport(source.id)
+            again = [(source, [f for f in acc.fields if f is not None])]
+            for _source, batch in read_together(
+                loaded, [source], plugins, [report], pseudonymiser=pseudo, columns=[again[0][1]]
+            ):
+                acc.feed(batch)
+        out.append((acc.result(), report))
+    return out
+
+
+def _indicator_request(loaded: LoadedBoard, measure: Measure) -> tuple[Source, Accumulator]:
+    where = loaded.locate(measure.id, "source")
+    if measure.indicator not in ACCUMULATORS:
+        raise LifError(f"{where[0]}: {where[1]}: no indicator {measure.indicator!r}; known: {', '.join(INDICATORS)}")
+    source = next(s for s in loaded.board.sources if s.id == measure.source)
+    return source, ACCUMULATORS[measure.indicator](_FREQUENCY[measure.frequency.value])
+
+
 def _source_series(
-    loaded: LoadedBoard, measure: Measure, plugins: Plugins, pseudo: Pseudonymiser | None
+    loaded: LoadedBoard,
+    measure: Measure,
+    plugins: Plugins,
+    pseudo: Pseudonymiser | None,
+    computed: tuple[IndicatorResult, SourceReport] | None = None,
 ) -> tuple[list[tuple[str, float]], list[Problem]]:
     assert measure.source is not None
     source = next(s for s in loaded.board.sources if s.id == measure.source)
     report = SourceReport(source.id)
     where = loaded.locate(measure.id, "source")
     if measure.indicator:
-        if measure.indicator not in INDICATORS:
-            raise LifError(
-                f"{where[0]}: {where[1]}: no indicator {measure.indicator!r}; known: {', '.join(INDICATORS)}"
+        if computed is None:
+            (computed,) = compute_indicators(
+                loaded, [_indicator_request(loaded, measure)], plugins, pseudonymiser=pseudo
             )
-        _table, compute = INDICATORS[measure.indicator]
-        frequency = _FREQUENCY[measure.frequency.value]
-        reports = [report]
-
-        def fresh() -> Iterable[dict[str, object]]:
-            """The source read anew (an indicator may read a second time)."""
-            reports.append(SourceReport(source.id))
-            return read_source(loaded, source, plugins, reports[-1], pseudonymiser=pseudo)
-
-        result: IndicatorResult = compute(fresh, frequency) if compute is re_referrals else compute(fresh(), frequency)
+        result, report = computed
         series = result.series()
-        problems = list(reports[-1].problems)
+        problems = list(report.problems)
         hidden = result.suppressed()
         if hidden:
             problems.append(
@@ -165,14 +208,20 @@ def _source_series(
 
 
 def measure_series(
-    loaded: LoadedBoard, measure: Measure, plugins: Plugins, pseudonymiser: Pseudonymiser | None = None
+    loaded: LoadedBoard,
+    measure: Measure,
+    plugins: Plugins,
+    pseudonymiser: Pseudonymiser | None = None,
+    *,
+    computed: tuple[IndicatorResult, SourceReport] | None = None,
 ) -> tuple[list[tuple[str, float]], list[Problem]]:
     """The measure's values by period: those entered, and those from its source. A period given
-    twice with different values is reported, and the entered value kept."""
+    twice with different values is reported, and the entered value kept. ``computed`` is the
+    measure's indicator already worked out (by :func:`compute_indicators`), if it has one."""
     series: dict[str, float] = {o.period: o.value for o in measure.values}
     problems: list[Problem] = []
     if measure.source is not None:
-        derived, problems = _source_series(loaded, measure, plugins, pseudonymiser)
+        derived, problems = _source_series(loaded, measure, plugins, pseudonymiser, computed)
         seen: dict[str, float] = {}
         for period, value in derived:
             if period in seen:
@@ -304,8 +353,16 @@ def scorecard(loaded: LoadedBoard, plugins: Plugins, *, pseudonymiser: Pseudonym
     """Every measure of the board, scored."""
     needs_key = any(m.source for m in loaded.board.measures)
     pseudo = pseudonymiser or (Pseudonymiser(board_key(loaded.root)) if needs_key else None)
+    # Indicators first, all together: a census feeding several measures is read once.
+    indicated = [m for m in loaded.board.measures if m.source and m.indicator]
+    computed: dict[str, tuple[IndicatorResult, SourceReport]] = {}
+    if indicated:
+        requests = [_indicator_request(loaded, m) for m in indicated]
+        assert pseudo is not None
+        results = compute_indicators(loaded, requests, plugins, pseudonymiser=pseudo)
+        computed = {m.id: r for m, r in zip(indicated, results, strict=True)}
     out = []
     for measure in loaded.board.measures:
-        series, problems = measure_series(loaded, measure, plugins, pseudo)
+        series, problems = measure_series(loaded, measure, plugins, pseudo, computed=computed.get(measure.id))
         out.append(score(measure, series, problems))
     return out

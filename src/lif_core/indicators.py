@@ -299,7 +299,7 @@ class ReReferrals(Accumulator, _Periods):
         self._referrals: list[tuple[tuple[int, int, list[int], str], object]] = []
         self._done: set[int] = set()
         self._by_child: dict[str, int | array[int]] = {}  # any order: each child's referral days
-        self._groups: dict[tuple[str, int], str] = {}
+        self._grouped: dict[str, list[tuple[int, str]]] = {}  # ... and with their groups, if asked for
 
     def _restart(self, mode: str) -> None:
         self.__init__(self.frequency, self.group_by, ordered=self.ordered)  # type: ignore[misc]
@@ -343,10 +343,13 @@ class ReReferrals(Accumulator, _Periods):
         if hit:
             cell[0] += 1
         if self.group_by:
-            by_group = (period, str(group or "unknown"))
-            self.den[by_group] += 1
-            if hit:
-                self.num[by_group] += 1
+            self._count_group(hit, period, group)
+
+    def _count_group(self, hit: bool, period: str, group: object) -> None:
+        by_group = (period, str(group or "unknown"))
+        self.den[by_group] += 1
+        if hit:
+            self.num[by_group] += 1
 
     def _add_in_date_order(self, rows: Iterable[tuple[Any, ...]]) -> None:
         # The loop every row of a large extract runs: counts live in small lists, a child
@@ -375,7 +378,7 @@ class ReReferrals(Accumulator, _Periods):
             if hit:
                 cell[0] += 1
             if group_by:
-                self._count(hit, [0, 0], period, group)
+                self._count_group(hit, period, group)
         self._latest = latest
 
     def _add_by_child(self, rows: Iterable[tuple[Any, ...]]) -> None:
@@ -411,7 +414,7 @@ class ReReferrals(Accumulator, _Periods):
         self._referrals = []
 
     def _add_any(self, rows: Iterable[tuple[Any, ...]]) -> None:
-        by_child, groups, group_by = self._by_child, self._groups, self.group_by
+        by_child, grouped, group_by = self._by_child, self._grouped, self.group_by
         for child, day, group in rows:
             if day is not None and type(day) is not dt.date:
                 day = _checked_date(day, "referral_date")
@@ -419,6 +422,9 @@ class ReReferrals(Accumulator, _Periods):
                 self.excluded["no child or referral date"] += 1
                 continue
             ordinal = day.toordinal()
+            if group_by:
+                grouped.setdefault(child, []).append((ordinal, str(group or "unknown")))
+                continue
             dates = by_child.get(child)
             if dates is None:
                 by_child[child] = ordinal  # most children have one referral: a plain number
@@ -426,8 +432,6 @@ class ReReferrals(Accumulator, _Periods):
                 by_child[child] = array("I", (dates, ordinal))
             else:
                 dates.append(ordinal)
-            if group_by:
-                groups[(child, ordinal)] = str(group or "unknown")
 
     def result(self) -> IndicatorResult:
         if self.gave_up:
@@ -448,18 +452,25 @@ class ReReferrals(Accumulator, _Periods):
 
     def _count_any(self) -> None:
         ordinals: dict[int, tuple[int, int, list[int], str]] = {}  # day number -> _day's facts
-        for child, unsorted in self._by_child.items():
+        children: Iterable[list[tuple[int, str | None]]] = (
+            [(o, None)] if isinstance(o, int) else [(d, None) for d in sorted(o)] for o in self._by_child.values()
+        )
+        grouped: Iterable[list[tuple[int, str | None]]] = (
+            sorted(g, key=lambda r: r[0])
+            for g in self._grouped.values()  # stable: same-day order kept
+        )
+        for referrals in itertools.chain(children, grouped):
             previous = 0
-            for ordinal in (unsorted,) if isinstance(unsorted, int) else sorted(unsorted):
+            for ordinal, group in referrals:
                 info = ordinals.get(ordinal)
                 if info is None:
                     found = self._day(dt.date.fromordinal(ordinal))
                     assert found is not None
                     info = ordinals[ordinal] = found
                 _ordinal, limit, cell, period = info
-                self._count(previous >= limit, cell, period, self._groups.get((child, ordinal)))
+                self._count(previous >= limit, cell, period, group)
                 previous = ordinal
-        self._by_child = {}
+        self._by_child, self._grouped = {}, {}
 
 
 def re_referrals(

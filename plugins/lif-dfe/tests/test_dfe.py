@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lif_dfe import AnnexAAdapter, CinCensusAdapter, Ssda903Adapter
 from lif_dfe.fake import write_cin, write_ssda903
 from lif_dfe.ssda903 import TABLES, detect_table
@@ -238,3 +240,122 @@ def test_a_utf16_bomb_is_refused_by_defusedxml(tmp_path: Path) -> None:
     path.write_text(BOMB.replace('<?xml version="1.0"?>', '<?xml version="1.0" encoding="utf-16"?>'), encoding="utf-16")
     with pytest.raises(LifError, match="refused"):
         list(CIN.read(path, {}))
+
+
+# --------------------------------------------------------------------------- the fast path
+
+
+def _every_table(path: Path, monkeypatch: pytest.MonkeyPatch, *, streamed: bool, chunk: int = 1 << 16) -> object:
+    """Every table's records, read by the fast path or from events (the census streamed, as a
+    large one is), or the error reading gives."""
+    from lif_dfe import cin
+
+    monkeypatch.setattr(cin, "SMALL_FILE", 0)
+    monkeypatch.setattr(cin, "CHUNK_BYTES", chunk)
+    if streamed:
+        monkeypatch.setattr(cin, "_layout", lambda _path: None)
+    try:
+        tables: dict[int, list[object]] = {}
+        options = [{"table": t} for t in cin.TABLES]
+        for index, batch in CIN.batches_for(path, options):
+            tables.setdefault(index, []).extend(batch.records())
+        return tables
+    except LifError as exc:
+        return str(exc)
+    finally:
+        monkeypatch.undo()
+
+
+def _fast_path_taken(path: Path, chunk: int = 1 << 16) -> bool:
+    """Whether the fast path is taken, the same whatever the size of the blocks read."""
+    from lif_dfe import cin
+
+    layouts = set()
+    for size in (chunk, 1 << 16):
+        saved, cin.CHUNK_BYTES = cin.CHUNK_BYTES, size
+        try:
+            layouts.add(cin._layout(path))
+        finally:
+            cin.CHUNK_BYTES = saved
+    (layout,) = layouts
+    return layout is not None
+
+
+@needs_samples
+@pytest.mark.parametrize(
+    "sample", sorted(p.name for p in (DFE / "cin_census").glob("sample*.xml")) if DFE.is_dir() else []
+)
+def test_the_fast_path_reads_each_sample_as_the_event_parser_does(sample: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = DFE / "cin_census" / sample
+    assert _fast_path_taken(path, 13)
+    streamed = _every_table(path, monkeypatch, streamed=True)
+    assert isinstance(streamed, dict) and streamed
+    for chunk in (1 << 16, 97, 13):  # runs of many children, and a cut at every </Child>
+        assert _every_table(path, monkeypatch, streamed=False, chunk=chunk) == streamed
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    children=st.integers(1, 12),
+    seed=st.integers(0, 1000),
+    chunk=st.integers(9, 400),
+    spaced=st.booleans(),
+    trouble=st.sampled_from([None, "comment", "cdata", "pi", "second", "broken", "entity", "tail"]),
+)
+def test_the_fast_path_agrees_with_the_event_parser_or_steps_aside(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    children: int,
+    seed: int,
+    chunk: int,
+    spaced: bool,
+    trouble: str | None,
+) -> None:
+    """Any block size, indentation, and the things that make cutting at </Child> unsafe (a
+    comment or CDATA holding </Child>, a processing instruction, a second <Children>) or the
+    file bad (a broken tag, an unknown entity, text after the root): the same records, or the
+    same error naming the same line and column, as the event parser."""
+    path = tmp_path / "cin-2019.xml"
+    write_cin(path, children, 2019, seed=seed)
+    text = path.read_text(encoding="utf-8")
+    if spaced:
+        text = text.replace("><", ">\n  <")
+    cut = text.index("</Child>") + len("</Child>")
+    insert = {
+        None: "",
+        "comment": "<!-- </Child> -->",
+        "cdata": "",
+        "pi": "<?note </Child>?>",
+        "second": "</Children><Children>",
+        "broken": "<Child><ChildIdentifiers></Child>",
+        "entity": "<Child><ChildIdentifiers><LAchildID>&nope;</LAchildID></ChildIdentifiers></Child>",
+        "tail": "",
+    }[trouble]
+    text = text[:cut] + insert + text[cut:]
+    if trouble == "cdata":
+        text = text.replace("<ReferralSource>", "<ReferralSource><![CDATA[</Child>]]>", 1)
+    if trouble == "tail":
+        text = text.rstrip() + "\n<extra/>\n"
+    path.write_text(text, encoding="utf-8")
+    if trouble in (None, "broken", "entity"):
+        assert _fast_path_taken(path, chunk)
+    else:
+        assert not _fast_path_taken(path, chunk)
+    fast = _every_table(path, monkeypatch, streamed=False, chunk=chunk)
+    streamed = _every_table(path, monkeypatch, streamed=True)
+    assert fast == streamed
+    if trouble in ("broken", "entity", "tail"):
+        assert isinstance(fast, str) and "not well-formed XML" in fast
+
+
+def test_the_fast_path_keeps_a_declared_encoding(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "cin-2019.xml"
+    path.write_bytes(
+        '<?xml version="1.0" encoding="iso-8859-1"?>\n<Message><Children><Child><ChildIdentifiers>'
+        "<LAchildID>A1</LAchildID></ChildIdentifiers><ChildCharacteristics><Ethnicity>Ã©</Ethnicity>"
+        "</ChildCharacteristics></Child></Children></Message>\n".encode("iso-8859-1")
+    )
+    assert _fast_path_taken(path)
+    fast = _every_table(path, monkeypatch, streamed=False)
+    assert fast == _every_table(path, monkeypatch, streamed=True)
+    assert isinstance(fast, dict) and fast[0][0].fields["ethnicity"] == "Ã©"  # type: ignore[attr-defined]

@@ -1,0 +1,329 @@
+"""Reading in batches: the fast paths (CSV blocks, column conversion, several sources from one
+file, only the fields wanted) give exactly what reading a record at a time gives."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import gc
+import io
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lif_core import LifError, Plugins, load_board
+from lif_core.builtins.sources import CsvAdapter
+from lif_core.data import (
+    DataError,
+    Pseudonymiser,
+    SourceReport,
+    _convert_column,
+    _converters,
+    read_batches,
+    read_source,
+    read_together,
+)
+from lif_core.extensions import BATCH_SIZE, Batch, Record, batches_of, quiet_collector
+
+MakeBoard = Callable[..., Path]
+
+
+def test_a_batch_is_columns_with_locations() -> None:
+    batch = Batch.from_rows(("a", "b"), [(1, "x"), (2, "y")], ["line 2", "line 3"], [(1, "b", "doubtful")])
+    assert batch.size == 2 and batch.column("a") == [1, 2] and batch.column("missing") == [None, None]
+    assert list(batch.rows()) == [(1, "x"), (2, "y")]
+    assert list(batch.records()) == [
+        Record("line 2", {"a": 1, "b": "x"}),
+        Record("line 3", {"a": 2, "b": "y"}, (("b", "doubtful"),)),
+    ]
+    with pytest.raises(ValueError, match="same length"):
+        Batch(("a", "b"), [[1], [1, 2]], ["line 2"])
+    with pytest.raises(ValueError, match="2 names but 1 columns"):
+        Batch(("a", "b"), [[1]], ["line 2"])
+    with pytest.raises(ValueError):
+        Batch.from_rows(("a", "b"), [(1, "x"), (2,)], ["line 2", "line 3"])  # a short row is refused
+    empty = Batch.from_rows(("a",), [], [])
+    assert empty.size == 0 and list(empty.records()) == []
+
+
+def test_records_group_into_batches_by_size_and_columns() -> None:
+    records = [Record(f"line {i}", {"a": i}) for i in range(5)] + [Record("line 9", {"b": 1}, (("b", "odd"),))]
+    batches = list(batches_of(records, size=2))
+    assert [b.size for b in batches] == [2, 2, 1, 1]
+    assert batches[-1].names == ("b",) and batches[-1].warnings == ((0, "b", "odd"),)
+    assert [r for b in batches for r in b.records()] == records
+
+
+def test_the_collector_is_paused_and_left_as_found() -> None:
+    assert gc.isenabled()
+    with quiet_collector():
+        assert not gc.isenabled()
+        with quiet_collector():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the inner block does not restart it early
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with quiet_collector():
+            pass
+        assert not gc.isenabled()  # a host that turned it off keeps it off
+    finally:
+        gc.enable()
+
+
+# --------------------------------------------------------------------------- CSV blocks
+
+field = st.text(alphabet=st.sampled_from('ab ,"\n\r'), max_size=6)
+table = st.lists(st.tuples(field, field), max_size=40)
+
+
+def _write(path: Path, rows: list[tuple[str, str]], blank_lines: list[int]) -> str:
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["x", "y"])
+    for i, row in enumerate(rows):
+        if i in blank_lines:
+            out.write("\r\n")
+        writer.writerow(row)
+    text = out.getvalue()
+    path.write_bytes(text.encode("utf-8"))
+    return text
+
+
+@given(rows=table, blanks=st.lists(st.integers(0, 40), max_size=3))
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_csv_blocks_keep_every_row_and_its_starting_line(
+    tmp_path: Path, rows: list[tuple[str, str]], blanks: list[int]
+) -> None:
+    """Rows with quoted line breaks, blank lines: each record's location is the line it starts
+    on, counted the way csv.reader counts them."""
+    path = tmp_path / "t.csv"
+    _write(path, rows, blanks)
+    expected = []
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        start = reader.line_num + 1
+        for row in reader:
+            if row:
+                expected.append((f"line {start}", tuple(row)))
+            start = reader.line_num + 1
+    got = [(b.location(i), r) for b in CsvAdapter().batches(path, {}) for i, r in enumerate(b.rows())]
+    assert got == expected
+
+
+def test_csv_blocks_are_batch_sized_and_line_numbers_continue(tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    n = BATCH_SIZE * 2 + 7
+    path.write_text("a,b\n" + "".join(f"{i},x\n" for i in range(n)), encoding="utf-8")
+    batches = list(CsvAdapter().batches(path, {}))
+    assert [b.size for b in batches] == [BATCH_SIZE, BATCH_SIZE, 7]
+    assert batches[1].location(0) == f"line {BATCH_SIZE + 2}" and batches[2].location(6) == f"line {n + 1}"
+    assert batches[2].column("a")[-1] == str(n - 1)
+
+
+def test_a_short_row_after_a_quoted_line_break_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text('a,b\n1,"two\nlines"\n\n3\n', encoding="utf-8")
+    with pytest.raises(LifError, match=r"t\.csv: line 5: 1 fields, but the header has 2"):
+        list(CsvAdapter().batches(path, {}))
+
+
+# --------------------------------------------------------------------------- column conversion
+
+KINDS = ["text", "int", "number", "bool", "date", "date:%d/%m/%Y", "dob", "child-id", "child-id?", "postcode"]
+value = st.one_of(
+    st.none(),
+    st.sampled_from(
+        ["", " ", "1", "1.0", "01/02/2019", "2019-02-01", "2019-02-30", "yes", "CR0 1AB", "A1", " A1", "7.0"]
+    ),
+    st.text(max_size=4),
+    st.integers(-3, 3),
+    st.floats(allow_nan=False, allow_infinity=False, width=16),
+    st.booleans(),
+    st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2030, 1, 1)),
+)
+
+
+def _one_at_a_time(column: list[Any], convert: Callable[[Any], Any]) -> tuple[list[Any], list[tuple[int, str]]]:
+    out: list[Any] = []
+    bad: list[tuple[int, str]] = []
+    for row, raw in enumerate(column):
+        try:
+            out.append(convert(raw))
+        except ValueError as exc:
+            out.append(None)
+            bad.append((row, str(exc)))
+    return out, bad
+
+
+@given(kind=st.sampled_from(KINDS), column=st.lists(value, max_size=30), seen=st.lists(value, max_size=5))
+@settings(max_examples=400, deadline=None)
+def test_a_column_converts_exactly_as_its_values_one_at_a_time(kind: str, column: list[Any], seen: list[Any]) -> None:
+    """Whatever the mix of types (1, 1.0 and True are one dictionary key, never one value
+    here), repeats and values already known: the same values and the same errors, per row."""
+    name, _, fmt = kind.partition(":")
+    pseudo = Pseudonymiser(b"k" * 32)
+    convert, known = _converters(name, fmt, pseudo)
+    for raw in seen:  # some values known before the column arrives
+        with contextlib.suppress(ValueError, TypeError):
+            convert(raw)
+    expected_values, expected_bad = _one_at_a_time(column, convert)
+    values, bad = _convert_column(column, convert, known)
+    assert [(type(v), v) for v in values] == [(type(v), v) for v in expected_values]
+    assert [(row, str(exc)) for row, exc in bad] == expected_bad
+
+
+def test_problems_in_a_batch_are_reported_in_file_order(make_board: MakeBoard) -> None:
+    text = "child_id,referral_date\nA,01/01/2019\nB, \n,02/01/2019\nC,99/99/2019\n"
+    root = make_board(
+        '[[sources]]\nid = "refs"\nadapter = "csv"\npath = "refs.csv"\non_error = "warn"\n'
+        'fields = { child_id = "child-id?", referral_date = "date:%d/%m/%Y" }\n',
+        **{"refs.csv": text},
+    )
+    loaded = load_board(root)
+    report = SourceReport("refs")
+    rows = list(read_source(loaded, loaded.board.sources[0], Plugins.create(), report))
+    assert [r["referral_date"] for r in rows] == [dt.date(2019, 1, 1), None, dt.date(2019, 1, 2), None]
+    assert [p.path for p in report.problems] == ["line 5: referral_date"]
+
+
+# --------------------------------------------------------------------------- several sources, few fields
+
+CIN_BOARD = """
+[[sources]]
+id = "refs"
+adapter = "cin-census"
+path = "cin-2019.xml"
+options = { table = "referrals" }
+
+[[sources]]
+id = "assess"
+adapter = "cin-census"
+path = "cin-2019.xml"
+options = { table = "assessments" }
+"""
+
+
+def _cin_board(make_board: MakeBoard, children: int = 300) -> Path:
+    from lif_dfe.fake import write_cin
+
+    root = make_board(CIN_BOARD)
+    write_cin(root / "cin-2019.xml", children, 2019, seed=5)
+    return root
+
+
+def test_two_tables_of_one_census_come_from_one_reading(make_board: MakeBoard, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lif_dfe import cin
+
+    root = _cin_board(make_board)
+    loaded = load_board(root)
+    plugins = Plugins.create()
+    pseudo = Pseudonymiser(b"k" * 32)
+    alone = {
+        s.id: [r for b in read_batches(loaded, s, plugins, pseudonymiser=pseudo) for r in b.records()]
+        for s in loaded.board.sources
+    }
+    monkeypatch.setattr(cin, "SMALL_FILE", 0)  # stream it, as a large return is
+    readings = []
+    real = cin.CinCensusAdapter._parse
+
+    def counting(self: Any, *args: Any) -> Any:
+        readings.append(args[1])
+        return real(self, *args)
+
+    monkeypatch.setattr(cin.CinCensusAdapter, "_parse", counting)
+    together: dict[str, list[Record]] = {"refs": [], "assess": []}
+    for source, batch in read_together(loaded, loaded.board.sources, plugins, pseudonymiser=pseudo):
+        together[source.id].extend(batch.records())
+    assert readings == [("referrals", "assessments")]  # one pass for both tables
+    assert together == alone and len(alone["refs"]) > 300 and alone["assess"]
+
+
+def test_only_the_fields_asked_for_are_read_and_checked(make_board: MakeBoard) -> None:
+    text = "child_id,referral_date,age\nA,01/01/2019,x\nB,02/01/2019,y\n"
+    root = make_board(
+        '[[sources]]\nid = "refs"\nadapter = "csv"\npath = "refs.csv"\n'
+        'fields = { child_id = "child-id", referral_date = "date:%d/%m/%Y", age = "int" }\n'
+        'rename = { child_id = "child" }\n',
+        **{"refs.csv": text},
+    )
+    loaded = load_board(root)
+    source = loaded.board.sources[0]
+    with pytest.raises(DataError, match="line 2: age"):
+        list(read_together(loaded, [source], Plugins.create(), pseudonymiser=Pseudonymiser(b"k" * 32)))
+    ((_, batch),) = read_together(
+        loaded, [source], Plugins.create(), pseudonymiser=Pseudonymiser(b"k" * 32), columns=[{"child", "referral_date"}]
+    )
+    assert batch.names == ("child", "referral_date")  # the bad ages are neither read nor reported
+    assert batch.column("referral_date") == [dt.date(2019, 1, 1), dt.date(2019, 1, 2)]
+
+
+CALLS: list[int] = []
+
+
+def counted(function: Callable[..., Any]) -> Callable[..., Any]:
+    CALLS.clear()
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        CALLS.append(1)
+        return function(*args, **kwargs)
+
+    return wrapper
+
+
+def test_indicators_are_worked_out_together_and_read_again_only_when_needed(
+    make_board: MakeBoard, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lif_dfe import cin
+
+    from lif_core.clocks import WorkingDays
+    from lif_core.indicators import AssessmentTimeliness, ReReferrals, assessment_timeliness, re_referrals
+    from lif_core.measures import compute_indicators
+
+    root = _cin_board(make_board)
+    loaded = load_board(root)
+    refs, assess = loaded.board.sources
+    plugins = Plugins.create()
+    pseudo = Pseudonymiser(b"k" * 32)
+    monkeypatch.setattr(cin, "SMALL_FILE", 0)
+    monkeypatch.setattr(cin.CinCensusAdapter, "batches_for", counted(cin.CinCensusAdapter.batches_for))
+    results = compute_indicators(
+        loaded,
+        [(refs, ReReferrals("month", ordered=True)), (assess, AssessmentTimeliness("month", WorkingDays()))],
+        plugins,
+        pseudonymiser=pseudo,
+    )
+    assert CALLS == [1]  # one reading of the census for both
+    (referrals, refs_report), (timely, assess_report) = results
+    assert referrals == re_referrals(read_source(loaded, refs, plugins, pseudonymiser=pseudo), "month")
+    assert timely == assessment_timeliness(read_source(loaded, assess, plugins, pseudonymiser=pseudo), "month")
+    assert refs_report.rows > 300 and assess_report.rows > 0
+
+
+def test_an_extract_out_of_order_after_its_first_batch_is_read_a_second_time(make_board: MakeBoard) -> None:
+    from lif_core.indicators import ReReferrals, re_referrals
+    from lif_core.measures import compute_indicators
+
+    n = BATCH_SIZE + 50
+    days = [dt.date(2018, 1, 1) + dt.timedelta(days=i // 20) for i in range(n)]
+    days[-1] = dt.date(2017, 6, 1)  # the last record, in the second batch, is out of date order
+    text = "child_id,referral_date\n" + "".join(f"K{i % 300},{d:%d/%m/%Y}\n" for i, d in enumerate(days))
+    root = make_board(
+        '[[sources]]\nid = "refs"\nadapter = "csv"\npath = "refs.csv"\n'
+        'fields = { child_id = "child-id", referral_date = "date:%d/%m/%Y" }\nrename = { child_id = "child" }\n',
+        **{"refs.csv": text},
+    )
+    loaded = load_board(root)
+    (source,) = loaded.board.sources
+    pseudo = Pseudonymiser(b"k" * 32)
+    ((result, report),) = compute_indicators(
+        loaded, [(source, ReReferrals("month", ordered=True))], Plugins.create(), pseudonymiser=pseudo
+    )
+    expected = re_referrals(list(read_source(loaded, source, Plugins.create(), pseudonymiser=pseudo)), "month")
+    assert result == expected and report.rows == n  # the report is the second, complete reading's

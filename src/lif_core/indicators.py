@@ -75,6 +75,10 @@ def period_key(day: dt.date, frequency: str) -> str:
     raise LifError(f"unknown period {frequency!r}: use month, quarter or year")
 
 
+#: The day working-day numbers count from (any fixed day would do).
+_EPOCH = dt.date(2000, 1, 1)
+
+
 def _year_back(day: dt.date) -> dt.date:
     """The same day a year earlier (28 February for 29 February)."""
     if day.month == 2 and day.day == 29:
@@ -402,16 +406,22 @@ class ReReferrals(Accumulator, _Periods):
                     return
                 done.add(key)
                 current = self._child = child
-                referrals = self._referrals = []
             referrals.append((info, group))
 
     def _finish_child(self) -> None:
         """Count the referrals of the child just read, in date order."""
-        previous = 0
-        for (ordinal, limit, cell, period), group in sorted(self._referrals, key=lambda r: r[0][0]):
-            self._count(previous >= limit, cell, period, group)
-            previous = ordinal
-        self._referrals = []
+        referrals = self._referrals
+        if len(referrals) == 1:  # most children: one referral, never a re-referral
+            (_ordinal, _limit, cell, period), group = referrals[0]
+            cell[1] += 1
+            if self.group_by:
+                self._count_group(False, period, group)
+        elif referrals:
+            previous = 0
+            for (ordinal, limit, cell, period), group in sorted(referrals, key=lambda r: r[0][0]):
+                self._count(previous >= limit, cell, period, group)
+                previous = ordinal
+        referrals.clear()
 
     def _add_any(self, rows: Iterable[tuple[Any, ...]]) -> None:
         by_child, grouped, group_by = self._by_child, self._grouped, self.group_by
@@ -531,13 +541,26 @@ class AssessmentTimeliness(Accumulator, _Periods):
         _Periods.__init__(self, frequency)
         self.fields = (start_field, "start", "authorised")
         self.start_field, self.limit = start_field, limit
-        self.durations: dict[str, Counter[int]] = defaultdict(Counter)
         self._counter = (calendar or WorkingDays()).counter()
-        self._periods: dict[object, str] = {}
+        # Per day seen: its working-day number (working days since 1 January 2000), its
+        # period, and that period's [within the limit, all] counts and durations.
+        self._days: dict[object, tuple[int, str, list[int], dict[int, int]]] = {}
+        self._cells: dict[str, tuple[list[int], dict[int, int]]] = {}
+
+    def _day(self, day: dt.date) -> tuple[int, str, list[int], dict[int, int]]:
+        period = period_key(day, self.frequency)
+        cell, durations = self._cells.setdefault(period, ([0, 0], {}))
+        info = self._days[day] = (self._counter(_EPOCH, day), period, cell, durations)
+        return info
+
+    @property
+    def durations(self) -> dict[str, Counter[int]]:
+        """Each period's durations in working days, counted."""
+        return {period: Counter(durations) for period, (_cell, durations) in self._cells.items()}
 
     def add_rows(self, rows: Iterable[tuple[Any, ...]]) -> None:
-        num, den, durations, excluded, periods = self.num, self.den, self.durations, self.excluded, self._periods
-        counter, limit, start_field = self._counter, self.limit, self.start_field
+        excluded, days, day_facts = self.excluded, self._days, self._day
+        limit, start_field = self.limit, self.start_field
         for start, own_start, done in rows:
             given = start is not None
             if start is None:
@@ -555,19 +578,23 @@ class AssessmentTimeliness(Accumulator, _Periods):
             if done < start:
                 excluded["authorised before it started"] += 1
                 continue
-            days = counter(start, done)
-            period = periods.get(done)
-            if period is None:
-                period = periods[done] = period_key(done, self.frequency)
-            key = (period, "")
-            den[key] += 1
-            if days <= limit:
-                num[key] += 1
-            durations[period][days] += 1
+            began = days.get(start) or day_facts(start)
+            ended = days.get(done) or day_facts(done)
+            took = ended[0] - began[0]  # working days after the start, up to and including the end
+            cell, durations = ended[2], ended[3]
+            cell[1] += 1
+            if took <= limit:
+                cell[0] += 1
+            durations[took] = durations.get(took, 0) + 1
 
     def result(self) -> IndicatorResult:
+        for period, (cell, durations) in self._cells.items():
+            if durations:
+                self.num[(period, "")], self.den[(period, "")] = cell
         detail: dict[str, dict[str, float | int]] = {}
         for period, counts in sorted(self.durations.items()):
+            if not counts:
+                continue
             buckets = Counter({label: 0 for label, _, _ in ASSESSMENT_BUCKETS})
             for days, n in counts.items():
                 buckets[_bucket(days)] += n

@@ -13,7 +13,7 @@ import click
 from ..board import LoadedBoard
 from ..cli import as_of_day, as_of_option, emit_document, format_option, output_option
 from ..clocks import WorkingDays
-from ..data import Pseudonymiser, SourceReport, board_key, read_source
+from ..data import Pseudonymiser, SourceReport, board_key, read_batches
 from ..disclosure import Rule
 from ..document import BulletList, Cell, Document, Facts, Paragraph, Section, Table
 from ..errors import BoardInvalid, LifError, Problem
@@ -195,13 +195,18 @@ def data_document(loaded: LoadedBoard, plugins: Plugins, *, progress: bool) -> t
         started = time.perf_counter()
         status = "read"
         try:
-            records = read_source(loaded, source, plugins, report, pseudonymiser=pseudo)
+            batches = read_batches(loaded, source, plugins, report, pseudonymiser=pseudo)
             if progress:
-                with click.progressbar(records, label=f"{source.id}", show_pos=True, file=sys.stderr) as bar:
+                with click.progressbar(
+                    batches,
+                    label=f"{source.id}",
+                    item_show_func=lambda _batch, r=report: f"{r.rows:,} rows",
+                    file=sys.stderr,
+                ) as bar:
                     for _ in bar:
                         pass
             else:
-                for _ in records:
+                for _ in batches:
                     pass
         except LifError as exc:
             failed = True

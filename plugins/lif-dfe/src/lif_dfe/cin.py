@@ -328,11 +328,32 @@ class _Tables:
         self.named = year_from_name(path)
         self.year: int | None = None
         self.notes: list[tuple[str, str]] = []
+        # Each table's pending rows, their places and warnings (the same lists throughout: a
+        # batch takes a copy and they are emptied).
         self.rows: dict[str, list[tuple[Any, ...]]] = {t: [] for t in tables}
         self.places: dict[str, list[str]] = {t: [] for t in tables}
         self.warnings: dict[str, list[tuple[int, str, str]]] = {t: [] for t in tables}
         self.children = 0  # <Children> elements seen
         self.child = 0  # <Child> elements in the current one
+        # What _rows does for every child, worked out once.
+        self.want_children = "children" in tables
+        self.referrals = (
+            (self.rows["referrals"], self.places["referrals"], self.tags["referrals"])
+            if "referrals" in tables
+            else None
+        )
+        self.nested = [
+            (
+                NESTED[t][0],
+                self.tags[t],
+                self.columns[t][-1] == "factors",
+                self.rows[t],
+                self.places[t],
+                self.warnings[t],
+            )
+            for t in tables
+            if t in NESTED
+        ]
 
     def header(self, header: Element | None) -> None:
         given = _text(header.find("CollectionDetails"), "Year") if header is not None else None
@@ -355,8 +376,11 @@ class _Tables:
             _rows(self, child, where)
 
     def _take(self, table: str) -> Batch:
-        batch = Batch.from_rows(self.columns[table], self.rows[table], self.places[table], self.warnings[table])
-        self.rows[table], self.places[table], self.warnings[table] = [], [], []
+        rows, places, warnings = self.rows[table], self.places[table], self.warnings[table]
+        batch = Batch.from_rows(self.columns[table], rows, places[:], warnings)
+        rows.clear()
+        places.clear()
+        warnings.clear()
         return batch
 
     def full(self) -> Iterator[tuple[str, Batch]]:
@@ -394,17 +418,16 @@ def _year(path: Path, forced: int | None, header: str | None, named: int | None)
 def _rows(out: _Tables, child: Element, where: str) -> None:
     """Add one child's rows to every table being read.
 
-    This runs for every child of a census, so it leans on the C parts of ElementTree:
-    ``findtext`` and ``findall`` with plain tag names never enter Python code.
+    This runs for every child of a census, so it leans on the C parts of ElementTree
+    (``findtext`` and ``findall`` with plain tag names never enter Python code) and does
+    nothing per child that could be done once.
     """
     year = out.year
     ids = child.find("ChildIdentifiers")
     cid = ids.findtext("LAchildID") if ids is not None else None  # as written: padding is reported later
-    if "children" in out.rows:
+    if out.want_children:
         _child_row(out, child, ids, cid, year, where)
-    referrals = out.rows.get("referrals")
-    referral_tags = out.tags.get("referrals", ())
-    nested = [(t, NESTED[t][0], out.tags[t], out.columns[t][-1] == "factors") for t in out.tables if t in NESTED]
+    referrals, nested = out.referrals, out.nested
     if referrals is None and not nested:
         return
     for n, episode in enumerate(child.findall("CINdetails"), start=1):
@@ -413,14 +436,15 @@ def _rows(out: _Tables, child: Element, where: str) -> None:
         if referral_date:
             referral_date = referral_date.strip()
         if referrals is not None:
-            values = [episode.findtext(tag) for tag in referral_tags]
-            referrals.append((cid, year, referral_date, *[v.strip() if v else v for v in values]))
-            out.places["referrals"].append(here)
-        for table, element, tags, factors_wanted in nested:
-            rows, places = out.rows[table], out.places[table]
+            rows, places, tags = referrals
+            if tags:
+                rows.append((cid, year, referral_date, *[v.strip() if v else v for v in map(episode.findtext, tags)]))
+            else:
+                rows.append((cid, year, referral_date))
+            places.append(here)
+        for element, tags, factors_wanted, rows, places, warnings in nested:
             for m, item in enumerate(episode.findall(element), start=1):
-                values = [item.findtext(tag) for tag in tags]
-                values = [v.strip() if v else v for v in values]
+                values = [v.strip() if v else v for v in map(item.findtext, tags)]
                 if factors_wanted:
                     factors = [(f.text or "").strip() for f in item.iter("AssessmentFactors")]
                     values.append(";".join(factors))
@@ -428,7 +452,7 @@ def _rows(out: _Tables, child: Element, where: str) -> None:
                     for code in factors:
                         if code not in known:
                             message = f"assessment factor {code!r} is not a {year} CIN census code; kept as given"
-                            out.warnings[table].append((len(rows), "factors", message))
+                            warnings.append((len(rows), "factors", message))
                 rows.append((cid, year, referral_date, *values))
                 places.append(f"{here}/{element}[{m}]")
 

@@ -13,6 +13,7 @@ from .document import Document
 from .errors import BoardInvalid, LifError, PluginError, Problem, Severity
 from .extensions import (
     Area,
+    Batch,
     Check,
     DataSourceAdapter,
     InspectionFramework,
@@ -32,6 +33,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
 
 __all__ = [
     "Area",
+    "Batch",
     "Board",
     "BoardInvalid",
     "Check",

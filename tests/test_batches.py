@@ -147,6 +147,8 @@ value = st.one_of(
     st.floats(allow_nan=False, allow_infinity=False, width=16),
     st.booleans(),
     st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2030, 1, 1)),
+    st.lists(st.integers(0, 2), max_size=2),  # JSON gives lists and objects, which cannot be looked up
+    st.dictionaries(st.sampled_from("ab"), st.integers(0, 2), max_size=1),
 )
 
 

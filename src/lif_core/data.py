@@ -17,7 +17,7 @@ import operator
 import os
 import re
 import secrets
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -476,24 +476,19 @@ def _convert_column(
     often it repeats. Grouping by value is done only for text (every CSV and XML value):
     a dictionary would take 1, 1.0 and True for one key.
     """
-    try:
-        values = list(map(known, column)) if known is not None else None
-    except TypeError:  # an unhashable value (a JSON list): no lookups
-        values = None
-    if values is not None:
-        if None not in values:
-            return values, []  # everything known
-        missing: Iterable[Any] = itertools.compress(column, map(operator.not_, values))
-    else:
-        missing = column
-    fresh = dict.fromkeys(missing) if known is not None or not column else None
-    if fresh is not None and not set(map(type, fresh)) <= _TEXT_TYPES:
-        fresh = None
-    if fresh is None and known is None:
-        fresh = dict.fromkeys(column) if set(map(type, column)) <= _TEXT_TYPES else None
-    bad: list[tuple[int, ValueError]] = []
-    if fresh is None:  # values of other types (JSON, Excel): one at a time
-        out = []
+    values: list[Any] | None = None
+    if known is not None:
+        try:
+            values = list(map(known, column))  # values seen before: one C-speed pass
+        except TypeError:  # an unhashable value (a JSON list): no lookups
+            values = None
+        else:
+            if None not in values:
+                return values, []  # everything known
+    pending = column if values is None else list(itertools.compress(column, map(operator.not_, values)))
+    if not set(map(type, pending)) <= _TEXT_TYPES:  # numbers, lists (JSON, Excel): one at a time
+        out: list[Any] = []
+        bad: list[tuple[int, ValueError]] = []
         for row, raw in enumerate(column):
             try:
                 out.append(convert(raw))
@@ -501,6 +496,7 @@ def _convert_column(
                 out.append(None)
                 bad.append((row, exc))
         return out, bad
+    fresh: dict[Any, Any] = dict.fromkeys(pending)  # each distinct new value, converted once
     errors: dict[Any, ValueError] = {}
     for raw in fresh:
         try:
@@ -517,9 +513,7 @@ def _convert_column(
                 row = values.index(None, row + 1)
             except ValueError:
                 break
-    if errors:
-        bad = [(row, errors[raw]) for row, raw in enumerate(column) if raw in errors]
-    return values, bad
+    return values, [(row, errors[raw]) for row, raw in enumerate(column) if raw in errors] if errors else []
 
 
 class _Converting:

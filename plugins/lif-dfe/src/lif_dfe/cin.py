@@ -185,6 +185,9 @@ _REFERRAL_TAGS = (
 )
 #: Children read between two looks at the batches (the fast path parses this many at once).
 CHUNK_BYTES = 65536
+#: The longest run the fast path holds while looking for a ``</Child>`` to cut at; past it, the
+#: rest of the file is read from events (so memory stays flat whatever the file).
+MAX_RUN = 4 * 1024 * 1024
 
 
 def _options(path: Path, options: Mapping[str, OptionValue]) -> tuple[str, int | None]:
@@ -284,14 +287,20 @@ class CinCensusAdapter(DataSourceAdapter):
     ) -> Iterator[tuple[str, Batch]]:
         out = _Tables(path, tables, forced, hints or {})
         layout = _layout(path)
-        if layout is None:
-            for where, child in _children_streamed(path, out):
+        done = 0  # children read by the fast path, if it had to stop
+        if layout is not None:
+            try:
+                for chunk, first_line, first_column in _chunks(path, layout, out):
+                    with quiet_collector():  # the chunk's elements are made and dropped with the collector paused
+                        _add_chunk(out, layout, chunk, first_line, first_column)
+                    yield from out.full()
+                yield from out.rest()
+                return
+            except _NoCut:
+                done, out.children = out.child, 0  # go on from events, after the children already read
+        for where, child in _children_streamed(path, out):
+            if out.child > done:
                 out.add(child, where)
-                yield from out.full()
-        else:
-            for chunk, first_line, first_column in _chunks(path, layout, out):
-                with quiet_collector():  # the chunk's elements are made and dropped with the collector paused
-                    _add_chunk(out, layout, chunk, first_line, first_column)
                 yield from out.full()
         yield from out.rest()
 
@@ -356,6 +365,8 @@ class _Tables:
         ]
 
     def header(self, header: Element | None) -> None:
+        if self.year is not None:
+            return  # read already (the event parser going on where the fast path stopped)
         given = _text(header.find("CollectionDetails"), "Year") if header is not None else None
         self.year, self.notes = _year(self.path, self.forced, given, self.named)
 
@@ -606,6 +617,10 @@ def _declares(data: bytes, start: int) -> bool:
     return False
 
 
+class _NoCut(Exception):
+    """The fast path found no place to cut the children into runs."""
+
+
 def _chunks(path: Path, layout: _Layout, out: _Tables) -> Iterator[tuple[bytes, int, int]]:
     """The header read, then runs of whole ``<Child>`` elements as bytes, each with the line
     and column it starts at."""
@@ -627,6 +642,8 @@ def _chunks(path: Path, layout: _Layout, out: _Tables) -> Iterator[tuple[bytes, 
             data = carry + block
             cut = data.rfind(b"</Child>") + len(b"</Child>") if left > 0 else len(data)
             if cut < len(b"</Child>"):
+                if len(data) > MAX_RUN:
+                    raise _NoCut  # no </Child> in sight (written "</Child >"?): memory would grow
                 carry = data
                 continue
             chunk, carry = data[:cut], data[cut:]

@@ -6,10 +6,11 @@ Generates seeded, reproducible fake data (no real children): a referral extract 
 1,000,000 rows (CSV, dd/mm/yyyy, a fixed pool of 50,000 children) and a CIN census XML of
 100,000 children. Each computation runs in its own process, so peak memory is that process's
 alone: lif-core reads through a real board (adapter, checks, pseudonymisation) and computes
-monthly re-referrals within 12 months and referral counts (CSV), and re-referrals and
-assessments within 45 working days (XML); pandas does the same work (parse the dates, the same
-keyed pseudonym for every identifier, the same definitions) the way a pandas user would. Both
-sides' results are compared, so the speed is for the same answer.
+monthly re-referrals within 12 months (CSV, read_batches), and re-referrals and assessments
+within 45 working days from one reading of the census, taking only the fields those use (XML,
+compute_indicators, as the scorecard does); pandas does the same work (parse the dates, the
+same keyed pseudonym for every identifier, the same definitions) the way a pandas user would.
+Both sides' results are compared, so the speed is for the same answer.
 
 Figures printed: rows per second, peak resident memory, memory used by the work (peak less the
 process's size after its imports), and the ratios lif-core / pandas. Absolute times vary from

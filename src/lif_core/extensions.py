@@ -25,7 +25,6 @@ __all__ = [
     "Area",
     "Batch",
     "Check",
-    "quiet_collector",
     "DataSourceAdapter",
     "InspectionFramework",
     "Methodology",
@@ -33,6 +32,8 @@ __all__ = [
     "Registry",
     "Renderer",
     "StoreBackend",
+    "batches_of",
+    "quiet_collector",
 ]
 
 T = TypeVar("T")

@@ -115,9 +115,9 @@ def compute_indicators(
         if isinstance(acc, ReReferrals) and acc.gave_up:
             acc = ReReferrals(acc.frequency, acc.group_by)
             report = SourceReport(source.id)
-            again = [(source, [f for f in acc.fields if f is not None])]
+            wanted = [f for f in acc.fields if f is not None]
             for _source, batch in read_together(
-                loaded, [source], plugins, [report], pseudonymiser=pseudo, columns=[again[0][1]]
+                loaded, [source], plugins, [report], pseudonymiser=pseudo, columns=[wanted]
             ):
                 acc.feed(batch)
         out.append((acc.result(), report))

@@ -506,13 +506,20 @@ def _convert_column(
     if values is None:
         values = list(map(fresh.get, column))
     else:
-        row = values.index(None)  # the rows still to fill, found by a C-speed scan
-        while True:
-            values[row] = fresh[column[row]]
-            try:
-                row = values.index(None, row + 1)
-            except ValueError:
-                break
+        # Rows still to fill. Where they are many (in a date-ordered extract most rows of a
+        # batch hold a day not seen before), a second lookup pass fills them at C speed, as the
+        # converters remember what they converted (pseudonyms, dates); the rest (few, or blank,
+        # bad, or past the memory's bound) are filled one by one, found by a C-speed scan.
+        if len(pending) * 8 > len(column):
+            values = list(map(known, column))  # type: ignore[arg-type]
+        if None in values:
+            row = values.index(None)
+            while True:
+                values[row] = fresh[column[row]]
+                try:
+                    row = values.index(None, row + 1)
+                except ValueError:
+                    break
     return values, [(row, errors[raw]) for row, raw in enumerate(column) if raw in errors] if errors else []
 
 

@@ -180,7 +180,8 @@ def quiet_collector() -> Iterator[None]:
     promoted into the collector's older generations, which then sweeps every object in the
     process again and again (a third of the time on a million-row extract, measured). Objects
     are still freed as usual when no longer used; only the cycle search waits until the block
-    is made. Nests, and leaves the collector as it found it.
+    is made. Nests, and leaves the collector as it found it. In a threaded host the other
+    threads' cycle collection waits too, for the few milliseconds a block takes.
     """
     was_enabled = gc.isenabled()
     gc.disable()

@@ -1,6 +1,10 @@
-"""The children in need census XML, every collection year from 2017 to 2026, streamed a child
-at a time and parsed without DTDs, entity expansion or external resources (defusedxml): a file
-that declares any is refused before anything in it is read."""
+"""The children in need census XML, every collection year from 2017 to 2026, streamed and parsed
+without DTDs, entity expansion or external resources: a file that declares any is refused
+before anything in it is read (and one whose prolog cannot be checked goes through defusedxml).
+
+Every table asked of a file comes from one reading of it. A plainly laid out return is cut into
+runs of whole ``<Child>`` elements, each parsed in C; any other is read element by element.
+Both ways give the same records and the same errors (see ``_layout``)."""
 
 from __future__ import annotations
 
@@ -240,13 +244,11 @@ class CinCensusAdapter(DataSourceAdapter):
         file, only the fields in ``columns`` are taken from each element (the identifiers,
         year and referral date always are); a small one is read whole, once, and kept."""
         wanted = [_options(path, o) for o in options]
-        hints: dict[str, set[str] | None] = {}
+        hints: dict[str, set[str] | None] = {}  # per table: the fields any reading wants (None: all)
         for index, (table, _forced) in enumerate(wanted):
             hint = columns[index] if columns is not None else None
-            if hint is None or (table in hints and hints[table] is None):
-                hints[table] = None
-            else:
-                hints.setdefault(table, set()).update(hint)  # type: ignore[union-attr]
+            so_far = hints.get(table, set())
+            hints[table] = None if hint is None or so_far is None else so_far | set(hint)
         by_year: dict[int | None, list[int]] = {}
         for index, (_table, forced) in enumerate(wanted):
             by_year.setdefault(forced, []).append(index)

@@ -3,10 +3,10 @@ return's; dates are dd/mm/yyyy."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 
-from lif_core import DataSourceAdapter, LifError, Record
+from lif_core import Batch, DataSourceAdapter, LifError, Record
 from lif_core.builtins.sources import CsvAdapter
 from lif_core.model import OptionValue
 
@@ -128,22 +128,27 @@ class Ssda903Adapter(DataSourceAdapter):
         return specs
 
     def read(self, path: Path, options: Mapping[str, OptionValue]) -> Iterator[Record]:
+        for batch in self.batches(path, options):
+            yield from batch.records()
+
+    def batches(
+        self, path: Path, options: Mapping[str, OptionValue], columns: Collection[str] | None = None
+    ) -> Iterator[Batch]:
+        """The CSV reader's batches, once the header is known to be the table's."""
         table = self._table(path, options)
-        columns = TABLES[table][0]
+        expected = TABLES[table][0]
         csv_options = {k: v for k, v in options.items() if k != "table"}
         checked = False
-        for record in CsvAdapter().read(path, csv_options):
-            if checked:  # every row has the header's columns (the CSV reader sees to that)
-                yield record
-                continue
-            checked = True
-            unknown = [c for c in record.fields if c not in columns]
-            missing = [c for c in columns if c not in record.fields]
-            if unknown or missing:
-                raise LifError(
-                    f"{path.name}: line 1: not the SSDA903 {table} table: "
-                    + (f"unexpected column(s) {', '.join(unknown)}" if unknown else "")
-                    + ("; " if unknown and missing else "")
-                    + (f"missing column(s) {', '.join(missing)}" if missing else "")
-                )
-            yield record
+        for batch in CsvAdapter().batches(path, csv_options, columns):
+            if not checked:  # every row has the header's columns (the CSV reader sees to that)
+                checked = True
+                unknown = [c for c in batch.names if c not in expected]
+                missing = [c for c in expected if c not in batch.names]
+                if unknown or missing:
+                    raise LifError(
+                        f"{path.name}: line 1: not the SSDA903 {table} table: "
+                        + (f"unexpected column(s) {', '.join(unknown)}" if unknown else "")
+                        + ("; " if unknown and missing else "")
+                        + (f"missing column(s) {', '.join(missing)}" if missing else "")
+                    )
+            yield batch

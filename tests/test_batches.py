@@ -329,3 +329,34 @@ def test_an_extract_out_of_order_after_its_first_batch_is_read_a_second_time(mak
     )
     expected = re_referrals(list(read_source(loaded, source, Plugins.create(), pseudonymiser=pseudo)), "month")
     assert result == expected and report.rows == n  # the report is the second, complete reading's
+
+
+def test_an_adapters_warnings_and_bad_values_are_reported_in_file_order(make_board: MakeBoard) -> None:
+    xml = (
+        "<Message><Children>"
+        "<Child><ChildIdentifiers><LAchildID>A1</LAchildID></ChildIdentifiers><CINdetails>"
+        "<CINreferralDate>2019-13-01</CINreferralDate><Assessments><AssessmentFactors>1A</AssessmentFactors>"
+        "</Assessments></CINdetails></Child>"
+        "<Child><ChildIdentifiers><LAchildID>A2</LAchildID></ChildIdentifiers><CINdetails>"
+        "<CINreferralDate>2019-01-01</CINreferralDate><Assessments><AssessmentFactors>ZZ</AssessmentFactors>"
+        "</Assessments></CINdetails></Child>"
+        "<Child><ChildIdentifiers><LAchildID>A3</LAchildID></ChildIdentifiers><CINdetails>"
+        "<CINreferralDate>2019-02-30</CINreferralDate><Assessments/></CINdetails></Child>"
+        "</Children></Message>"
+    )
+    root = make_board(
+        '[[sources]]\nid = "a"\nadapter = "cin-census"\npath = "cin-2019.xml"\non_error = "warn"\n'
+        'options = { table = "assessments" }\n',
+        **{"cin-2019.xml": xml},
+    )
+    loaded = load_board(root)
+    report = SourceReport("a")
+    rows = list(
+        read_source(loaded, loaded.board.sources[0], Plugins.create(), report, pseudonymiser=Pseudonymiser(b"k" * 32))
+    )
+    assert len(rows) == 3
+    assert [p.path for p in report.problems] == [
+        "Message/Children[1]/Child[1]/CINdetails[1]/Assessments[1]: referral_date",
+        "Message/Children[1]/Child[2]/CINdetails[1]/Assessments[1]: factors",
+        "Message/Children[1]/Child[3]/CINdetails[1]/Assessments[1]: referral_date",
+    ]

@@ -569,29 +569,34 @@ class _Converting:
     def convert(self, batch: Batch) -> Batch:
         report, file = self.report, self.source.path
         report.rows += batch.size
-        for row, name, message in batch.warnings:
-            report.add(Problem(file, f"{batch.location(row)}: {name}", message, Severity.WARNING))
         if batch.names != self.columns:
             self._make_plan(batch.names)
         out: list[list[Any]] = []
-        faults: list[tuple[int, int, str, ValueError]] = []
+        # What was found, as (row, order, field, adapter's warning or conversion error): the
+        # adapter's own warnings on a record come before its values' problems.
+        found: list[tuple[int, int, str, str | ValueError]] = [
+            (row, -1, name, message) for row, name, message in batch.warnings
+        ]
         for index, name, _out_name, convert, known in self.steps:
             column = batch.columns[index]
             if convert is None:
                 out.append(column)
                 continue
             values, bad = _convert_column(column, convert, known)
-            faults.extend((row, len(out), name, exc) for row, exc in bad)
+            found.extend((row, len(out), name, exc) for row, exc in bad)
             out.append(values)
-        if faults:
-            faults.sort(key=lambda f: (f[0], f[1]))  # in file order, as a reader reading row by row finds them
-            for row, _column, name, exc in faults:
+        if found:
+            found.sort(key=lambda f: (f[0], f[1]))  # in file order, as a reader reading row by row finds them
+            for row, _order, name, what in found:
                 where = f"{batch.location(row)}: {name}"
-                if not self.warn:
-                    report.add(Problem(file, where, str(exc)))
+                if isinstance(what, str):
+                    report.add(Problem(file, where, what, Severity.WARNING))
+                elif not self.warn:
+                    report.add(Problem(file, where, str(what)))
                     report.failed = True
-                    raise DataError(f"{file}: {where}: {exc}") from None
-                report.add(Problem(file, where, f"{exc}; kept the record with {name} empty", Severity.WARNING))
+                    raise DataError(f"{file}: {where}: {what}") from None
+                else:
+                    report.add(Problem(file, where, f"{what}; kept the record with {name} empty", Severity.WARNING))
         extra = len(self.out_names) - len(out)
         out.extend([None] * batch.size for _ in range(extra))
         report.kept += batch.size

@@ -360,3 +360,22 @@ def test_an_adapters_warnings_and_bad_values_are_reported_in_file_order(make_boa
         "Message/Children[1]/Child[2]/CINdetails[1]/Assessments[1]: factors",
         "Message/Children[1]/Child[3]/CINdetails[1]/Assessments[1]: referral_date",
     ]
+
+
+def test_failing_at_a_bad_value_passes_on_the_records_before_it(make_board: MakeBoard) -> None:
+    """As a reader going a record at a time: the 55 records before line 57 come through, then
+    the error; the report says 56 read and 55 kept."""
+    lines = ["child_id,referral_date"] + [f"C{i},{(i % 28) + 1:02d}/03/2019" for i in range(2, 82)]
+    lines[56] = "C57,31/02/2019"  # line 57 of the file
+    root = make_board(
+        '[[sources]]\nid = "refs"\nadapter = "csv"\npath = "refs.csv"\n'
+        'fields = { child_id = "child-id", referral_date = "date:%d/%m/%Y" }\n',
+        **{"refs.csv": "\n".join(lines) + "\n"},
+    )
+    loaded = load_board(root)
+    report = SourceReport("refs")
+    got = []
+    with pytest.raises(DataError, match="line 57: referral_date"):
+        for record in read_source(loaded, loaded.board.sources[0], Plugins.create(), report):
+            got.append(record)
+    assert len(got) == 55 and report.rows == 56 and report.kept == 55 and report.failed

@@ -455,7 +455,13 @@ def read_together(
                 stream = adapter.batches_for(path, [sources[i].options for i in members], hints)
             for index, batch in stream:
                 reader = readers[index]
-                yield reader.source, reader.convert(batch)
+                try:
+                    converted = reader.convert(batch)
+                except _Stopped as stopped:
+                    if stopped.before.size:
+                        yield reader.source, stopped.before
+                    raise stopped.error from None
+                yield reader.source, converted
         except LifError:
             raise
         except Exception as exc:
@@ -567,8 +573,10 @@ class _Converting:
         self.columns = names
 
     def convert(self, batch: Batch) -> Batch:
+        """The batch checked and converted. With ``on_error = "fail"`` a bad value raises
+        :class:`_Stopped`, holding the records before it (passed on, as a reader going a record
+        at a time would have) and the error."""
         report, file = self.report, self.source.path
-        report.rows += batch.size
         if batch.names != self.columns:
             self._make_plan(batch.names)
         out: list[list[Any]] = []
@@ -594,10 +602,24 @@ class _Converting:
                 elif not self.warn:
                     report.add(Problem(file, where, str(what)))
                     report.failed = True
-                    raise DataError(f"{file}: {where}: {what}") from None
+                    report.rows += row + 1  # read up to the bad value, as a record-at-a-time reader
+                    report.kept += row
+                    before = Batch(self.out_names, [c[:row] for c in self._complete(out, batch.size)], batch.location)
+                    raise _Stopped(before, DataError(f"{file}: {where}: {what}"))
                 else:
                     report.add(Problem(file, where, f"{what}; kept the record with {name} empty", Severity.WARNING))
-        extra = len(self.out_names) - len(out)
-        out.extend([None] * batch.size for _ in range(extra))
+        report.rows += batch.size
         report.kept += batch.size
-        return Batch(self.out_names, out, batch.location)
+        return Batch(self.out_names, self._complete(out, batch.size), batch.location)
+
+    def _complete(self, out: list[list[Any]], size: int) -> list[list[Any]]:
+        """The converted columns, with a column of ``None`` for each declared field the file lacks."""
+        return out + [[None] * size for _ in range(len(self.out_names) - len(out))]
+
+
+class _Stopped(Exception):
+    """Reading stopped at a bad value: the records before it, and the error to raise."""
+
+    def __init__(self, before: Batch, error: DataError) -> None:
+        super().__init__(str(error))
+        self.before, self.error = before, error

@@ -140,7 +140,22 @@ KINDS = ["text", "int", "number", "bool", "date", "date:%d/%m/%Y", "dob", "child
 value = st.one_of(
     st.none(),
     st.sampled_from(
-        ["", " ", "1", "1.0", "01/02/2019", "2019-02-01", "2019-02-30", "yes", "CR0 1AB", "A1", " A1", "7.0"]
+        [
+            "",
+            " ",
+            "1",
+            "1.0",
+            "01/02/2019",
+            "2019-02-01",
+            "2019-02-30",
+            "yes",
+            "CR0 1AB",
+            "A1",
+            " A1",
+            "7.0",
+            "nan",
+            "inf",
+        ]
     ),
     st.text(max_size=4),
     st.integers(-3, 3),

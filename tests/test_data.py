@@ -124,6 +124,8 @@ def test_dob_postcode_drop_and_rename(make_board: MakeBoard) -> None:
     [
         ("int", "3.0", "'3.0' is not a whole number"),
         ("number", "abc", "'abc' is not a number"),
+        ("number", "nan", "'nan' is not a finite number"),
+        ("number", "-Infinity", "'-Infinity' is not a finite number"),
         ("bool", "maybe", "'maybe' is not true or false (1/0, true/false, yes/no)"),
         ("postcode", "NOPE", "is not a UK postcode (the value is not shown here)"),
         ("dob", "2008/03/27", "is not a date in the form %Y-%m-%d"),

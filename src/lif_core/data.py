@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import hmac
 import itertools
+import math
 import operator
 import os
 import re
@@ -247,9 +248,12 @@ def _one_converter(kind: str, fmt: str, pseudo: Pseudonymiser) -> Converter:
             if isinstance(v, bool):
                 raise ValueError("expected a number, got true/false")
             try:
-                return float(v)
+                number = float(v)
             except (TypeError, ValueError):
                 raise ValueError(f"{v!r} is not a number") from None
+            if not math.isfinite(number):  # "nan", "inf": never a count, rate or measure
+                raise ValueError(f"{v!r} is not a finite number")
+            return number
 
         return to_number
     if kind == "bool":

@@ -178,16 +178,12 @@ def _as_date(value: Any, parse: Callable[[str], dt.date], fmt: str) -> dt.date |
 Converter = Callable[[Any], Any]
 
 
-def _converter(kind: str, fmt: str, pseudo: Pseudonymiser) -> Converter:
-    """A function turning a raw value into its checked form; raises ValueError with a message
-    that never repeats an identifying value."""
-    return _converters(kind, fmt, pseudo)[0]
-
-
 def _converters(kind: str, fmt: str, pseudo: Pseudonymiser) -> tuple[Converter, Callable[[Any], Any] | None]:
-    """The converter, and a lookup of raw values it has already converted (``None`` where
-    not known), which a column is first run through at C speed: only the values it does not
-    know go through the converter one at a time."""
+    """The converter for a field kind (a function turning a raw value into its checked form,
+    raising ValueError with a message that never repeats an identifying value), and a lookup
+    of raw values it has already converted (``None`` where not known), which a column is first
+    run through at C speed: only the values it does not know go through the converter one at
+    a time."""
     if kind == "text":
         return _text_converter, None
     if kind == "date":
@@ -220,7 +216,7 @@ def _text_converter(v: Any) -> Any:
 
 def _one_converter(kind: str, fmt: str, pseudo: Pseudonymiser) -> Converter:
     if kind == "text":
-        return lambda v: v if v is None or isinstance(v, str) else str(v)
+        return _text_converter
     if kind == "int":
 
         def to_int(v: Any) -> int | None:

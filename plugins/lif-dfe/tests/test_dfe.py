@@ -295,7 +295,9 @@ def test_the_fast_path_reads_each_sample_as_the_event_parser_does(sample: str, m
         assert _every_table(path, monkeypatch, streamed=False, chunk=chunk) == streamed
 
 
-@pytest.mark.parametrize("trouble", [None, "comment", "cdata", "pi", "second", "broken", "entity", "tail", "spaced"])
+@pytest.mark.parametrize(
+    "trouble", [None, "comment", "cdata", "pi", "second", "broken", "entity", "tail", "spaced", "nested", "header"]
+)
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(children=st.integers(1, 12), seed=st.integers(0, 1000), chunk=st.integers(9, 400), spaced=st.booleans())
 def test_the_fast_path_agrees_with_the_event_parser_or_steps_aside(
@@ -327,25 +329,33 @@ def test_the_fast_path_agrees_with_the_event_parser_or_steps_aside(
         "entity": "<Child><ChildIdentifiers><LAchildID>&nope;</LAchildID></ChildIdentifiers></Child>",
         "tail": "",
         "spaced": "",
+        "nested": "",
+        "header": "",
     }[trouble]
     text = text[:cut] + insert + text[cut:]
     if trouble == "cdata":
         text = text.replace("<ReferralSource>", "<ReferralSource><![CDATA[</Child>]]>", 1)
     if trouble == "tail":
         text = text.rstrip() + "\n<extra/>\n"
+    if trouble == "nested":  # well-formed, but <Children> is not where a census has it
+        text = text.replace("<Children>", "<Extra><Children>").replace("</Children>", "</Children></Extra>")
+    if trouble == "header":  # a broken header: the error is the event parser's
+        text = text.replace("</CollectionDetails>", "", 1)
     if trouble == "spaced":  # end tags the fast path cannot cut at: it stops, and events go on
         head, rest = text.split("</Child>", 1)
         text = head + "</Child>" + rest.replace("</Child>", "</Child >")
     path.write_text(text, encoding="utf-8")
-    if trouble in (None, "broken", "entity", "spaced"):
-        assert _fast_path_taken(path, chunk)
+    if trouble in (None, "broken", "entity", "spaced", "header"):
+        assert _fast_path_taken(path, chunk)  # taken, then handed over where it must be
     else:
         assert not _fast_path_taken(path, chunk)
     fast = _every_table(path, monkeypatch, streamed=False, chunk=chunk)
     streamed = _every_table(path, monkeypatch, streamed=True)
     assert fast == streamed
-    if trouble in ("broken", "entity", "tail"):
+    if trouble in ("broken", "entity", "tail", "header"):
         assert isinstance(fast, str) and "not well-formed XML" in fast
+    if trouble == "nested":
+        assert isinstance(fast, dict) and not any(fast.values())  # no <Child> where a census has them
 
 
 def test_the_fast_path_keeps_a_declared_encoding(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -620,7 +620,8 @@ def _declares(data: bytes, start: int) -> bool:
 
 
 class _NoCut(Exception):
-    """The fast path found no place to cut the children into runs."""
+    """The fast path cannot go on (no place to cut the children into runs, or not the layout
+    it reads): the event parser takes over."""
 
 
 def _chunks(path: Path, layout: _Layout, out: _Tables) -> Iterator[tuple[bytes, int, int]]:
@@ -628,7 +629,12 @@ def _chunks(path: Path, layout: _Layout, out: _Tables) -> Iterator[tuple[bytes, 
     and column it starts at."""
     with path.open("rb") as handle:
         head = handle.read(layout.body)
-        root = ElementTree.fromstring(head + b"</Children></Message>")
+        try:
+            root = ElementTree.fromstring(head + b"</Children></Message>")
+        except ParseError:
+            # Not <Message>...<Children> as a census lays it out (<Children> inside another
+            # element, or a bad header): the event parser reads it, and names any error.
+            raise _NoCut from None
         _root(path, root)
         out.header(root.find("Header"))
         out.children = 1

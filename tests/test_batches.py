@@ -394,3 +394,20 @@ def test_failing_at_a_bad_value_passes_on_the_records_before_it(make_board: Make
         for record in read_source(loaded, loaded.board.sources[0], Plugins.create(), report):
             got.append(record)
     assert len(got) == 55 and report.rows == 56 and report.kept == 55 and report.failed
+
+
+def test_re_referrals_by_referral_source_on_the_example() -> None:
+    """The docs' example: by group, every referral counted once in its group and once overall."""
+    from lif_core.indicators import re_referrals
+
+    board = load_board(Path(__file__).resolve().parents[1] / "examples" / "croydon")
+    source = next(s for s in board.board.sources if s.id == "cin-referrals")
+    pseudo = Pseudonymiser(b"k" * 32)
+    result = re_referrals(
+        lambda: read_batches(board, source, Plugins.create(), pseudonymiser=pseudo), "year", group_by="referral_source"
+    )
+    overall = {r.period: (r.numerator, r.denominator) for r in result.rows if r.group == ""}
+    for period, (hits, referrals) in overall.items():
+        groups = [r for r in result.rows if r.period == period and r.group]
+        assert sum(r.numerator for r in groups) == hits and sum(r.denominator for r in groups) == referrals
+    assert result.series("6") and overall

@@ -100,7 +100,8 @@ class Batch:
     Reading a million-row extract a record at a time spends most of its time making and
     unpacking one dictionary per row; a batch keeps a few thousand rows as one list per
     column, so checks, pseudonymisation and indicators work a column (or a zip of columns)
-    at a time. Memory stays flat: a reader holds one batch at a time.
+    at a time. Memory stays flat: a reader holds one batch at a time. Treat a batch as
+    read-only: its lists may be shared (a small census is parsed once and its batches kept).
 
     Attributes:
         names: the column names, in order.

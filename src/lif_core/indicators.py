@@ -362,13 +362,8 @@ class ReReferrals(Accumulator, _Periods):
         last, days, day_info = self._last, self._days, self._day
         latest, group_by = self._latest, self.group_by
         for child, day, group in rows:
-            info = days.get(day)
-            if info is None:
-                info = day_info(day)
-                if info is None:
-                    self.excluded["no child or referral date"] += 1
-                    continue
-            if not child:
+            info = days.get(day) or day_info(day)
+            if info is None or not child:
                 self.excluded["no child or referral date"] += 1
                 continue
             ordinal, limit, cell, period = info
@@ -389,13 +384,8 @@ class ReReferrals(Accumulator, _Periods):
         days, day_info, done = self._days, self._day, self._done
         current, referrals = self._child, self._referrals
         for child, day, group in rows:
-            info = days.get(day)
-            if info is None:
-                info = day_info(day)
-                if info is None:
-                    self.excluded["no child or referral date"] += 1
-                    continue
-            if not child:
+            info = days.get(day) or day_info(day)
+            if info is None or not child:
                 self.excluded["no child or referral date"] += 1
                 continue
             if child != current:
@@ -409,8 +399,12 @@ class ReReferrals(Accumulator, _Periods):
             referrals.append((info, group))
 
     def _finish_child(self) -> None:
-        """Count the referrals of the child just read, in date order."""
-        referrals = self._referrals
+        """Count the referrals of the child just read."""
+        self._count_child(self._referrals)
+        self._referrals.clear()
+
+    def _count_child(self, referrals: list[tuple[tuple[int, int, list[int], str], object]]) -> None:
+        """Count one child's referrals (each with its day's facts and group), in date order."""
         if len(referrals) == 1:  # most children: one referral, never a re-referral
             (_ordinal, _limit, cell, period), group = referrals[0]
             cell[1] += 1
@@ -421,7 +415,6 @@ class ReReferrals(Accumulator, _Periods):
             for (ordinal, limit, cell, period), group in sorted(referrals, key=lambda r: r[0][0]):
                 self._count(previous >= limit, cell, period, group)
                 previous = ordinal
-        referrals.clear()
 
     def _add_any(self, rows: Iterable[tuple[Any, ...]]) -> None:
         by_child, grouped, group_by = self._by_child, self._grouped, self.group_by
@@ -461,25 +454,21 @@ class ReReferrals(Accumulator, _Periods):
         )
 
     def _count_any(self) -> None:
-        ordinals: dict[int, tuple[int, int, list[int], str]] = {}  # day number -> _day's facts
-        children: Iterable[list[tuple[int, str | None]]] = (
-            [(o, None)] if isinstance(o, int) else [(d, None) for d in sorted(o)] for o in self._by_child.values()
-        )
-        grouped: Iterable[list[tuple[int, str | None]]] = (
-            sorted(g, key=lambda r: r[0])
-            for g in self._grouped.values()  # stable: same-day order kept
-        )
-        for referrals in itertools.chain(children, grouped):
-            previous = 0
-            for ordinal, group in referrals:
-                info = ordinals.get(ordinal)
-                if info is None:
-                    found = self._day(dt.date.fromordinal(ordinal))
-                    assert found is not None
-                    info = ordinals[ordinal] = found
-                _ordinal, limit, cell, period = info
-                self._count(previous >= limit, cell, period, group)
-                previous = ordinal
+        facts: dict[int, tuple[int, int, list[int], str]] = {}  # day number -> _day's facts
+
+        def day(ordinal: int) -> tuple[int, int, list[int], str]:
+            found = facts.get(ordinal)
+            if found is None:
+                found = self._day(dt.date.fromordinal(ordinal))
+                assert found is not None
+                facts[ordinal] = found
+            return found
+
+        for days in self._by_child.values():
+            ordinals = (days,) if isinstance(days, int) else days
+            self._count_child([(day(o), None) for o in ordinals])
+        for referrals in self._grouped.values():
+            self._count_child([(day(o), group) for o, group in referrals])  # stable sort: same-day order kept
         self._by_child, self._grouped = {}, {}
 
 

@@ -21,7 +21,9 @@ import attrs
 from .errors import PathPart
 
 __all__ = [
+    "EARLIEST_DATE",
     "ID_PATTERN",
+    "LATEST_DATE",
     "Action",
     "ActionStatus",
     "Arrangement",
@@ -97,10 +99,24 @@ __all__ = [
     "WorkingTogether",
     "Frequency",
     "COLLECTIONS",
+    "date_out_of_range",
 ]
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
 OptionValue = str | int | float | bool
+
+#: The earliest and latest dates lif-core accepts where a real date is meant (a board's
+#: records, command options, dates read from data): year 1 or 9999 is a typing slip or a
+#: placeholder, never a safeguarding date, and would break calendar arithmetic.
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2100, 12, 31)
+
+
+def date_out_of_range(day: dt.date) -> str | None:
+    """Why ``day`` is not a real date for lif-core (outside 1900 to 2100), or ``None``."""
+    if EARLIEST_DATE <= day <= LATEST_DATE:
+        return None
+    return f"is outside the years {EARLIEST_DATE.year} to {LATEST_DATE.year}: a real date is meant"
 
 
 class FieldError(ValueError):

@@ -14,12 +14,16 @@ from hypothesis import strategies as st
 from lif_core import model
 
 IDS = st.from_regex(model.ID_PATTERN, fullmatch=True)
-TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
+# Board text may hold any character but the control characters (tab, newline and CR aside) and
+# bidirectional overrides the converter refuses (lif_core.convert.refused_character).
+REFUSED = "".join(map(chr, (*range(0, 9), 11, 12, *range(14, 32), *range(0x7F, 0xA0), *range(0x202A, 0x202F))))
+REFUSED += "".join(map(chr, range(0x2066, 0x206A)))
+TEXT = st.text(st.characters(exclude_categories=("Cs",), exclude_characters=REFUSED), max_size=40)
 NONBLANK = TEXT.filter(lambda s: s.strip() != "")
 DATES = st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2040, 12, 31))
 FLOATS = st.floats(allow_nan=False, allow_infinity=False, width=64, min_value=-1e12, max_value=1e12)
 INTS = st.integers(min_value=0, max_value=2**31)
-OPTION_VALUES = st.one_of(TEXT, st.booleans(), st.integers(-(2**62), 2**62), FLOATS)
+OPTION_VALUES = st.one_of(TEXT, st.booleans(), st.integers(-(10**12), 10**12), FLOATS)
 
 # Fields validated beyond their type, and how to generate valid values for them.
 SPECIAL: dict[tuple[type, str], st.SearchStrategy[Any]] = {
@@ -33,6 +37,12 @@ SPECIAL: dict[tuple[type, str], st.SearchStrategy[Any]] = {
     ),
     (model.Deadline, "from_date"): st.sampled_from([f.name for f in attrs.fields(model.ReviewDates)]),
     (model.Deadline, "to_date"): st.sampled_from([f.name for f in attrs.fields(model.ReviewDates)]),
+    (model.Settings, "populations"): st.lists(
+        st.builds(model.Observation, period=NONBLANK, value=st.integers(1, model.MAX_POPULATION - 1).map(float)),
+        max_size=3,
+    ).map(tuple),
+    (model.Settings, "disclosure_smallest"): st.integers(*model.DISCLOSURE_SMALLEST),
+    (model.Settings, "disclosure_round_to"): st.sampled_from((0, *range(2, model.MAX_ROUND_TO + 1))),
 }
 
 

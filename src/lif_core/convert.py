@@ -11,6 +11,7 @@ import datetime as dt
 import enum
 import json
 import math
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any, TypeVar, get_args, get_origin
 
@@ -25,22 +26,62 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_unstructure_fn
 
 from .errors import PathPart
-from .model import FieldError, OptionValue
+from .model import FieldError, OptionValue, date_out_of_range
 
 __all__ = [
+    "MAX_NUMBER",
     "MAX_TEXT",
     "converter",
     "describe_type",
     "iter_errors",
+    "refused_character",
     "structure",
     "to_json",
     "unstructure",
+    "visible",
 ]
 
 T = TypeVar("T")
 
 #: Longest text accepted in any field: a hostile or corrupt file cannot smuggle in huge values.
 MAX_TEXT = 100_000
+#: Largest magnitude accepted in any number field: no real figure of a board comes near it, and
+#: beyond it arithmetic overflows (1e308 * 10,000 is infinite) or prints as garbage.
+MAX_NUMBER = 10**12
+
+# Characters no text of a board may hold: the C0 controls but tab, newline and carriage return
+# (NUL, ESC...), DEL, the C1 controls, and the bidirectional overrides (U+202A-U+202E) and
+# isolates (U+2066-U+2069) that make text display in another order than it is stored in.
+_REFUSED = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _code(char: str) -> str:
+    return f"U+{ord(char):04X}"
+
+
+def refused_character(text: str) -> str | None:
+    """Why ``text`` cannot be board text (its first control character or bidirectional
+    override, named by code point, never shown raw), or ``None`` when it can."""
+    found = _REFUSED.search(text)
+    if found is None:
+        return None
+    char = found.group()
+    kind = (
+        "a bidirectional override"
+        if "\u202a" <= char <= "\u202e"
+        else "a bidirectional isolate"
+        if "\u2066" <= char <= "\u2069"
+        else "a control character"
+    )
+    return (
+        f"contains {kind}, {_code(char)}, at character {found.start() + 1}: control characters (but tab and "
+        "newline) and bidirectional overrides are not allowed in text"
+    )
+
+
+def visible(text: str) -> str:
+    """``text`` with each character :func:`refused_character` refuses written as ``<U+001B>``."""
+    return _REFUSED.sub(lambda m: f"<{_code(m.group())}>", text)
 
 
 def describe_type(tp: Any) -> str:
@@ -92,12 +133,26 @@ def _structure_str(value: object, tp: type) -> str:
         raise TypeError(f"expected text, got {_got(value)}")
     if len(value) > MAX_TEXT:
         raise ValueError(f"text is {len(value):,} characters long; the limit is {MAX_TEXT:,}")
+    refused = refused_character(value)
+    if refused is not None:
+        raise ValueError(refused)
     return value
+
+
+def _check_magnitude(value: float) -> None:
+    if not -MAX_NUMBER <= value <= MAX_NUMBER:
+        shown = (
+            f"{value:.6g}"
+            if isinstance(value, float) or abs(value) < 10**40
+            else f"a number of {len(str(value))} digits"
+        )
+        raise ValueError(f"{shown} is too large: numbers here are between -{MAX_NUMBER:.0e} and {MAX_NUMBER:.0e}")
 
 
 def _structure_int(value: object, _tp: type) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"expected a whole number, got {_got(value)}")
+    _check_magnitude(value)
     return value
 
 
@@ -106,6 +161,7 @@ def _structure_float(value: object, _tp: type) -> float:
         raise TypeError(f"expected a number, got {_got(value)}")
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError(f"expected a finite number, got {value!r}")
+    _check_magnitude(value)
     return float(value)
 
 
@@ -119,20 +175,27 @@ def _structure_date(value: object, _tp: type) -> dt.date:
     if isinstance(value, dt.datetime):
         raise TypeError(f"expected a date without a time, got {_got(value)}")
     if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
+        day = value
+    elif isinstance(value, str):
         try:
             if len(value) != 10:
                 raise ValueError
-            return dt.date.fromisoformat(value)
+            day = dt.date.fromisoformat(value)
         except ValueError:
             raise ValueError(f"expected a date as YYYY-MM-DD, got {value!r}") from None
-    raise TypeError(f"expected a date (2018-03-01), got {_got(value)}")
+    else:
+        raise TypeError(f"expected a date (2018-03-01), got {_got(value)}")
+    reason = date_out_of_range(day)
+    if reason is not None:
+        raise ValueError(f"{day.isoformat()} {reason}")
+    return day
 
 
 def _structure_option(value: object, _tp: Any) -> OptionValue:
-    if isinstance(value, (str, bool, int)):
+    if isinstance(value, (str, bool)):
         return _structure_str(value, str) if isinstance(value, str) else value
+    if isinstance(value, int):
+        return _structure_int(value, int)
     if isinstance(value, float):
         return _structure_float(value, float)
     raise TypeError(f"expected text, a number or true/false, got {_got(value)}")
@@ -205,7 +268,7 @@ def _table_hook(structure_value: Any) -> Any:
             try:
                 out[_structure_str(key, str)] = structure_value(item)
             except Exception as exc:  # noqa: BLE001 - collected and re-raised as a group
-                exc.__notes__ = [IterableValidationNote(f"Structuring a table @ key {key!r}", str(key), Any)]
+                exc.__notes__ = [IterableValidationNote(f"Structuring a table @ key {key!r}", visible(str(key)), Any)]
                 errors.append(exc)
         if errors:
             raise IterableValidationError("While structuring a table", errors, dict)
@@ -284,7 +347,7 @@ def iter_errors(
     elif isinstance(exc, ForbiddenExtraKeysError):
         allowed = ", ".join(f.name for f in attrs.fields(exc.cl))
         for key in sorted(exc.extra_fields):
-            yield (*path, key), f"unknown key; allowed keys here are: {allowed}"
+            yield (*path, visible(key)), f"unknown key; allowed keys here are: {allowed}"
     elif isinstance(exc, KeyError):
         yield path, "required key is missing"
     elif isinstance(exc, FieldError):

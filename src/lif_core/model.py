@@ -99,6 +99,9 @@ __all__ = [
     "WorkingTogether",
     "Frequency",
     "COLLECTIONS",
+    "DISCLOSURE_SMALLEST",
+    "MAX_POPULATION",
+    "MAX_ROUND_TO",
     "date_out_of_range",
 ]
 
@@ -1284,6 +1287,41 @@ def _check_deadlines(_inst: object, _a: attrs.Attribute[Any], deadlines: tuple[D
             raise FieldError(("deadlines", i), "give exactly one of working_days or days")
 
 
+#: The largest population of children lif-core accepts for an area (England has about 12
+#: million): a population is a whole number of children from 1 to this.
+MAX_POPULATION = 100_000_000
+#: ``settings.disclosure_smallest`` may be raised from DfE's 6 up to this, never lowered.
+DISCLOSURE_SMALLEST = (6, 100)
+#: ``settings.disclosure_round_to`` is 0 (no rounding) or from 2 up to this.
+MAX_ROUND_TO = 100
+
+
+def _check_populations(_inst: object, attribute: attrs.Attribute[Any], values: tuple[Observation, ...]) -> None:
+    for i, obs in enumerate(values):
+        value = float(obs.value)
+        if not (value.is_integer() and 0 < value < MAX_POPULATION):
+            raise FieldError(
+                (attribute.name, i, "value"),
+                f"a population is a whole number of children from 1 to {MAX_POPULATION - 1:,}, not {value:g}",
+            )
+
+
+def _check_smallest(_inst: object, attribute: attrs.Attribute[Any], value: int) -> None:
+    low, high = DISCLOSURE_SMALLEST
+    if not isinstance(value, int) or not low <= value <= high:
+        raise FieldError(
+            attribute.name,
+            f"must be a whole number from {low} to {high}, not {value!r}: it may be raised above DfE's 6, not lowered",
+        )
+
+
+def _check_round_to(_inst: object, attribute: attrs.Attribute[Any], value: int) -> None:
+    if not isinstance(value, int) or not (value == 0 or 2 <= value <= MAX_ROUND_TO):
+        raise FieldError(
+            attribute.name, f"must be 0 (no rounding) or a whole number from 2 to {MAX_ROUND_TO}, not {value!r}"
+        )
+
+
 @attrs.frozen(kw_only=True)
 class Settings:
     """How the board wants its framework run.
@@ -1304,10 +1342,11 @@ class Settings:
             Together: about 6).
         deadlines: the board's own review clocks.
         populations: children aged 0-17 in the area by period (ONS mid-year estimates), for
-            measures in ``rate-per-10000``.
+            measures in ``rate-per-10000``: whole numbers from 1 to 99,999,999.
         disclosure_smallest: the smallest count about children that may be published (6: DfE's
-            rule shows 1 to 5 as ``c``); raise it for stricter control.
-        disclosure_round_to: round published counts about children to this (0: no rounding).
+            rule shows 1 to 5 as ``c``); raise it for stricter control, up to 100.
+        disclosure_round_to: round published counts about children to this (0: no rounding;
+            else 2 to 100).
     """
 
     report_date: dt.date | None = None
@@ -1317,9 +1356,9 @@ class Settings:
     recurring_theme_window_months: int = count(24)
     recurring_theme_minimum: int = count(2)
     publication_months: int = count(6)
-    populations: tuple[Observation, ...] = many()
-    disclosure_smallest: int = attrs.field(default=6, validator=attrs.validators.instance_of(int))
-    disclosure_round_to: int = count(0)
+    populations: tuple[Observation, ...] = attrs.field(default=(), validator=_check_populations)
+    disclosure_smallest: int = attrs.field(default=6, validator=_check_smallest)
+    disclosure_round_to: int = attrs.field(default=0, validator=_check_round_to)
     deadlines: tuple[Deadline, ...] = attrs.field(default=(), validator=_check_deadlines)
 
 

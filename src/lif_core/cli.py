@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from .board import LoadedBoard
+from .builtins.renderers import terminal_safe
 from .disclosure import DEFAULT_RULE, Rule, protect
 from .document import Document
 from .errors import LifError, Problem
@@ -34,18 +35,23 @@ def _plugins(ctx: click.Context) -> Plugins:
 
 
 def _print_problems(problems: tuple[Problem, ...] | list[Problem]) -> None:
-    for problem in problems:
-        click.echo(str(problem), err=True)
+    for problem in problems:  # board text in a problem cannot drive the terminal
+        click.echo(terminal_safe(str(problem)), err=True)
 
 
 class LifGroup(click.Group):
-    """The one place library errors become a clean CLI message (exit 1, no traceback)."""
+    """The one place library errors become a clean CLI message (exit 1, no traceback), made
+    safe for a terminal (:func:`~lif_core.builtins.renderers.terminal_safe`): an error may quote
+    a board's text, a file name or an argument."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except LifError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(terminal_safe(str(exc))) from None
+        except click.ClickException as exc:  # its message may quote an argument
+            exc.__dict__["message"] = terminal_safe(exc.message)  # (typed Final, but set per instance)
+            raise
 
 
 def make_cli(plugins: Plugins | None = None) -> click.Group:
@@ -288,5 +294,5 @@ def main(argv: list[str] | None = None) -> Any:
     try:
         return cli.main(args=argv, prog_name="lif", standalone_mode=True)
     except LifError as exc:  # pragma: no cover - standalone_mode converts ClickException only
-        click.echo(f"Error: {exc}", err=True)
+        click.echo(f"Error: {terminal_safe(str(exc))}", err=True)
         sys.exit(1)

@@ -76,10 +76,12 @@ def _table(table: Table) -> str:
 
 
 def _chart(chart: Chart, ident: str) -> str:
-    """A line chart as inline SVG, with its figures in a table beside it for screen readers
-    and for print."""
+    """A line chart as inline SVG, with a title and a description giving every figure for
+    screen readers. A point disclosure control hid (``None``) is a gap: no marker, the line
+    broken there, only its period on the axis and ``c`` in the description."""
     width, height, left, right, top, bottom = 640, 240, 56, 16, 16, 40
-    values = [v for _, v in chart.points] + ([chart.target] if chart.target is not None else [])
+    shown = [(i, v) for i, (_, v) in enumerate(chart.points) if v is not None]
+    values = [v for _, v in shown] + ([chart.target] if chart.target is not None else [])
     low, high = (min(values), max(values)) if values else (0.0, 1.0)
     if low == high:
         low, high = low - 1, high + 1
@@ -94,8 +96,7 @@ def _chart(chart: Chart, ident: str) -> str:
         return top + (height - top - bottom) * (1 - (v - low) / (high - low))
 
     title_id, desc_id = f"{ident}-t", f"{ident}-d"
-    points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, (_, v) in enumerate(chart.points))
-    desc = "; ".join(f"{p}: {cell_text(v)}" for p, v in chart.points) or "no data"
+    desc = "; ".join(f"{p}: {chart.label(p, v)}" for p, v in chart.points) or "no data"
     parts = [
         f'<svg viewBox="0 0 {width} {height}" role="img" aria-labelledby="{title_id} {desc_id}" '
         f'xmlns="http://www.w3.org/2000/svg" data-chart="trend">',
@@ -112,16 +113,32 @@ def _chart(chart: Chart, ident: str) -> str:
             f'stroke-dasharray="6 4"/><text x="{width - right}" y="{ty - 4:.1f}" text-anchor="end" '
             f'font-size="12" fill="#00703c">target {esc(cell_text(chart.target))}</text>'
         )
-    if len(chart.points) > 1:
-        parts.append(f'<polyline points="{points}" fill="none" stroke="#1d70b8" stroke-width="3"/>')
+    for run in _runs(shown):  # the line joins neighbouring shown points only
+        if len(run) > 1:
+            points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in run)
+            parts.append(f'<polyline points="{points}" fill="none" stroke="#1d70b8" stroke-width="3"/>')
     for i, (period, value) in enumerate(chart.points):
+        if value is not None:
+            parts.append(
+                f'<circle cx="{x(i):.1f}" cy="{y(value):.1f}" r="4" fill="#1d70b8"><title>{esc(period)}: '
+                f"{esc(chart.label(period, value))}</title></circle>"
+            )
         parts.append(
-            f'<circle cx="{x(i):.1f}" cy="{y(value):.1f}" r="4" fill="#1d70b8"><title>{esc(period)}: '
-            f"{esc(cell_text(value))}</title></circle>"
             f'<text x="{x(i):.1f}" y="{height - bottom + 16}" text-anchor="middle" font-size="12">{esc(period)}</text>'
         )
     parts.append("</svg>")
     return f"<figure><figcaption>{esc(chart.title)}</figcaption>{''.join(parts)}</figure>"
+
+
+def _runs(shown: list[tuple[int, float]]) -> list[list[tuple[int, float]]]:
+    """The shown points (index, value) split where a hidden point falls between them."""
+    runs: list[list[tuple[int, float]]] = []
+    for i, v in shown:
+        if runs and runs[-1][-1][0] == i - 1:
+            runs[-1].append((i, v))
+        else:
+            runs.append([(i, v)])
+    return runs
 
 
 def _blocks(section: Section, path: str) -> Iterator[str]:

@@ -68,8 +68,15 @@ def make_cli(plugins: Plugins | None = None) -> click.Group:
 
     @click.group(name="lif", cls=LifGroup, context_settings={"help_option_names": ["-h", "--help"]})
     @click.version_option(package_name="lif-core", prog_name="lif")
+    @click.option(
+        "--no-local-plugins",
+        is_flag=True,
+        help="Open boards without running their own code (the local plugins board.toml lists under "
+        "[plugins] local): each is reported as a warning, and what it would provide reads as unknown. "
+        "Setting LIF_NO_LOCAL_PLUGINS=1 does the same.",
+    )
     @click.pass_context
-    def cli(ctx: click.Context) -> None:
+    def cli(ctx: click.Context, no_local_plugins: bool) -> None:
         """Run a safeguarding children partnership's Learning and Improvement Framework.
 
         A board is a folder holding board.toml (its structure) and the files it includes
@@ -77,10 +84,14 @@ def make_cli(plugins: Plugins | None = None) -> click.Group:
         `lif init DIR`, check it with `lif validate DIR`, look at it with `lif show DIR`.
 
         Plugins add review methodologies, data sources, report formats, inspection
-        frameworks, checks and commands: `lif plugins` lists what is installed.
+        frameworks, checks and commands: `lif plugins` lists what is installed. A board's
+        own plugins are code that runs when a command opens it: open a board you did not
+        write with --no-local-plugins.
         """
         if host is None:
             raise click.ClickException(startup_error)
+        if no_local_plugins:
+            host.local_plugins = False
         ctx.obj = host
 
     @cli.command()

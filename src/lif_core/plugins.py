@@ -26,7 +26,7 @@ from . import hookspecs
 from .errors import LifError, PluginError, Problem
 from .extensions import Check, DataSourceAdapter, InspectionFramework, Methodology, Registry, Renderer, StoreBackend
 
-__all__ = ["BUILTIN_PLUGINS", "ENTRY_POINT_GROUP", "PluginInfo", "Plugins", "hookimpl"]
+__all__ = ["BUILTIN_PLUGINS", "ENTRY_POINT_GROUP", "NO_LOCAL_ENV", "PluginInfo", "Plugins", "hookimpl"]
 
 T = TypeVar("T")
 
@@ -34,6 +34,9 @@ T = TypeVar("T")
 ENTRY_POINT_GROUP = "lif"
 #: Environment variable: comma-separated plugin names never to load.
 DISABLE_ENV = "LIF_DISABLE_PLUGINS"
+#: Environment variable: set (to anything but "", "0", "false", "no" or "off") to open boards
+#: without running their local plugins, as ``lif --no-local-plugins`` does.
+NO_LOCAL_ENV = "LIF_NO_LOCAL_PLUGINS"
 
 hookimpl = pluggy.HookimplMarker(ENTRY_POINT_GROUP)
 
@@ -94,6 +97,15 @@ def disabled_from_env() -> tuple[str, ...]:
     return tuple(n.strip() for n in raw.split(",") if n.strip())
 
 
+def no_local_from_env() -> bool:
+    """True where ``LIF_NO_LOCAL_PLUGINS`` says not to run boards' local plugins."""
+    return os.environ.get(NO_LOCAL_ENV, "").strip().lower() not in ("", "0", "false", "no", "off")
+
+
+def _exit_message(exc: SystemExit, when: str) -> str:
+    return f"called sys.exit({exc.code!r}) {when}: a plugin must raise an exception, never end lif"
+
+
 class Plugins:
     """The plugin host for one process or one embedding application.
 
@@ -104,6 +116,9 @@ class Plugins:
 
     def __init__(self, pm: pluggy.PluginManager) -> None:
         self.pm = pm
+        #: Whether :meth:`load_local` runs a board's local plugins; ``False`` (``lif
+        #: --no-local-plugins``, or ``LIF_NO_LOCAL_PLUGINS`` set) opens boards without their code.
+        self.local_plugins = True
         self._kinds: dict[str, str] = {}
         self._dists: dict[str, importlib.metadata.Distribution] = {}
         self._registries: dict[str, Registry[Any]] = {}
@@ -188,6 +203,8 @@ class Plugins:
                     continue
                 try:
                     plugin = ep.load()
+                except SystemExit as exc:
+                    raise PluginError(_exit_message(exc, "while being imported"), plugin=ep.name) from exc
                 except Exception as exc:
                     raise PluginError(
                         f"could not be imported from {ep.value!r} ({type(exc).__name__}: {exc}); "
@@ -199,11 +216,24 @@ class Plugins:
 
     def load_local(self, root: Path, paths: Iterable[str]) -> list[Problem]:
         """Import and register a board's local plugin modules (files or package folders
-        inside ``root``). Returns a problem for each that cannot be loaded."""
+        inside ``root``). Returns a problem for each that cannot be loaded.
+
+        Importing a module runs its code, with the rights of whoever runs lif: that is what a
+        local plugin is. With :attr:`local_plugins` false (or ``LIF_NO_LOCAL_PLUGINS`` set),
+        nothing is imported and each is reported as a warning naming it; the names it would
+        have provided then read as unknown."""
         problems: list[Problem] = []
         base = root.resolve()
+        run = self.local_plugins and not no_local_from_env()
         for i, rel in enumerate(paths):
             where = f"plugins.local[{i}]"
+            if not run:
+                message = (
+                    f"local plugin {rel!r} not run (--no-local-plugins or {NO_LOCAL_ENV}): "
+                    "names it would provide are unknown"
+                )
+                problems.append(Problem("board.toml", where, message, severity="warning"))
+                continue
             target = (base / rel).resolve()
             if not target.is_relative_to(base):
                 problems.append(Problem("board.toml", where, f"{rel!r} is outside the board folder"))
@@ -212,7 +242,10 @@ class Plugins:
             if self.pm.has_plugin(name):
                 continue
             try:
-                module = _import_path(target)
+                try:
+                    module = _import_path(target)
+                except SystemExit as exc:  # not a quiet end of lif: an error naming the plugin
+                    raise PluginError(_exit_message(exc, "while being imported"), plugin=name) from exc
                 self.register(module, name=name, kind="local")
             except LifError as exc:
                 problems.append(Problem("board.toml", where, str(exc)))
@@ -245,12 +278,15 @@ class Plugins:
 
     @contextlib.contextmanager
     def blame(self, plugin: str, hook: str) -> Iterator[None]:
-        """Re-raise any unexpected exception inside the block as a :class:`PluginError`
-        naming ``plugin`` and ``hook``; lif's own errors pass through unchanged."""
+        """Re-raise any unexpected exception inside the block, and ``sys.exit()``, as a
+        :class:`PluginError` naming ``plugin`` and ``hook``; lif's own errors pass through
+        unchanged (and so does Ctrl-C)."""
         try:
             yield
         except LifError:
             raise
+        except SystemExit as exc:
+            raise PluginError(_exit_message(exc, "inside the hook"), plugin=plugin, hook=hook) from exc
         except Exception as exc:
             raise PluginError(f"{type(exc).__name__}: {exc}", plugin=plugin, hook=hook) from exc
 

@@ -189,9 +189,20 @@ _REFERRAL_TAGS = (
 )
 #: Children read between two looks at the batches (the fast path parses this many at once).
 CHUNK_BYTES = 65536
+#: Memory stays flat whatever the file: a ``<Child>`` (or the ``<Header>``) is the only thing
+#: held whole, and one larger than this much XML, or with more elements than this, is refused
+#: (a census child is a few KB and a few hundred elements). Every other element is dropped as it
+#: ends; outside a child, elements may nest this deep; and a stretch of the file this long in
+#: which no element starts (one enormous tag, text or comment) is refused rather than buffered.
+MAX_CHILD_BYTES = 1 << 20
+MAX_CHILD_ELEMENTS = 20_000
+MAX_DEPTH = 10_000
 #: The longest run the fast path holds while looking for a ``</Child>`` to cut at; past it, the
-#: rest of the file is read from events (so memory stays flat whatever the file).
-MAX_RUN = 4 * 1024 * 1024
+#: rest of the file is read from events (which refuse a child over ``MAX_CHILD_BYTES``).
+MAX_RUN = MAX_CHILD_BYTES
+#: The most the fast path reads before ``<Children>`` (the header, a few hundred bytes in a
+#: census); a file with more is read from events.
+MAX_HEAD = 1 << 16
 
 
 def _options(path: Path, options: Mapping[str, OptionValue]) -> tuple[str, int | None]:
@@ -496,7 +507,7 @@ def _child_row(
 # --------------------------------------------------------------------------- reading the XML
 
 
-def _events(path: Path) -> Iterator[tuple[str, Element]]:
+def _events(path: Path, source: Any) -> Iterator[tuple[str, Element]]:
     """Start and end events, never expanding an entity or fetching anything.
 
     The prolog (everything before the root element) is checked first: a DTD can only be
@@ -511,10 +522,10 @@ def _events(path: Path) -> Iterator[tuple[str, Element]]:
         raise DTDForbidden(None, None, None)  # reported as a refusal by read()
     if verdict == "unknown":
         defused: Iterator[tuple[str, Element]] = iterparse(
-            str(path), events=("start", "end"), forbid_dtd=True, forbid_entities=True, forbid_external=True
+            source, events=("start", "end"), forbid_dtd=True, forbid_entities=True, forbid_external=True
         )
         return defused
-    return ElementTree.iterparse(str(path), events=("start", "end"))
+    return ElementTree.iterparse(source, events=("start", "end"))
 
 
 def _root(path: Path, element: Element) -> None:
@@ -522,32 +533,106 @@ def _root(path: Path, element: Element) -> None:
         raise LifError(f"{path.name}: the root element is <{element.tag}>, not <Message>: not a CIN census file")
 
 
+class _TooLong(Exception):
+    """A stretch of the file longer than ``MAX_CHILD_BYTES`` in which no element starts."""
+
+
+class _Counted:
+    """A file as the XML parser reads it, counting the bytes read; reading past ``mark`` +
+    ``MAX_CHILD_BYTES`` (the reader moves the mark on as each element starts) raises
+    ``_TooLong``, so no tag, text or comment is ever buffered past that."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw, self.total, self.mark = raw, 0, 0
+
+    def read(self, size: int = -1) -> bytes:
+        if self.total - self.mark > MAX_CHILD_BYTES:
+            raise _TooLong
+        data: bytes = self.raw.read(size)
+        self.total += len(data)
+        return data
+
+
+def _too_big(path: Path, where: str, what: str) -> LifError:
+    return LifError(
+        f"{path.name}: {where}: {what}; a census child is a few KB: check that this is the census return, "
+        "or split the file"
+    )
+
+
 def _children_streamed(path: Path, out: _Tables) -> Iterator[tuple[str, Element]]:
-    """Each ``<Child>`` with its element path, from events: for any well-formed file."""
-    depth = 0
-    children: Element | None = None
-    for event, element in _events(path):
-        if event == "start":
-            # Only the top levels matter on the way in; the loop stays small because it
-            # runs for every element of the file.
-            if depth == 0:
-                _root(path, element)
-            if depth == 1 and element.tag == "Children":
-                children = element
-                out.children += 1
-                out.child = 0
-            depth += 1
-            continue
-        depth -= 1
-        if depth != 2 and not (depth == 1 and element.tag == "Header"):
-            continue
-        if element.tag == "Header":
-            out.header(element)
-        elif element.tag == "Child":
-            out.child += 1
-            yield f"Message/Children[{out.children}]/Child[{out.child}]", element
-            if children is not None:
-                children.remove(element)  # keep memory flat: nothing of a read child stays
+    """Each ``<Child>`` with its element path, from events: for any well-formed file.
+
+    Memory stays flat: the ``<Child>`` or ``<Header>`` being read is held whole (up to
+    ``MAX_CHILD_BYTES`` of XML and ``MAX_CHILD_ELEMENTS`` elements); every other element is
+    removed from its parent as it ends, and outside them nesting is held to ``MAX_DEPTH``."""
+    with path.open("rb") as raw:
+        source = _Counted(raw)
+        stack: list[Element] = []  # the open elements outside the one held whole
+        held: Element | None = None  # the Child or Header being read whole
+        inner = 0  # its open descendants
+        elements = 0  # its elements so far
+        began = 0  # the bytes read when it began
+
+        def place() -> str:
+            if held is None:
+                return "/".join(e.tag for e in stack[:8]) or "the start of the file"
+            if held.tag == "Header":
+                return "Message/Header"
+            return f"Message/Children[{out.children}]/Child[{out.child + 1}]"
+
+        try:
+            for event, element in _events(path, source):
+                if event == "start":
+                    source.mark = source.total
+                    if held is not None:
+                        inner += 1
+                        elements += 1
+                        if elements > MAX_CHILD_ELEMENTS:
+                            raise _too_big(
+                                path, place(), f"more than {MAX_CHILD_ELEMENTS:,} elements in one <{held.tag}>"
+                            )
+                        if source.total - began > MAX_CHILD_BYTES:
+                            raise _too_big(
+                                path, place(), f"more than {MAX_CHILD_BYTES:,} bytes of XML in one <{held.tag}>"
+                            )
+                        continue
+                    depth = len(stack)
+                    if depth == 0:
+                        _root(path, element)
+                    elif depth == 1:
+                        if element.tag == "Children":
+                            out.children += 1
+                            out.child = 0
+                        elif element.tag == "Header":
+                            held, inner, elements, began = element, 0, 1, source.total
+                    elif depth == 2 and element.tag == "Child" and stack[1].tag == "Children":
+                        held, inner, elements, began = element, 0, 1, source.total
+                    if held is None:
+                        stack.append(element)
+                        if depth >= MAX_DEPTH:
+                            raise _too_big(path, place(), f"elements nested more than {MAX_DEPTH:,} deep")
+                    continue
+                if inner:
+                    inner -= 1
+                    continue
+                if element is held:
+                    held = None
+                    if element.tag == "Header":
+                        out.header(element)
+                    else:
+                        out.child += 1
+                        yield f"Message/Children[{out.children}]/Child[{out.child}]", element
+                else:
+                    stack.pop()
+                if stack:
+                    stack[-1].remove(element)  # nothing read stays: memory is flat
+        except _TooLong:
+            raise _too_big(
+                path,
+                place(),
+                f"more than {MAX_CHILD_BYTES:,} bytes with no element starting (an enormous tag, text or comment)",
+            ) from None
 
 
 @attrs.frozen
@@ -597,8 +682,8 @@ def _layout(path: Path) -> _Layout | None:
             offset += len(block)
             carry = data[-12:]  # a tag cut by the block's end is looked at with the next block
             tail = (tail + block)[-64:]
-    if body < 0 or end < 0 or not re.search(rb"</Children>\s*</Message>\s*$", tail):
-        return None
+    if body < 0 or end < 0 or body > MAX_HEAD or not re.search(rb"</Children>\s*</Message>\s*$", tail):
+        return None  # (a long header goes to the event parser too: it holds nothing it does not need)
     with path.open("rb") as handle:
         head = handle.read(min(body, PROLOG_LIMIT))
     stripped = head[3:] if head.startswith(b"\xef\xbb\xbf") else head
@@ -675,9 +760,14 @@ def _add_chunk(out: _Tables, layout: _Layout, chunk: bytes, line: int, column: i
         error = ParseError(f"{message}: line {line + at_line - 1}, column {at_column}")
         error.position = (line + at_line - 1, at_column)
         raise error from None
+    big = len(chunk) >= 4 * MAX_CHILD_ELEMENTS  # could hold a child with too many elements
     for child in run:
         if child.tag != "Child":
             continue
+        if big and sum(1 for _ in child.iter()) > MAX_CHILD_ELEMENTS:
+            # As the event parser says (the file is the same, whichever way it is read).
+            where = f"Message/Children[1]/Child[{out.child + 1}]"
+            raise _too_big(out.path, where, f"more than {MAX_CHILD_ELEMENTS:,} elements in one <Child>")
         out.child += 1
         out.add(child, f"Message/Children[1]/Child[{out.child}]")
 

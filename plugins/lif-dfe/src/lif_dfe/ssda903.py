@@ -3,11 +3,14 @@ return's; dates are dd/mm/yyyy."""
 
 from __future__ import annotations
 
+import csv
+import difflib
+import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from lif_core import Batch, DataSourceAdapter, LifError, Record
-from lif_core.builtins.sources import CsvAdapter
+from lif_core.builtins.sources import MAX_LINE, CsvAdapter
 from lif_core.model import OptionValue
 
 DMY = "date:%d/%m/%Y"
@@ -82,6 +85,49 @@ def _specs(table: str) -> dict[str, str]:
     return specs
 
 
+#: What a column name can look like: letters, spaces and underscores, never a digit (so never a
+#: child's identifier, a date or a postcode, which a file without its header row has there).
+_NAME_LIKE = re.compile(r"[A-Za-z][A-Za-z_ ]*\Z")
+
+
+def header_problem(file: str, table: str, names: Sequence[str]) -> str | None:
+    """What is wrong with a header row read for ``table`` (``None`` if it is the table's), in
+    words that never repeat a value from the file: a file that has lost its header row has a
+    child's record there. Expected column names are named; an unexpected one only when it is a
+    near miss of an expected one (did you mean), and by position; others are counted."""
+    expected = TABLES[table][0]
+    known, present = set(expected), set(names)
+    missing = [c for c in expected if c not in present]
+    unknown = [i for i, name in enumerate(names) if name not in known]
+    if not unknown and not missing:
+        return None
+    if not known & present:
+        return (
+            f"{file}: line 1: none of the SSDA903 {table} table's columns ({', '.join(expected)}) is there: the "
+            "header row looks missing; add it as the first line (or check option table)"
+        )
+    parts = []
+    if unknown:
+        near = []
+        for i in unknown:
+            name = names[i]
+            guess = (
+                difflib.get_close_matches(name.upper(), expected, n=1, cutoff=0.75) if _NAME_LIKE.match(name) else []
+            )
+            if guess:
+                near.append(f"column {i + 1} {name!r} (did you mean {guess[0]}?)")
+        others = len(unknown) - len(near)
+        parts.append(
+            "unexpected "
+            + ", ".join(near)
+            + (" and " if near and others else "")
+            + (f"{others} other column(s) the table does not have" if others else "")
+        )
+    if missing:
+        parts.append(f"missing column(s) {', '.join(missing)}")
+    return f"{file}: line 1: not the SSDA903 {table} table: " + "; ".join(parts)
+
+
 def detect_table(columns: list[str]) -> str | None:
     """The table whose columns these are (every column of the table present)."""
     present = set(columns)
@@ -102,15 +148,26 @@ class Ssda903Adapter(DataSourceAdapter):
     title = "SSDA903 children looked after table (CSV)"
     suffixes = (".csv",)
 
+    @staticmethod
+    def _header(path: Path, options: Mapping[str, OptionValue]) -> list[str]:
+        """The names in the file's first line, as the CSV reader will read them (empty if it
+        cannot be read: the CSV reader then names the problem)."""
+        encoding, delimiter = options.get("encoding", "utf-8-sig"), options.get("delimiter", ",")
+        try:
+            with path.open(encoding=str(encoding), newline="") as handle:
+                line = handle.readline(MAX_LINE + 1)  # never a whole enormous line
+            first = next(csv.reader([line], delimiter=str(delimiter)), [])
+        except (OSError, LookupError, UnicodeDecodeError, csv.Error, TypeError):
+            return []
+        return [c.strip() for c in first]
+
     def _table(self, path: Path, options: Mapping[str, OptionValue]) -> str:
         table = options.get("table")
         if table is not None:
             if table not in TABLES:
                 raise LifError(f"{path.name}: option table must be one of {', '.join(TABLES)}, not {table!r}")
             return str(table)
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            first = handle.readline().strip().split(",")
-        found = detect_table([c.strip() for c in first])
+        found = detect_table(self._header(path, options))
         if found is None:
             raise LifError(f"{path.name}: line 1: the header matches no SSDA903 table; set option table")
         return found
@@ -136,19 +193,17 @@ class Ssda903Adapter(DataSourceAdapter):
     ) -> Iterator[Batch]:
         """The CSV reader's batches, once the header is known to be the table's."""
         table = self._table(path, options)
-        expected = TABLES[table][0]
         csv_options = {k: v for k, v in options.items() if k != "table"}
         checked = False
         for batch in CsvAdapter().batches(path, csv_options, columns):
             if not checked:  # every row has the header's columns (the CSV reader sees to that)
                 checked = True
-                unknown = [c for c in batch.names if c not in expected]
-                missing = [c for c in expected if c not in batch.names]
-                if unknown or missing:
-                    raise LifError(
-                        f"{path.name}: line 1: not the SSDA903 {table} table: "
-                        + (f"unexpected column(s) {', '.join(unknown)}" if unknown else "")
-                        + ("; " if unknown and missing else "")
-                        + (f"missing column(s) {', '.join(missing)}" if missing else "")
-                    )
+                problem = header_problem(path.name, table, batch.names)
+                if problem:
+                    raise LifError(problem)
             yield batch
+        if not checked:  # no rows: the header is checked all the same (a lone record may be there)
+            names = self._header(path, csv_options)
+            problem = header_problem(path.name, table, names) if names else None
+            if problem:
+                raise LifError(problem)

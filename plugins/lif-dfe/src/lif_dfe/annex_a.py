@@ -3,10 +3,10 @@ children in need, child protection, looked after, care leavers, adoption, adopte
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 
-from lif_core import DataSourceAdapter, LifError, Record
+from lif_core import Batch, DataSourceAdapter, LifError, Record
 from lif_core.builtins.sources import XlsxAdapter
 from lif_core.model import OptionValue
 
@@ -31,7 +31,9 @@ class AnnexAAdapter(DataSourceAdapter):
     Options: ``list`` (1-11). Identifiers (child, family, adopter) are pseudonymised, dates of
     birth kept to the month, every column whose name holds "Date" checked as a date, placement
     postcodes cut to their sector, and workers' and advisers' names dropped: published figures
-    never need them.
+    never need them. The workbook is read as the ``xlsx`` adapter reads any (every row whatever
+    the sheet's stated dimension; a malformed cell named by list, row, cell and column, never by
+    its value; zip bombs and XML entities refused).
     """
 
     name = "annex-a"
@@ -63,8 +65,14 @@ class AnnexAAdapter(DataSourceAdapter):
         return specs
 
     def read(self, path: Path, options: Mapping[str, OptionValue]) -> Iterator[Record]:
+        for batch in self.batches(path, options):
+            yield from batch.records()
+
+    def batches(
+        self, path: Path, options: Mapping[str, OptionValue], columns: Collection[str] | None = None
+    ) -> Iterator[Batch]:
         unknown = sorted(set(options) - {"list"})
         if unknown:
             raise LifError(f"{path.name}: unknown option(s) {', '.join(unknown)}; known: list")
         number = self._list(options)
-        yield from XlsxAdapter().read(path, {"sheet": f"List {number}"})
+        yield from XlsxAdapter().batches(path, {"sheet": f"List {number}"})

@@ -379,7 +379,19 @@ class StoreBackend(abc.ABC):
         """The register of the board at ``root``: an object with the methods of
         :class:`lif_core.store.Register` (``records``, ``get``, ``add``, ``update``, ``delete``,
         ``set_status``, ``set_stage``, ``history``, ``transaction``, ``import_records``,
-        ``close``). ``known_ids`` are the board structure's ids, for checking references."""
+        ``close``). ``known_ids`` are the board structure's ids, for checking references.
+
+        With ``create``, a store that does not exist yet should appear only once it is
+        complete: a store is never left half-made for the loader to read (the builtin
+        ``sqlite`` store builds it aside and moves it into place when it is closed; an
+        exception inside ``with register:`` discards it)."""
+
+    def open_read_only(self, root: Path) -> Any:
+        """The register of the board at ``root``, opened only to read it (``records``,
+        ``imported``, ``history``, ``close``): the loader and the commands that only read use
+        this, so a board in a read-only folder can still be read. By default the same as
+        :meth:`open` without ``create``; a store that can read without writing overrides it."""
+        return self.open(root, {}, create=False)
 
 
 # --------------------------------------------------------------------------- the registry

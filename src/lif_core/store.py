@@ -11,6 +11,12 @@ recorded.
   old and new value. Nothing is updated in place without a trace.
 - **Versioned.** The schema version is stored; older stores are migrated forward on opening;
   a store written by a newer lif-core is refused before anything is written to it.
+- **Made whole.** A new store is built aside (a hidden file beside it), filled, committed,
+  checkpointed, closed and synced, then moved into place: a kill at any moment leaves either
+  no store (the board reads its files) or the complete one. Leftovers of killed attempts are
+  removed by the next one.
+- **Read-only where it can be.** :meth:`Register.open_read_only` reads a store in a folder
+  lif cannot write to; storage errors say which of read-only, disk full, busy or corrupt.
 
 Board structure (partners, groups, functions, priorities, inspection recommendations, themes,
 sources...) stays in board.toml.
@@ -24,14 +30,18 @@ import getpass
 import hashlib
 import json
 import os
+import re
+import secrets
+import socket
 import sqlite3
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import attrs
 
-from .board import iter_refs, noun
+from .board import describe_os_error, iter_refs, noun
 from .convert import iter_errors, structure, to_json, unstructure
 from .errors import LifError, format_path
 from .model import COLLECTIONS, ActionStatus, ReviewStage, StageChange, StatusChange
@@ -103,6 +113,135 @@ class StoreError(LifError):
     """The register could not be opened or changed: says which file and what to do."""
 
 
+# SQLite's primary result codes (``sqlite3.Error.sqlite_errorcode & 0xFF``).
+_SQLITE_PERM, _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY = 3, 5, 6, 8
+_SQLITE_IOERR, _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_NOTADB = 10, 11, 13, 14, 26
+#: The companions SQLite keeps beside a database file.
+_COMPANIONS = ("-wal", "-shm", "-journal")
+#: How long a store being built by another host is left alone before it counts as abandoned.
+_STALE_SECONDS = 24 * 3600
+
+
+def _writable(path: Path) -> bool:
+    """Whether this process may write ``path`` (where it exists) and its folder."""
+    folder = path.parent
+    return os.access(folder, os.W_OK) and (not path.exists() or os.access(path, os.W_OK))
+
+
+def _size_limited(path: Path) -> bool:
+    """Whether the folder is (nearly) full or a file size limit (ulimit -f) is reached."""
+    with contextlib.suppress(OSError):
+        usage = os.statvfs(path.parent)
+        if usage.f_bavail * usage.f_frsize < 1024 * 1024:
+            return True
+    try:
+        import resource
+
+        limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    except (ImportError, OSError, ValueError):  # pragma: no cover - not on this platform
+        return False
+    if limit == resource.RLIM_INFINITY:
+        return False
+    sizes = []
+    with contextlib.suppress(OSError):
+        for name in os.listdir(path.parent):  # the store, its companions, one being built
+            if name.startswith((path.name, f".{path.name}")):
+                with contextlib.suppress(OSError):
+                    sizes.append((path.parent / name).stat().st_size)
+    return any(size + 64 * 1024 >= limit for size in sizes)
+
+
+def _storage_error(path: Path, exc: sqlite3.Error, doing: str) -> StoreError:
+    """One clear line for a storage failure, by its kind: read-only, disk full, busy, corrupt."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    folder = path.parent
+    if primary == _SQLITE_READONLY or (primary in (_SQLITE_CANTOPEN, _SQLITE_PERM) and not _writable(path)):
+        return StoreError(
+            f"{path}: read-only: check the permissions of {path} and its folder {folder} (lif cannot "
+            f"{doing} without writing to both); nothing was changed"
+        )
+    if primary == _SQLITE_FULL or (primary == _SQLITE_IOERR and _size_limited(path)):
+        return StoreError(
+            f"{path}: the disk is full (or a file size limit was reached): free some space in {folder}, "
+            "then try again; nothing was changed"
+        )
+    if primary in (_SQLITE_BUSY, _SQLITE_LOCKED):
+        return StoreError(
+            f"{path}: the register is busy (another process has been writing for over "
+            f"{BUSY_TIMEOUT_MS // 1000} s): try again; nothing was changed ({exc})"
+        )
+    if primary in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
+        return StoreError(
+            f"{path}: corrupt ({exc}): restore it from a backup (or move it aside and run `lif import` "
+            "to start again from the board's files)"
+        )
+    if path.is_dir():
+        return StoreError(f"{path}: is a folder, not a register: move it aside")
+    if primary == _SQLITE_IOERR:
+        return StoreError(f"{path}: a disk error ({exc}): check the disk, then try again; nothing was changed")
+    return StoreError(f"{path}: cannot {doing}: {exc}")
+
+
+def _os_storage_error(path: Path, exc: OSError, doing: str) -> StoreError:
+    return StoreError(f"{path}: cannot {doing}: {describe_os_error(exc, path)}; nothing was changed")
+
+
+def _companions(path: Path) -> list[Path]:
+    return [path.with_name(path.name + suffix) for suffix in _COMPANIONS]
+
+
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9_.]", "_", socket.gethostname())[:64] or "host"
+
+
+def _building_pattern(final: Path) -> re.Pattern[str]:
+    return re.compile(
+        rf"^\.{re.escape(final.name)}\.creating-(?P<host>[A-Za-z0-9_.]+)-(?P<pid>\d+)-[0-9a-f]+(?:-wal|-shm|-journal)?$"
+    )
+
+
+def _alive(pid: int) -> bool:
+    if os.name == "nt":  # pragma: no cover - os.kill would end the process there
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # another user's process
+    return True
+
+
+def remove_leftovers(final: Path) -> list[Path]:
+    """Remove what killed attempts to create the store ``final`` left beside it (their
+    hidden files, whose process is gone); returns what was removed."""
+    pattern = _building_pattern(final)
+    removed: list[Path] = []
+    try:
+        names = os.listdir(final.parent)
+    except OSError:
+        return removed
+    host = _host()
+    for name in names:
+        found = pattern.match(name)
+        if found is None:
+            continue
+        leftover = final.parent / name
+        if found["host"] == host:
+            abandoned = int(found["pid"]) != os.getpid() and not _alive(int(found["pid"]))
+        else:  # another machine's, on a shared folder: only when clearly abandoned
+            try:
+                abandoned = time.time() - leftover.stat().st_mtime > _STALE_SECONDS
+            except OSError:
+                continue
+        if abandoned:
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+                removed.append(leftover)
+    return removed
+
+
 @attrs.frozen
 class Change:
     """One recorded change to the register.
@@ -167,12 +306,23 @@ class Register:
     may refer to; writes check every reference against them and the register itself.
     """
 
-    def __init__(self, path: Path, connection: sqlite3.Connection, known_ids: Mapping[str, str], who: str) -> None:
+    def __init__(
+        self,
+        path: Path,
+        connection: sqlite3.Connection,
+        known_ids: Mapping[str, str],
+        who: str,
+        *,
+        building: Path | None = None,
+        read_only: bool = False,
+    ) -> None:
         self.path = path
         self._db = connection
         self._structure = dict(known_ids)
         self.who = who
         self._depth = 0
+        self._building = building  # the hidden file a new store is built in, until it is closed
+        self.read_only = read_only
 
     # -- opening ------------------------------------------------------------------------
 
@@ -181,44 +331,157 @@ class Register:
         cls, path: Path, known_ids: Mapping[str, str] | None = None, who: str | None = None, *, create: bool = True
     ) -> Register:
         """Open (and, where ``create``, make) the store at ``path``, migrating an older schema
-        forward. A store written by a newer lif-core is refused, unchanged."""
+        forward. A store written by a newer lif-core is refused, unchanged.
+
+        A new store is built aside and appears at ``path`` only when it is closed, complete
+        (:meth:`close`); if the ``with`` block around it raises, or :meth:`abandon` is called,
+        it never appears."""
         path = Path(path)
-        if path.exists():
-            version = cls._version_read_only(path)
-            if version > SCHEMA_VERSION:
-                raise StoreError(
-                    f"{path}: written by a newer lif-core (register schema {version}; this version knows "
-                    f"{SCHEMA_VERSION} at most): upgrade lif-core. The file has not been changed."
-                )
-        elif not create:
-            raise StoreError(f"{path}: no register here (lif import creates one)")
+        if not path.exists():
+            if not create:
+                raise StoreError(f"{path}: no register here (lif import creates one)")
+            if path.is_symlink():
+                raise StoreError(f"{path}: a link to a missing file: remove it, then try again")
+            return cls._create(path, known_ids, who)
+        if path.is_dir():
+            raise StoreError(f"{path}: is a folder, not a register: move it aside")
+        version = cls._version_read_only(path)
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{path}: written by a newer lif-core (register schema {version}; this version knows "
+                f"{SCHEMA_VERSION} at most): upgrade lif-core. The file has not been changed."
+            )
+        register = cls(path, cls._connect(path, path), known_ids or {}, who or default_user())
         try:
-            db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            register._migrate()
+        except BaseException:
+            register._db.close()
+            raise
+        remove_leftovers(path)
+        return register
+
+    @classmethod
+    def open_read_only(cls, path: Path) -> Register:
+        """Open the store at ``path`` only to read it (records, history), which works where its
+        file or folder cannot be written. An older schema must be migrated first, which needs
+        write access: it is, where the folder allows, else the error says so."""
+        path = Path(path)
+        if not path.exists():
+            raise StoreError(f"{path}: no register here (lif import creates one)")
+        if path.is_dir():
+            raise StoreError(f"{path}: is a folder, not a register: move it aside")
+        db = cls._connect_read_only(path)
+        try:
+            version = cls._schema_version(db, path)
+        except BaseException:
+            db.close()
+            raise
+        if version > SCHEMA_VERSION:
+            db.close()
+            raise StoreError(
+                f"{path}: written by a newer lif-core (register schema {version}; this version knows "
+                f"{SCHEMA_VERSION} at most): upgrade lif-core. The file has not been changed."
+            )
+        if version < SCHEMA_VERSION:
+            db.close()
+            if not _writable(path):
+                raise StoreError(
+                    f"{path}: written by an older lif-core (register schema {version}): it is brought up to "
+                    f"date the first time it is opened with write access: make {path} and its folder "
+                    "writable, then run `lif import` on the board (or any command that changes the register)"
+                )
+            with cls.open(path, create=False):  # migrates it forward
+                pass
+            db = cls._connect_read_only(path)
+        return cls(path, db, {}, "", read_only=True)
+
+    @classmethod
+    def _create(cls, path: Path, known_ids: Mapping[str, str] | None, who: str | None) -> Register:
+        """A new, empty store built in a hidden file beside ``path`` (see :meth:`close`)."""
+        remove_leftovers(path)
+        building = path.with_name(f".{path.name}.creating-{_host()}-{os.getpid()}-{secrets.token_hex(4)}")
+        register = cls(path, cls._connect(building, path), known_ids or {}, who or default_user(), building=building)
+        try:
+            register._migrate()
+        except BaseException:
+            register.abandon()
+            raise
+        return register
+
+    @staticmethod
+    def _connect(file: Path, path: Path) -> sqlite3.Connection:
+        """A read-write connection to ``file`` (errors name ``path``, the store as the user knows it)."""
+        try:
+            db = sqlite3.connect(file, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise _storage_error(path, exc, "open the register") from None
+        try:
             db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = FULL")
             db.execute("PRAGMA foreign_keys = ON")
         except sqlite3.Error as exc:
-            raise StoreError(f"{path}: cannot open the register: {exc}") from None
-        register = cls(path, db, known_ids or {}, who or default_user())
-        register._migrate()
-        return register
+            db.close()
+            raise _storage_error(path, exc, "open the register") from None
+        return db
 
     @staticmethod
-    def _version_read_only(path: Path) -> int:
-        try:
-            db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    def _connect_read_only(path: Path) -> sqlite3.Connection:
+        """A connection that never writes. In a folder lif cannot write to, SQLite cannot make
+        the WAL index it reads through; the store is then read as it stands (``immutable``),
+        which is exact as long as no changes wait in its ``-wal`` file (else the error says so)."""
+        uri = path.resolve().as_uri()
+
+        def connect(options: str) -> sqlite3.Connection:
+            db = sqlite3.connect(f"{uri}?{options}", uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
             try:
-                row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-            finally:
+                db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            except BaseException:
                 db.close()
-        except sqlite3.DatabaseError as exc:
+                raise
+            return db
+
+        try:
+            return connect("mode=ro")
+        except sqlite3.Error as exc:
+            code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+            if code not in (_SQLITE_CANTOPEN, _SQLITE_READONLY, _SQLITE_PERM) or _writable(path):
+                raise _storage_error(path, exc, "read the register") from None
+        wal = path.with_name(path.name + "-wal")
+        if wal.exists() and wal.stat().st_size > 0:
             raise StoreError(
-                f"{path}: not a lif-core register ({exc}): move it aside, or restore it from a backup"
-            ) from None
+                f"{path}: read-only, and its latest changes wait in {wal.name}, which only a writer can "
+                f"merge: check the permissions of {path} and its folder {path.parent}, then run any lif "
+                "command on the board once with write access"
+            )
+        try:
+            return connect("mode=ro&immutable=1")
+        except sqlite3.Error as exc:
+            raise _storage_error(path, exc, "read the register") from None
+
+    @staticmethod
+    def _schema_version(db: sqlite3.Connection, path: Path) -> int:
+        try:
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            row = (
+                db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+                if "meta" in tables
+                else None
+            )
+        except sqlite3.Error as exc:
+            raise _storage_error(path, exc, "read the register") from None
         if row is None or not str(row[0]).isdigit():
-            raise StoreError(f"{path}: not a lif-core register (no schema version)")
+            raise StoreError(f"{path}: not a lif-core register (no schema version): move it aside")
         return int(row[0])
+
+    @classmethod
+    def _version_read_only(cls, path: Path) -> int:
+        db = cls._connect_read_only(path)
+        try:
+            return cls._schema_version(db, path)
+        finally:
+            db.close()
 
     def _migrate(self) -> None:
         with self._immediate():
@@ -236,16 +499,63 @@ class Register:
 
     @property
     def schema_version(self) -> int:
-        return int(self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0])
+        return int(self._query("SELECT value FROM meta WHERE key = 'schema_version'")[0][0])
 
     def close(self) -> None:
-        self._db.close()
+        """Close the store. A new store (built aside) is checkpointed, closed, synced and only
+        then moved into place, so it appears complete or not at all."""
+        building, self._building = self._building, None
+        if building is None:
+            self._db.close()
+            return
+        try:
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._db.close()
+            leftover = [c for c in _companions(building) if c.exists() and c.stat().st_size > 0]
+            if leftover:  # pragma: no cover - SQLite merges and removes them on the last close
+                raise StoreError(f"{self.path}: could not complete the new register ({leftover[0].name} remains)")
+            _fsync(building)
+            _set_aside_orphans(self.path)
+            try:
+                os.link(building, self.path)  # never replaces a store another process made meanwhile
+            except FileExistsError:
+                raise StoreError(
+                    f"{self.path}: another process created the register meanwhile; this command's changes "
+                    "were not kept: run it again"
+                ) from None
+            except OSError:  # a file system without hard links
+                if self.path.exists():
+                    raise StoreError(
+                        f"{self.path}: another process created the register meanwhile; this command's "
+                        "changes were not kept: run it again"
+                    ) from None
+                os.replace(building, self.path)
+            _fsync(self.path.parent)
+        except sqlite3.Error as exc:
+            raise _storage_error(self.path, exc, "create the register") from None
+        except OSError as exc:
+            raise _os_storage_error(self.path, exc, "create the register") from None
+        finally:
+            self._db.close()
+            _remove(building)
+
+    def abandon(self) -> None:
+        """Close without keeping a new store (one being built aside is removed; a store that
+        already existed is simply closed: its committed changes stay)."""
+        building, self._building = self._building, None
+        with contextlib.suppress(sqlite3.Error):
+            self._db.close()
+        if building is not None:
+            _remove(building)
 
     def __enter__(self) -> Register:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        if exc_type is not None:
+            self.abandon()
+        else:
+            self.close()
 
     # -- transactions -------------------------------------------------------------------
 
@@ -259,21 +569,23 @@ class Register:
             finally:
                 self._depth -= 1
             return
+        if self.read_only:
+            raise StoreError(f"{self.path}: opened read-only: nothing can be changed through it")
         try:
             self._db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise StoreError(
-                f"{self.path}: the register is busy (another process has been writing for over "
-                f"{BUSY_TIMEOUT_MS // 1000} s): try again ({exc})"
-            ) from None
+        except sqlite3.Error as exc:
+            raise _storage_error(self.path, exc, "change the register") from None
         self._depth = 1
         try:
             yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        else:
             self._db.execute("COMMIT")
+        except BaseException as exc:
+            if self._db.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise _storage_error(self.path, exc, "change the register") from None
+            raise
         finally:
             self._depth = 0
 
@@ -281,44 +593,64 @@ class Register:
         """Group several changes: all are kept, or (on any error) none."""
         return self._immediate()
 
+    def _query(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[Any]:
+        """Rows of a read, any storage failure said clearly."""
+        try:
+            return self._db.execute(sql, parameters).fetchall()
+        except sqlite3.Error as exc:
+            raise _storage_error(self.path, exc, "read the register") from None
+
+    def _load(self, text: str | None, record_id: object) -> Any:
+        """A stored record's JSON; a clear "corrupt" error where it does not read back."""
+        if text is None:
+            return None
+        try:
+            return json.loads(text)
+        except (ValueError, RecursionError) as exc:
+            reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+            raise StoreError(
+                f"{self.path}: corrupt: record {record_id!r} does not read back ({reason}): restore the "
+                "register from a backup"
+            ) from None
+
     # -- reading ------------------------------------------------------------------------
 
     def records(self, collection: str | None = None) -> list[tuple[str, dict[str, Any]]]:
         """``(collection, data)`` of every record (of one collection), in their order."""
         if collection is None:
-            rows = self._db.execute("SELECT collection, data FROM records ORDER BY collection, position")
+            rows = self._query("SELECT collection, data, id FROM records ORDER BY collection, position")
         else:
-            rows = self._db.execute(
-                "SELECT collection, data FROM records WHERE collection = ? ORDER BY position", (collection,)
+            rows = self._query(
+                "SELECT collection, data, id FROM records WHERE collection = ? ORDER BY position", (collection,)
             )
-        return [(c, json.loads(d)) for c, d in rows]
+        return [(c, self._load(d, i)) for c, d, i in rows]
 
     def get(self, record_id: str) -> tuple[str, dict[str, Any]]:
-        row = self._db.execute("SELECT collection, data FROM records WHERE id = ?", (record_id,)).fetchone()
-        if row is None:
+        rows = self._query("SELECT collection, data FROM records WHERE id = ?", (record_id,))
+        if not rows:
             raise StoreError(f"no record {record_id!r} in the register")
-        return row[0], json.loads(row[1])
+        return rows[0][0], self._load(rows[0][1], record_id)
 
     def ids(self) -> dict[str, str]:
-        return {i: c for i, c in self._db.execute("SELECT id, collection FROM records")}
+        return {i: c for i, c in self._query("SELECT id, collection FROM records")}
 
     def history(self, record_id: str) -> list[Change]:
         """Every change to one record, oldest first."""
-        rows = self._db.execute(
+        rows = self._query(
             "SELECT seq, at, who, record_id, collection, old, new, note FROM changes WHERE record_id = ? ORDER BY seq",
             (record_id,),
         )
         return [
-            Change(seq, at, who, rid, col, json.loads(old) if old else None, json.loads(new) if new else None, note)
+            Change(seq, at, who, rid, col, self._load(old or None, rid), self._load(new or None, rid), note)
             for seq, at, who, rid, col, old, new, note in rows
         ]
 
     def imported(self) -> dict[str, str]:
         """``record id -> digest`` of each record as last imported from the board's files."""
-        return {r: d for r, d in self._db.execute("SELECT record_id, digest FROM imported")}
+        return {r: d for r, d in self._query("SELECT record_id, digest FROM imported")}
 
     def count_changes(self) -> int:
-        return int(self._db.execute("SELECT COUNT(*) FROM changes").fetchone()[0])
+        return int(self._query("SELECT COUNT(*) FROM changes")[0][0])
 
     # -- writing ------------------------------------------------------------------------
 
@@ -520,3 +852,37 @@ class Register:
 
 def store_path(root: Path) -> Path:
     return root / STORE_FILE
+
+
+def _set_aside_orphans(path: Path) -> None:
+    """Before a new store takes ``path``: companions left by a store no longer there (moved
+    away without its ``-wal``) would be read as the new store's own and corrupt it; they are
+    renamed aside (``register.sqlite-wal.orphaned-...``), not deleted."""
+    if path.exists():
+        return
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
+    for companion in _companions(path):
+        if companion.exists():
+            with contextlib.suppress(FileNotFoundError):
+                os.replace(companion, companion.with_name(f"{companion.name}.orphaned-{stamp}"))
+
+
+def _remove(path: Path) -> None:
+    """Remove a database file and its companions, whatever is there."""
+    for file in (path, *_companions(path)):
+        with contextlib.suppress(OSError):
+            file.unlink()
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file (or a folder's entries) to disk, where the system allows it."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # pragma: no cover - a folder cannot be opened on Windows
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover - some file systems refuse to sync a folder
+        pass
+    finally:
+        os.close(fd)

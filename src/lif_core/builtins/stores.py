@@ -22,6 +22,9 @@ class SqliteStore(StoreBackend):
     ) -> Register:
         return Register.open(root / self.filename, known_ids, who, create=create)
 
+    def open_read_only(self, root: Path) -> Register:
+        return Register.open_read_only(root / self.filename)
+
 
 @hookimpl(trylast=True)
 def register_stores(register: Callable[[StoreBackend], None]) -> None:

@@ -521,17 +521,33 @@ def test_csv_header_problems_never_quote_the_header(tmp_path: Path) -> None:
     assert "column(s) 2 and 4 have no name" in _refused(lambda: _csv_read(path))
 
 
-def test_csv_an_enormous_line_is_refused_without_reading_it_whole(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("encoding", "newline", "unit"),
+    [("utf-8", "\n", "bytes"), ("utf-8", "\r\n", "bytes"), ("cp1252", "\r", "bytes"), ("utf-16", "\n", "characters")],
+)
+def test_csv_an_enormous_line_is_refused_without_reading_it_whole(
+    tmp_path: Path, encoding: str, newline: str, unit: str
+) -> None:
     path = tmp_path / "long.csv"
-    path.write_text("a,b\n" + "x" * (24 << 20) + "\n")
+    path.write_text(newline.join(["a,b", "1,2", "3,4", "x" * (12 << 20), "5,6"]), encoding=encoding, newline="")
     tracemalloc.start()
     try:
-        message = _refused(lambda: _csv_read(path))
+        message = _refused(lambda: [r.fields for r in CsvAdapter().read(path, {"encoding": encoding})])
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert message.startswith("long.csv: line 2: longer than 1,048,576 characters")
-    assert peak < 12 << 20
+    assert message.startswith(f"long.csv: line 4: longer than 1,048,576 {unit}")
+    assert peak < 8 << 20
+
+
+def test_csv_a_record_running_on_over_many_lines_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Quoted fields spanning lines, one after another, make one record of any size: refused
+    once a block holds BLOCK_CHARS_LIMIT characters (lowered here), never held whole."""
+    monkeypatch.setattr(sources, "BLOCK_CHARS_LIMIT", 1 << 20)
+    path = tmp_path / "open.csv"
+    path.write_text("a,b\n1,2\n" + '"x\n",' * 400_000 + "3\n")
+    message = _refused(lambda: _csv_read(path))
+    assert message.startswith("open.csv: line ") and "more than 1,048,576 characters in a few records" in message
 
 
 def test_csv_wide_rows_do_not_pile_up(tmp_path: Path) -> None:

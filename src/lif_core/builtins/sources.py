@@ -29,11 +29,13 @@ from ..plugins import hookimpl
 MAX_FIELD = 131_072
 #: The most columns a header may name (Excel's limit); a wider header is refused.
 MAX_COLUMNS = 16_384
-#: The longest line of a CSV file, in characters; a longer one is refused, never read whole.
+#: The longest line of a CSV file (bytes; characters in an encoding such as UTF-16); a longer
+#: one is refused before it is read.
 MAX_LINE = 1 << 20
-#: Text read for one block of rows: past this a block is cut short (so wide rows do not pile up),
-#: and past the hard limit (a few records of absurd size) reading stops with an error.
-BLOCK_CHARS = 16 << 20
+#: Text read for one block of rows: past ``BLOCK_CHARS`` a block is cut short (so wide rows do
+#: not pile up), and past ``BLOCK_CHARS_LIMIT`` (records of absurd size: a quote left open, say)
+#: reading stops with an error.
+BLOCK_CHARS = 4 << 20
 BLOCK_CHARS_LIMIT = 64 << 20
 
 
@@ -78,7 +80,7 @@ class CsvAdapter(DataSourceAdapter):
         except OSError as exc:
             raise LifError(f"{path.name}: cannot open: {exc.strerror}") from None
         with handle:
-            lines = _Lines(path.name, handle)
+            lines = _Lines(path, handle, encoding)
             reader = csv.reader(lines, delimiter=delimiter)
             try:
                 header = next(reader, None)
@@ -110,11 +112,14 @@ class CsvAdapter(DataSourceAdapter):
         width, first = len(names), line + 1
         lines.chars = 0
         rows: list[list[str]] = []
+        step, fits = 16, {0, width}
         while len(rows) < BATCH_SIZE:
-            more = list(itertools.islice(reader, 16))
+            more = list(itertools.islice(reader, min(step, BATCH_SIZE - len(rows))))
             rows += more
-            if len(more) < 16 or lines.chars > BLOCK_CHARS or not set(map(len, more)) <= {0, width}:
+            if len(more) < step or lines.chars > BLOCK_CHARS or not set(map(len, more)) <= fits:
                 break
+            # Take about a quarter of BLOCK_CHARS next, judging by the rows so far (16 to 256).
+            step = min(256, max(16, BLOCK_CHARS // 4 * len(rows) // max(lines.chars, 1)))
         if not rows:
             return None
         if reader.line_num - line == len(rows) and set(map(len, rows)) == {width}:
@@ -128,30 +133,90 @@ class CsvAdapter(DataSourceAdapter):
 
 
 class _Lines:
-    """A CSV file's lines for the csv module, none longer than ``MAX_LINE`` characters (a
-    longer one is refused as it is met, not read whole), counting the characters read."""
+    """A CSV file's lines for the csv module, none longer than ``MAX_LINE`` (a longer one is
+    refused before it is read), counting the characters read since ``chars`` was last reset and
+    refusing ``BLOCK_CHARS_LIMIT`` of them.
 
-    def __init__(self, file: str, handle: Any) -> None:
-        self.file, self.readline = file, functools.partial(handle.readline, MAX_LINE + 1)
-        self.line = 0
+    Where the encoding writes line breaks as ASCII bytes that mean nothing else (UTF-8, Latin-1,
+    Windows-1252...), one quick pass over the bytes finds any line that is too long, and the
+    file is then read ``readlines`` a block at a time (faster than a line at a time); otherwise
+    (UTF-16, say) each line is read with a limit.
+    """
+
+    def __init__(self, path: Path, handle: Any, encoding: str) -> None:
+        self.file, self.handle = path.name, handle
+        self.line = 0  # lines read
         self.chars = 0
+        self.scanned = _ascii_line_breaks(encoding)
+        if self.scanned:
+            _check_line_lengths(path)
 
     def __iter__(self) -> Iterator[str]:
-        readline = self.readline
+        return itertools.chain.from_iterable(self._blocks()) if self.scanned else self._each()
+
+    def _counted(self, size: int, lines: int) -> None:
+        self.line += lines
+        self.chars += size
+        if self.chars > BLOCK_CHARS_LIMIT:
+            raise LifError(
+                f"{self.file}: line {self.line}: more than {BLOCK_CHARS_LIMIT:,} characters in a few records; "
+                "check the quoting (a quote left open runs on), or that this is the right file"
+            )
+
+    def _blocks(self) -> Iterator[list[str]]:
+        readlines, counted = self.handle.readlines, self._counted
+        while lines := readlines(1 << 16):
+            counted(sum(map(len, lines)), len(lines))
+            yield lines
+
+    def _each(self) -> Iterator[str]:
+        readline, counted = functools.partial(self.handle.readline, MAX_LINE + 1), self._counted
         while line := readline():
-            self.line += 1
-            self.chars += len(line)
             if len(line) > MAX_LINE and line[-1] not in "\r\n":
                 raise LifError(
-                    f"{self.file}: line {self.line}: longer than {MAX_LINE:,} characters; check the delimiter "
+                    f"{self.file}: line {self.line + 1}: longer than {MAX_LINE:,} characters; check the delimiter "
                     "and quoting, or that this is the right file"
                 )
-            if self.chars > BLOCK_CHARS_LIMIT:
-                raise LifError(
-                    f"{self.file}: line {self.line}: more than {BLOCK_CHARS_LIMIT:,} characters in a few records; "
-                    "check the quoting (a quote left open runs on), or that this is the right file"
-                )
+            counted(len(line), 1)
             yield line
+
+
+def _ascii_line_breaks(encoding: str) -> bool:
+    """Whether ``encoding`` writes CR, LF, comma and quote as those ASCII bytes (after any
+    byte-order mark); in every such codec Python has, no other character contains those bytes."""
+    encoder = codecs.getincrementalencoder(encoding)()
+    encoder.encode("a")
+    return bool(encoder.encode('\r\n,"') == b'\r\n,"')
+
+
+def _check_line_lengths(path: Path) -> None:
+    """Refuse a file with a line longer than ``MAX_LINE`` bytes, in one pass over its bytes a
+    block at a time (no line is ever held whole)."""
+    since = 0  # bytes since the last line break
+    offset = 0  # of the block
+    with path.open("rb") as handle:
+        while block := handle.read(MAX_LINE):
+            first = min(i for i in (block.find(b"\n"), block.find(b"\r"), len(block)) if i >= 0)
+            if since + first > MAX_LINE:
+                raise LifError(
+                    f"{path.name}: line {_line_at(path, offset - since)}: longer than {MAX_LINE:,} bytes; check the "
+                    "delimiter and quoting, or that this is the right file"
+                )
+            last = max(block.rfind(b"\n"), block.rfind(b"\r"))
+            since = since + len(block) if last < 0 else len(block) - 1 - last
+            offset += len(block)
+
+
+def _line_at(path: Path, offset: int) -> int:
+    """The line a byte offset is on (for a message: a second pass, only when one is needed)."""
+    breaks = 0
+    with path.open("rb") as handle:
+        data = b""
+        while offset > 0 and (block := handle.read(min(MAX_LINE, offset))):
+            offset -= len(block)
+            data = data[-1:] + block
+            breaks += block.count(b"\n") + block.count(b"\r") - data.count(b"\r\n")
+    return breaks + 1
 
 
 def _csv_header(file: str, header: list[str]) -> list[str]:

@@ -4,16 +4,23 @@ traceback."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fnmatch
 import json
+import os
+import shutil
+import stat
 import sys
+import tempfile
+import unicodedata
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import click
 
-from .board import LoadedBoard
+from .board import BOARD_FILE, LoadedBoard, UnreadableFile, describe_os_error, read_data_file
 from .builtins.renderers import terminal_safe
 from .disclosure import DEFAULT_RULE, Rule, protect
 from .document import Document
@@ -197,28 +204,39 @@ def make_cli(plugins: Plugins | None = None) -> click.Group:
         """
         from .model import ID_PATTERN
 
-        if not ID_PATTERN.match(board_id):
+        for option, value in (("--name", name), ("--area", area)):
+            wrong = _bad_name(value)
+            if wrong:
+                raise click.BadParameter(wrong, param_hint=option)
+        if not ID_PATTERN.fullmatch(board_id):
             raise click.BadParameter("use letters, digits, '-', '_' or '.'", param_hint="--id")
-        if directory.exists() and any(directory.iterdir()):
-            raise click.ClickException(f"{directory} is not empty: choose a new folder")
+        target = _new_board_folder(directory)
         template = resources.files("lif_core") / "templates" / "board"
-        directory.mkdir(parents=True, exist_ok=True)
         written = []
-        for entry in sorted(template.iterdir(), key=lambda e: e.name):
-            if not entry.is_file() or entry.name.startswith((".", "_")):
-                continue
-            text = entry.read_text(encoding="utf-8")
-            text = (
-                text.replace("{{name}}", _toml_text(name))
-                .replace("{{area}}", _toml_text(area))
-                .replace("{{id}}", board_id)
-            )
-            (directory / entry.name).write_text(text, encoding="utf-8")
-            written.append(entry.name)
-        result = validate_board(directory, _plugins(ctx))
-        if not result.ok:  # pragma: no cover - the template is tested to validate
-            _print_problems(result.problems)
-            raise click.ClickException("the new board does not validate: please report this")
+        # Built in a hidden folder beside the target, checked, then moved into place: a failure
+        # (or a kill) never leaves a half-written board.
+        building = _make_building_folder(directory, target)
+        try:
+            for entry in sorted(template.iterdir(), key=lambda e: e.name):
+                if not entry.is_file() or entry.name.startswith((".", "_")):
+                    continue
+                text = entry.read_text(encoding="utf-8")
+                text = (
+                    text.replace("{{name}}", _toml_text(name))
+                    .replace("{{area}}", _toml_text(area))
+                    .replace("{{id}}", board_id)
+                )
+                (building / entry.name).write_text(text, encoding="utf-8")
+                written.append(entry.name)
+            result = validate_board(building, _plugins(ctx))
+            if not result.ok:  # pragma: no cover - the template is tested to validate
+                _print_problems(result.problems)
+                raise click.ClickException("the new board does not validate: please report this")
+            _move_into_place(building, target, directory)
+        except OSError as exc:
+            raise LifError(f"cannot create {directory}: {describe_os_error(exc, directory)}") from None
+        finally:
+            shutil.rmtree(building, ignore_errors=True)
         click.echo(f"created {directory} ({', '.join(written)}); next: lif validate {directory}")
 
     if host is not None:
@@ -232,6 +250,79 @@ def make_cli(plugins: Plugins | None = None) -> click.Group:
 def _toml_text(value: str) -> str:
     """A value safe inside a TOML basic string."""
     return json.dumps(value, ensure_ascii=False)[1:-1]
+
+
+#: The longest board name or area ``lif init`` takes.
+_NAME_LIMIT = 200
+#: Characters that would break a name onto several lines or reorder it on screen.
+_BIDI_CONTROLS = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _bad_name(value: str) -> str | None:
+    """Why ``value`` will not do as a board's name or area, or None."""
+    if not value.strip():
+        return "must not be blank"
+    if len(value) > _NAME_LIMIT:
+        return f"is {len(value):,} characters long; keep it to {_NAME_LIMIT}"
+    for char in value:
+        if unicodedata.category(char) == "Cs":
+            return "holds bytes that are not UTF-8 text: type it again as plain text"
+        if unicodedata.category(char) in ("Cc", "Zl", "Zp") or char in _BIDI_CONTROLS:
+            return f"holds a control character ({char!r}): write it as plain text on one line"
+    return None
+
+
+def _new_board_folder(directory: Path) -> Path:
+    """Where ``lif init`` may create a board: a new folder, or an empty one (through a link
+    to it); a clear error otherwise."""
+    if directory.is_symlink() and not directory.exists():
+        raise click.ClickException(
+            f"{directory} is a link to a missing folder: remove the link, or choose a new folder"
+        )
+    if directory.exists():
+        if not directory.is_dir():
+            raise click.ClickException(f"{directory} is a file: choose a new folder")
+        try:
+            occupied = any(directory.iterdir())
+        except OSError as exc:
+            raise LifError(f"cannot read {directory}: {describe_os_error(exc, directory)}") from None
+        if occupied:
+            raise click.ClickException(f"{directory} is not empty: choose a new folder")
+    return directory.resolve()
+
+
+def _make_building_folder(directory: Path, target: Path) -> Path:
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=f".{target.name}.lif-init-", dir=target.parent))
+    except OSError as exc:
+        raise LifError(f"cannot create {directory}: {describe_os_error(exc, target.parent)}") from None
+
+
+def _move_into_place(building: Path, target: Path, directory: Path) -> None:
+    """Rename the finished board folder onto ``target`` (new, or an empty folder it replaces)."""
+    if target.is_dir():
+        os.chmod(building, stat.S_IMODE(target.stat().st_mode))
+    else:
+        os.chmod(building, 0o777 & ~_umask())
+    try:
+        os.rename(building, target)  # on POSIX, atomically replaces an empty folder
+    except OSError as exc:
+        if target.is_dir() and not any(target.iterdir()) and os.name == "nt":  # pragma: no cover
+            target.rmdir()
+            os.rename(building, target)
+        elif target.exists():
+            raise click.ClickException(
+                f"{directory} was created by something else meanwhile and is not empty: choose a new folder"
+            ) from None
+        else:
+            raise exc
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def format_option(function: Any) -> Any:
@@ -248,6 +339,8 @@ def format_option(function: Any) -> Any:
 
 
 def output_option(function: Any) -> Any:
+    """The ``--output`` option: written with :func:`write_output` (atomically; never onto the
+    board's own files or its register)."""
     return click.option(
         "--output",
         "-o",
@@ -256,11 +349,34 @@ def output_option(function: Any) -> Any:
     )(function)
 
 
+class Day(click.DateTime):
+    """A day as YYYY-MM-DD within the dates lif-core accepts
+    (:data:`lif_core.model.EARLIEST_DATE` to :data:`~lif_core.model.LATEST_DATE`): the type of
+    every date option (``--as-of``, ``--date``). Converts to a ``datetime`` at midnight."""
+
+    def __init__(self) -> None:
+        super().__init__(formats=["%Y-%m-%d"])
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from .model import date_out_of_range
+
+        converted = super().convert(value, param, ctx)
+        if isinstance(converted, dt.datetime):
+            why = date_out_of_range(converted.date())
+            if why is not None:
+                self.fail(f"{converted.date()} {why}", param, ctx)
+        return converted
+
+
+#: The type of every date option.
+DAY = Day()
+
+
 def as_of_option(function: Any) -> Any:
     return click.option(
         "--as-of",
         "as_of",
-        type=click.DateTime(formats=["%Y-%m-%d"]),
+        type=DAY,
         default=None,
         help="The day to judge clocks and windows against (YYYY-MM-DD; default: the board's report_date, else today).",
     )(function)
@@ -268,9 +384,21 @@ def as_of_option(function: Any) -> Any:
 
 def as_of_day(as_of: dt.datetime | None, loaded: LoadedBoard) -> dt.date:
     """The ``--as-of`` day, else the board's ``settings.report_date``, else today."""
+    from .model import date_out_of_range
+
     if as_of is not None:
-        return as_of.date()
-    return loaded.board.settings.report_date or dt.date.today()
+        day = as_of.date()
+        why = date_out_of_range(day)
+        if why is not None:
+            raise LifError(f"--as-of: {day} {why}")
+        return day
+    report_date = loaded.board.settings.report_date
+    if report_date is not None:
+        why = date_out_of_range(report_date)
+        if why is not None:
+            raise LifError(f"{BOARD_FILE}: settings.report_date: {report_date} {why}")
+        return report_date
+    return dt.date.today()
 
 
 def emit_document(
@@ -286,17 +414,166 @@ def emit_document(
     _write(data, output, renderer.binary)
 
 
-def _write(data: bytes, output: Path | None, binary: bool) -> None:
+def _write(data: bytes, output: Path | None, binary: bool, board: Path | None = None) -> None:
     if output is None:
         if binary:
             raise click.ClickException("this format is binary: write it to a file with --output")
         click.echo(data.decode("utf-8"), nl=False)
         return
-    try:
-        output.write_bytes(data)
-    except OSError as exc:
-        raise click.ClickException(f"cannot write {output}: {exc.strerror}") from None
+    write_output(output, data, board=board)
     click.echo(f"wrote {output} ({len(data):,} bytes)", err=True)
+
+
+def write_output(output: Path, data: bytes, *, board: Path | str | None = None) -> None:
+    """Write a command's ``--output`` file: every ``--output`` goes through here.
+
+    Refused (see :func:`refuse_board_output`) where it would overwrite the board's own files or
+    its register; ``board`` is the command's board, by default its ``board`` argument. Written
+    atomically (:func:`write_atomically`): a failure leaves any earlier file as it was."""
+    if board is None:
+        ctx = click.get_current_context(silent=True)
+        named = ctx.params.get("board") if ctx is not None else None
+        board = named if isinstance(named, (str, Path)) else None
+    if board is not None:
+        refuse_board_output(output, Path(board))
+    write_atomically(output, data)
+
+
+def _fold(path: Path) -> str:
+    """A path compared without regard to case (refusing a little more on a case-sensitive
+    disk, rather than missing a file on a case-insensitive one)."""
+    return os.path.normcase(str(path)).casefold()
+
+
+def _board_files(root: Path) -> tuple[list[tuple[Path, bool, str]], list[tuple[str, str]]]:
+    """The board's own files, as ``(resolved path, whole folder?, what it is)``, and its
+    file patterns ``(pattern, what)`` (its ``include`` patterns): board.toml, included files,
+    data sources, local plugins, ``.lif/`` and the register with its companions."""
+    from .store import STORE_FILE
+
+    base = root.resolve()
+    files: list[tuple[Path, bool, str]] = [
+        (base / BOARD_FILE, False, "the board's board.toml"),
+        (base / ".lif", True, "the board's private folder .lif/"),
+    ]
+    stores = {STORE_FILE}
+    patterns: list[tuple[str, str]] = []
+    try:
+        data = read_data_file(root / BOARD_FILE, "toml", name=BOARD_FILE)
+    except UnreadableFile:
+        data = {}
+    if isinstance(data, dict):
+        include = data.get("include", [])
+        included = [p for p in include if isinstance(p, str)] if isinstance(include, list) else []
+        for pattern in included:
+            patterns.append((pattern, f"a file the board would read as part of itself (include = {pattern!r})"))
+            with contextlib.suppress(OSError, ValueError):
+                matches = base.glob(pattern) if any(c in pattern for c in "*?[") else [base / pattern]
+                files += [(m.resolve(), False, f"an included file of the board ({pattern})") for m in matches]
+        sources = data.get("sources", [])
+        for source in sources if isinstance(sources, list) else []:
+            if isinstance(source, dict) and isinstance(source.get("path"), str):
+                where = (base / source["path"]).resolve()
+                files.append((where, True, f"a data source of the board ({source['path']})"))
+        plugins = data.get("plugins", {})
+        local = plugins.get("local", []) if isinstance(plugins, dict) else []
+        for rel in local if isinstance(local, list) else []:
+            if isinstance(rel, str):
+                files.append(((base / rel).resolve(), True, f"a local plugin of the board ({rel})"))
+        settings = data.get("settings", {})
+        store = settings.get("store") if isinstance(settings, dict) else None
+        ctx = click.get_current_context(silent=True)
+        host = ctx.find_object(Plugins) if ctx is not None else None
+        if isinstance(store, str) and host is not None and store in host.stores.names():
+            stores.add(host.stores.get(store).filename)
+    for name in stores:
+        files.append((base / name, False, "the board's register"))
+        files += [(base / f"{name}{c}", False, "the board's register") for c in ("-wal", "-shm", "-journal")]
+        patterns.append((f".{name}.*", "the board's register (being created)"))
+    return files, patterns
+
+
+def refuse_board_output(output: Path, board: Path) -> None:
+    """Refuse an output path that is one of ``board``'s own files (board.toml, included files
+    and anything its include patterns would read, data source files, local plugin files,
+    anything under ``.lif/``) or its register (with its ``-wal``, ``-shm`` and ``-journal``),
+    however it is named: through a link, ``..`` or another case."""
+    root = board.parent if board.name == BOARD_FILE else board
+    if not (root / BOARD_FILE).is_file():
+        return
+    base = root.resolve()
+    target = Path(os.path.abspath(output)).resolve()
+    files, patterns = _board_files(root)
+    try:
+        status = target.stat()
+        same = {(status.st_dev, status.st_ino)}
+    except OSError:
+        same = set()
+
+    def refuse(what: str) -> None:
+        raise LifError(
+            f"{output}: refused: that is {what}, which writing here would overwrite: choose a file "
+            "outside the board's own files (e.g. a reports/ folder)"
+        )
+
+    for path, tree, what in files:
+        if _fold(target) == _fold(path) or (tree and _fold(target).startswith(_fold(path) + os.sep.casefold())):
+            refuse(what)
+        with contextlib.suppress(OSError):
+            status = path.stat()
+            if (status.st_dev, status.st_ino) in same:
+                refuse(what)
+    if target.is_relative_to(base):
+        rel = target.relative_to(base).as_posix()
+        for pattern, what in patterns:
+            if fnmatch.fnmatch(rel.casefold(), pattern.casefold()):
+                refuse(what)
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` (through a link, to its file) by writing a temporary file
+    beside it, syncing it and renaming it over the old one: a failure (a full disk, a kill)
+    never leaves a truncated or half-written file. A device or a pipe (``/dev/stdout``) is
+    written as it is. Errors are one clear :class:`LifError`."""
+    if path.exists() and not path.is_file() and not path.is_dir():  # /dev/stdout, /dev/null, a pipe
+        try:
+            with open(path, "wb") as handle:
+                handle.write(data)
+        except OSError as exc:
+            raise LifError(f"cannot write {path}: {describe_os_error(exc, path)}") from None
+        return
+    target = Path(os.path.abspath(path)).resolve()
+    if target.is_dir():
+        raise LifError(f"cannot write {path}: it is a folder: name a file")
+    if not target.parent.is_dir():
+        raise LifError(
+            f"cannot write {path}: the folder {path.parent} does not exist: create it first, or choose another"
+        )
+    existed = target.exists()
+    unchanged = "the file is unchanged" if existed else "nothing was written"
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".lif-tmp", dir=target.parent)
+    except OSError as exc:
+        raise LifError(f"cannot write {path}: {describe_os_error(exc, path)}; {unchanged}") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, stat.S_IMODE(target.stat().st_mode) if existed else 0o666 & ~_umask())
+        os.replace(temp, target)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        if isinstance(exc, OSError):
+            raise LifError(f"cannot write {path}: {describe_os_error(exc, path)}; {unchanged}") from None
+        raise
+    with contextlib.suppress(OSError):
+        fd = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def main(argv: list[str] | None = None) -> Any:

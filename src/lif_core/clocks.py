@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import attrs
 
-from .model import Board, CaseReview, Country, Deadline, ReviewKind
+from .model import LATEST_DATE, Board, CaseReview, Country, Deadline, ReviewKind
 
 __all__ = ["Clock", "ClockState", "WorkingDays", "add_months", "review_clocks"]
 
@@ -43,14 +43,26 @@ class WorkingDays:
         return self._holidays.get(day)
 
     def add(self, start: dt.date, days: int) -> dt.date:
-        """The ``days``-th working day after ``start`` (``start`` itself is day 0)."""
+        """The ``days``-th working day after ``start`` (``start`` itself is day 0). Past the
+        last date lif-core accepts (:data:`~lif_core.model.LATEST_DATE`) bank holidays are not
+        counted, and a count past the calendar's end stops at its last day."""
         if days < 0:
             raise ValueError("days must be 0 or more")
         day = start
-        while days:
+        while days and day <= LATEST_DATE:
             day += dt.timedelta(days=1)
             if self.is_working_day(day):
                 days -= 1
+        if days:  # beyond any real date: whole weeks at a time, then the days left
+            weeks, days = divmod(days, 5)
+            try:
+                day += dt.timedelta(weeks=weeks)
+                while days:
+                    day += dt.timedelta(days=1)
+                    if day.weekday() < 5:
+                        days -= 1
+            except OverflowError:
+                return dt.date.max
         return day
 
     def counter(self) -> Callable[[dt.date, dt.date], int]:
@@ -90,9 +102,15 @@ class WorkingDays:
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day ``months`` later (the month's last day where it is shorter)."""
+    """The same day ``months`` later (the month's last day where it is shorter). Beyond the
+    calendar's range (years 1 to 9999) it stops at its first or last day: a window reaching
+    back past year 1 reaches back to the beginning, never an error."""
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
+    if year < dt.MINYEAR:
+        return dt.date.min
+    if year > dt.MAXYEAR:
+        return dt.date.max
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 

@@ -81,14 +81,27 @@ def board_key(root: Path) -> bytes:
         if len(env) < 16:
             raise LifError(f"{KEY_ENV} is too short: use 16 or more characters")
         return env.encode("utf-8")
+    from .board import UnreadableFile, describe_os_error, read_text
+
     path = root / KEY_FILE
-    if not path.exists():
-        path.parent.mkdir(exist_ok=True)
-        (path.parent / ".gitignore").write_text("*\n", encoding="utf-8")
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(secrets.token_hex(32) + "\n")
-    key = path.read_text(encoding="utf-8").strip()
+    try:
+        if not path.exists():
+            path.parent.mkdir(exist_ok=True)
+            (path.parent / ".gitignore").write_text("*\n", encoding="utf-8")
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(secrets.token_hex(32) + "\n")
+    except OSError as exc:
+        raise LifError(
+            f"{path}: cannot make the board's pseudonymisation key: {describe_os_error(exc, path.parent)} "
+            f"(or set {KEY_ENV})"
+        ) from None
+    try:
+        key = read_text(path, limit=4096).strip()
+    except UnreadableFile as exc:
+        raise LifError(
+            f"{path}: the pseudonymisation key is unreadable ({exc.reason}): delete it to make a new one"
+        ) from None
     if len(key) < 16:
         raise LifError(f"{path}: the pseudonymisation key is too short: delete the file to make a new one")
     return key.encode("utf-8")

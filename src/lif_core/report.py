@@ -436,17 +436,46 @@ def _snapshot(loaded: LoadedBoard, scores: list[Score]) -> Section:
 
 
 def previous_snapshot(path: Path) -> dict[tuple[str, str], str]:
-    """The register snapshot of a previous impact report in JSON, for "what changed"."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise LifError(f"{path}: not a readable JSON impact report ({exc})") from None
+    """The register snapshot of a previous impact report in JSON, for "what changed".
+
+    The file's shape is checked: any problem (not UTF-8, not JSON, nested too deeply, sections
+    that are not a list, a snapshot without its table, a row that is not three values...) is one
+    :class:`LifError` naming the file and the key path."""
+    from .board import read_data_file
+
+    def wrong(where: str, what: str) -> LifError:
+        return LifError(f"{path}: {where}: {what}: not an impact report as `lif report impact -f json` writes it")
+
+    data = read_data_file(path, "json", limit=256 * 1024 * 1024)
     if not isinstance(data, dict) or data.get("kind") != "impact-report":
         raise LifError(f"{path}: not a JSON impact report (write one with --format json)")
-    for section in data.get("sections", []):
-        if section.get("title") == "Register snapshot":
-            rows = section["blocks"][0]["rows"]
-            return {(kind, ident): state for kind, ident, state in rows}
+    sections = data.get("sections", [])
+    if not isinstance(sections, list):
+        raise wrong("sections", "expected a list")
+    for i, section in enumerate(sections):
+        if not isinstance(section, dict):
+            raise wrong(f"sections[{i}]", "expected a table")
+        if section.get("title") != "Register snapshot":
+            continue
+        blocks = section.get("blocks")
+        if not isinstance(blocks, list) or not blocks or not isinstance(blocks[0], dict):
+            raise wrong(f"sections[{i}].blocks", "expected a list starting with the snapshot's table")
+        rows = blocks[0].get("rows")
+        if not isinstance(rows, list):
+            raise wrong(f"sections[{i}].blocks[0].rows", "expected a list of rows")
+        snapshot: dict[tuple[str, str], str] = {}
+        for j, row in enumerate(rows):
+            if not isinstance(row, list) or len(row) != 3:
+                got = f"{len(row)} value(s)" if isinstance(row, list) else type(row).__name__
+                raise wrong(f"sections[{i}].blocks[0].rows[{j}]", f"expected 3 values (item, id, state), got {got}")
+            cells = []
+            for k, cell in enumerate(row):
+                if isinstance(cell, bool) or not isinstance(cell, (str, int, float)):
+                    got = json.dumps(cell)[:60]
+                    raise wrong(f"sections[{i}].blocks[0].rows[{j}][{k}]", f"expected text, got {got}")
+                cells.append(str(cell))
+            snapshot[(cells[0], cells[1])] = cells[2]
+        return snapshot
     raise LifError(f"{path}: has no register snapshot")
 
 

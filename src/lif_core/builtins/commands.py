@@ -408,7 +408,9 @@ def register_commands(cli: click.Group) -> None:
     @click.argument("board", type=click.Path(path_type=Path))
     @as_of_option
     @click.option(
-        "--window", type=click.IntRange(min=1), help="Months to look back (default: the board's setting, 24)."
+        "--window",
+        type=click.IntRange(min=1, max=1200),
+        help="Months to look back, up to 1200 (default: the board's setting, 24).",
     )
     @click.option(
         "--minimum", type=click.IntRange(min=2), help="Reviews and audits that make a theme recurring (default 2)."

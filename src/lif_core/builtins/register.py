@@ -14,8 +14,8 @@ from typing import Any
 import click
 import tomli_w
 
-from ..board import LoadedBoard, _read, board_root, load_board, noun
-from ..cli import as_of_day, as_of_option
+from ..board import LoadedBoard, _read, _too_deep, board_root, load_board, noun, read_data_file
+from ..cli import DAY, as_of_day, as_of_option, write_output
 from ..clocks import ClockState, review_clocks
 from ..convert import structure, to_json, unstructure
 from ..errors import BoardInvalid, LifError
@@ -23,6 +23,9 @@ from ..inspection import overdue
 from ..model import COLLECTIONS
 from ..plugins import Plugins, hookimpl
 from ..store import REGISTER_COLLECTIONS, StoreError
+
+#: The largest export ``lif import --from`` reads (a register may outgrow a board file).
+IMPORT_LIMIT = 256 * 1024 * 1024
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -50,7 +53,9 @@ def _structure_ids(root: Path, plugins: Plugins) -> tuple[dict[str, str], Any]:
 
 
 @contextlib.contextmanager
-def _register(ctx: click.Context, board: Path, *, create: bool = False) -> Iterator[Any]:
+def _register(ctx: click.Context, board: Path, *, create: bool = False, write: bool = True) -> Iterator[Any]:
+    """The board's register, for one command: opened to change it (``write``; made where
+    ``create``), else only to read it (which works in a read-only folder)."""
     plugins = ctx.find_object(Plugins)
     assert plugins is not None
     root = board_root(board)
@@ -60,16 +65,27 @@ def _register(ctx: click.Context, board: Path, *, create: bool = False) -> Itera
             f"{board}: the register is still in the board's files: run `lif import {board}` first, "
             "then keep it with lif add, update, status, stage"
         )
+    if not write:
+        register = backend.open_read_only(root)
+        try:
+            yield register
+        finally:
+            register.close()
+        return
     path = root / backend.filename
     existed = path.exists()
     register = backend.open(root, ids, create=create)
     try:
         yield register
     except BaseException:
-        register.close()
-        if not existed:  # a store that failed to fill must not stand in for the files' register
-            for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-                leftover.unlink(missing_ok=True)
+        abandon = getattr(register, "abandon", None)
+        if callable(abandon):  # a store being created is discarded: the files' register stands
+            abandon()
+        else:
+            register.close()
+            if not existed:  # a store that failed to fill must not stand in for the files' register
+                for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+                    leftover.unlink(missing_ok=True)
         raise
     else:
         register.close()
@@ -77,11 +93,21 @@ def _register(ctx: click.Context, board: Path, *, create: bool = False) -> Itera
 
 def _value(text: str) -> Any:
     """A KEY=VALUE value: a TOML value where it reads as one (2019-01-31, 3, true, ["a", "b"],
-    "quoted"), else the text itself."""
+    "quoted"), else the text itself (a time of day, 07:30, stays text)."""
     try:
-        return tomllib.loads(f"v = {text}")["v"]
+        value = tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
         return text
+    except (RecursionError, ValueError):
+        value = None
+    if value is None or _too_deep(value) is not None:
+        raise click.BadParameter(
+            f"{text[:40]!r}...: cannot be read as a value (nested too deeply, or a number too long)",
+            param_hint="KEY=VALUE",
+        )
+    if isinstance(value, dt.time):
+        return text
+    return value
 
 
 def _pairs(pairs: tuple[str, ...]) -> dict[str, Any]:
@@ -110,20 +136,50 @@ def _export_items(register: Any) -> dict[str, Any]:
 
 
 def _items_from(data: Any, file: str) -> list[tuple[str, dict[str, Any]]]:
+    """The records of an export (as `lif export` writes it), its shape checked: a clear error
+    naming the file and key path where it is not a table of collections, each a list of tables."""
     if not isinstance(data, dict):
-        raise LifError(f"{file}: expected a table of collections")
+        raise LifError(f"{file}: expected a table of collections (as `lif export` writes), got {_kind(data)}")
     items = []
     for key, value in data.items():
         if key == "format":
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise LifError(f"{file}: format: expected a whole number, got {_kind(value)}")
+            if value != 1:
+                raise LifError(
+                    f"{file}: format: this export uses format {value}; this lif-core reads format 1"
+                    + (": upgrade lif-core" if value > 1 else "")
+                )
             continue
         if key not in REGISTER_COLLECTIONS:
             raise LifError(
                 f"{file}: {key}: not a register collection; the register holds {', '.join(REGISTER_COLLECTIONS)}"
             )
         if not isinstance(value, list):
-            raise LifError(f"{file}: {key}: expected a list of tables")
-        items += [(key, json.loads(to_json(record, indent=None))) for record in value]
+            raise LifError(f"{file}: {key}: expected a list of tables ([[{key}]]), got {_kind(value)}")
+        for i, record in enumerate(value):
+            if not isinstance(record, dict):
+                raise LifError(f"{file}: {key}[{i}]: expected a table (one record), got {_kind(record)}")
+            try:
+                items.append((key, json.loads(to_json(record, indent=None))))
+            except (TypeError, ValueError) as exc:  # a TOML time of day has no place in a record
+                raise LifError(f"{file}: {key}[{i}]: {exc}") from None
     return items
+
+
+def _kind(value: Any) -> str:
+    """What a value is, in the words of TOML and JSON."""
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (true or false)"
+    if isinstance(value, (int, float)):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        return f"text {value[:40]!r}"
+    return type(value).__name__
 
 
 @hookimpl(trylast=True)
@@ -160,11 +216,8 @@ def register_commands(cli: click.Group) -> None:
             ]
             origin = ", ".join(reader.files)
         else:
-            text = source.read_text(encoding="utf-8")
-            try:
-                data = json.loads(text) if source.suffix.lower() == ".json" else tomllib.loads(text)
-            except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
-                raise LifError(f"{source}: not a readable export ({exc})") from None
+            fmt = "json" if source.suffix.lower() == ".json" else "toml"
+            data = read_data_file(source, fmt, limit=IMPORT_LIMIT)
             items, origin = _items_from(data, str(source)), str(source)
         with _register(ctx, board, create=True) as register:
             added, updated, same = register.import_records(items, note=f"imported from {origin}", track=source is None)
@@ -180,13 +233,13 @@ def register_commands(cli: click.Group) -> None:
     @click.pass_context
     def export(ctx: click.Context, board: Path, fmt: str, output: Path | None) -> None:
         """Write the register out as TOML or JSON (which `lif import --from` reads back)."""
-        with _register(ctx, board) as register:
+        with _register(ctx, board, write=False) as register:
             data = _export_items(register)
         text = tomli_w.dumps(data) if fmt == "toml" else to_json(data) + "\n"
         if output is None:
             click.echo(text, nl=False)
         else:
-            output.write_text(text, encoding="utf-8")
+            write_output(output, text.encode("utf-8"), board=board)  # never onto the board's own files
             click.echo(f"wrote {output}", err=True)
 
     @cli.command()
@@ -235,7 +288,7 @@ def register_commands(cli: click.Group) -> None:
     @click.argument("board", type=click.Path(path_type=Path))
     @click.argument("action_id", metavar="ACTION")
     @click.argument("status")
-    @click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), help="When (default today).")
+    @click.option("--date", "day", type=DAY, help="When (default today).")
     @click.option("--note", default="", help="What happened.")
     @click.pass_context
     def status(
@@ -250,7 +303,7 @@ def register_commands(cli: click.Group) -> None:
     @click.argument("board", type=click.Path(path_type=Path))
     @click.argument("review_id", metavar="REVIEW")
     @click.argument("stage")
-    @click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), help="When (default today).")
+    @click.option("--date", "day", type=DAY, help="When (default today).")
     @click.option("--note", default="", help="What happened.")
     @click.pass_context
     def stage(ctx: click.Context, board: Path, review_id: str, stage: str, day: dt.datetime | None, note: str) -> None:
@@ -296,7 +349,7 @@ def register_commands(cli: click.Group) -> None:
     @click.pass_context
     def history(ctx: click.Context, board: Path, record_id: str) -> None:
         """A register record's full story: every change, when, who, and what it changed."""
-        with _register(ctx, board) as register:
+        with _register(ctx, board, write=False) as register:
             changes = register.history(record_id)
         if not changes:
             raise LifError(f"no change to {record_id!r} is recorded")

@@ -474,6 +474,32 @@ def test_xlsx_a_damaged_zip_is_refused(tmp_path: Path) -> None:
     assert "not a readable .xlsx workbook" in _refused(lambda: _read_xlsx(tmp_path / "old.xlsx"))
 
 
+@pytest.mark.parametrize("compression", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_xlsx_a_damaged_workbook_is_read_or_refused_never_anything_else(
+    tmp_path: Path, compression: int, data: st.DataObject
+) -> None:
+    """Bytes changed anywhere in a workbook (its zip structure, compressed data or XML): the
+    rows, or a one-line LifError; never another exception."""
+    rows = "".join(
+        f'<row r="{n}"><c r="A{n}" t="s"><v>{n % 3}</v></c><c r="B{n}" s="1"><v>4346{n}</v></c>'
+        f'<c r="C{n}"><f t="shared" si="0" ref="C2:C9">A{n}+1</f></c></row>'
+        for n in range(2, 10)
+    )
+    path = _xlsx(tmp_path / "book.xlsx", _sheet(HEADER + rows), _strings("x", "y", SECRET), compression=compression)
+    damaged = bytearray(path.read_bytes())
+    for _ in range(data.draw(st.integers(1, 4))):
+        damaged[data.draw(st.integers(0, len(damaged) - 1))] = data.draw(
+            st.sampled_from(list(b'<>/"=&;x09 \x00\xff!?-tsv'))
+        )
+    path.write_bytes(bytes(damaged))
+    try:
+        _read_xlsx(path)
+    except LifError as exc:
+        assert "\n" not in str(exc) and SECRET not in str(exc)
+
+
 # --------------------------------------------------------------------------- CSV
 
 

@@ -497,7 +497,15 @@ class _Workbook:
         _check_zip_directory(path)
         try:
             self.zip = zipfile.ZipFile(path)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, struct.error) as exc:
+        except (
+            zipfile.BadZipFile,
+            zipfile.LargeZipFile,
+            OSError,
+            EOFError,
+            ValueError,
+            struct.error,
+            NotImplementedError,
+        ) as exc:
             raise LifError(f"{self.file}: not a readable .xlsx workbook ({_zip_problem(exc)})") from None
         try:
             infos = self.zip.infolist()

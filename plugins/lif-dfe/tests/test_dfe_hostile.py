@@ -277,3 +277,17 @@ def test_cin_deep_nesting_outside_the_children_is_refused(tmp_path: Path, monkey
     path = _census(tmp_path, "deep-2019.xml", after="<a>" * 20_000 + "</a>" * 20_000)
     message = _peak(path, monkeypatch)[1]
     assert isinstance(message, str) and "elements nested more than 10,000 deep" in message
+
+
+@pytest.mark.parametrize("small", [True, False])
+def test_cin_an_unknown_encoding_is_refused_with_a_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small: bool
+) -> None:
+    path = _census(tmp_path, "enc-2019.xml")
+    path.write_bytes(path.read_bytes().replace(b'encoding="utf-8"', b'encoding="utf-5"', 1))
+    assert b"utf-5" in path.read_bytes()
+    if not small:
+        monkeypatch.setattr(cin_module, "SMALL_FILE", 0)
+    assert _refused(lambda: list(CinCensusAdapter().read(path, {}))) == (
+        "enc-2019.xml: its XML declaration names an encoding Python does not know; save it as UTF-8"
+    )

@@ -290,6 +290,10 @@ class CinCensusAdapter(DataSourceAdapter):
             raise LifError(f"{path.name}: line {line}, column {column}: not well-formed XML ({exc})") from None
         except OSError as exc:
             raise LifError(f"{path.name}: cannot read: {exc.strerror}") from None
+        except LookupError:
+            raise LifError(
+                f"{path.name}: its XML declaration names an encoding Python does not know; save it as UTF-8"
+            ) from None
 
     def _parse(
         self,

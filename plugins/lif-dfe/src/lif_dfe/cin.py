@@ -687,7 +687,7 @@ def _layout(path: Path) -> _Layout | None:
             carry = data[-12:]  # a tag cut by the block's end is looked at with the next block
             tail = (tail + block)[-64:]
     if body < 0 or end < 0 or body > MAX_HEAD or not re.search(rb"</Children>\s*</Message>\s*$", tail):
-        return None  # (a long header goes to the event parser too: it holds nothing it does not need)
+        return None  # (more than MAX_HEAD before <Children> is read from events, never held whole)
     with path.open("rb") as handle:
         head = handle.read(min(body, PROLOG_LIMIT))
     stripped = head[3:] if head.startswith(b"\xef\xbb\xbf") else head

@@ -1,22 +1,58 @@
 """Statistical disclosure control for published figures, by DfE's rule for children's social
-care statistics: 0 stays 0; any count from 1 to 5 is suppressed and shown as ``c``; a rate or
-percentage whose numerator or denominator is from 1 to 5 is suppressed with it, since it would
-reveal the count.
+care statistics: 0 stays 0; a count from 1 to 5 derived from children's records is published as
+``c``; a percentage or rate resting on such a count is hidden with it; a non-zero share that
+rounds to 0 is shown as ``k``; and further figures are hidden (secondary suppression) so that no
+hidden count can be worked out from everything published beside it.
 
-Tables of counts get secondary suppression too: where a row or column has a total, a second
-cell is hidden beside a lone hidden one, so no hidden count can be worked out by subtraction.
+What is protected follows where a figure comes from (:class:`~lif_core.document.Provenance`):
+counts derived from children's records are; counts of the board's own work (reviews by stage,
+themes raised, audits) are published as they are, since the board lists those items by name.
+
+The mechanism is one solver, :class:`Linked`: counts, the sums that link them (a total and its
+parts; a year and its months; everyone and each group) and the figures that publish them. It
+hides the small counts, then asks what an attacker could work out from every figure left
+visible, by exact linear algebra over the sums and by an exact integer program over the sums and
+the bounds they put on each hidden count (a hidden count is at least 1, since 0 is shown): while
+any hidden count can be pinned to one value, it hides one more figure (the smallest non-zero
+count beside it). Tables
+(:func:`protect_table`) and measures' series at several frequencies and groups
+(:func:`lif_core.indicators.protect_results`) both go through it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
 import attrs
 
-from .document import Cell, Count, Document, Section, Table
+from .document import Cell, Chart, Count, Document, Section, Share, Table
+from .errors import LifError
 
-__all__ = ["DEFAULT_RULE", "SUPPRESSED", "Rule", "protect", "protect_table"]
+if TYPE_CHECKING:
+    from .board import LoadedBoard
+
+__all__ = [
+    "DEFAULT_RULE",
+    "SMALL_SHARE",
+    "SUPPRESSED",
+    "Linked",
+    "Rule",
+    "board_rule",
+    "protect",
+    "protect_table",
+]
 
 #: The symbol DfE publishes in place of a suppressed figure.
 SUPPRESSED = "c"
+#: The symbol DfE publishes for a non-zero figure that rounds to 0.
+SMALL_SHARE = "k"
+
+#: The strictest rule a board may set, and the coarsest rounding: beyond these every figure
+#: would vanish, which is a mistake rather than a rule.
+MAX_SMALLEST = 100
+MAX_ROUND_TO = 100
 
 
 @attrs.frozen
@@ -24,9 +60,10 @@ class Rule:
     """A disclosure control rule.
 
     Attributes:
-        smallest: the smallest non-zero count that may be published (6 under DfE's rule).
-        round_to: round every published sensitive count to the nearest multiple of this
-            (DfE rounds England and regional totals to 10); 0 or 1 for no rounding.
+        smallest: the smallest non-zero count from children's records that may be published
+            (6 under DfE's rule; a board may raise it, never lower it).
+        round_to: round every published count from children's records to the nearest multiple
+            of this (DfE rounds England and regional totals to 10); 0 or 1 for no rounding.
     """
 
     smallest: int = 6
@@ -39,11 +76,13 @@ class Rule:
 
     def describe(self) -> str:
         text = (
-            f"counts about children from 1 to {self.smallest - 1} are shown as '{SUPPRESSED}', with further cells "
-            "hidden where a total would reveal them (DfE's rule for children's social care statistics)"
+            f"counts from children's records from 1 to {self.smallest - 1} are shown as '{SUPPRESSED}', with further "
+            "figures hidden where a total, a group, another period or a percentage would reveal them, and a non-zero "
+            f"share that rounds to 0 as '{SMALL_SHARE}' (DfE's rule for children's social care statistics); counts of "
+            "the board's own work are shown as they are"
         )
         if self.round_to > 1:
-            text += f"; published counts rounded to the nearest {self.round_to}"
+            text += f"; published counts from children's records are rounded to the nearest {self.round_to}"
         return text
 
     def hides_count(self, count: int) -> bool:
@@ -54,75 +93,394 @@ class Rule:
         """True for a percentage or rate that would reveal a suppressed count."""
         return self.hides_count(numerator) or self.hides_count(denominator)
 
+    def stricter_or_equal(self, other: Rule) -> bool:
+        """True where this rule hides at least what ``other`` hides."""
+        return self.smallest >= other.smallest and (other.round_to <= 1 or self.round_to == other.round_to)
+
 
 DEFAULT_RULE = Rule()
 
 
-def _line_cells(table: Table, index: int, *, row: bool) -> list[tuple[int, int]]:
-    """Positions of the counts in one row (or column), total last."""
-    if row:
-        return [(index, j) for j in range(len(table.columns)) if isinstance(table.rows[index][j], Count)]
-    return [(i, index) for i in range(len(table.rows)) if isinstance(table.rows[i][index], Count)]
+def board_rule(loaded: LoadedBoard) -> Rule:
+    """The board's own rule (``settings.disclosure_smallest``, ``settings.disclosure_round_to``):
+    DfE's by default, stricter where the board says so, never looser."""
+    settings = loaded.board.settings
+    if settings.disclosure_smallest < DEFAULT_RULE.smallest:
+        raise LifError(
+            f"settings.disclosure_smallest is {settings.disclosure_smallest}: "
+            "it may be raised above DfE's 6, not lowered"
+        )
+    if settings.disclosure_smallest > MAX_SMALLEST or settings.disclosure_round_to > MAX_ROUND_TO:
+        raise LifError(
+            f"settings.disclosure_smallest ({settings.disclosure_smallest}) and disclosure_round_to "
+            f"({settings.disclosure_round_to}) may be at most {MAX_SMALLEST}"
+        )
+    return Rule(smallest=settings.disclosure_smallest, round_to=settings.disclosure_round_to)
+
+
+# --------------------------------------------------------------------------- the solver
+
+Key = Hashable
+
+
+class Linked:
+    """Counts linked by sums, and the figures that publish them: the one place that decides
+    which figures disclosure control hides.
+
+    Add counts with :meth:`count`, the sums that link them with :meth:`sum` (a total equals the
+    sum of its parts), and each published figure with :meth:`publish` (the counts it lets a
+    reader know: a count publishes itself, a percentage both of its counts). :meth:`protect`
+    returns the figures to hide:
+
+    - every figure resting on a count from children's records from 1 to ``smallest - 1``;
+    - then, while any hidden count (or any small count, published or not) could be worked out
+      exactly from the figures left visible, one more figure: the smallest non-zero visible
+      count in a sum that gives it away (a part before a total).
+
+    "Worked out" is judged as an attacker would: exact linear algebra over every sum (a
+    hidden count fixed by some combination of the sums: a lone hidden cell in a line, a hidden
+    month from its year and the other months), then an exact integer program over the sums
+    with the bounds a reader knows (a hidden count is at least 1, since 0 is shown as 0; so
+    two hidden cells beside a total that leaves 2 are both 1, and a cycle of hidden cells in a
+    table with totals can be pinned by its margins).
+    """
+
+    def __init__(self) -> None:
+        self._values: dict[Key, int] = {}
+        self._sensitive: dict[Key, bool] = {}
+        self._sums: list[tuple[Key, tuple[Key, ...]]] = []
+        self._figures: dict[Key, tuple[Key, ...]] = {}
+
+    def count(self, key: Key, value: int, *, sensitive: bool = True) -> None:
+        """A count (``sensitive``: from children's records). Adding a key twice keeps the first
+        value and raises if the second differs: one key is one count."""
+        if key in self._values:
+            if self._values[key] != value:
+                raise ValueError(f"count {key!r} given twice with different values")
+            self._sensitive[key] = self._sensitive[key] or sensitive
+            return
+        self._values[key] = int(value)
+        self._sensitive[key] = sensitive
+
+    def has(self, key: Key) -> bool:
+        return key in self._values
+
+    def value(self, key: Key) -> int:
+        return self._values[key]
+
+    def sum(self, total: Key, parts: Iterable[Key]) -> None:
+        """``total`` is the sum of ``parts`` (each already added as a count)."""
+        members = tuple(parts)
+        for key in (total, *members):
+            if key not in self._values:
+                raise KeyError(f"no count {key!r}: add it before the sum")
+        self._sums.append((total, members))
+
+    def publish(self, figure: Key, keys: Iterable[Key]) -> None:
+        """A published figure and the counts a reader learns from it."""
+        self._figures[figure] = tuple(keys)
+
+    # -- solving -----------------------------------------------------------------------
+
+    def protect(self, rule: Rule = DEFAULT_RULE) -> set[Key]:
+        """The figures to hide under ``rule``."""
+        values, sensitive = self._values, self._sensitive
+        small = {k for k, v in values.items() if sensitive[k] and rule.hides_count(v)}
+        hidden: set[Key] = set(small)  # counts whose figures are hidden, or that must stay unknown
+        while True:
+            known = self._known(hidden)
+            exposed = self._exposed(known, hidden)
+            if not exposed:
+                break
+            extra = self._secondary(exposed, known, hidden)
+            if extra is None:  # nothing visible links to it: hide every figure touching its sums
+                extra_set = self._component(exposed[0]) & known
+                if not extra_set:  # pragma: no cover - an exposed count always has a visible neighbour
+                    break
+                hidden |= extra_set
+            else:
+                hidden.add(extra)
+        return {f for f, keys in self._figures.items() if any(k in hidden for k in keys)}
+
+    def _known(self, hidden: set[Key]) -> set[Key]:
+        """The counts a reader learns from every figure left visible."""
+        known: set[Key] = set()
+        for keys in self._figures.values():
+            if not any(k in hidden for k in keys):
+                known.update(keys)
+        return known
+
+    def _equations(self, known: set[Key]) -> list[tuple[dict[Key, int], int]]:
+        """Each sum as ``coefficients over the unknown counts, constant``."""
+        out = []
+        for total, parts in self._sums:
+            coefficients: dict[Key, int] = {}
+            constant = 0
+            for key, sign in ((total, 1), *((p, -1) for p in parts)):
+                if key in known:
+                    constant -= sign * self._values[key]
+                else:
+                    coefficients[key] = coefficients.get(key, 0) + sign
+            coefficients = {k: c for k, c in coefficients.items() if c}
+            if coefficients:
+                out.append((coefficients, constant))
+        return out
+
+    def _exposed(self, known: set[Key], hidden: set[Key]) -> list[Key]:
+        """Hidden counts (in the order added) that a reader can pin to one value: first those
+        the sums fix by linear algebra alone (a lone hidden cell in a line, a month from its
+        year and the other months); failing those, one that the sums and the bounds together
+        leave a single whole number for (two hidden cells beside a total that leaves 2), found
+        by an exact integer program."""
+        targets = [k for k in self._values if k in hidden and k not in known]
+        if not targets:
+            return []
+        equations = self._equations(known)
+        if not equations:
+            return []
+        reduced = _reduce(equations)
+        determined = {next(iter(row)) for row, _c in reduced if len(row) == 1}
+        exposed = [k for k in targets if k in determined]
+        if exposed:
+            return exposed
+        lower = {k: (1 if k in hidden else 0) for row, _c in equations for k in row}
+        pinned = _integer_pinned(equations, lower, [k for k in targets if k in lower], self._values)
+        return [] if pinned is None else [pinned]
+
+    def _secondary(self, exposed: list[Key], known: set[Key], hidden: set[Key]) -> Key | None:
+        """The visible count to hide next: in the sums holding an exposed count, the smallest
+        non-zero visible count that is no sum's total (else the smallest total), searching
+        outwards through linked sums if those sums hold none."""
+        totals = {total for total, _parts in self._sums}
+        frontier = set(exposed)
+        seen: set[Key] = set()
+        for _step in range(len(self._sums) + 1):
+            candidates: dict[Key, tuple[bool, int, str]] = {}
+            next_frontier: set[Key] = set()
+            for total, parts in self._sums:
+                members = (total, *parts)
+                if frontier.isdisjoint(members):
+                    continue
+                for key in members:
+                    if key in known and key not in hidden and self._values[key] > 0:
+                        candidates[key] = (key in totals, self._values[key], repr(key))
+                    elif key not in seen:
+                        next_frontier.add(key)
+            if candidates:
+                return min(candidates, key=candidates.__getitem__)
+            seen |= frontier
+            frontier = next_frontier - seen
+            if not frontier:
+                return None
+        return None
+
+    def _component(self, start: Key) -> set[Key]:
+        """Every count linked to ``start`` through sums."""
+        component, frontier = {start}, [start]
+        while frontier:
+            key = frontier.pop()
+            for total, parts in self._sums:
+                members = (total, *parts)
+                if key in members:
+                    for other in members:
+                        if other not in component:
+                            component.add(other)
+                            frontier.append(other)
+        return component
+
+
+def _reduce(equations: Sequence[tuple[Mapping[Key, int], int]]) -> list[tuple[dict[Key, Fraction], Fraction]]:
+    """The equations in reduced row echelon form (exact, with fractions); each row a sparse
+    mapping of unknowns to coefficients and its constant."""
+    order = {k: i for i, k in enumerate(dict.fromkeys(k for row, _c in equations for k in row))}
+    rows: list[tuple[dict[Key, Fraction], Fraction]] = []
+    pivots: dict[Key, int] = {}  # pivot unknown -> row index
+    for coefficients, constant in equations:
+        row = {k: Fraction(c) for k, c in coefficients.items()}
+        value = Fraction(constant)
+        for key, index in pivots.items():  # eliminate existing pivots
+            factor = row.get(key)
+            if factor:
+                other, other_value = rows[index]
+                for k, c in other.items():
+                    updated = row.get(k, Fraction(0)) - factor * c
+                    if updated:
+                        row[k] = updated
+                    else:
+                        row.pop(k, None)
+                value -= factor * other_value
+        if not row:
+            continue
+        pivot = min(row, key=order.__getitem__)
+        scale = row[pivot]
+        row = {k: c / scale for k, c in row.items()}
+        value /= scale
+        for index, (other, other_value) in enumerate(rows):  # clear the new pivot elsewhere
+            factor = other.get(pivot)
+            if factor:
+                for k, c in row.items():
+                    updated = other.get(k, Fraction(0)) - factor * c
+                    if updated:
+                        other[k] = updated
+                    else:
+                        other.pop(k, None)
+                rows[index] = (other, other_value - factor * value)
+        pivots[pivot] = len(rows)
+        rows.append((row, value))
+    return rows
+
+
+def _integer_pinned(
+    equations: Sequence[tuple[Mapping[Key, int], int]],
+    lower: Mapping[Key, int],
+    targets: Sequence[Key],
+    values: Mapping[Key, int],
+) -> Key | None:
+    """The first target whose value is the only whole number the equations and the lower
+    bounds allow (the true values being one solution), or ``None``.
+
+    Each target's least and greatest possible values come from an exact mixed-integer program
+    (HiGHS, through SciPy: imported only here, when a table or series has hidden counts linked
+    by sums). A bound-by-bound search misses pins that only a combination of sums gives."""
+    import numpy as np
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    unknowns = list(lower)
+    index = {k: i for i, k in enumerate(unknowns)}
+    matrix = np.zeros((len(equations), len(unknowns)))
+    constants = np.zeros(len(equations))
+    for r, (row, constant) in enumerate(equations):
+        for key, c in row.items():
+            matrix[r, index[key]] = c
+        constants[r] = constant
+    constraint = LinearConstraint(matrix, constants, constants)
+    bounds = Bounds([lower[k] for k in unknowns], np.inf)
+    integral = np.ones(len(unknowns))
+    for target in targets:
+        value = values[target]
+        pinned = True
+        # The least it can be (where the truth is not its lower bound already), then the most.
+        for direction in (1, -1) if value > lower[target] else (-1,):
+            objective = np.zeros(len(unknowns))
+            objective[index[target]] = direction
+            solved = milp(objective, constraints=constraint, integrality=integral, bounds=bounds)
+            if solved.status in (3, 4) or not solved.success:  # unbounded: it can be anything
+                pinned = False
+                break
+            if round(float(solved.x[index[target]])) != value:
+                pinned = False
+                break
+        if pinned:
+            return target
+    return None
+
+
+# --------------------------------------------------------------------------- documents
+
+
+def _share_text(share: Share) -> str:
+    value = share.value
+    if value is None:
+        return ""
+    if value == 0 and share.numerator > 0:
+        return SMALL_SHARE
+    return f"{value:.{share.places}f}"
 
 
 def protect_table(table: Table, rule: Rule = DEFAULT_RULE) -> Table:
-    """The table with every sensitive count from 1 to 5 published as ``c``, and, where the table
-    has totals, further counts hidden (secondary suppression) so that no hidden count can be
-    worked out by subtracting the visible ones from a visible total. Non-sensitive counts (not
-    about children) are published as they are."""
-    cells: list[list[Cell]] = [list(r) for r in table.rows]
-    hidden: set[tuple[int, int]] = set()
+    """The table as it may be published under ``rule``: counts from children's records from 1
+    to ``smallest - 1`` and the shares resting on them shown as ``c``, with further cells hidden
+    where the table's totals (``total_row``, ``total_column``) would reveal them; visible
+    counts from children's records rounded as the rule says; shares as text (``k`` for a
+    non-zero share that rounds to 0); counts of the board's own work as they are."""
+    linked = Linked()
     for i, row in enumerate(table.rows):
         for j, cell in enumerate(row):
-            if isinstance(cell, Count) and cell.sensitive and rule.hides_count(cell.value):
-                hidden.add((i, j))
-    lines = []
-    if table.total_column:
-        lines += [_line_cells(table, i, row=True) for i in range(len(table.rows))]
-    if table.total_row:
-        lines += [_line_cells(table, j, row=False) for j in range(len(table.columns))]
-    changed = True
-    while changed:
-        changed = False
-        for line in lines:
-            if len(line) < 2:
-                continue
-            parts, total = line[:-1], line[-1]
-            hidden_parts = [p for p in parts if p in hidden]
-            if total in hidden or len(hidden_parts) != 1:
-                continue
-            # One hidden part beside a visible total: hide the smallest other part too (the
-            # smallest non-zero one, so as little as possible is lost), else the total.
-            candidates = sorted(
-                (p for p in parts if p not in hidden and _value(table, p) > 0), key=lambda p: _value(table, p)
-            )
-            hidden.add(candidates[0] if candidates else total)
-            changed = True
-    for i, j in hidden:
-        cells[i][j] = SUPPRESSED
-    for i, line_cells in enumerate(cells):
-        for j, cell in enumerate(line_cells):
             if isinstance(cell, Count):
-                cells[i][j] = rule.rounded(cell.value) if cell.sensitive else cell.value
-    return attrs.evolve(table, rows=tuple(tuple(r) for r in cells))
+                linked.count((i, j), cell.value, sensitive=cell.sensitive)
+                linked.publish((i, j), [(i, j)])
+            elif isinstance(cell, Share):
+                keys = [(i, j, "n"), (i, j, "d")]
+                linked.count(keys[0], cell.numerator, sensitive=cell.sensitive)
+                if not isinstance(cell.denominator, int) or cell.denominator_public:
+                    linked.count(keys[1], 0, sensitive=False)  # public (a population): nothing to protect
+                else:
+                    linked.count(keys[1], cell.denominator, sensitive=cell.sensitive)
+                linked.publish((i, j), keys)
+    last_row, last_column = len(table.rows) - 1, len(table.columns) - 1
+    if table.total_column and last_column > 0:
+        for i, row in enumerate(table.rows):
+            if isinstance(row[last_column], Count):
+                parts = [(i, j) for j in range(last_column) if isinstance(row[j], Count)]
+                linked.sum((i, last_column), parts)
+    if table.total_row and last_row > 0:
+        for j in range(len(table.columns)):
+            if isinstance(table.rows[last_row][j], Count):
+                parts = [(i, j) for i in range(last_row) if isinstance(table.rows[i][j], Count)]
+                linked.sum((last_row, j), parts)
+    hidden = linked.protect(rule)
+    out: list[tuple[Cell, ...]] = []
+    for i, row in enumerate(table.rows):
+        cells: list[Cell] = []
+        for j, cell in enumerate(row):
+            if (i, j) in hidden:
+                cells.append(SUPPRESSED)
+            elif isinstance(cell, Count):
+                cells.append(rule.rounded(cell.value) if cell.sensitive else cell.value)
+            elif isinstance(cell, Share):
+                cells.append(_share_text(cell))
+            else:
+                cells.append(cell)
+        out.append(tuple(cells))
+    return attrs.evolve(table, rows=tuple(out))
 
 
-def _value(table: Table, position: tuple[int, int]) -> int:
-    cell = table.rows[position[0]][position[1]]
-    assert isinstance(cell, Count)
-    return cell.value
+def _check_chart(chart: Chart) -> Chart:
+    """Charts carry figures already protected where they were computed (a measure's series);
+    one holding an unprotected count or share is refused rather than drawn."""
+    for _period, value in chart.points:
+        if value is not None and not isinstance(value, (int, float)):
+            raise TypeError(f"chart {chart.title!r}: points must be numbers or None, not {type(value).__name__}")
+    return chart
 
 
 def protect(document: Document, rule: Rule = DEFAULT_RULE) -> Document:
-    """Every table of ``document`` protected (see :func:`protect_table`), and the rule recorded
-    in the document's meta, before any renderer sees it."""
+    """``document`` as it may be published under ``rule``: every table protected (see
+    :func:`protect_table`) and the rule recorded, in the document's ``rule`` and in its meta
+    ("Disclosure control"), before any renderer sees it.
+
+    A document already protected under ``rule`` (or a stricter one) is returned as it is; one
+    protected under a looser rule cannot be made stricter (its hidden counts are gone) and is
+    refused: build it again with the stricter rule.
+    """
+    if document.rule is not None:
+        if document.rule.stricter_or_equal(rule):
+            return document
+        raise LifError(
+            f"this {document.kind} was protected with a looser disclosure rule than the board's "
+            f"(smallest {document.rule.smallest}, not {rule.smallest}): build it again with the board's rule"
+        )
 
     def section(s: Section) -> Section:
-        blocks = tuple(protect_table(b, rule) if isinstance(b, Table) else b for b in s.blocks)
+        blocks = tuple(
+            protect_table(b, rule) if isinstance(b, Table) else _check_chart(b) if isinstance(b, Chart) else b
+            for b in s.blocks
+        )
         return attrs.evolve(s, blocks=blocks, sections=tuple(section(x) for x in s.sections))
 
     return attrs.evolve(
         document,
         sections=tuple(section(s) for s in document.sections),
-        meta=(*document.meta, ("Disclosure control", rule.describe())),
+        meta=(*(m for m in document.meta if m[0] != "Disclosure control"), ("Disclosure control", rule.describe())),
+        rule=rule,
     )
+
+
+def unprotected_counts(document: Document) -> list[Any]:
+    """Every count or share left in ``document`` (none once it is protected): for checks."""
+    found: list[Any] = []
+    for _depth, section in document.walk():
+        for block in section.blocks:
+            if isinstance(block, Table):
+                found += [c for row in block.rows for c in row if isinstance(c, (Count, Share))]
+    return found

@@ -7,24 +7,90 @@ renderer written once draws all of them.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import attrs
 
-__all__ = ["Block", "BulletList", "Cell", "Chart", "Count", "Document", "Facts", "Paragraph", "Section", "Table"]
+if TYPE_CHECKING:
+    from .disclosure import Rule
+
+__all__ = [
+    "Block",
+    "BulletList",
+    "Cell",
+    "Chart",
+    "Count",
+    "Document",
+    "Facts",
+    "Paragraph",
+    "Provenance",
+    "Section",
+    "Share",
+    "Table",
+]
+
+
+class Provenance(str, enum.Enum):
+    """Where a figure comes from, which decides whether disclosure control applies to it.
+
+    ``children``: derived from children's records (case-level sources, counts of children):
+    protected. ``board``: a count of the board's own work (reviews by stage, themes its reviews
+    raised, audits, actions, training places), which the board publishes item by item anyway:
+    shown as it is.
+    """
+
+    CHILDREN = "children"
+    BOARD = "board"
 
 
 @attrs.frozen
 class Count:
-    """A count that disclosure control may hide: ``sensitive`` counts (about children: derived
-    from case-level records, case reviews or audits) from 1 to 5 are published as ``c``."""
+    """A count with its provenance. Counts derived from children's records from 1 to 5 (under
+    DfE's rule) are published as ``c``, with further cells hidden where a total would reveal
+    them; counts of the board's own work are published as they are."""
 
     value: int
-    sensitive: bool = True
+    provenance: Provenance = Provenance.CHILDREN
+
+    @property
+    def sensitive(self) -> bool:
+        """True where disclosure control applies (the count comes from children's records)."""
+        return self.provenance is Provenance.CHILDREN
 
 
-#: A table cell: text, a whole number, a number, a count under disclosure control, or nothing.
-Cell = str | int | float | Count | None
+@attrs.frozen
+class Share:
+    """A percentage (``per = 100``) or a rate (``per = 10_000``: per 10,000 children) worked
+    out from two counts, to ``places`` decimal places. Disclosure control treats it as
+    publishing both counts: it is hidden (``c``) where either count is, and shown as ``k``
+    where a non-zero numerator rounds to 0. ``denominator_public`` marks a denominator that is
+    not a count of children (a population estimate), which needs no protection itself."""
+
+    numerator: int
+    denominator: int | float
+    per: int = 100
+    places: int = 1
+    provenance: Provenance = Provenance.CHILDREN
+    denominator_public: bool = False
+
+    @property
+    def value(self) -> float | None:
+        """The share, rounded; ``None`` where the denominator is 0."""
+        if not self.denominator:
+            return None
+        return round(self.numerator / self.denominator * self.per, self.places)
+
+    @property
+    def sensitive(self) -> bool:
+        return self.provenance is Provenance.CHILDREN
+
+
+#: A table cell: text, a whole number, a number, a count or a share under disclosure control,
+#: or nothing. After disclosure control (:func:`lif_core.disclosure.protect`) only text,
+#: numbers and nothing remain: a hidden figure reads ``c``, a share too small to show ``k``.
+Cell = str | int | float | Count | Share | None
 
 
 @attrs.frozen
@@ -67,13 +133,23 @@ class Table:
 
 @attrs.frozen
 class Chart:
-    """A measure's series for a trend chart: ``points`` are ``(period, value)``; renderers
-    without graphics show it as a small table."""
+    """A measure's series for a trend chart: ``points`` are ``(period, value)``, a value of
+    ``None`` being a point disclosure control hid (drawn as a gap, never plotted); renderers
+    without graphics show it as a small table. ``labels`` give the text shown instead of the
+    number for some periods: ``c`` for a hidden point, ``k`` for a share too small to show."""
 
     title: str
-    points: tuple[tuple[str, float], ...]
+    points: tuple[tuple[str, float | None], ...]
     unit: str = ""
     target: float | None = None
+    labels: tuple[tuple[str, str], ...] = ()
+
+    def label(self, period: str, value: float | None) -> str:
+        """How the point of ``period`` reads as text."""
+        for p, text in self.labels:
+            if p == period:
+                return text
+        return "c" if value is None else cell_text(value)
 
 
 Block = Paragraph | BulletList | Facts | Table | Chart
@@ -101,6 +177,8 @@ class Document:
         subtitle: a line under the title.
         sections: the content.
         meta: label and value pairs about the document itself (the disclosure rule applied...).
+        rule: the disclosure control rule the document has passed (``None`` until it has):
+            see :func:`lif_core.disclosure.protect`.
     """
 
     kind: str
@@ -108,6 +186,7 @@ class Document:
     subtitle: str = ""
     sections: tuple[Section, ...] = ()
     meta: tuple[tuple[str, str], ...] = ()
+    rule: Rule | None = None
 
     def walk(self) -> Iterator[tuple[int, Section]]:
         """Every section with its depth (1 for top-level), in reading order."""
@@ -121,6 +200,9 @@ def cell_text(cell: Cell) -> str:
         return ""
     if isinstance(cell, Count):
         return str(cell.value)
+    if isinstance(cell, Share):
+        value = cell.value
+        return "" if value is None else f"{value:.{cell.places}f}"
     if isinstance(cell, float):
         return f"{cell:g}" if cell != int(cell) else str(int(cell))
     return str(cell)

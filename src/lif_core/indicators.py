@@ -13,15 +13,16 @@ import abc
 import datetime as dt
 import itertools
 import math
+import re
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
 
 from .clocks import WorkingDays
-from .disclosure import DEFAULT_RULE, Rule
+from .disclosure import DEFAULT_RULE, SMALL_SHARE, SUPPRESSED, Linked, Rule
 from .errors import LifError
 from .extensions import Batch
 
@@ -42,6 +43,7 @@ __all__ = [
     "long_cp_plans",
     "period_key",
     "placement_stability",
+    "protect_results",
     "rate_per_10000",
     "re_referrals",
     "referral_counts",
@@ -110,10 +112,19 @@ class IndicatorResult:
     """An indicator's rows, with what was left out and why (never silently).
 
     Attributes:
-        name / title / unit: what it is.
+        name / title / unit: what it is (``unit`` is ``count`` or ``percent``).
         rows: by period, then group.
         excluded: records not counted, by reason.
         detail: further figures by period (duration buckets, percentiles).
+        frequency: the periods' frequency (``month``, ``quarter``, ``year``).
+        parts: what the numerator and the denominator count (``re-referrals``, ``referrals``):
+            figures of one source counting the same thing are the same count to disclosure
+            control, whichever indicator or frequency publishes them.
+        group_by: the field the groups come from, if any (the groups of a period partition
+            everyone, whose row has group ``""``).
+        hidden: ``(period, group)`` of each row disclosure control hides, once protected
+            (:meth:`protected`, :func:`protect_results`); ``None`` before.
+        rule: the rule it was protected under.
     """
 
     name: str
@@ -122,33 +133,160 @@ class IndicatorResult:
     rows: tuple[IndicatorRow, ...]
     excluded: Mapping[str, int] = attrs.field(factory=dict)
     detail: Mapping[str, Mapping[str, float | int]] = attrs.field(factory=dict)
+    frequency: str = ""
+    parts: tuple[str, str] = ("", "")
+    group_by: str = ""
+    hidden: frozenset[tuple[str, str]] | None = None
+    rule: Rule | None = None
+
+    def protected(self, rule: Rule = DEFAULT_RULE) -> IndicatorResult:
+        """This result with the rows disclosure control hides under ``rule`` marked (its groups
+        and their total protected together); see :func:`protect_results` for several results
+        of one source at once."""
+        if self.hidden is not None and self.rule == rule:
+            return self
+        return protect_results([("", self)], rule)[0]
+
+    def _hidden(self, rule: Rule | None) -> frozenset[tuple[str, str]]:
+        if rule is None:
+            return frozenset()
+        hidden = self.protected(rule).hidden
+        assert hidden is not None
+        return hidden
 
     def series(self, group: str = "", rule: Rule | None = DEFAULT_RULE) -> list[tuple[str, float]]:
         """``(period, value)`` for one group, leaving out every period whose figure disclosure
         control hides (see :meth:`suppressed`); ``rule=None`` for the unsuppressed figures,
         which must never be published."""
-        hidden = set(self.suppressed(group, rule)) if rule is not None else set()
+        hidden = self._hidden(rule)
         return [
             (r.period, r.value)
             for r in self.rows
-            if r.group == group and r.value is not None and r.period not in hidden
+            if r.group == group and r.value is not None and (r.period, r.group) not in hidden
         ]
 
     def suppressed(self, group: str = "", rule: Rule | None = DEFAULT_RULE) -> list[str]:
         """The periods whose figure is hidden: a count, or a share's numerator or denominator,
-        from 1 to 5 (DfE's rule)."""
-        if rule is None:
-            return []
-        out = []
+        from 1 to 5 (DfE's rule), or a figure from which, with the others, such a count could
+        be worked out (secondary suppression across groups and frequencies)."""
+        hidden = self._hidden(rule)
+        return [r.period for r in self.rows if r.group == group and (r.period, r.group) in hidden]
+
+    def labels(self, group: str = "", rule: Rule | None = DEFAULT_RULE) -> dict[str, str]:
+        """Periods whose figure reads as a symbol rather than its number: ``c`` where hidden,
+        ``k`` where a non-zero share rounds to 0 (DfE's symbols)."""
+        hidden = self._hidden(rule)
+        out: dict[str, str] = {}
         for r in self.rows:
             if r.group != group:
                 continue
-            small = (
-                rule.hides_count(r.numerator) if self.unit == "count" else rule.hides_share(r.numerator, r.denominator)
-            )
-            if small:
-                out.append(r.period)
+            if (r.period, r.group) in hidden:
+                out[r.period] = SUPPRESSED
+            elif self.unit != "count" and r.value == 0 and r.numerator > 0:
+                out[r.period] = SMALL_SHARE
         return out
+
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+
+
+def _year_of(period: str, frequency: str) -> str | None:
+    """The financial year (``2018-19``) a month or quarter falls in."""
+    if frequency == "month":
+        m = _MONTH.match(period)
+        if m:
+            year, month = int(m.group(1)), int(m.group(2))
+            return period_key(dt.date(year, month, 1), "year")
+    if frequency == "quarter":
+        m = _QUARTER.match(period)
+        if m:
+            year, quarter = int(m.group(1)), int(m.group(2))
+            return period_key(dt.date(year, 3 * quarter - 2, 1), "year")
+    return None
+
+
+def _quarter_of(period: str) -> str | None:
+    m = _MONTH.match(period)
+    return period_key(dt.date(int(m.group(1)), int(m.group(2)), 1), "quarter") if m else None
+
+
+def protect_results(
+    results: Sequence[tuple[Hashable, IndicatorResult]], rule: Rule = DEFAULT_RULE
+) -> list[IndicatorResult]:
+    """Indicator results protected together under ``rule``, each given with its family (the
+    source it was computed from: results of different families are unrelated).
+
+    Within a family, a count is the same count to disclosure control wherever it is published
+    (the referrals of April 2019 are a monthly count, part of the 2019-Q2 and the 2019-20
+    counts, and the denominator of April's re-referral rate), and the sums linking them are
+    known to a reader: a year is the sum of its months and of its quarters, a quarter of its
+    months, everyone of the groups. Every row whose figure rests on a small count, or would
+    let a hidden one be worked out from the rows published beside it, is hidden.
+    """
+    linked = Linked()
+    figures: list[list[tuple[Hashable, tuple[str, str]]]] = []
+    # family, part, group -> frequency -> period -> count key
+    tree: dict[tuple[Hashable, str, str], dict[str, dict[tuple[str, str], Hashable]]] = {}
+    for index, (family, result) in enumerate(results):
+        numerator_name, denominator_name = (
+            result.parts if all(result.parts) else (f"{result.name}/n", f"{result.name}/d")
+        )
+        mine: list[tuple[Hashable, tuple[str, str]]] = []
+        for row in result.rows:
+            keys = []
+            pairs = [(numerator_name, row.numerator)]
+            if result.unit != "count":
+                pairs.append((denominator_name, row.denominator))
+            for part, value in pairs:
+                key: Hashable = (family, result.group_by, part, result.frequency, row.period, row.group)
+                if linked.has(key) and linked.value(key) != value:
+                    key = (*key, index)  # counted differently here (records left out): its own count
+                linked.count(key, value)
+                keys.append(key)
+                slot = tree.setdefault((family, result.group_by, part), {}).setdefault(result.frequency, {})
+                slot.setdefault((row.period, row.group), key)
+            figure = (index, row.period, row.group)
+            linked.publish(figure, keys)
+            mine.append((figure, (row.period, row.group)))
+        figures.append(mine)
+    for by_frequency in tree.values():
+        for slots in by_frequency.values():  # everyone = the sum of the groups, in each period
+            groups: dict[str, list[Hashable]] = {}
+            for (period, group), key in slots.items():
+                if group:
+                    groups.setdefault(period, []).append(key)
+            for period, parts in groups.items():
+                total = slots.get((period, ""))
+                if total is not None:
+                    linked.sum(total, parts)
+        # a year = its months = its quarters; a quarter = its months (group by group)
+        links: list[tuple[str, str, Callable[[str], str | None]]] = [
+            ("month", "year", lambda p: _year_of(p, "month")),
+            ("quarter", "year", lambda p: _year_of(p, "quarter")),
+            ("month", "quarter", _quarter_of),
+        ]
+        for small, large, whole_of in links:
+            if small not in by_frequency or large not in by_frequency:
+                continue
+            members: dict[tuple[str, str], list[Hashable]] = {}
+            for (period, group), key in by_frequency[small].items():
+                whole = whole_of(period)
+                if whole is not None:
+                    members.setdefault((whole, group), []).append(key)
+            for slot, parts in members.items():
+                total = by_frequency[large].get(slot)
+                if total is not None:
+                    linked.sum(total, parts)
+    hidden = linked.protect(rule)
+    return [
+        attrs.evolve(
+            result,
+            hidden=frozenset(where for figure, where in mine if figure in hidden),
+            rule=rule,
+        )
+        for (_family, result), mine in zip(results, figures, strict=True)
+    ]
 
 
 def _rows(
@@ -267,7 +405,16 @@ class ReferralCounts(Accumulator, _Periods):
                 counts[(slot[0], str(group or "unknown"))] += 1
 
     def result(self) -> IndicatorResult:
-        return IndicatorResult("referrals", "Referrals", "count", _rows(self.den, self.den, False), dict(self.excluded))
+        return IndicatorResult(
+            "referrals",
+            "Referrals",
+            "count",
+            _rows(self.den, self.den, False),
+            dict(self.excluded),
+            frequency=self.frequency,
+            parts=("referrals", "referrals"),
+            group_by=self.group_by or "",
+        )
 
 
 def referral_counts(records: Records, frequency: str = "month", group_by: str | None = None) -> IndicatorResult:
@@ -451,6 +598,9 @@ class ReReferrals(Accumulator, _Periods):
             "percent",
             self.rows(True),
             dict(self.excluded),
+            frequency=self.frequency,
+            parts=("re-referrals", "referrals"),
+            group_by=self.group_by or "",
         )
 
     def _count_any(self) -> None:
@@ -595,6 +745,8 @@ class AssessmentTimeliness(Accumulator, _Periods):
             self.rows(True),
             dict(self.excluded),
             detail,
+            frequency=self.frequency,
+            parts=(f"assessments-within-{self.limit}-from-{self.start_field}", "assessments-authorised"),
         )
 
 
@@ -652,6 +804,8 @@ class RepeatCpPlans(Accumulator, _Periods):
             "percent",
             _rows(num, den, True),
             dict(self.excluded),
+            frequency=self.frequency,
+            parts=("repeat-cp-plans-started", "cp-plans-started"),
         )
 
 
@@ -691,6 +845,8 @@ class LongCpPlans(Accumulator, _Periods):
             "percent",
             self.rows(True),
             dict(self.excluded),
+            frequency=self.frequency,
+            parts=("cp-plans-ended-after-2-years", "cp-plans-ended"),
         )
 
 
@@ -781,6 +937,8 @@ def placement_stability(
             "percent",
             _rows(short_num, short_den, True),
             dict(excluded),
+            frequency="year",
+            parts=("looked-after-3-plus-placements", "looked-after-31-march"),
         ),
         IndicatorResult(
             "placement-stability-long-term",
@@ -788,6 +946,8 @@ def placement_stability(
             "percent",
             _rows(long_num, long_den, True),
             dict(excluded),
+            frequency="year",
+            parts=("under-16-same-placement-2-years", "under-16-looked-after-2.5-years"),
         ),
     )
 

@@ -1,0 +1,371 @@
+"""Disclosure control against arithmetic: an attacker who sees everything published (the
+visible figures, where the hidden ones are, and the sums that link them) must not be able to
+work out any hidden count exactly.
+
+The attacker here is independent of the protector: an exact integer program (SciPy's HiGHS)
+that, for each hidden count, finds the smallest and the largest whole number it can be while
+agreeing with everything published. Where the two meet, the count is recovered: the test
+fails. It knows what DfE's symbols tell a reader: a hidden count (``c``) is not 0, since 0 is
+shown as 0.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Hashable, Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from lif_core import Plugins, open_board
+from lif_core.cli import make_cli
+from lif_core.disclosure import DEFAULT_RULE, SMALL_SHARE, SUPPRESSED, Linked, Rule, protect, protect_table
+from lif_core.document import Chart, Count, Document, Provenance, Section, Share, Table
+from lif_core.indicators import IndicatorResult, ReferralCounts, ReReferrals, period_key, protect_results
+from lif_core.report import impact_report
+
+from .conftest import CROYDON
+
+Key = Hashable
+
+
+# --------------------------------------------------------------------------- the attacker
+
+
+def recovered(
+    values: dict[Key, int],
+    sums: Sequence[tuple[Key, Sequence[Key]]],
+    known: set[Key],
+    targets: Iterable[Key],
+    lower: dict[Key, int],
+) -> list[Key]:
+    """The targets whose value is the same in every whole-number completion of the unknowns
+    that satisfies every sum, each unknown at least its ``lower`` bound (and unbounded above):
+    an exact integer program (HiGHS) minimises and maximises each target in turn."""
+    unknown = sorted({k for total, parts in sums for k in (total, *parts) if k not in known}, key=repr)
+    index = {k: i for i, k in enumerate(unknown)}
+    rows, constants = [], []
+    for total, parts in sums:
+        row = np.zeros(len(unknown))
+        constant = 0
+        for key, sign in ((total, 1), *((p, -1) for p in parts)):
+            if key in known:
+                constant -= sign * values[key]
+            else:
+                row[index[key]] += sign
+        if row.any():
+            rows.append(row)
+            constants.append(constant)
+    out = []
+    for target in targets:
+        if target in known:
+            out.append(target)
+            continue
+        if target not in index or not rows:
+            continue  # in no sum: nothing published constrains it
+        ends = []
+        for direction in (1, -1):  # the least it can be, then (if that is its value) the most
+            objective = np.zeros(len(unknown))
+            objective[index[target]] = direction
+            solved = milp(
+                objective,
+                constraints=LinearConstraint(np.array(rows), constants, constants),
+                integrality=np.ones(len(unknown)),
+                bounds=Bounds([lower.get(k, 0) for k in unknown], np.inf),
+            )
+            if solved.status in (3, 4):  # unbounded (the true values are a solution): it can be anything
+                break
+            assert solved.success, solved.message  # the true values are a solution
+            ends.append(round(solved.x[index[target]]))
+            if ends[-1] != values[target]:
+                break
+        if len(ends) == 2 and ends[0] == ends[1]:
+            out.append(target)
+    return out
+
+
+# --------------------------------------------------------------------------- tables
+
+
+@st.composite
+def count_tables(draw: st.DrawFn) -> tuple[Table, list[list[int]], bool, bool]:
+    """A table of counts from children's records, with totals as reports have them."""
+    rows = draw(st.integers(1, 4))
+    cols = draw(st.integers(1, 4))
+    small = st.sampled_from([0, 1, 1, 2, 3, 4, 5, 6, 7, 9, 12, 30])
+    values = [[draw(small) for _ in range(cols)] for _ in range(rows)]
+    total_column, total_row = draw(st.booleans()), draw(st.booleans())
+    grid = [[*r, sum(r)] if total_column else list(r) for r in values]
+    if total_row:
+        grid.append([sum(r[j] for r in grid) for j in range(len(grid[0]))])
+    table = Table(
+        tuple(f"c{j}" for j in range(len(grid[0]))),
+        tuple(tuple(Count(v) for v in r) for r in grid),
+        total_column=total_column,
+        total_row=total_row,
+    )
+    return table, grid, total_row, total_column
+
+
+def table_sums(grid: list[list[int]], total_row: bool, total_column: bool) -> list[tuple[Key, list[Key]]]:
+    rows, cols = len(grid), len(grid[0])
+    sums: list[tuple[Key, list[Key]]] = []
+    if total_column and cols > 1:
+        sums += [((i, cols - 1), [(i, j) for j in range(cols - 1)]) for i in range(rows)]
+    if total_row and rows > 1:
+        sums += [((rows - 1, j), [(i, j) for i in range(rows - 1)]) for j in range(cols)]
+    return sums
+
+
+@settings(max_examples=400, deadline=None)
+@given(count_tables(), st.sampled_from([6, 10]))
+def test_no_hidden_cell_of_a_table_can_be_worked_out(
+    case: tuple[Table, list[list[int]], bool, bool], smallest: int
+) -> None:
+    table, grid, total_row, total_column = case
+    out = protect_table(table, Rule(smallest=smallest))
+    values = {(i, j): v for i, r in enumerate(grid) for j, v in enumerate(r)}
+    hidden = {(i, j) for i, r in enumerate(out.rows) for j, c in enumerate(r) if c == SUPPRESSED}
+    for (i, j), v in values.items():
+        if (i, j) not in hidden:
+            assert out.rows[i][j] == v and (v == 0 or v >= smallest)  # published exactly, and never small
+        else:
+            assert v > 0  # 0 stays 0: never hidden
+    known = set(values) - hidden
+    found = recovered(
+        values, table_sums(grid, total_row, total_column), known, sorted(hidden), dict.fromkeys(hidden, 1)
+    )
+    assert found == [], f"recovered {found} from {out.rows}"
+
+
+def test_two_hidden_cells_beside_a_total_that_leaves_two() -> None:
+    """1 and 1 beside a visible total: 12 - 10 leaves 2, and a hidden count is at least 1, so
+    both would be 1. A third cell is hidden. (Hiding only the lone cell and one more, as
+    before, published ('c', 'c', 10, 12).)"""
+    out = protect_table(Table(("a", "b", "c", "all"), ((Count(1), Count(1), Count(10), Count(12)),), total_column=True))
+    assert out.rows == ((SUPPRESSED, SUPPRESSED, SUPPRESSED, 12),)
+
+
+def test_a_cycle_of_hidden_cells_in_a_table_with_totals() -> None:
+    """Hiding the smallest cell beside a lone hidden one in each line is not enough where the
+    hidden cells meet: the 2 x 2 block hides all four inner cells, and keeps every total."""
+    grid = ((2, 8, 10), (7, 9, 16), (9, 17, 26))
+    table = Table(("a", "b", "all"), tuple(tuple(Count(v) for v in r) for r in grid), total_row=True, total_column=True)
+    out = protect_table(table)
+    assert out.rows == ((SUPPRESSED, SUPPRESSED, 10), (SUPPRESSED, SUPPRESSED, 16), (9, 17, 26))
+
+
+def test_board_counts_are_published_as_they_are_and_shares_follow_their_counts() -> None:
+    table = Table(
+        ("reviews", "children", "share", "rate"),
+        (
+            (
+                Count(3, Provenance.BOARD),
+                Count(14),
+                Share(3, 14),
+                Share(4, 100_000, per=10_000, denominator_public=True),
+            ),
+            (
+                Count(8, Provenance.BOARD),
+                Count(7),
+                Share(7, 300_000),
+                Share(60, 100_000, per=10_000, denominator_public=True),
+            ),
+        ),
+    )
+    assert protect_table(table).rows == ((3, 14, SUPPRESSED, SUPPRESSED), (8, 7, SMALL_SHARE, "6.0"))
+    assert protect_table(table, Rule(round_to=10)).rows[0][:2] == (3, 10)
+
+
+# --------------------------------------------------------------------------- series: groups and frequencies
+
+START = dt.date(2018, 4, 1)
+
+
+@st.composite
+def referrals(draw: st.DrawFn) -> list[tuple[str, dt.date, str]]:
+    """Referrals of a few children over a year or so, each in one of a few groups."""
+    n = draw(st.integers(1, 40))
+    return [
+        (
+            draw(st.sampled_from("ABCDEFGHIJ")),
+            START + dt.timedelta(days=draw(st.integers(0, 420))),
+            draw(st.sampled_from(["police", "school", "health"])),
+        )
+        for _ in range(n)
+    ]
+
+
+def _results(rows: list[tuple[str, dt.date, str]], grouped: bool) -> list[IndicatorResult]:
+    out = []
+    for frequency in ("month", "quarter", "year"):
+        for acc in (
+            ReferralCounts(frequency, "source" if grouped else None),
+            ReReferrals(frequency, "source" if grouped else None),
+        ):
+            acc.add_rows((c, d, g)[: len(acc.fields)] if acc.fields[0] == "child" else (d, g) for c, d, g in rows)
+            out.append(acc.result())
+    return out
+
+
+def _quantities(results: list[IndicatorResult]) -> tuple[dict[Key, int], list[tuple[Key, list[Key]]]]:
+    """The counts behind the results, and the sums a reader knows (worked out here from the
+    calendar, independently of the protector)."""
+    values: dict[Key, int] = {}
+    for r in results:
+        for row in r.rows:
+            values[(r.parts[0], r.frequency, row.period, row.group)] = row.numerator
+            values[(r.parts[1], r.frequency, row.period, row.group)] = row.denominator
+    sums: list[tuple[Key, list[Key]]] = []
+    keys = list(values)
+    for part, frequency, period, group in keys:
+        if group == "":
+            members = [k for k in keys if k[:3] == (part, frequency, period) and k[3]]
+            if members:
+                sums.append(((part, frequency, period, ""), members))
+    # months -> quarters -> years, built by collecting each whole's parts
+    for larger, smaller in (("quarter", "month"), ("year", "month"), ("year", "quarter")):
+        wholes: dict[Key, list[Key]] = {}
+        for part, frequency, period, group in keys:
+            if frequency != smaller:
+                continue
+            if smaller == "month":
+                day = dt.date(int(period[:4]), int(period[5:]), 1)
+            else:
+                day = dt.date(int(period[:4]), 3 * int(period[-1]) - 2, 1)
+            wholes.setdefault((part, larger, period_key(day, larger), group), []).append(
+                (part, frequency, period, group)
+            )
+        sums += [(w, parts) for w, parts in wholes.items() if w in values]
+    return values, sums
+
+
+@settings(max_examples=40, deadline=None)
+@given(referrals(), st.booleans())
+def test_no_hidden_figure_of_a_series_can_be_worked_out(rows: list[tuple[str, dt.date, str]], grouped: bool) -> None:
+    """Referrals and re-referrals by month, quarter and year (and by group with everyone's
+    total): no small count can be worked out from every figure published beside it."""
+    results = _results(rows, grouped)
+    protected = protect_results([("referrals", r) for r in results], DEFAULT_RULE)
+    values, sums = _quantities(results)
+    known: set[Key] = set()
+    for r in protected:
+        assert r.hidden is not None
+        for row in r.rows:
+            if (row.period, row.group) not in r.hidden:
+                known |= {
+                    (r.parts[0], r.frequency, row.period, row.group),
+                    (r.parts[1], r.frequency, row.period, row.group),
+                }
+    small = [k for k, v in values.items() if DEFAULT_RULE.hides_count(v)]
+    assert not any(k in known for k in small)  # no small count is published
+    lower = {k: (1 if k[0] == "referrals" else 0) for k in values if k not in known}  # a listed period has referrals
+    found = recovered(values, sums, known, small, lower)
+    assert found == [], f"recovered {found}"
+
+
+def test_a_hidden_month_is_not_given_away_by_its_year() -> None:
+    """Twelve months of referrals, one of them 3: the year minus the eleven others would give
+    it away, so a second month is hidden too (before, only the month of 3 was)."""
+    counts = [20, 3, 30, 25, 40, 22, 28, 31, 27, 35, 26, 24]
+    rows = [
+        ("x", dt.date(2018 + (m + 3) // 12, (m + 3) % 12 + 1, 1), "") for m, n in enumerate(counts) for _ in range(n)
+    ]
+    monthly, yearly = ReferralCounts("month"), ReferralCounts("year")
+    for acc in (monthly, yearly):
+        acc.add_rows((d, None) for _c, d, _g in rows)
+    month, year = protect_results([("s", monthly.result()), ("s", yearly.result())])
+    assert month.suppressed() == ["2018-04", "2018-05"] and year.suppressed() == []  # 20, the smallest other month
+    assert monthly.result().suppressed() == ["2018-05"]  # alone, the month's own rule only
+
+
+def test_a_hidden_group_is_not_given_away_by_everyone() -> None:
+    acc = ReferralCounts("year", "source")
+    acc.add_rows(
+        [(dt.date(2018, 5, 1), "police")] * 3
+        + [(dt.date(2018, 5, 1), "school")] * 20
+        + [(dt.date(2018, 6, 1), "health")] * 9
+    )
+    result = acc.result()
+    assert set(result.suppressed("police")) == {"2018-19"}
+    assert set(result.suppressed("health")) == {"2018-19"}  # the next smallest group, so police is not 32 - 20 - 9
+    assert result.series("") == [("2018-19", 32.0)]
+
+
+# --------------------------------------------------------------------------- boards
+
+
+def test_the_boards_own_rule_applies_to_every_series(tmp_path: Path) -> None:
+    """A board that raises the smallest count to 100 gets it in its scorecard and charts too,
+    not only in tables (its series used DfE's 6 before): Croydon's repeat child protection
+    plans (21, 28 and 43 a year) and its 2016-17 re-referrals (61) are hidden."""
+    board = tmp_path / "croydon"
+    shutil.copytree(CROYDON, board)
+    toml = board / "board.toml"
+    toml.write_text(toml.read_text().replace("[settings]\n", "[settings]\ndisclosure_smallest = 100\n", 1))
+    plugins = Plugins.create()
+    document = impact_report(open_board(board, plugins), plugins, dt.date(2019, 3, 31))
+    dataset = next(s for _d, s in document.walk() if s.title == "The multi-agency dataset")
+    scorecard = dataset.blocks[0]
+    assert isinstance(scorecard, Table)
+    latest = {row[0]: row[2] for row in scorecard.rows}
+    repeat = "Children becoming the subject of a child protection plan for a second or subsequent time"
+    assert latest[repeat] == "no data"
+    charts = {b.title: b for _d, s in document.walk() for b in s.blocks if isinstance(b, Chart)}
+    rereferrals = charts["Referrals to children's social care that are re-referrals within 12 months"]
+    assert rereferrals.points[0] == ("2016-17", None) and rereferrals.label("2016-17", None) == SUPPRESSED
+    assert all(v is not None for _p, v in rereferrals.points[1:])
+    assert repeat not in charts  # no two periods left to draw
+    assert "from 1 to 99" in dict(document.meta)["Disclosure control"]
+
+
+def test_the_library_protects_by_default() -> None:
+    """impact_report() gives a protected document unless asked otherwise by name."""
+    plugins = Plugins.create()
+    loaded = open_board(CROYDON, plugins)
+    document = impact_report(loaded, plugins, dt.date(2019, 3, 31))
+    assert document.rule == DEFAULT_RULE and "Disclosure control" in dict(document.meta)
+    cells = [c for _d, s in document.walk() for b in s.blocks if isinstance(b, Table) for r in b.rows for c in r]
+    assert not any(isinstance(c, (Count, Share)) for c in cells)  # every figure has passed the rule
+    raw = impact_report(loaded, plugins, dt.date(2019, 3, 31), disclosure_control=False)
+    assert raw.rule is None
+
+
+def test_the_boards_own_work_is_published_as_it_is() -> None:
+    result = CliRunner().invoke(make_cli(Plugins.create()), ["report", "impact", str(CROYDON), "-f", "json"])
+    import json
+
+    data = json.loads(result.stdout)
+    reviews = next(s for s in data["sections"] if s["title"] == "Case reviews and the learning lifecycle")
+    by_stage = {r[0]: r[1] for r in reviews["blocks"][1]["rows"]}
+    assert by_stage["All"] == 6 and SUPPRESSED not in by_stage.values()
+
+
+def test_a_looser_rule_cannot_follow_a_stricter_one() -> None:
+    document = protect(
+        Document("x", "x", sections=(Section("s", (Table(("a",), ((Count(7),),)),)),)), Rule(smallest=10)
+    )
+    assert document.sections[0].blocks[0] == Table(("a",), ((SUPPRESSED,),))
+    assert protect(document, DEFAULT_RULE) is document  # already stricter: kept
+    try:
+        protect(protect(Document("y", "y"), DEFAULT_RULE), Rule(smallest=10))
+    except Exception as exc:  # noqa: BLE001
+        assert "looser disclosure rule" in str(exc)
+    else:  # pragma: no cover
+        raise AssertionError("a looser rule was taken for a stricter one")
+
+
+def test_linked_counts_refuse_a_key_given_two_values() -> None:
+    linked = Linked()
+    linked.count("a", 3)
+    try:
+        linked.count("a", 4)
+    except ValueError:
+        pass
+    else:  # pragma: no cover
+        raise AssertionError

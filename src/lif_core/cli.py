@@ -18,11 +18,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import attrs
 import click
 
 from .board import BOARD_FILE, LoadedBoard, UnreadableFile, describe_os_error, read_data_file
 from .builtins.renderers import terminal_safe
-from .disclosure import DEFAULT_RULE, Rule, protect
+from .disclosure import DEFAULT_RULE, Rule, board_rule, protect
 from .document import Document
 from .errors import LifError, Problem
 from .plugins import Plugins
@@ -147,7 +148,8 @@ def make_cli(plugins: Plugins | None = None) -> click.Group:
         and how much the register holds. The board must be valid (see `lif validate`).
         """
         plugins = _plugins(ctx)
-        emit_document(plugins, board_summary(open_board(board, plugins)), fmt, output)
+        loaded = open_board(board, plugins)
+        emit_document(plugins, board_summary(loaded), fmt, output, board_rule(loaded))
 
     @cli.command(name="plugins")
     @click.option("--json", "as_json", is_flag=True, help="JSON: name, kind, version, distribution, hooks.")
@@ -402,15 +404,30 @@ def as_of_day(as_of: dt.datetime | None, loaded: LoadedBoard) -> dt.date:
 
 
 def emit_document(
-    plugins: Plugins, document: Document, fmt: str, output: Path | None = None, rule: Rule = DEFAULT_RULE
+    plugins: Plugins,
+    document: Document,
+    fmt: str,
+    output: Path | None = None,
+    rule: Rule = DEFAULT_RULE,
+    *,
+    for_publication: bool = True,
 ) -> None:
-    """Protect ``document`` with disclosure control, then render it with the ``fmt`` renderer
-    to ``output`` or the terminal, blaming the renderer's plugin for any failure. No renderer
-    ever sees a count that disclosure control has not passed."""
+    """Protect ``document`` with disclosure control under ``rule`` (pass the board's own,
+    :func:`lif_core.disclosure.board_rule`), then render it with the ``fmt`` renderer to
+    ``output`` or the terminal, blaming the renderer's plugin for any failure. No renderer ever
+    sees a count that disclosure control has not passed.
+
+    ``for_publication=False`` is for a data owner's own check (``lif data``'s counts of records
+    read): the document is rendered as it is, and says in its meta that it is not for
+    publication."""
     renderer = plugins.renderers.get(fmt)
-    protected = protect(document, rule)
+    if for_publication:
+        ready = protect(document, rule)
+    else:
+        notice = ("Disclosure control", "not applied: the data owner's check, not for publication")
+        ready = attrs.evolve(document, meta=(*(m for m in document.meta if m[0] != notice[0]), notice))
     with plugins.using(plugins.renderers, fmt):
-        data = renderer.render(protected)
+        data = renderer.render(ready)
     _write(data, output, renderer.binary)
 
 

@@ -49,10 +49,6 @@ SUPPRESSED = "c"
 #: The symbol DfE publishes for a non-zero figure that rounds to 0.
 SMALL_SHARE = "k"
 
-#: The strictest rule a board may set, and the coarsest rounding: beyond these every figure
-#: would vanish, which is a mistake rather than a rule.
-MAX_SMALLEST = 100
-MAX_ROUND_TO = 100
 
 
 @attrs.frozen
@@ -104,17 +100,7 @@ DEFAULT_RULE = Rule()
 def board_rule(loaded: LoadedBoard) -> Rule:
     """The board's own rule (``settings.disclosure_smallest``, ``settings.disclosure_round_to``):
     DfE's by default, stricter where the board says so, never looser."""
-    settings = loaded.board.settings
-    if settings.disclosure_smallest < DEFAULT_RULE.smallest:
-        raise LifError(
-            f"settings.disclosure_smallest is {settings.disclosure_smallest}: "
-            "it may be raised above DfE's 6, not lowered"
-        )
-    if settings.disclosure_smallest > MAX_SMALLEST or settings.disclosure_round_to > MAX_ROUND_TO:
-        raise LifError(
-            f"settings.disclosure_smallest ({settings.disclosure_smallest}) and disclosure_round_to "
-            f"({settings.disclosure_round_to}) may be at most {MAX_SMALLEST}"
-        )
+    settings = loaded.board.settings  # its bounds are checked when the board is read (model.Settings)
     return Rule(smallest=settings.disclosure_smallest, round_to=settings.disclosure_round_to)
 
 

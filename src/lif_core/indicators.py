@@ -239,13 +239,14 @@ def protect_results(
             if result.unit != "count":
                 pairs.append((denominator_name, row.denominator))
             for part, value in pairs:
-                key: Hashable = (family, result.group_by, part, result.frequency, row.period, row.group)
-                if linked.has(key) and linked.value(key) != value:
-                    key = (*key, index)  # counted differently here (records left out): its own count
+                base = (family, result.group_by, part, result.frequency, row.period, row.group)
+                key: Hashable = base
+                if linked.has(base) and linked.value(base) != value:
+                    key = (*base, index)  # counted differently here (records left out): its own count
                 linked.count(key, value)
                 keys.append(key)
-                slot = tree.setdefault((family, result.group_by, part), {}).setdefault(result.frequency, {})
-                slot.setdefault((row.period, row.group), key)
+                periods = tree.setdefault((family, result.group_by, part), {}).setdefault(result.frequency, {})
+                periods.setdefault((row.period, row.group), key)
             figure = (index, row.period, row.group)
             linked.publish(figure, keys)
             mine.append((figure, (row.period, row.group)))
@@ -274,8 +275,8 @@ def protect_results(
                 whole = whole_of(period)
                 if whole is not None:
                     members.setdefault((whole, group), []).append(key)
-            for slot, parts in members.items():
-                total = by_frequency[large].get(slot)
+            for whole_slot, parts in members.items():
+                total = by_frequency[large].get(whole_slot)
                 if total is not None:
                     linked.sum(total, parts)
     hidden = linked.protect(rule)

@@ -11,14 +11,23 @@ target = actual / target x 100; baseline change = (current - first) / first.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
 from .board import LoadedBoard
 from .data import Pseudonymiser, SourceReport, board_key, read_source, read_together
+from .disclosure import SMALL_SHARE, SUPPRESSED, Rule, board_rule
 from .errors import LifError, Problem, Severity
-from .indicators import ACCUMULATORS, INDICATORS, Accumulator, IndicatorResult, ReReferrals, rate_per_10000
+from .indicators import (
+    ACCUMULATORS,
+    INDICATORS,
+    Accumulator,
+    IndicatorResult,
+    ReReferrals,
+    protect_results,
+    rate_per_10000,
+)
 from .model import Comparator, Measure, Polarity, Source, Unit
 from .plugins import Plugins
 
@@ -45,6 +54,9 @@ class Score:
         comparisons: ``(kind, value, "better" | "worse" | "same")``.
         prompts / successes: what the board should look at, and what went well, with reasons.
         problems: what got in the way of computing it (missing data, conflicting values).
+        labels: periods whose figure reads as a symbol: ``c`` where disclosure control hid it
+            (such a period is not in ``series``, so nothing is scored on it), ``k`` where a
+            non-zero rate or percentage rounds to 0.
     """
 
     measure: Measure
@@ -61,6 +73,16 @@ class Score:
     prompts: tuple[str, ...]
     successes: tuple[str, ...]
     problems: tuple[Problem, ...] = ()
+    labels: Mapping[str, str] = attrs.field(factory=dict)
+
+    def shown(self, period: str, value: float) -> str:
+        """How the figure of ``period`` reads in a table (``k`` where it is a small non-zero share)."""
+        return self.labels.get(period) or f"{value:g}"
+
+    def points(self) -> tuple[tuple[str, float | None], ...]:
+        """Every period's point for a chart, hidden ones as ``None`` (a gap), in period order."""
+        hidden = [(p, None) for p, label in self.labels.items() if label == SUPPRESSED]
+        return tuple(sorted([*self.series, *hidden], key=lambda point: point[0]))
 
 
 def _fmt(value: float, unit: Unit) -> str:
@@ -132,38 +154,50 @@ def _indicator_request(loaded: LoadedBoard, measure: Measure) -> tuple[Source, A
     return source, ACCUMULATORS[measure.indicator](_FREQUENCY[measure.frequency.value])
 
 
+def _few(count: int, rule: Rule | None) -> str:
+    """A count of children's records as a message may say it: under disclosure control a
+    count from 1 to ``smallest - 1`` reads "fewer than 6"."""
+    if rule is not None and rule.hides_count(count):
+        return f"fewer than {rule.smallest}"
+    return f"{count:,}"
+
+
 def _source_series(
     loaded: LoadedBoard,
     measure: Measure,
     plugins: Plugins,
     pseudo: Pseudonymiser | None,
-    computed: tuple[IndicatorResult, SourceReport] | None = None,
-) -> tuple[list[tuple[str, float]], list[Problem]]:
+    computed: tuple[IndicatorResult, SourceReport] | None,
+    rule: Rule | None,
+) -> tuple[list[tuple[str, float]], list[Problem], dict[str, str]]:
     assert measure.source is not None
     source = next(s for s in loaded.board.sources if s.id == measure.source)
     report = SourceReport(source.id)
     where = loaded.locate(measure.id, "source")
+    labels: dict[str, str] = {}
     if measure.indicator:
         if computed is None:
             (computed,) = compute_indicators(
                 loaded, [_indicator_request(loaded, measure)], plugins, pseudonymiser=pseudo
             )
         result, report = computed
-        series = result.series()
+        series = result.series(rule=rule)
+        labels = result.labels(rule=rule)
         problems = list(report.problems)
-        hidden = result.suppressed()
+        hidden = result.suppressed(rule=rule)
         if hidden:
             problems.append(
                 Problem(
                     *where,
-                    f"{len(hidden)} period(s) suppressed by disclosure control (a count of 1 to 5 behind it): "
+                    f"{len(hidden)} period(s) hidden by disclosure control (a small count behind it, or one "
+                    "that the periods and totals published beside it would reveal): "
                     + ", ".join(hidden[:12])
                     + (" ..." if len(hidden) > 12 else ""),
                     Severity.WARNING,
                 )
             )
         if result.excluded:
-            reasons = ", ".join(f"{n} {why}" for why, n in sorted(result.excluded.items()))
+            reasons = ", ".join(f"{_few(n, rule)} {why}" for why, n in sorted(result.excluded.items()))
             problems.append(
                 Problem(*where, f"{source.id}: records left out of {measure.indicator}: {reasons}", Severity.WARNING)
             )
@@ -180,9 +214,12 @@ def _source_series(
                         )
                     )
                     continue
-                rates.append((period, rate_per_10000(count, populations[period])))
+                rate = rate_per_10000(count, populations[period])
+                if rate == 0 and count > 0:
+                    labels[period] = SMALL_SHARE
+                rates.append((period, rate))
             series = rates
-        return series, problems
+        return series, problems, labels
     out: list[tuple[str, float]] = []
     found: list[Problem] = []
     for record in read_source(loaded, source, plugins, report, pseudonymiser=pseudo):
@@ -204,24 +241,22 @@ def _source_series(
             found.append(
                 Problem(*where, f"{source.id}: {value!r} is not a number for period {raw_period}", Severity.WARNING)
             )
-    return out, found + list(report.problems)
+    return out, found + list(report.problems), labels
 
 
-def measure_series(
+def _series(
     loaded: LoadedBoard,
     measure: Measure,
     plugins: Plugins,
-    pseudonymiser: Pseudonymiser | None = None,
-    *,
-    computed: tuple[IndicatorResult, SourceReport] | None = None,
-) -> tuple[list[tuple[str, float]], list[Problem]]:
-    """The measure's values by period: those entered, and those from its source. A period given
-    twice with different values is reported, and the entered value kept. ``computed`` is the
-    measure's indicator already worked out (by :func:`compute_indicators`), if it has one."""
+    pseudonymiser: Pseudonymiser | None,
+    computed: tuple[IndicatorResult, SourceReport] | None,
+    rule: Rule | None,
+) -> tuple[list[tuple[str, float]], list[Problem], dict[str, str]]:
     series: dict[str, float] = {o.period: o.value for o in measure.values}
     problems: list[Problem] = []
+    labels: dict[str, str] = {}
     if measure.source is not None:
-        derived, problems = _source_series(loaded, measure, plugins, pseudonymiser, computed)
+        derived, problems, labels = _source_series(loaded, measure, plugins, pseudonymiser, computed, rule)
         seen: dict[str, float] = {}
         for period, value in derived:
             if period in seen:
@@ -250,7 +285,33 @@ def measure_series(
                 )
                 continue
             series.setdefault(period, value)
-    return sorted(series.items()), problems
+        # A value the board entered for a period is its own figure: shown as entered.
+        labels = {p: label for p, label in labels.items() if p not in series or label != SUPPRESSED}
+        labels = {p: label for p, label in labels.items() if not any(o.period == p for o in measure.values)}
+    return sorted(series.items()), problems, labels
+
+
+def measure_series(
+    loaded: LoadedBoard,
+    measure: Measure,
+    plugins: Plugins,
+    pseudonymiser: Pseudonymiser | None = None,
+    *,
+    computed: tuple[IndicatorResult, SourceReport] | None = None,
+    rule: Rule | None = None,
+    disclosure_control: bool = True,
+) -> tuple[list[tuple[str, float]], list[Problem]]:
+    """The measure's values by period: those entered, and those from its source. A period given
+    twice with different values is reported, and the entered value kept. ``computed`` is the
+    measure's indicator already worked out (by :func:`compute_indicators`), if it has one.
+
+    Figures computed from children's records pass disclosure control first, under ``rule``
+    (the board's own rule by default): a period whose figure is hidden is left out.
+    ``disclosure_control=False`` gives the unprotected figures, for the data owner's own checks;
+    they must never be published."""
+    active = (rule or board_rule(loaded)) if disclosure_control else None
+    series, problems, _labels = _series(loaded, measure, plugins, pseudonymiser, computed, active)
+    return series, problems
 
 
 def _trend(series: list[tuple[str, float]], polarity: Polarity) -> tuple[str, int, str]:
@@ -277,8 +338,15 @@ def _trend(series: list[tuple[str, float]], polarity: Polarity) -> tuple[str, in
     return direction, run, trend
 
 
-def score(measure: Measure, series: list[tuple[str, float]], problems: Iterable[Problem] = ()) -> Score:
-    """The scorecard figures for one measure's series."""
+def score(
+    measure: Measure,
+    series: list[tuple[str, float]],
+    problems: Iterable[Problem] = (),
+    labels: Mapping[str, str] | None = None,
+) -> Score:
+    """The scorecard figures for one measure's series (already through disclosure control:
+    ``labels`` say which periods were hidden and which read ``k``)."""
+    labels = dict(labels or {})
     latest = series[-1] if series else None
     baseline = measure.baseline.value if measure.baseline else (series[0][1] if series else None)
     target = measure.target.value if measure.target else None
@@ -311,20 +379,22 @@ def score(measure: Measure, series: list[tuple[str, float]], problems: Iterable[
     successes: list[str] = []
     if latest is None:
         prompts.append("no data yet: nothing shows whether it is changing")
+
+    def shown(point: tuple[str, float]) -> str:
+        return labels.get(point[0]) or _fmt(point[1], unit)
+
     if rag == "red" and latest and target is not None:
         prompts.append(
-            f"red: {_fmt(latest[1], unit)} in {latest[0]} against a target of {_fmt(target, unit)} ({variance:+.1f}%)"
+            f"red: {shown(latest)} in {latest[0]} against a target of {_fmt(target, unit)} ({variance:+.1f}%)"
         )
     elif rag == "amber" and latest and target is not None:
-        prompts.append(
-            f"amber: {_fmt(latest[1], unit)} in {latest[0]} is just short of the target of {_fmt(target, unit)}"
-        )
+        prompts.append(f"amber: {shown(latest)} in {latest[0]} is just short of the target of {_fmt(target, unit)}")
     elif rag == "green" and latest and target is not None:
-        successes.append(f"on target: {_fmt(latest[1], unit)} in {latest[0]} against {_fmt(target, unit)}")
+        successes.append(f"on target: {shown(latest)} in {latest[0]} against {_fmt(target, unit)}")
     if trend == "worsening":
-        prompts.append(f"worsening for {run} period(s) running, to {_fmt(series[-1][1], unit)}")
+        prompts.append(f"worsening for {run} period(s) running, to {shown(series[-1])}")
     elif trend == "improving" and run >= 2:
-        successes.append(f"improving for {run} periods running, to {_fmt(series[-1][1], unit)}")
+        successes.append(f"improving for {run} periods running, to {shown(series[-1])}")
     for kind, value, verdict in comparisons:
         label = kind.replace("-", " ")
         if verdict == "worse":
@@ -346,11 +416,27 @@ def score(measure: Measure, series: list[tuple[str, float]], problems: Iterable[
         tuple(prompts),
         tuple(successes),
         tuple(problems),
+        labels,
     )
 
 
-def scorecard(loaded: LoadedBoard, plugins: Plugins, *, pseudonymiser: Pseudonymiser | None = None) -> list[Score]:
-    """Every measure of the board, scored."""
+def scorecard(
+    loaded: LoadedBoard,
+    plugins: Plugins,
+    *,
+    pseudonymiser: Pseudonymiser | None = None,
+    rule: Rule | None = None,
+    disclosure_control: bool = True,
+) -> list[Score]:
+    """Every measure of the board, scored.
+
+    Figures computed from children's records pass disclosure control before anything is
+    scored on them, under ``rule`` (the board's own rule by default): the indicators of each
+    source are protected together, so a figure hidden in one measure cannot be worked out from
+    another measure on the same source at another frequency. ``disclosure_control=False``
+    gives the unprotected figures, for the data owner's own checks; they must never be
+    published."""
+    active = (rule or board_rule(loaded)) if disclosure_control else None
     needs_key = any(m.source for m in loaded.board.measures)
     pseudo = pseudonymiser or (Pseudonymiser(board_key(loaded.root)) if needs_key else None)
     # Indicators first, all together: a census feeding several measures is read once.
@@ -360,9 +446,14 @@ def scorecard(loaded: LoadedBoard, plugins: Plugins, *, pseudonymiser: Pseudonym
         requests = [_indicator_request(loaded, m) for m in indicated]
         assert pseudo is not None
         results = compute_indicators(loaded, requests, plugins, pseudonymiser=pseudo)
+        if active is not None:
+            protected = protect_results(
+                [(m.source, r) for m, (r, _report) in zip(indicated, results, strict=True)], active
+            )
+            results = [(p, report) for p, (_r, report) in zip(protected, results, strict=True)]
         computed = {m.id: r for m, r in zip(indicated, results, strict=True)}
     out = []
     for measure in loaded.board.measures:
-        series, problems = measure_series(loaded, measure, plugins, pseudo, computed=computed.get(measure.id))
-        out.append(score(measure, series, problems))
+        series, problems, labels = _series(loaded, measure, plugins, pseudo, computed.get(measure.id), active)
+        out.append(score(measure, series, problems, labels))
     return out

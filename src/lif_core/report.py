@@ -16,7 +16,8 @@ from typing import Any
 
 from .board import LoadedBoard
 from .clocks import ClockState, add_months, review_clocks
-from .document import BulletList, Cell, Chart, Count, Document, Facts, Paragraph, Section, Table
+from .disclosure import Rule, board_rule, protect
+from .document import BulletList, Cell, Chart, Count, Document, Facts, Paragraph, Provenance, Section, Table
 from .errors import LifError
 from .inspection import CLOSED, coverage, overdue, strongest
 from .learning import recurring_themes
@@ -27,6 +28,8 @@ from .plugins import Plugins
 __all__ = ["impact_report", "previous_snapshot"]
 
 Progress = Callable[[str], None]
+#: Counts of the board's own work: published as they are (the report lists the items too).
+BOARD = Provenance.BOARD
 
 
 def _strength(evidence: list[Evidence]) -> str:
@@ -60,9 +63,9 @@ def _inspection(loaded: LoadedBoard, plugins: Plugins, as_of: dt.date) -> Sectio
                 c.recommendation.text,
                 ", ".join(s.split(" ", 1)[0] for s in c.sections),
                 ", ".join(c.groups),
-                Count(len(c.done), sensitive=False),
-                Count(len(c.actions) - len(c.done), sensitive=False),
-                Count(len(c.overdue), sensitive=False),
+                Count(len(c.done), provenance=BOARD),
+                Count(len(c.actions) - len(c.done), provenance=BOARD),
+                Count(len(c.overdue), provenance=BOARD),
                 _strength(list(c.evidence)),
                 "; ".join(c.gaps) or "none",
             )
@@ -129,10 +132,10 @@ def _priorities(loaded: LoadedBoard, scores: Mapping[str, Score], as_of: dt.date
             (
                 p.title,
                 board.get(p.lead).name if p.lead else "",
-                Count(len(actions), sensitive=False),
-                Count(done, sensitive=False),
-                Count(open_, sensitive=False),
-                Count(late, sensitive=False),
+                Count(len(actions), provenance=BOARD),
+                Count(done, provenance=BOARD),
+                Count(open_, provenance=BOARD),
+                Count(late, provenance=BOARD),
                 _strength(evidence),
                 "; ".join(gaps) or "none",
             )
@@ -190,9 +193,9 @@ def _recommendations(loaded: LoadedBoard, as_of: dt.date, index: _Index) -> Sect
                 r.id,
                 r.kind.value,
                 r.level.value,
-                Count(done, sensitive=False),
-                Count(open_, sensitive=False),
-                Count(late, sensitive=False),
+                Count(done, provenance=BOARD),
+                Count(open_, provenance=BOARD),
+                Count(late, provenance=BOARD),
                 _strength(evidence),
                 gap or "none",
             )
@@ -268,7 +271,10 @@ def _reviews(loaded: LoadedBoard, plugins: Plugins, as_of: dt.date) -> Section:
     stages = Counter(r.stage.value for r in board.reviews)
     by_stage = Table(
         ("Stage", "Reviews"),
-        (*((stage, Count(n)) for stage, n in sorted(stages.items())), ("All", Count(len(board.reviews)))),
+        (
+            *((stage, Count(n, BOARD)) for stage, n in sorted(stages.items())),
+            ("All", Count(len(board.reviews), BOARD)),
+        ),
         caption="Reviews by stage of the learning lifecycle",
         total_row=True,
     )
@@ -285,7 +291,7 @@ def _themes(loaded: LoadedBoard, as_of: dt.date) -> Section:
         tuple(
             (
                 r.theme.label,
-                Count(r.count),
+                Count(r.count, BOARD),
                 ", ".join(r.responses) or "none",
                 "no system-level response" if r.flagged else "",
             )
@@ -309,7 +315,7 @@ def _dataset(scores: list[Score]) -> Section:
             (
                 s.measure.title,
                 s.measure.quadrant.value,
-                f"{s.latest[1]:g} ({s.latest[0]})" if s.latest else "no data",
+                f"{s.shown(*s.latest)} ({s.latest[0]})" if s.latest else "no data",
                 f"{s.measure.target.value:g}" if s.measure.target else "",
                 f"{s.variance:+.1f}%" if s.variance is not None else "",
                 f"{s.trend} ({s.direction} {s.run})" if s.direction else "",
@@ -322,9 +328,15 @@ def _dataset(scores: list[Score]) -> Section:
     prompts = tuple(f"{s.measure.title}: {p}" for s in scores for p in s.prompts)
     successes = tuple(f"{s.measure.title}: {p}" for s in scores for p in s.successes)
     charts = tuple(
-        Chart(s.measure.title, s.series, s.measure.unit.value, s.measure.target.value if s.measure.target else None)
+        Chart(
+            s.measure.title,
+            s.points(),
+            s.measure.unit.value,
+            s.measure.target.value if s.measure.target else None,
+            tuple(sorted(s.labels.items())),
+        )
         for s in scores
-        if len(s.series) >= 2
+        if len(s.series) >= 2  # two periods shown at least (hidden ones are gaps between them)
     )
     return Section(
         "The multi-agency dataset",
@@ -378,9 +390,9 @@ def _training(loaded: LoadedBoard) -> Section:
         rows.append(
             (
                 c.title,
-                Count(c.sessions, sensitive=False),
-                Count(c.attended, sensitive=False),
-                Count(c.no_shows, sensitive=False),
+                Count(c.sessions, provenance=BOARD),
+                Count(c.attended, provenance=BOARD),
+                Count(c.no_shows, provenance=BOARD),
                 ", ".join(str(v) for v in levels) or "-",
                 change,
                 practice,
@@ -408,8 +420,16 @@ def _voice(loaded: LoadedBoard) -> Section:
     table = Table(
         ("Child's views", "Case reviews", "Audits", "All"),
         (
-            *((v.value, Count(views[v]), Count(audit_views[v]), Count(views[v] + audit_views[v])) for v in order),
-            ("All", Count(len(board.reviews)), Count(len(board.audits)), Count(len(board.reviews) + len(board.audits))),
+            *(
+                (v.value, Count(views[v], BOARD), Count(audit_views[v], BOARD), Count(views[v] + audit_views[v], BOARD))
+                for v in order
+            ),
+            (
+                "All",
+                Count(len(board.reviews), BOARD),
+                Count(len(board.audits), BOARD),
+                Count(len(board.reviews) + len(board.audits), BOARD),
+            ),
         ),
         caption="Whether children's views were sought, in reviews and audits",
         total_column=True,
@@ -506,14 +526,22 @@ def impact_report(
     *,
     previous: tuple[Mapping[tuple[str, str], str], str] | None = None,
     progress: Progress | None = None,
+    rule: Rule | None = None,
+    disclosure_control: bool = True,
 ) -> Document:
     """The impact report as at ``as_of``: inspection coverage, priorities, recommendations and
     actions, Regulation 5 coverage, reviews, themes, the dataset, Section 11, training, the
-    voice of the child, and (given a previous report's snapshot) what changed."""
+    voice of the child, and (given a previous report's snapshot) what changed.
+
+    The document comes protected: every figure from children's records has passed disclosure
+    control under ``rule`` (the board's own rule by default), and the rule is recorded in it.
+    ``disclosure_control=False`` gives the unprotected document, for the data owner's own
+    checks; it must never be published."""
+    active = (rule or board_rule(loaded)) if disclosure_control else None
     step = progress or (lambda _label: None)
     board = loaded.board
     step("measures")
-    scores = scorecard(loaded, plugins)
+    scores = scorecard(loaded, plugins, rule=active, disclosure_control=active is not None)
     by_id = {s.measure.id: s for s in scores}
     step("inspection")
     sections = [_inspection(loaded, plugins, as_of)] if board.inspection_recommendations else []
@@ -550,10 +578,11 @@ def impact_report(
             ),
         ),
     )
-    return Document(
+    document = Document(
         kind="impact-report",
         title=f"{board.board.name}: impact report",
         subtitle=f"Learning and improvement framework, as at {as_of.isoformat()}",
         sections=(summary, *sections),
         meta=(("Board", board.board.id), ("As at", as_of.isoformat())),
     )
+    return protect(document, active) if active is not None else document

@@ -14,8 +14,8 @@ from ..board import LoadedBoard
 from ..cli import as_of_day, as_of_option, emit_document, format_option, output_option
 from ..clocks import WorkingDays
 from ..data import Pseudonymiser, SourceReport, board_key, read_batches
-from ..disclosure import Rule
-from ..document import BulletList, Cell, Document, Facts, Paragraph, Section, Table
+from ..disclosure import Rule, board_rule, protect
+from ..document import BulletList, Cell, Count, Document, Facts, Paragraph, Provenance, Section, Table
 from ..errors import BoardInvalid, LifError, Problem
 from ..learning import audit_join_ups, recurring_themes, review_statuses
 from ..measures import scorecard
@@ -39,7 +39,15 @@ def _open(ctx: click.Context, board: Path) -> tuple[Plugins, LoadedBoard]:
 _NATION = {"ENG": "England", "WLS": "Wales"}
 
 
-def reviews_document(loaded: LoadedBoard, plugins: Plugins, today: dt.date, only: str | None = None) -> Document:
+def reviews_document(
+    loaded: LoadedBoard,
+    plugins: Plugins,
+    today: dt.date,
+    only: str | None = None,
+    *,
+    rule: Rule | None = None,
+    disclosure_control: bool = True,
+) -> Document:
     statuses = review_statuses(loaded, plugins, today)
     if only is not None:
         statuses = [s for s in statuses if s.review.id == only]
@@ -99,15 +107,30 @@ def reviews_document(loaded: LoadedBoard, plugins: Plugins, today: dt.date, only
                 )
             )
         details.append(Section(f"{r.id}: {r.title}", tuple(blocks)))
-    return Document(
+    document = Document(
         kind="reviews",
         title=f"{loaded.board.board.name}: case reviews",
         subtitle=f"As at {today.isoformat()}; clocks in {_NATION[calendar.subdivision]} working days",
         sections=(Section("Reviews", (summary,)), Section("Each review", (), tuple(details))),
     )
+    return _protected(loaded, document, rule, disclosure_control)
 
 
-def themes_document(loaded: LoadedBoard, today: dt.date, window: int | None, minimum: int | None) -> Document:
+def _protected(loaded: LoadedBoard, document: Document, rule: Rule | None, disclosure_control: bool) -> Document:
+    """``document`` through disclosure control under ``rule`` (the board's own by default),
+    unless the caller asked for the unprotected figures by name."""
+    return protect(document, rule or board_rule(loaded)) if disclosure_control else document
+
+
+def themes_document(
+    loaded: LoadedBoard,
+    today: dt.date,
+    window: int | None,
+    minimum: int | None,
+    *,
+    rule: Rule | None = None,
+    disclosure_control: bool = True,
+) -> Document:
     board = loaded.board
     found = recurring_themes(board, today, window_months=window, minimum=minimum)
     months = board.settings.recurring_theme_window_months if window is None else window
@@ -119,7 +142,7 @@ def themes_document(loaded: LoadedBoard, today: dt.date, window: int | None, min
                 f"{r.theme.label} ({r.theme.id})",
                 r.theme.axis.value,
                 ", ".join(r.sources),
-                r.count,
+                Count(r.count, Provenance.BOARD),
                 ", ".join(r.responses) or "none",
                 "NO SYSTEM RESPONSE" if r.flagged else "",
             )
@@ -134,15 +157,16 @@ def themes_document(loaded: LoadedBoard, today: dt.date, window: int | None, min
         if flagged
         else "Every recurring theme has a board-level action or priority."
     )
-    return Document(
+    document = Document(
         kind="themes",
         title=f"{board.board.name}: recurring themes",
         subtitle=f"Themes raised by at least {least} reviews and audits in the {months} months to {today.isoformat()}",
         sections=(Section("Recurring themes", (table, Paragraph(note))),),
     )
+    return _protected(loaded, document, rule, disclosure_control)
 
 
-def audits_document(loaded: LoadedBoard) -> Document:
+def audits_document(loaded: LoadedBoard, *, rule: Rule | None = None, disclosure_control: bool = True) -> Document:
     board = loaded.board
     audits = Table(
         ("Audit", "Kind", "Date", "Cases", "Practitioner event", "Grades"),
@@ -151,7 +175,7 @@ def audits_document(loaded: LoadedBoard) -> Document:
                 a.title,
                 a.kind.value,
                 a.date.isoformat(),
-                a.cases,
+                Count(a.cases, Provenance.BOARD),
                 "yes" if a.practitioner_event else "no",
                 "; ".join(f"{g.domain}: {g.grade.value}" for g in a.grades),
             )
@@ -173,7 +197,7 @@ def audits_document(loaded: LoadedBoard) -> Document:
             for j in joins
         )
     )
-    return Document(
+    document = Document(
         kind="audits",
         title=f"{board.board.name}: audits",
         sections=(
@@ -182,6 +206,7 @@ def audits_document(loaded: LoadedBoard) -> Document:
             Section("Where partners could join up", (suggestions if joins else Paragraph("No shared themes."),)),
         ),
     )
+    return _protected(loaded, document, rule, disclosure_control)
 
 
 def data_document(loaded: LoadedBoard, plugins: Plugins, *, progress: bool) -> tuple[Document, bool]:
@@ -244,14 +269,25 @@ def data_document(loaded: LoadedBoard, plugins: Plugins, *, progress: bool) -> t
         Document(
             kind="data",
             title=f"{loaded.board.board.name}: data sources",
+            subtitle=NOT_FOR_PUBLICATION,
             sections=(Section("Sources", (table, note)), *details),
         ),
         failed,
     )
 
 
-def measures_document(loaded: LoadedBoard, plugins: Plugins) -> Document:
-    scores = scorecard(loaded, plugins)
+#: What `lif data` says of itself: its counts of records are not under disclosure control.
+NOT_FOR_PUBLICATION = (
+    "For the data owner's check, not for publication: the counts of records read are exact, not under "
+    "disclosure control"
+)
+
+
+def measures_document(
+    loaded: LoadedBoard, plugins: Plugins, *, rule: Rule | None = None, disclosure_control: bool = True
+) -> Document:
+    active = (rule or board_rule(loaded)) if disclosure_control else None
+    scores = scorecard(loaded, plugins, rule=active, disclosure_control=active is not None)
 
     def pct(value: float | None) -> str:
         return "" if value is None else f"{value:+.1f}%"
@@ -259,7 +295,7 @@ def measures_document(loaded: LoadedBoard, plugins: Plugins) -> Document:
     rows = []
     for s in scores:
         m = s.measure
-        latest = f"{s.latest[1]:g} ({s.latest[0]})" if s.latest else "no data"
+        latest = f"{s.shown(*s.latest)} ({s.latest[0]})" if s.latest else "no data"
         trend = f"{s.trend} ({s.direction} {s.run})" if s.direction else "-"
         target = f"{m.target.value:g}" + (f" by {m.target.by}" if m.target and m.target.by else "") if m.target else "-"
         compare = "; ".join(f"{k}: {v:g} ({verdict})" for k, v, verdict in s.comparisons) or "-"
@@ -304,18 +340,8 @@ def measures_document(loaded: LoadedBoard, plugins: Plugins) -> Document:
     ]
     if problems:
         sections.append(Section("Data problems", (BulletList(problems),)))
-    return Document(kind="measures", title=f"{loaded.board.board.name}: measures", sections=tuple(sections))
-
-
-def board_rule(loaded: LoadedBoard) -> Rule:
-    """The board's disclosure control rule (DfE's by default)."""
-    settings = loaded.board.settings
-    if settings.disclosure_smallest < 6:
-        raise LifError(
-            f"settings.disclosure_smallest is {settings.disclosure_smallest}: "
-            "it may be raised above DfE's 6, not lowered"
-        )
-    return Rule(smallest=settings.disclosure_smallest, round_to=settings.disclosure_round_to)
+    document = Document(kind="measures", title=f"{loaded.board.board.name}: measures", sections=tuple(sections))
+    return protect(document, active) if active is not None else document
 
 
 @hookimpl(trylast=True)
@@ -402,7 +428,8 @@ def register_commands(cli: click.Group) -> None:
         run, naming each rule broken; and the quality-marker checklist.
         """
         plugins, loaded = _open(ctx, board)
-        emit_document(plugins, reviews_document(loaded, plugins, as_of_day(as_of, loaded), review), fmt, output)
+        document = reviews_document(loaded, plugins, as_of_day(as_of, loaded), review)
+        emit_document(plugins, document, fmt, output, board_rule(loaded))
 
     @cli.command()
     @click.argument("board", type=click.Path(path_type=Path))
@@ -435,7 +462,8 @@ def register_commands(cli: click.Group) -> None:
         none is flagged, the barrier to learning the framework names (s.5.2).
         """
         plugins, loaded = _open(ctx, board)
-        emit_document(plugins, themes_document(loaded, as_of_day(as_of, loaded), window, minimum), fmt, output)
+        document = themes_document(loaded, as_of_day(as_of, loaded), window, minimum)
+        emit_document(plugins, document, fmt, output, board_rule(loaded))
 
     @cli.command()
     @click.argument("board", type=click.Path(path_type=Path))
@@ -458,7 +486,7 @@ def register_commands(cli: click.Group) -> None:
         plugins, loaded = _open(ctx, board)
         show = sys.stderr.isatty() if progress is None else progress
         document, failed = data_document(loaded, plugins, progress=show)
-        emit_document(plugins, document, fmt, output)
+        emit_document(plugins, document, fmt, output, for_publication=False)
         if failed:
             raise click.ClickException("one or more sources could not be read: see the problems above")
 
@@ -479,7 +507,7 @@ def register_commands(cli: click.Group) -> None:
         entries, an aggregate source, or an indicator computed from case-level records.
         """
         plugins, loaded = _open(ctx, board)
-        emit_document(plugins, measures_document(loaded, plugins), fmt, output)
+        emit_document(plugins, measures_document(loaded, plugins), fmt, output, board_rule(loaded))
 
     @cli.command()
     @click.argument("board", type=click.Path(path_type=Path))
@@ -490,4 +518,4 @@ def register_commands(cli: click.Group) -> None:
         """Audits: completed audits and their grades, the log of expected single-agency audits,
         and where two partners' planned audits share a theme and could join up (s.7.5)."""
         plugins, loaded = _open(ctx, board)
-        emit_document(plugins, audits_document(loaded), fmt, output)
+        emit_document(plugins, audits_document(loaded), fmt, output, board_rule(loaded))

@@ -10,6 +10,7 @@ import click
 
 from lif_core import Check, InspectionFramework, Plugins, hookimpl, open_board
 from lif_core.cli import as_of_day, as_of_option, emit_document, format_option, output_option
+from lif_core.disclosure import board_rule
 
 from .coverage import coverage_document
 from .frameworks import FRAMEWORKS
@@ -46,4 +47,5 @@ def register_commands(cli: click.Group) -> None:
         plugins = ctx.find_object(Plugins)
         assert plugins is not None
         loaded = open_board(board, plugins)
-        emit_document(plugins, coverage_document(loaded, plugins, as_of_day(as_of, loaded)), fmt, output)
+        document = coverage_document(loaded, plugins, as_of_day(as_of, loaded))
+        emit_document(plugins, document, fmt, output, board_rule(loaded))

@@ -66,14 +66,14 @@ def test_a_bad_date_warns_and_keeps_the_record_when_configured(make_board: MakeB
 
 
 def test_identifiers_are_pseudonymised_consistently(make_board: MakeBoard) -> None:
-    rows, _ = _read(
+    rows, report = _read(
         _board(make_board, "child_id,referral_date,source\nC1,01/01/2019,x\nC1,02/01/2019,y\nC2,03/01/2019,z\n")
     )
     ids = [r["child_id"] for r in rows]
     assert ids[0] == ids[1] != ids[2]
     assert all(isinstance(i, str) and i.startswith("c") and len(i) == 25 and "C1" not in i for i in ids)
     assert rows[0]["referral_date"] == dt.date(2019, 1, 1)
-    assert rows[0]["source"] == "x"  # undeclared columns pass through as read
+    assert "source" not in rows[0] and report.left_out == ["'source'"]  # undeclared: not read, and said so
 
 
 @pytest.mark.parametrize(
@@ -98,13 +98,17 @@ def test_columns_that_look_like_identifiers_must_be_declared(make_board: MakeBoa
         '[[sources]]\nid = "refs"\nadapter = "csv"\npath = "refs.csv"\n', **{"refs.csv": "CHILD,x\nA1,1\n"}
     )
     with pytest.raises(
-        DataError, match=r'column\(s\) CHILD look like children\'s identifiers .* add fields.CHILD = "child-id"'
+        DataError, match=r'column\(s\) \'CHILD\' look like children\'s identifiers .* add fields.CHILD = "child-id"'
     ):
         _read(root)
     assert (
         looks_like_child_id("LAchildID")
         and looks_like_child_id("Child Unique ID")
-        and not looks_like_child_id("MOTHER")
+        and looks_like_child_id("Child-ID")
+        and looks_like_child_id("NHS No.")
+        and looks_like_child_id("person_ref")
+        and not looks_like_child_id("MOTHER")  # SSDA903: whether the child is a mother (0/1)
+        and not looks_like_child_id("children_in_need")
     )
 
 
@@ -128,7 +132,7 @@ def test_dob_postcode_drop_and_rename(make_board: MakeBoard) -> None:
         ("number", "-Infinity", "'-Infinity' is not a finite number"),
         ("bool", "maybe", "'maybe' is not true or false (1/0, true/false, yes/no)"),
         ("postcode", "NOPE", "is not a UK postcode (the value is not shown here)"),
-        ("dob", "2008/03/27", "is not a date in the form %Y-%m-%d"),
+        ("dob", "2008/03/27", "is not a date in the form %Y-%m-%d (the value is not shown here)"),
     ],
 )
 def test_field_kind_errors(make_board: MakeBoard, spec: str, value: str, message: str) -> None:

@@ -9,6 +9,7 @@ them, dates of birth keep only their month and postcodes only their sector.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
@@ -27,22 +28,26 @@ import attrs
 from .board import LoadedBoard
 from .errors import LifError, PluginError, Problem, Severity
 from .extensions import Batch
-from .model import OnError, Source
+from .model import OnError, Source, date_out_of_range
 from .plugins import Plugins
 
 __all__ = [
     "KEY_ENV",
+    "SENSITIVE_KINDS",
+    "BadValue",
     "DataError",
     "Pseudonymiser",
     "SourceReport",
     "board_key",
+    "describe_bad_value",
     "looks_like_child_id",
     "read_batches",
     "read_source",
     "read_together",
 ]
 
-#: Environment variable holding the pseudonymisation key (any text of 16 or more characters).
+#: Environment variable holding the pseudonymisation key (32 or more characters, not predictable:
+#: see :func:`key_weakness`).
 KEY_ENV = "LIF_PSEUDONYM_KEY"
 #: Where a board keeps its own key when the environment gives none (created on first use).
 KEY_FILE = Path(".lif") / "pseudonym.key"
@@ -53,16 +58,66 @@ CACHE_SIZE = 65_536
 #: Problems kept per source; further ones are counted, not listed.
 MAX_LISTED = 200
 
+#: Column names (lower case, letters and digits only) that hold a child's or a family's
+#: identifier in the exports of case systems and the statutory returns.
 _ID_NAMES = re.compile(
-    r"^(child|child[ _]?id|child unique id|la ?child ?id|lachildid|upn|former ?upn|nhs ?(number|no)|person ?id|"
-    r"individual adopter identifier|family identifier)$",
-    re.IGNORECASE,
+    r"^(?:(?:la|cin|lcs|mosaic|eclipse|swift|liquidlogic|case|system)?"
+    r"(?:child|children|person|pupil|client|youngperson|cyp|serviceuser|subject)"
+    r"(?:unique)?(?:id|identifier|ref|reference|number|no)?"
+    r"|(?:former)?upn|uniquepupilnumber|uln|nhs(?:number|no)?|chi(?:number|no)?|hcn|healthandcarenumber"
+    r"|individualadopteridentifier|adopterid|familyidentifier|familyid|motherid|fatherid|parentid)$"
 )
 
 
 def looks_like_child_id(column: str) -> bool:
-    """True for column names that usually hold a child's identifier (CHILD, UPN, LAchildID...)."""
-    return bool(_ID_NAMES.match(column.strip()))
+    """True for column names that usually hold a child's (or family's) identifier, however the
+    export spells them: ``CHILD``, ``Child-ID``, ``child_id``, ``LAchildID``, ``UPN``, ``NHS
+    No.``, ``Child Unique ID``, ``Person ref``..."""
+    return bool(_ID_NAMES.match(re.sub(r"[^a-z0-9]", "", column.lower())))
+
+
+#: Field kinds whose values identify a child: no message, warning or error ever quotes one.
+SENSITIVE_KINDS = frozenset({"child-id", "child-id?", "dob", "postcode"})
+
+
+class BadValue(ValueError):
+    """A value that would not convert to its field's kind.
+
+    ``reason`` says what is wrong without the value (``is not a date in the form %d/%m/%Y``);
+    ``shown`` is the value as a message may quote it (``'31/02/2019'``). ``str()`` gives the
+    reason alone, so the value never leaks by accident: :func:`describe_bad_value` is the one
+    place that decides whether to quote it."""
+
+    def __init__(self, reason: str, shown: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.shown = shown
+
+
+def describe_bad_value(problem: ValueError, kind: str) -> str:
+    """The message for a value of a field of ``kind`` that would not convert: the value quoted
+    first where the field is not identifying, never for a child's identifier, a date of birth
+    or a postcode (:data:`SENSITIVE_KINDS`), whatever raised it."""
+    if isinstance(problem, BadValue):
+        if problem.shown is None:
+            return problem.reason
+        if kind in SENSITIVE_KINDS:
+            return f"{problem.reason} (the value is not shown here)"
+        return f"{problem.shown} {problem.reason}"
+    if kind in SENSITIVE_KINDS:
+        return "is not valid (the value is not shown here)"
+    return str(problem)
+
+
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|`[^`]*`")
+_HAS_DIGIT = re.compile(r"[^\s:;,()\[\]{}]*\d[^\s:;,()\[\]{}]*")
+
+
+def redact(text: str) -> str:
+    """``text`` (an exception's message from code that read children's data) with anything
+    that might be a value from the data taken out: quoted text and every word holding a digit
+    (identifiers, dates, postcodes)."""
+    return _HAS_DIGIT.sub("…", _QUOTED.sub("'…'", text))
 
 
 class DataError(LifError):
@@ -72,39 +127,106 @@ class DataError(LifError):
 # --------------------------------------------------------------------------- pseudonymisation
 
 
+#: A key must be this long, and hold this many bits by its characters' spread (a 64-character
+#: hex key, as lif makes, holds about 256).
+KEY_MIN_LENGTH = 32
+KEY_MIN_BITS = 128
+_MAKE_KEY = 'python3 -c "import secrets; print(secrets.token_hex(32))"'
+
+
+def key_weakness(key: str) -> str | None:
+    """Why ``key`` is too weak to pseudonymise children's identifiers with, or ``None``: under
+    32 characters, or too predictable (its characters' Shannon entropy times its length under
+    128 bits: ``aaaa...``, a word repeated)."""
+    if len(key) < KEY_MIN_LENGTH:
+        return f"too short ({len(key)} characters; use {KEY_MIN_LENGTH} or more)"
+    counts: dict[str, int] = {}
+    for char in key:
+        counts[char] = counts.get(char, 0) + 1
+    bits = max(0.0, -sum(n * math.log2(n / len(key)) for n in counts.values()))
+    if bits < KEY_MIN_BITS:
+        return f"too predictable (about {bits:.0f} bits; {KEY_MIN_BITS} or more are needed)"
+    return None
+
+
+def _refuse_link(path: Path, what: str) -> None:
+    if path.is_symlink():
+        raise LifError(
+            f"{path}: the board's {what} is a symbolic link: lif never follows one there (it could point outside "
+            "the board folder, or at a file that is not a key); replace it with a real folder or file"
+        )
+
+
 def board_key(root: Path) -> bytes:
     """The board's pseudonymisation key: ``LIF_PSEUDONYM_KEY`` if set, else the key file in
     the board's ``.lif`` folder, created (readable by its owner only) on first use. The key is
-    never written to any output."""
+    never written to any output.
+
+    A weak key (:func:`key_weakness`) is refused, with how to make a strong one; so are a
+    ``.lif`` folder, key file or ``.gitignore`` that is a symbolic link (lif would write, or
+    read its key, outside the board folder)."""
     env = os.environ.get(KEY_ENV)
     if env is not None:
-        if len(env) < 16:
-            raise LifError(f"{KEY_ENV} is too short: use 16 or more characters")
+        weak = key_weakness(env)
+        if weak:
+            raise LifError(f"{KEY_ENV} is {weak}: make a key with {_MAKE_KEY}")
         return env.encode("utf-8")
     from .board import UnreadableFile, describe_os_error, read_text
 
+    folder = root / KEY_FILE.parent
     path = root / KEY_FILE
+    _refuse_link(folder, ".lif folder")
+    _refuse_link(path, "pseudonymisation key")
     try:
         if not path.exists():
-            path.parent.mkdir(exist_ok=True)
-            (path.parent / ".gitignore").write_text("*\n", encoding="utf-8")
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(secrets.token_hex(32) + "\n")
+            _make_key(folder, path)
     except OSError as exc:
         raise LifError(
-            f"{path}: cannot make the board's pseudonymisation key: {describe_os_error(exc, path.parent)} "
-            f"(or set {KEY_ENV})"
+            f"{path}: cannot make the board's pseudonymisation key: {describe_os_error(exc, folder)} (or set {KEY_ENV})"
         ) from None
+    _refuse_link(path, "pseudonymisation key")
     try:
         key = read_text(path, limit=4096).strip()
     except UnreadableFile as exc:
         raise LifError(
             f"{path}: the pseudonymisation key is unreadable ({exc.reason}): delete it to make a new one"
         ) from None
-    if len(key) < 16:
-        raise LifError(f"{path}: the pseudonymisation key is too short: delete the file to make a new one")
+    weak = key_weakness(key)
+    if weak:
+        raise LifError(
+            f"{path}: the pseudonymisation key is {weak}: delete the file to have lif make a new one (a new key "
+            f"gives new pseudonyms), or write a key made with {_MAKE_KEY}"
+        )
     return key.encode("utf-8")
+
+
+def _make_key(folder: Path, path: Path) -> None:
+    """A new random key at ``path``, whole or not at all: written to a file of its own, flushed
+    to disk, then linked into place (so two processes never see half a key, and a key another
+    process made first is kept)."""
+    no_follow = getattr(os, "O_NOFOLLOW", 0)
+    folder.mkdir(mode=0o700, exist_ok=True)
+    _refuse_link(folder, ".lif folder")
+    ignore = folder / ".gitignore"
+    _refuse_link(ignore, ".gitignore")
+    try:
+        fd = os.open(ignore, os.O_WRONLY | os.O_CREAT | os.O_EXCL | no_follow, 0o644)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write("*\n")
+    temporary = folder / f".pseudonym.key.{os.getpid()}.{secrets.token_hex(4)}"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | no_follow, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(secrets.token_hex(32) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(FileExistsError):  # another process made the key first: use theirs
+            os.link(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9])[A-Z]{2}$")
@@ -141,7 +263,7 @@ class Pseudonymiser:
         """The postcode sector (``CR0 1AB`` becomes ``CR0 1``); an invalid postcode raises."""
         m = _POSTCODE.match(raw.strip().upper())
         if not m:
-            raise ValueError("not a UK postcode")
+            raise BadValue("is not a UK postcode")
         return f"{m.group(1)} {m.group(2)}"
 
 
@@ -168,24 +290,33 @@ def _date_parser(fmt: str) -> Callable[[str], dt.date]:
     return lambda s: dt.datetime.strptime(s, fmt).date()
 
 
+def _checked_day(day: dt.date, shown: str) -> dt.date:
+    """``day``, if it is a real date (1900 to 2100)."""
+    wrong = date_out_of_range(day)
+    if wrong:
+        raise BadValue(wrong, shown)
+    return day
+
+
 def _as_date(value: Any, parse: Callable[[str], dt.date], fmt: str) -> dt.date | None:
     if value is None:
         return None
     if isinstance(value, dt.datetime):
         if value.time() != dt.time(0):
-            raise ValueError(f"has a time of day ({value.time()}); expected a date")
-        return value.date()
+            raise BadValue("has a time of day; expected a date", repr(value.isoformat(sep=" ")))
+        return _checked_day(value.date(), repr(value.date().isoformat()))
     if isinstance(value, dt.date):
-        return value
+        return _checked_day(value, repr(value.isoformat()))
     if not isinstance(value, str):
-        raise ValueError(f"expected a date ({fmt}), got {type(value).__name__}")
+        raise BadValue(f"is {type(value).__name__}, not a date ({fmt})")
     text = value.strip()
     if not text:
         return None
     try:
-        return parse(text)
+        day = parse(text)
     except ValueError:
-        raise ValueError(f"{text!r} is not a date in the form {fmt}") from None
+        raise BadValue(f"is not a date in the form {fmt}", repr(text)) from None
+    return _checked_day(day, repr(text))
 
 
 Converter = Callable[[Any], Any]
@@ -193,10 +324,10 @@ Converter = Callable[[Any], Any]
 
 def _converters(kind: str, fmt: str, pseudo: Pseudonymiser) -> tuple[Converter, Callable[[Any], Any] | None]:
     """The converter for a field kind (a function turning a raw value into its checked form,
-    raising ValueError with a message that never repeats an identifying value), and a lookup
-    of raw values it has already converted (``None`` where not known), which a column is first
-    run through at C speed: only the values it does not know go through the converter one at
-    a time."""
+    raising :class:`BadValue`, whose message :func:`describe_bad_value` quotes the value only
+    for fields that do not identify a child), and a lookup of raw values it has already
+    converted (``None`` where not known), which a column is first run through at C speed: only
+    the values it does not know go through the converter one at a time."""
     if kind == "text":
         return _text_converter, None
     if kind == "date":
@@ -211,6 +342,7 @@ def _converters(kind: str, fmt: str, pseudo: Pseudonymiser) -> tuple[Converter, 
                 except ValueError:
                     pass
                 else:
+                    _checked_day(day, repr(v))
                     if len(seen) < 100_000:
                         seen[v] = day
                     return day
@@ -236,16 +368,16 @@ def _one_converter(kind: str, fmt: str, pseudo: Pseudonymiser) -> Converter:
             if v is None or (isinstance(v, str) and not v.strip()):
                 return None
             if isinstance(v, bool):
-                raise ValueError("expected a whole number, got true/false")
+                raise BadValue("is true/false: expected a whole number")
             if isinstance(v, int):
                 return v
             if isinstance(v, float):
                 if v.is_integer():
-                    raise ValueError(f"{v!r} has a stray decimal: expected a whole number")
-                raise ValueError(f"{v!r} is not a whole number")
+                    raise BadValue("has a stray decimal: expected a whole number", repr(v))
+                raise BadValue("is not a whole number", repr(v))
             text = str(v).strip()
             if not re.fullmatch(r"[+-]?\d+", text):
-                raise ValueError(f"{text!r} is not a whole number")
+                raise BadValue("is not a whole number", repr(text))
             return int(text)
 
         return to_int
@@ -255,13 +387,13 @@ def _one_converter(kind: str, fmt: str, pseudo: Pseudonymiser) -> Converter:
             if v is None or (isinstance(v, str) and not v.strip()):
                 return None
             if isinstance(v, bool):
-                raise ValueError("expected a number, got true/false")
+                raise BadValue("is true/false: expected a number")
             try:
                 number = float(v)
             except (TypeError, ValueError):
-                raise ValueError(f"{v!r} is not a number") from None
+                raise BadValue("is not a number", repr(v)) from None
             if not math.isfinite(number):  # "nan", "inf": never a count, rate or measure
-                raise ValueError(f"{v!r} is not a finite number")
+                raise BadValue("is not a finite number", repr(v))
             return number
 
         return to_number
@@ -275,7 +407,7 @@ def _one_converter(kind: str, fmt: str, pseudo: Pseudonymiser) -> Converter:
             if not text:
                 return None
             if text not in truth:
-                raise ValueError(f"{v!r} is not true or false (1/0, true/false, yes/no)")
+                raise BadValue("is not true or false (1/0, true/false, yes/no)", repr(v))
             return truth[text]
 
         return to_bool
@@ -286,10 +418,7 @@ def _one_converter(kind: str, fmt: str, pseudo: Pseudonymiser) -> Converter:
         parse = _date_parser(fmt)
 
         def to_month(v: Any) -> str | None:
-            try:
-                day = _as_date(v, parse, fmt)
-            except ValueError:
-                raise ValueError(f"is not a date in the form {fmt}") from None  # never echo a birth date
+            day = _as_date(v, parse, fmt)  # its messages quote the value; the dob kind never shows it
             return None if day is None else pseudo.month(day)
 
         return to_month
@@ -306,16 +435,18 @@ def _one_converter(kind: str, fmt: str, pseudo: Pseudonymiser) -> Converter:
                 return child_id(v)  # the common case, checked in one line
             if v is None or (isinstance(v, str) and not v.strip()):
                 if required:
-                    raise ValueError("is blank: every record needs the child's identifier")
+                    raise BadValue("is blank: every record needs the child's identifier")
                 return None
+            if isinstance(v, bool) or not isinstance(v, (str, int, float)):
+                raise BadValue(f"is {type(v).__name__}: expected an identifier (text)")
             if isinstance(v, float):
-                raise ValueError("is a number with a decimal point: export identifiers as text")
+                raise BadValue("is a number with a decimal point: export identifiers as text")
             text = str(v)
             stripped = text.strip()
             if stripped != text:
-                raise ValueError("has spaces around it: fix the export (the identifier is not shown here)")
+                raise BadValue("has spaces around it: fix the export (the identifier is not shown here)")
             if re.fullmatch(r"\d+\.0+", stripped):
-                raise ValueError("ends in a stray '.0': the export turned it into a number")
+                raise BadValue("ends in a stray '.0': the export turned it into a number")
             return child_id(stripped)
 
         return to_pseudonym
@@ -327,7 +458,7 @@ def _one_converter(kind: str, fmt: str, pseudo: Pseudonymiser) -> Converter:
             try:
                 return pseudo.postcode(str(v))
             except ValueError:
-                raise ValueError("is not a UK postcode (the value is not shown here)") from None
+                raise BadValue("is not a UK postcode", repr(v)) from None
 
         return to_sector
     raise LifError(f"unknown field kind {kind!r}")
@@ -347,6 +478,8 @@ class SourceReport:
         problems: the first problems found (``MAX_LISTED`` at most).
         errors / warnings: how many of each in all.
         failed: true if reading stopped at an error.
+        left_out: the file's columns that no field declares, which are not read (named by
+            position where a name might be data: see :func:`column_label`).
     """
 
     source: str
@@ -356,6 +489,7 @@ class SourceReport:
     errors: int = 0
     warnings: int = 0
     failed: bool = False
+    left_out: list[str] = attrs.field(factory=list)
 
     def add(self, problem: Problem) -> None:
         if problem.is_error:
@@ -366,21 +500,60 @@ class SourceReport:
             self.problems.append(problem)
 
 
+_NAME_LIKE = re.compile(r"^[A-Za-z][A-Za-z _()./?'\u2019&-]{0,79}$")
+
+
+def column_label(name: str, position: int) -> str:
+    """A column as a message may name it: by its header name where that reads as a name (letters,
+    spaces and a little punctuation, no digits), else by its position. A file without its header
+    row has a record there, and a message must never quote a record."""
+    return f"{name!r}" if _NAME_LIKE.match(name) else f"column {position}"
+
+
+def _kinds(specs: Mapping[str, str]) -> dict[str, tuple[str, str]]:
+    return {name: (spec.partition(":")[0], spec.partition(":")[2]) for name, spec in specs.items()}
+
+
 def _plan(
-    source: Source, adapter_fields: Mapping[str, str], columns: list[str], file: str
-) -> dict[str, tuple[str, str]]:
+    source: Source,
+    adapter_fields: Mapping[str, str],
+    columns: Sequence[str],
+    file: str,
+    wanted: Collection[str] | None = None,
+) -> tuple[dict[str, tuple[str, str]], list[str]]:
+    """Each declared field's kind and format, and the file's columns no field declares (read
+    no further). A column that looks like a child's identifier must be declared, and a field
+    the board declares as an identifier must be in the file: either way an identifier could
+    otherwise pass through unpseudonymised, or the wrong column be taken for it."""
     specs = {**adapter_fields, **source.fields}
-    undeclared = [c for c in columns if c not in specs and looks_like_child_id(c)]
-    if undeclared:
-        raise DataError(
-            f"{file}: column(s) {', '.join(undeclared)} look like children's identifiers but have no declared kind: "
-            f'add fields.{undeclared[0]} = "child-id" to the source (or "text" if it is not an identifier)'
+    present = set(columns)
+    undeclared = [c for c in columns if c not in specs]
+    id_like = [c for c in undeclared if looks_like_child_id(c)]
+    declared_ids = [
+        name
+        for name, spec in source.fields.items()
+        if spec.partition(":")[0] in ("child-id", "child-id?") and (wanted is None or name in wanted)
+    ]
+    missing = [name for name in declared_ids if name not in present]
+    if missing:
+        hint = (
+            f"; the file's column(s) {', '.join(repr(c) for c in id_like)} look like one: name the field as the "
+            "file's header has it"
+            if id_like
+            else "; check the header row"
         )
-    plan: dict[str, tuple[str, str]] = {}
-    for name, spec in specs.items():
-        kind, _, fmt = spec.partition(":")
-        plan[name] = (kind, fmt)
-    return plan
+        raise DataError(
+            f"{file}: fields.{missing[0]} is declared as a child's identifier but the file has no column "
+            f"{missing[0]!r}{hint}"
+        )
+    if id_like:
+        raise DataError(
+            f"{file}: column(s) {', '.join(repr(c) for c in id_like)} look like children's identifiers but have no "
+            f'declared kind: add fields.{id_like[0]} = "child-id" to the source (or "drop" if it is not needed, '
+            '"text" if it is not an identifier)'
+        )
+    positions = {name: i for i, name in enumerate(columns, start=1)}
+    return _kinds(specs), [column_label(c, positions[c]) for c in undeclared]
 
 
 def read_source(
@@ -478,7 +651,14 @@ def read_together(
         except LifError:
             raise
         except Exception as exc:
-            raise PluginError(f"{type(exc).__name__}: {exc}", plugin=plugin, hook=hook) from exc
+            # The adapter failed on something it read: its words may quote the data (a child's
+            # identifier in "invalid literal ... 'ZQX0000042'"), so they are redacted.
+            raise PluginError(
+                f"{type(exc).__name__} reading {path.name}: {redact(str(exc))} (words that might quote the data are "
+                "left out)",
+                plugin=plugin,
+                hook=hook,
+            ) from exc
 
 
 _TEXT_TYPES = frozenset({str, type(None)})
@@ -561,20 +741,26 @@ class _Converting:
         back = {out: name for name, out in source.rename.items()}
         self.hint = None if wanted is None else frozenset(back.get(name, name) for name in wanted)
         self.columns: tuple[str, ...] | None = None
-        self.steps: list[tuple[int, str, str, Converter | None, Callable[[Any], Any] | None]] = []
+        self.steps: list[tuple[int, str, str, Converter, Callable[[Any], Any] | None]] = []
         self.out_names: tuple[str, ...] = ()
+        self.kinds: dict[str, str] = {}
+        self.sensitive: list[tuple[int, str]] = []  # the file's identifying columns, by position
 
     def _make_plan(self, names: tuple[str, ...]) -> None:
         source = self.source
         adapter_fields = dict(self.adapter.field_specs(source.options, list(names)))
-        plan = _plan(source, adapter_fields, list(names), source.path)
+        plan, left_out = _plan(source, adapter_fields, names, source.path, self.hint)
+        if not self.report.left_out:
+            self.report.left_out = left_out
+        self.kinds = {name: kind for name, (kind, _fmt) in plan.items()}
         self.steps = []
         for index, name in enumerate(names):
             kind, fmt = plan.get(name, ("", ""))
-            if kind == "drop" or (self.hint is not None and name not in self.hint):
-                continue
-            convert, known = _converters(kind, fmt, self.pseudo) if kind else (None, None)
+            if not kind or kind == "drop" or (self.hint is not None and name not in self.hint):
+                continue  # undeclared columns are not read: nothing undeclared reaches any output
+            convert, known = _converters(kind, fmt, self.pseudo)
             self.steps.append((index, name, source.rename.get(name, name), convert, known))
+        self.sensitive = [(index, name) for index, name in enumerate(names) if self.kinds.get(name) in SENSITIVE_KINDS]
         missing = [
             n
             for n in source.fields
@@ -600,19 +786,18 @@ class _Converting:
         ]
         for index, name, _out_name, convert, known in self.steps:
             column = batch.columns[index]
-            if convert is None:
-                out.append(column)
-                continue
             values, bad = _convert_column(column, convert, known)
             found.extend((row, len(out), name, exc) for row, exc in bad)
             out.append(values)
         if found:
             found.sort(key=lambda f: (f[0], f[1]))  # in file order, as a reader reading row by row finds them
-            for row, _order, name, what in found:
-                where = f"{batch.location(row)}: {name}"
-                if isinstance(what, str):
-                    report.add(Problem(file, where, what, Severity.WARNING))
-                elif not self.warn:
+            for row, _order, field, what in found:
+                where = f"{batch.location(row)}: {field}"
+                if isinstance(what, str):  # the adapter's own words: nothing identifying of the record in them
+                    report.add(Problem(file, where, self._scrubbed(what, batch, row), Severity.WARNING))
+                    continue
+                what = ValueError(describe_bad_value(what, self.kinds.get(field, "")))
+                if not self.warn:
                     report.add(Problem(file, where, str(what)))
                     report.failed = True
                     report.rows += row + 1  # read up to the bad value, as a record-at-a-time reader
@@ -620,10 +805,23 @@ class _Converting:
                     before = Batch(self.out_names, [c[:row] for c in self._complete(out, batch.size)], batch.location)
                     raise _Stopped(before, DataError(f"{file}: {where}: {what}"))
                 else:
-                    report.add(Problem(file, where, f"{what}; kept the record with {name} empty", Severity.WARNING))
+                    report.add(Problem(file, where, f"{what}; kept the record with {field} empty", Severity.WARNING))
         report.rows += batch.size
         report.kept += batch.size
         return Batch(self.out_names, self._complete(out, batch.size), batch.location)
+
+    def _scrubbed(self, message: str, batch: Batch, row: int) -> str:
+        """``message`` (about record ``row``) without any of the record's identifying values:
+        its child's identifiers, date of birth and postcodes, as read."""
+        for index, _name in self.sensitive:
+            raw = batch.columns[index][row]
+            if raw is None or isinstance(raw, bool):
+                continue
+            text = str(raw)
+            for value in {text, text.strip()}:
+                if len(value) >= 3 and value in message:
+                    message = message.replace(value, "…")
+        return message
 
     def _complete(self, out: list[list[Any]], size: int) -> list[list[Any]]:
         """The converted columns, with a column of ``None`` for each declared field the file lacks."""

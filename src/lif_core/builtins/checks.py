@@ -205,11 +205,13 @@ def recommendation_count(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Pro
             )
 
 
-def measures_fed(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem]:
+def measures_fed(loaded: LoadedBoard, plugins: Plugins) -> Iterator[Problem]:
     """A measure's indicator is one lif-core computes and has a source to compute it from;
-    ``select`` is only for aggregate sources."""
-    from ..indicators import INDICATORS
+    ``select`` is only for aggregate sources; and every field the measure reads is one its
+    source declares (undeclared columns are not read)."""
+    from ..indicators import ACCUMULATORS, INDICATORS
 
+    sources = {s.id: s for s in loaded.board.sources}
     for measure in loaded.board.measures:
         if measure.indicator and measure.indicator not in INDICATORS:
             yield loaded.problem(
@@ -221,6 +223,27 @@ def measures_fed(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem]:
             yield loaded.problem(
                 measure.id, "select", "give either indicator (case-level) or select (aggregate), not both"
             )
+        source = sources.get(measure.source or "")
+        if source is None or source.adapter not in plugins.data_sources:
+            continue
+        with plugins.using(plugins.data_sources, source.adapter):
+            specs = {**plugins.data_sources.get(source.adapter).field_specs(source.options, ()), **source.fields}
+        declared = {source.rename.get(name, name) for name, spec in specs.items() if spec != "drop"}
+        needs: list[tuple[str | tuple[str, str], str]] = []
+        if measure.indicator in ACCUMULATORS:
+            fields = ACCUMULATORS[measure.indicator]("year").fields
+            needs += [("indicator", f) for f in fields if f is not None]
+        elif not measure.indicator:
+            needs += [(("select", key), key) for key in measure.select]
+            needs += [("period_column", measure.period_column), ("value_column", measure.value_column)]
+        for where, field in needs:
+            if field not in declared:
+                yield loaded.problem(
+                    measure.id,
+                    where,
+                    f"reads {field!r}, which source {source.id!r} does not declare: add it to the source's fields "
+                    f'(e.g. fields.{field} = "text"); undeclared columns are not read',
+                )
 
 
 CHECKS = (
@@ -235,7 +258,7 @@ CHECKS = (
     Check("actions-linked", "every action serves a recommendation or priority", actions_linked),
     Check("quality-markers", "review quality checklists name the 18 markers", quality_markers),
     Check("recommendation-count", "reviews do not proliferate recommendations", recommendation_count),
-    Check("measures-fed", "measure indicators are known and have a source", measures_fed),
+    Check("measures-fed", "measures' indicators are known, with a source declaring what they read", measures_fed),
 )
 
 

@@ -178,6 +178,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         for table, (_element, names) in NESTED.items()
     },
 }
+#: Every column this adapter emits, declared (what is not declared is not read): identifiers,
+#: dates of birth and dates as :data:`FIELDS` says, the rest as text.
+DECLARED = {**{c: "text" for columns in COLUMNS.values() for c in columns}, **FIELDS}
 _REFERRAL_FIELDS = COLUMNS["referrals"][3:]
 _REFERRAL_TAGS = (
     "ReferralSource",
@@ -233,7 +236,7 @@ class CinCensusAdapter(DataSourceAdapter):
     suffixes = (".xml",)
 
     def field_specs(self, options: Mapping[str, OptionValue], columns: Sequence[str] = ()) -> Mapping[str, str]:
-        return FIELDS
+        return DECLARED
 
     def read(self, path: Path, options: Mapping[str, OptionValue]) -> Iterator[Record]:
         for batch in self.batches(path, options):

@@ -77,8 +77,10 @@ TABLES: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
 
 
 def _specs(table: str) -> dict[str, str]:
+    """Every column of the table declared (plain ones as text): what is not declared is not read."""
     columns, kinds = TABLES[table]
-    specs = {"CHILD": "child-id"}
+    specs = dict.fromkeys(columns, "text")
+    specs["CHILD"] = "child-id"
     if "DOB" in columns:
         specs["DOB"] = "dob:%d/%m/%Y"
     specs.update(kinds)

@@ -236,8 +236,10 @@ def data_document(loaded: LoadedBoard, plugins: Plugins, *, progress: bool) -> t
         except LifError as exc:
             failed = True
             status = "failed"
-            if not report.problems or report.problems[-1].message not in str(exc):
-                report.add(Problem(source.path, "", str(exc)))
+            message = str(exc)
+            if not report.problems or report.problems[-1].message not in message:
+                named = message.startswith((f"{source.path}:", f"{Path(source.path).name}:"))
+                report.add(Problem("" if named else source.path, "", message))  # the file named once
         seconds = time.perf_counter() - started
         rows.append(
             (
@@ -258,6 +260,20 @@ def data_document(loaded: LoadedBoard, plugins: Plugins, *, progress: bool) -> t
             if more > 0 or len(report.problems) > 20:
                 items.append(f"... and {report.errors + report.warnings - min(20, len(report.problems))} more")
             details.append(Section(f"{source.id}: problems", (BulletList(tuple(items)),)))
+        if report.left_out:
+            details.append(
+                Section(
+                    f"{source.id}: columns not read",
+                    (
+                        Paragraph(
+                            f"{len(report.left_out)} column(s) of {source.path} are declared by no field, so they are "
+                            "not read and reach no output; declare any you need in the source's fields: "
+                            + ", ".join(report.left_out[:40])
+                            + (" ..." if len(report.left_out) > 40 else "")
+                        ),
+                    ),
+                )
+            )
     table = Table(
         ("Source", "Adapter", "Path", "Rows read", "Kept", "Errors", "Warnings", "Status", "Seconds"), tuple(rows)
     )

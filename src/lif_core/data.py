@@ -94,6 +94,15 @@ class BadValue(ValueError):
         self.shown = shown
 
 
+#: A value a message may quote: a number, a date or time written any way, plain words, or a
+#: spreadsheet formula of cell references (``'31/02/2019'``, ``'3.0'``, ``'soon'``, ``'=H2+5'``),
+#: never other mixes of letters and digits (an identifier, a postcode), and short.
+_QUOTABLE = re.compile(
+    r"^'[\d\s/.:+-]{0,24}'$|^'[+-]?[A-Za-z][A-Za-z .-]{0,29}'$|^-?[\d.]{1,24}$"
+    r"|^'=[A-Z$]{1,3}\$?\d{1,7}(?:[-+*/][A-Z$]{0,3}\$?\d{1,7})*'$"  # a formula of cell references: =H2+5
+)
+
+
 def describe_bad_value(problem: ValueError, kind: str) -> str:
     """The message for a value of a field of ``kind`` that would not convert: the value quoted
     first where the field is not identifying, never for a child's identifier, a date of birth
@@ -101,7 +110,9 @@ def describe_bad_value(problem: ValueError, kind: str) -> str:
     if isinstance(problem, BadValue):
         if problem.shown is None:
             return problem.reason
-        if kind in SENSITIVE_KINDS:
+        if kind in SENSITIVE_KINDS or not _QUOTABLE.match(problem.shown):
+            # An identifying field's value is never shown; nor is a value elsewhere that looks
+            # like one (a record whose columns slipped puts a child's identifier under a date).
             return f"{problem.reason} (the value is not shown here)"
         return f"{problem.shown} {problem.reason}"
     if kind in SENSITIVE_KINDS:

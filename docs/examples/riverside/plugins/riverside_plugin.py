@@ -32,6 +32,7 @@ from lif_core import (
     hookimpl,
     open_board,
 )
+from lif_core.builtins.renderers import csv_safe
 from lif_core.document import Document, Table, cell_text
 from lif_core.model import CaseReview, Involvement, PractitionerEventKind, ReviewerRole
 
@@ -103,10 +104,10 @@ class TablesCsv(Renderer):
         writer = csv.writer(out, lineterminator="\n")
         for _depth, section in document.walk():
             for block in section.blocks:
-                if isinstance(block, Table):
-                    writer.writerow(["section", *block.columns])
+                if isinstance(block, Table):  # csv_safe: no cell of board text can start a formula
+                    writer.writerow(["section", *map(csv_safe, block.columns)])
                     for row in block.rows:
-                        writer.writerow([section.title, *(cell_text(c) for c in row)])
+                        writer.writerow([csv_safe(section.title), *(csv_safe(cell_text(c)) for c in row)])
         return out.getvalue().encode("utf-8")
 
 

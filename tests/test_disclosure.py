@@ -143,6 +143,37 @@ def test_no_hidden_cell_of_a_table_can_be_worked_out(
     assert found == [], f"recovered {found} from {out.rows}"
 
 
+@settings(max_examples=200, deadline=None)
+@given(count_tables())
+def test_no_hidden_count_can_be_worked_out_from_a_percentage_beside_it(
+    case: tuple[Table, list[list[int]], bool, bool],
+) -> None:
+    """Each row leads with the percentage its first count makes of its last (a total, say):
+    a percentage published with its denominator gives the numerator away, so it is hidden
+    whenever either count is, and nothing hidden can be recovered through it."""
+    table, grid, total_row, total_column = case
+    last = len(table.columns) - 1
+    shared = Table(
+        ("share", *table.columns),
+        tuple(
+            (Share(row[0].value, row[last].value, columns=("c0", table.columns[last])), *row)  # type: ignore[union-attr]
+            for row in table.rows
+        ),
+        total_row=total_row,
+        total_column=total_column,
+    )
+    out = protect_table(shared)
+    values = {(i, j + 1): v for i, r in enumerate(grid) for j, v in enumerate(r)}
+    hidden = {(i, j) for i, r in enumerate(out.rows) for j, c in enumerate(r) if c == SUPPRESSED and j > 0}
+    known = set(values) - hidden
+    for i, r in enumerate(out.rows):
+        if r[0] != SUPPRESSED and r[0] != "":
+            assert (i, 1) in known and (i, last + 1) in known  # a visible share's counts are visible
+    sums = [((i, j + 1), [(a, b + 1) for a, b in parts]) for (i, j), parts in table_sums(grid, total_row, total_column)]
+    found = recovered(values, sums, known, sorted(hidden), dict.fromkeys(hidden, 1))
+    assert found == [], f"recovered {found} from {out.rows}"
+
+
 def test_two_hidden_cells_beside_a_total_that_leaves_two() -> None:
     """1 and 1 beside a visible total: 12 - 10 leaves 2, and a hidden count is at least 1, so
     both would be 1. A third cell is hidden. (Hiding only the lone cell and one more, as

@@ -373,10 +373,22 @@ def _share_text(share: Share) -> str:
     return f"{value:.{share.places}f}"
 
 
+def _beside(table: Table, i: int, share: Share) -> list[Key]:
+    """The counts of row ``i`` a share gives away with its denominator: those its ``columns``
+    name (a percentage and its denominator give the numerator), else, not knowing which, every
+    count in the row."""
+    row = table.rows[i]
+    if share.columns is not None:
+        named = [table.columns.index(c) for c in share.columns if c in table.columns]
+        return [(i, j) for j in named if isinstance(row[j], Count)]
+    return [(i, j) for j, cell in enumerate(row) if isinstance(cell, Count)]
+
+
 def protect_table(table: Table, rule: Rule = DEFAULT_RULE) -> Table:
     """The table as it may be published under ``rule``: counts from children's records from 1
     to ``smallest - 1`` and the shares resting on them shown as ``c``, with further cells hidden
-    where the table's totals (``total_row``, ``total_column``) would reveal them; visible
+    where the table's totals (``total_row``, ``total_column``) would reveal them, and a share
+    hidden with the counts beside it that it would give away (see :attr:`Share.columns`); visible
     counts from children's records rounded as the rule says; shares as text (``k`` for a
     non-zero share that rounds to 0); counts of the board's own work as they are."""
     linked = Linked()
@@ -392,7 +404,7 @@ def protect_table(table: Table, rule: Rule = DEFAULT_RULE) -> Table:
                     linked.count(keys[1], 0, sensitive=False)  # public (a population): nothing to protect
                 else:
                     linked.count(keys[1], cell.denominator, sensitive=cell.sensitive)
-                linked.publish((i, j), keys)
+                linked.publish((i, j), keys + _beside(table, i, cell))
     last_row, last_column = len(table.rows) - 1, len(table.columns) - 1
     if table.total_column and last_column > 0:
         for i, row in enumerate(table.rows):

@@ -74,6 +74,10 @@ class Share:
     places: int = 1
     provenance: Provenance = Provenance.CHILDREN
     denominator_public: bool = False
+    #: In a table: the columns of the same row holding the numerator and denominator counts,
+    #: if they are published beside it (the share is then those very counts to disclosure
+    #: control). Without it, a share is hidden whenever any count in its row is.
+    columns: tuple[str, str] | None = None
 
     @property
     def value(self) -> float | None:

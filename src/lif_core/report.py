@@ -47,7 +47,7 @@ def _moved(score: Score | None) -> str:
     if score is None or score.latest is None:
         return "no data"
     trend = f", {score.trend}" if score.trend else ""
-    return f"{score.latest[1]:g} in {score.latest[0]} ({score.rag}{trend})"
+    return f"{score.shown(*score.latest)} in {score.latest[0]} ({score.rag}{trend})"
 
 
 # --------------------------------------------------------------------------- sections
@@ -318,7 +318,7 @@ def _dataset(scores: list[Score]) -> Section:
                 f"{s.shown(*s.latest)} ({s.latest[0]})" if s.latest else "no data",
                 f"{s.measure.target.value:g}" if s.measure.target else "",
                 f"{s.variance:+.1f}%" if s.variance is not None else "",
-                f"{s.trend} ({s.direction} {s.run})" if s.direction else "",
+                f"{s.trend} ({s.direction} {s.run})".strip() if s.direction else "",
                 s.rag.upper(),
             )
             for s in scores

@@ -346,7 +346,7 @@ def test_the_boards_own_rule_applies_to_every_series(tmp_path: Path) -> None:
     assert isinstance(scorecard, Table)
     latest = {row[0]: row[2] for row in scorecard.rows}
     repeat = "Children becoming the subject of a child protection plan for a second or subsequent time"
-    assert latest[repeat] == "no data"
+    assert latest[repeat] == SUPPRESSED  # every period hidden: "c", not "no data"
     charts = {b.title: b for _d, s in document.walk() for b in s.blocks if isinstance(b, Chart)}
     rereferrals = charts["Referrals to children's social care that are re-referrals within 12 months"]
     assert rereferrals.points[0] == ("2016-17", None) and rereferrals.label("2016-17", None) == SUPPRESSED

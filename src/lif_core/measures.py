@@ -79,6 +79,13 @@ class Score:
         """How the figure of ``period`` reads in a table (``k`` where it is a small non-zero share)."""
         return self.labels.get(period) or f"{value:g}"
 
+    def latest_text(self) -> str:
+        """The latest figure as a table shows it (``13 (2018-19)``); ``c`` where every period
+        with data is hidden by disclosure control, ``no data`` where there is none."""
+        if self.latest is not None:
+            return f"{self.shown(*self.latest)} ({self.latest[0]})"
+        return SUPPRESSED if SUPPRESSED in self.labels.values() else "no data"
+
     def points(self) -> tuple[tuple[str, float | None], ...]:
         """Every period's point for a chart, hidden ones as ``None`` (a gap), in period order."""
         hidden = [(p, None) for p, label in self.labels.items() if label == SUPPRESSED]
@@ -378,7 +385,11 @@ def score(
     prompts: list[str] = []
     successes: list[str] = []
     if latest is None:
-        prompts.append("no data yet: nothing shows whether it is changing")
+        prompts.append(
+            "every period is hidden by disclosure control (too few children behind it)"
+            if SUPPRESSED in labels.values()
+            else "no data yet: nothing shows whether it is changing"
+        )
 
     def shown(point: tuple[str, float]) -> str:
         return labels.get(point[0]) or _fmt(point[1], unit)

@@ -45,7 +45,7 @@ def _action_counts(actions: list[Any], as_of: dt.date) -> tuple[int, int, int]:
 
 def _moved(score: Score | None) -> str:
     if score is None or score.latest is None:
-        return "no data"
+        return "hidden by disclosure control (c)" if score is not None and score.latest_text() == "c" else "no data"
     trend = f", {score.trend}" if score.trend else ""
     return f"{score.shown(*score.latest)} in {score.latest[0]} ({score.rag}{trend})"
 
@@ -315,7 +315,7 @@ def _dataset(scores: list[Score]) -> Section:
             (
                 s.measure.title,
                 s.measure.quadrant.value,
-                f"{s.shown(*s.latest)} ({s.latest[0]})" if s.latest else "no data",
+                s.latest_text(),
                 f"{s.measure.target.value:g}" if s.measure.target else "",
                 f"{s.variance:+.1f}%" if s.variance is not None else "",
                 f"{s.trend} ({s.direction} {s.run})".strip() if s.direction else "",

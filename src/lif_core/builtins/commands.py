@@ -311,7 +311,7 @@ def measures_document(
     rows = []
     for s in scores:
         m = s.measure
-        latest = f"{s.shown(*s.latest)} ({s.latest[0]})" if s.latest else "no data"
+        latest = s.latest_text()
         trend = f"{s.trend} ({s.direction} {s.run})".strip() if s.direction else "-"
         target = f"{m.target.value:g}" + (f" by {m.target.by}" if m.target and m.target.by else "") if m.target else "-"
         compare = "; ".join(f"{k}: {v:g} ({verdict})" for k, v, verdict in s.comparisons) or "-"

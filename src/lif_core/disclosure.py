@@ -50,7 +50,6 @@ SUPPRESSED = "c"
 SMALL_SHARE = "k"
 
 
-
 @attrs.frozen
 class Rule:
     """A disclosure control rule.

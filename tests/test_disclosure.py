@@ -400,3 +400,71 @@ def test_linked_counts_refuse_a_key_given_two_values() -> None:
         pass
     else:  # pragma: no cover
         raise AssertionError
+
+
+# --------------------------------------------------------------------------- end to end: a board's published series
+
+
+@settings(max_examples=25, deadline=None)
+@given(referrals())
+def test_no_small_count_can_be_worked_out_from_a_boards_published_measures(
+    rows: list[tuple[str, dt.date, str]],
+) -> None:
+    """A board publishing one source's referrals monthly, quarterly and yearly, and its
+    re-referral rate monthly and yearly: through the real scorecard and report, no small count
+    shows, every shown figure is the true one, and none hidden can be worked out from all of
+    them together (the attacker sees every measure's visible periods)."""
+    import tempfile
+
+    from lif_core.measures import _indicator_request, compute_indicators, scorecard
+
+    from .conftest import MINIMAL
+
+    measures = [
+        ("m-month", "referrals", "monthly", "count"),
+        ("m-quarter", "referrals", "quarterly", "count"),
+        ("m-year", "referrals", "annual", "count"),
+        ("m-rr-month", "re-referrals-12m", "monthly", "percent"),
+        ("m-rr-year", "re-referrals-12m", "annual", "percent"),
+    ]
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        lines = ["child,referral_date", *(f"{c},{d.isoformat()}" for c, d, _g in rows)]
+        (root / "refs.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        board = MINIMAL + (
+            '\n[[sources]]\nid = "refs"\nadapter = "csv"\npath = "refs.csv"\n'
+            'fields = { child = "child-id", referral_date = "date" }\n'
+        )
+        for mid, indicator, frequency, unit in measures:
+            board += (
+                f'\n[[measures]]\nid = "{mid}"\ntitle = "{mid}"\nquadrant = "how-much"\npolarity = "neither"\n'
+                f'unit = "{unit}"\nfrequency = "{frequency}"\nsource = "refs"\nindicator = "{indicator}"\n'
+            )
+        (root / "board.toml").write_text(board, encoding="utf-8")
+        plugins = Plugins.create()
+        loaded = open_board(root, plugins)
+        scores = {s.measure.id: s for s in scorecard(loaded, plugins)}
+        raw = compute_indicators(loaded, [_indicator_request(loaded, m) for m in loaded.board.measures], plugins)
+        results = [result for result, _report in raw]
+        document = impact_report(loaded, plugins, dt.date(2019, 6, 30))
+    values, sums = _quantities(results)
+    known: set[Key] = set()
+    for measure, result in zip(loaded.board.measures, results, strict=True):
+        shown = dict(scores[measure.id].series)
+        truth = {r.period: r for r in result.rows if r.group == ""}
+        for period, value in shown.items():
+            row = truth[period]
+            assert value == row.value  # a shown figure is the true one
+            assert all(n == 0 or n >= DEFAULT_RULE.smallest for n in (row.numerator, row.denominator))
+            known |= {(p, result.frequency, period, "") for p in result.parts}
+        hidden = [p for p, label in scores[measure.id].labels.items() if label == SUPPRESSED]
+        assert not set(hidden) & set(shown)
+    charts = [b for _d, s in document.walk() for b in s.blocks if isinstance(b, Chart)]
+    for chart in charts:  # the report's charts show what the scorecard shows, hidden points as gaps
+        score = scores[chart.title]
+        assert [(p, v) for p, v in chart.points if v is not None] == list(score.series)
+    small = [k for k, v in values.items() if DEFAULT_RULE.hides_count(v)]
+    assert not set(small) & known
+    lower = {k: (1 if k[0] == "referrals" else 0) for k in values if k not in known}
+    found = recovered(values, sums, known, small, lower)
+    assert found == [], f"recovered {found}"

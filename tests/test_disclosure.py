@@ -26,7 +26,7 @@ from lif_core import Plugins, open_board
 from lif_core.cli import make_cli
 from lif_core.disclosure import DEFAULT_RULE, SMALL_SHARE, SUPPRESSED, Linked, Rule, protect, protect_table
 from lif_core.document import Chart, Count, Document, Provenance, Section, Share, Table
-from lif_core.indicators import IndicatorResult, ReferralCounts, ReReferrals, period_key, protect_results
+from lif_core.indicators import IndicatorResult, IndicatorRow, ReferralCounts, ReReferrals, period_key, protect_results
 from lif_core.report import impact_report
 
 from .conftest import CROYDON
@@ -468,3 +468,104 @@ def test_no_small_count_can_be_worked_out_from_a_boards_published_measures(
     lower = {k: (1 if k[0] == "referrals" else 0) for k in values if k not in known}
     found = recovered(values, sums, known, small, lower)
     assert found == [], f"recovered {found}"
+
+
+# --------------------------------------------------------------------------- regressions found by attacking the solver
+
+
+def _monthly(
+    counts: list[int], extra: list[tuple[dt.date, str | None]] | None = None
+) -> list[tuple[str | None, dt.date]]:
+    """Referrals April 2018 to March 2019, ``counts[m]`` in month ``m`` (each a new child)."""
+    rows: list[tuple[str | None, dt.date]] = []
+    for m, n in enumerate(counts):
+        day = dt.date(2018 + (m + 3) // 12, (m + 3) % 12 + 1, 1)
+        rows += [(f"c{m}-{i}", day) for i in range(n)]
+    return rows + [(child, day) for day, child in (extra or [])]
+
+
+def test_two_ways_of_counting_referrals_are_each_protected_across_frequencies() -> None:
+    """Re-referrals leave out referrals without a child; a count of referrals does not. With
+    re-referrals monthly, referrals yearly and monthly, the referral counts are linked among
+    themselves: June (4) cannot be the year (114) less the other months (before, the monthly
+    counts were in no sum at all, and June read 114 - 110)."""
+    rows = _monthly([10, 10, 4, 10, 10, 10, 10, 10, 10, 10, 10, 10])
+    rows += [(None, dt.date(2018 + (m + 3) // 12, (m + 3) % 12 + 1, 2)) for m in range(12)]  # no child: left out
+    rr_month, ref_year, ref_month = ReReferrals("month"), ReferralCounts("year"), ReferralCounts("month")
+    rr_month.add_rows((c, d, None) for c, d in rows)
+    for acc in (ref_year, ref_month):
+        acc.add_rows((d, None) for _c, d in rows)
+    _rr, year, month = protect_results([("s", rr_month.result()), ("s", ref_year.result()), ("s", ref_month.result())])
+    assert "2018-06" in month.suppressed()
+    assert len(month.suppressed()) >= 2 or year.suppressed()
+
+
+def test_everyone_is_one_count_grouped_or_not() -> None:
+    """A grouped result's everyone row is the ungrouped result's row (before, the grouped one
+    showed May's 8 beside the year, giving away April's hidden 3)."""
+    counts = [3, 8, 20, 20, 20, 20, 20]
+    days = [dt.date(2018, 4 + m, 1) for m in range(len(counts))]
+    rows = [(d, "police") for d, n in zip(days, counts, strict=True) for _ in range(n)]
+    plain, grouped, year = ReferralCounts("month"), ReferralCounts("month", "source"), ReferralCounts("year")
+    for acc in (plain, grouped, year):
+        acc.add_rows(rows if acc is grouped else [(d, None) for d, _g in rows])
+    a, b, y = protect_results([("s", plain.result()), ("s", grouped.result()), ("s", year.result())])
+    assert a.suppressed() == b.suppressed() == ["2018-04", "2018-05"] and y.suppressed() == []
+
+
+def test_a_protected_result_keeps_its_own_stricter_rule() -> None:
+    acc = ReferralCounts("year")
+    acc.add_rows([(dt.date(2018, 5, 1), None)] * 8)
+    strict = acc.result().protected(Rule(smallest=10))
+    assert strict.series() == [] and strict.suppressed() == ["2018-19"]  # not re-protected under DfE's 6
+    try:
+        protect_results([("s", acc.result())])[0].protected(Rule(smallest=10))
+    except Exception as exc:  # noqa: BLE001
+        assert "looser disclosure rule" in str(exc)
+    else:  # pragma: no cover
+        raise AssertionError("a looser protection was taken for a stricter one")
+
+
+def test_periods_that_are_no_period_are_left_alone() -> None:
+    result = IndicatorResult(
+        "x",
+        "X",
+        "count",
+        (IndicatorRow("2019-13", "", 8, 8, 8.0), IndicatorRow("2019-Q5", "", 9, 9, 9.0)),
+        frequency="month",
+    )
+    assert protect_results([("s", result)])[0].suppressed() == []
+
+
+def test_a_share_naming_a_missing_column_is_refused() -> None:
+    table = Table(("n", "d", "%"), ((Count(10), Count(40), Share(10, 40, columns=("N", "d"))),))
+    try:
+        protect_table(table)
+    except ValueError as exc:
+        assert "names column 'N'" in str(exc)
+    else:  # pragma: no cover
+        raise AssertionError("a share naming no count was taken")
+
+
+def test_rounding_halves_up_and_never_to_zero() -> None:
+    rule = Rule(round_to=20)
+    assert [rule.rounded(n) for n in (0, 6, 9, 10, 29, 30, 31)] == [0, 20, 20, 20, 20, 40, 40]
+    acc = ReferralCounts("month")
+    acc.add_rows([(dt.date(2018, 4, 1), None)] * 13 + [(dt.date(2018, 5, 1), None)] * 26)
+    assert acc.result().series(rule=Rule(round_to=10)) == [("2018-04", 10.0), ("2018-05", 30.0)]
+
+
+def test_ties_are_broken_by_the_salt() -> None:
+    """Every month 6 but June 5: which month is hidden beside June follows a keyed hash, so a
+    reader who knows the rule cannot tell it (before, always the first in order, April)."""
+    rows = [
+        (dt.date(2018 + (m + 3) // 12, (m + 3) % 12 + 1, 1), None) for m in range(12) for _ in range(5 if m == 2 else 6)
+    ]
+    chosen = set()
+    for salt in (b"a", b"b", b"c", b"d", b"e", b"f"):
+        month, year = ReferralCounts("month"), ReferralCounts("year")
+        for acc in (month, year):
+            acc.add_rows(rows)
+        m, _y = protect_results([("s", month.result()), ("s", year.result())], salt=salt)
+        chosen |= set(m.suppressed()) - {"2018-06"}
+    assert len(chosen) > 1

@@ -21,13 +21,16 @@ count beside it). Tables
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import operator
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import attrs
 
-from .document import Cell, Chart, Count, Document, Section, Share, Table
+from .document import SMALL_SHARE, SUPPRESSED, Cell, Chart, Count, Document, Section, Share, Table
 from .errors import LifError
 
 if TYPE_CHECKING:
@@ -39,15 +42,11 @@ __all__ = [
     "SUPPRESSED",
     "Linked",
     "Rule",
+    "active_rule",
     "board_rule",
     "protect",
     "protect_table",
 ]
-
-#: The symbol DfE publishes in place of a suppressed figure.
-SUPPRESSED = "c"
-#: The symbol DfE publishes for a non-zero figure that rounds to 0.
-SMALL_SHARE = "k"
 
 
 @attrs.frozen
@@ -65,8 +64,10 @@ class Rule:
     round_to: int = 0
 
     def rounded(self, count: int) -> int:
-        if self.round_to > 1:
-            return round(count / self.round_to) * self.round_to
+        """``count`` rounded to the nearest ``round_to`` (halves up); a non-zero count never to
+        0, since a published 0 says there were none."""
+        if self.round_to > 1 and count:
+            return max(self.round_to, (count + self.round_to // 2) // self.round_to * self.round_to)
         return count
 
     def describe(self) -> str:
@@ -79,6 +80,10 @@ class Rule:
         if self.round_to > 1:
             text += f"; published counts from children's records are rounded to the nearest {self.round_to}"
         return text
+
+    def describe_briefly(self) -> str:
+        rounding = f", rounded to {self.round_to}" if self.round_to > 1 else ""
+        return f"smallest {self.smallest}{rounding}"
 
     def hides_count(self, count: int) -> bool:
         """True for a count that must not be published (1 to ``smallest - 1``)."""
@@ -94,6 +99,12 @@ class Rule:
 
 
 DEFAULT_RULE = Rule()
+
+
+def active_rule(loaded: LoadedBoard, rule: Rule | None, disclosure_control: bool) -> Rule | None:
+    """The rule a builder applies: ``rule`` if given, else the board's; ``None`` where the
+    caller asked by name for the unprotected figures (``disclosure_control=False``)."""
+    return (rule or board_rule(loaded)) if disclosure_control else None
 
 
 def board_rule(loaded: LoadedBoard) -> Rule:
@@ -120,14 +131,16 @@ class Linked:
     - every figure resting on a count from children's records from 1 to ``smallest - 1``;
     - then, while any hidden count (or any small count, published or not) could be worked out
       exactly from the figures left visible, one more figure: the smallest non-zero visible
-      count in a sum that gives it away (a part before a total).
+      count in a sum that gives it away (a part before a total; ties broken by a keyed hash
+      where a ``salt`` is given, so which of equal counts was hidden cannot be foreseen).
 
     "Worked out" is judged as an attacker would: exact linear algebra over every sum (a
     hidden count fixed by some combination of the sums: a lone hidden cell in a line, a hidden
     month from its year and the other months), then an exact integer program over the sums
     with the bounds a reader knows (a hidden count is at least 1, since 0 is shown as 0; so
     two hidden cells beside a total that leaves 2 are both 1, and a cycle of hidden cells in a
-    table with totals can be pinned by its margins).
+    table with totals can be pinned by its margins). Counts that no sum or figure links are
+    solved apart, so a large board's many series cost no more than each one does.
     """
 
     def __init__(self) -> None:
@@ -139,12 +152,13 @@ class Linked:
     def count(self, key: Key, value: int, *, sensitive: bool = True) -> None:
         """A count (``sensitive``: from children's records). Adding a key twice keeps the first
         value and raises if the second differs: one key is one count."""
+        value = operator.index(value)
         if key in self._values:
             if self._values[key] != value:
                 raise ValueError(f"count {key!r} given twice with different values")
             self._sensitive[key] = self._sensitive[key] or sensitive
             return
-        self._values[key] = int(value)
+        self._values[key] = value
         self._sensitive[key] = sensitive
 
     def has(self, key: Key) -> bool:
@@ -153,13 +167,18 @@ class Linked:
     def value(self, key: Key) -> int:
         return self._values[key]
 
-    def sum(self, total: Key, parts: Iterable[Key]) -> None:
-        """``total`` is the sum of ``parts`` (each already added as a count)."""
+    def sum(self, total: Key, parts: Iterable[Key]) -> bool:
+        """``total`` is the sum of ``parts`` (each already added as a count). A sum the counts
+        do not satisfy (a table whose totals do not add up) is no sum a reader can use: it is
+        left out, and ``False`` returned."""
         members = tuple(parts)
         for key in (total, *members):
             if key not in self._values:
                 raise KeyError(f"no count {key!r}: add it before the sum")
+        if self._values[total] != sum(self._values[k] for k in members):
+            return False
         self._sums.append((total, members))
+        return True
 
     def publish(self, figure: Key, keys: Iterable[Key]) -> None:
         """A published figure and the counts a reader learns from it."""
@@ -167,43 +186,111 @@ class Linked:
 
     # -- solving -----------------------------------------------------------------------
 
-    def protect(self, rule: Rule = DEFAULT_RULE) -> set[Key]:
-        """The figures to hide under ``rule``."""
+    def protect(self, rule: Rule = DEFAULT_RULE, *, salt: bytes = b"") -> set[Key]:
+        """The figures to hide under ``rule`` (``salt``: see the class)."""
         values, sensitive = self._values, self._sensitive
-        small = {k for k, v in values.items() if sensitive[k] and rule.hides_count(v)}
-        hidden: set[Key] = set(small)  # counts whose figures are hidden, or that must stay unknown
+        hidden: set[Key] = {k for k, v in values.items() if sensitive[k] and rule.hides_count(v)}
+        for component in self._components():
+            sums = [self._sums[i] for i in component.sums]
+            if not sums or hidden.isdisjoint(component.keys):
+                continue  # no sum to work a hidden count out from, or nothing hidden
+            _Solver(values, sums, [self._figures[f] for f in component.figures], salt).protect(hidden)
+        return {f for f, keys in self._figures.items() if any(k in hidden for k in keys)}
+
+    def _components(self) -> list[_Component]:
+        """The counts, sums and figures that link each other, apart from the rest."""
+        parent: dict[Key, Key] = {}
+
+        def find(key: Key) -> Key:
+            root = key
+            while parent.get(root, root) != root:
+                root = parent[root]
+            while key != root:
+                parent[key], key = root, parent.get(key, key)
+            return root
+
+        def join(keys: Sequence[Key]) -> None:
+            first = find(keys[0])
+            for other in keys[1:]:
+                root = find(other)
+                if root != first:
+                    parent[root] = first
+
+        for total, parts in self._sums:
+            join((total, *parts))
+        for keys in self._figures.values():
+            if keys:
+                join(keys)
+        groups: dict[Key, _Component] = {}
+        for key in self._values:
+            groups.setdefault(find(key), _Component()).keys.add(key)
+        for index, (total, _parts) in enumerate(self._sums):
+            groups[find(total)].sums.append(index)
+        for figure, keys in self._figures.items():
+            if keys:
+                groups[find(keys[0])].figures.append(figure)
+        return list(groups.values())
+
+
+@attrs.define
+class _Component:
+    keys: set[Key] = attrs.field(factory=set)
+    sums: list[int] = attrs.field(factory=list)
+    figures: list[Key] = attrs.field(factory=list)
+
+
+class _Solver:
+    """Secondary suppression for one component: hides counts (adding to ``hidden``) until no
+    hidden count can be pinned from the figures left visible."""
+
+    def __init__(
+        self,
+        values: Mapping[Key, int],
+        sums: Sequence[tuple[Key, tuple[Key, ...]]],
+        figures: Sequence[tuple[Key, ...]],
+        salt: bytes,
+    ) -> None:
+        self.values, self.sums, self.figures, self.salt = values, sums, figures, salt
+        self.order = {k: i for i, k in enumerate(dict.fromkeys(k for t, p in sums for k in (t, *p)))}
+        self.totals = {total for total, _parts in sums}
+        self.sums_of: dict[Key, list[int]] = {}
+        for index, (total, parts) in enumerate(sums):
+            for key in (total, *parts):
+                self.sums_of.setdefault(key, []).append(index)
+
+    def protect(self, hidden: set[Key]) -> None:
         while True:
             known = self._known(hidden)
             exposed = self._exposed(known, hidden)
             if not exposed:
-                break
+                return
             extra = self._secondary(exposed, known, hidden)
-            if extra is None:  # nothing visible links to it: hide every figure touching its sums
-                extra_set = self._component(exposed[0]) & known
-                if not extra_set:  # pragma: no cover - an exposed count always has a visible neighbour
-                    break
-                hidden |= extra_set
+            if extra is None:
+                # Nothing visible shares a sum with it: every visible count linked to it goes.
+                linked = {k for k in self._linked(exposed[0]) if k in known and self.values[k] > 0}
+                if not linked:  # pragma: no cover - a pinned count always has a visible count behind it
+                    raise RuntimeError(f"disclosure control: cannot protect {exposed[0]!r}")
+                hidden |= linked
             else:
                 hidden.add(extra)
-        return {f for f, keys in self._figures.items() if any(k in hidden for k in keys)}
 
     def _known(self, hidden: set[Key]) -> set[Key]:
         """The counts a reader learns from every figure left visible."""
         known: set[Key] = set()
-        for keys in self._figures.values():
-            if not any(k in hidden for k in keys):
+        for keys in self.figures:
+            if hidden.isdisjoint(keys):
                 known.update(keys)
         return known
 
     def _equations(self, known: set[Key]) -> list[tuple[dict[Key, int], int]]:
         """Each sum as ``coefficients over the unknown counts, constant``."""
         out = []
-        for total, parts in self._sums:
+        for total, parts in self.sums:
             coefficients: dict[Key, int] = {}
             constant = 0
             for key, sign in ((total, 1), *((p, -1) for p in parts)):
                 if key in known:
-                    constant -= sign * self._values[key]
+                    constant -= sign * self.values[key]
                 else:
                     coefficients[key] = coefficients.get(key, 0) + sign
             coefficients = {k: c for k, c in coefficients.items() if c}
@@ -212,12 +299,12 @@ class Linked:
         return out
 
     def _exposed(self, known: set[Key], hidden: set[Key]) -> list[Key]:
-        """Hidden counts (in the order added) that a reader can pin to one value: first those
-        the sums fix by linear algebra alone (a lone hidden cell in a line, a month from its
-        year and the other months); failing those, one that the sums and the bounds together
-        leave a single whole number for (two hidden cells beside a total that leaves 2), found
-        by an exact integer program."""
-        targets = [k for k in self._values if k in hidden and k not in known]
+        """Hidden counts (in the order of the sums) that a reader can pin to one value: first
+        those the sums fix by linear algebra alone (a lone hidden cell in a line, a month from
+        its year and the other months); failing those, one that the sums and the bounds
+        together leave a single whole number for (two hidden cells beside a total that leaves
+        2), found by an exact integer program."""
+        targets = sorted((k for k in hidden if k in self.order and k not in known), key=self.order.__getitem__)
         if not targets:
             return []
         equations = self._equations(known)
@@ -229,49 +316,47 @@ class Linked:
         if exposed:
             return exposed
         lower = {k: (1 if k in hidden else 0) for row, _c in equations for k in row}
-        pinned = _integer_pinned(equations, lower, [k for k in targets if k in lower], self._values)
+        pinned = _integer_pinned(equations, lower, [k for k in targets if k in lower], self.values)
         return [] if pinned is None else [pinned]
 
+    def _rank(self, key: Key) -> tuple[bool, int, str]:
+        """How willingly a visible count is hidden next: a part before a total, the smallest
+        first, then by a keyed hash (or, without a salt, by its name)."""
+        tie = hmac.new(self.salt, repr(key).encode("utf-8"), hashlib.sha256).hexdigest() if self.salt else repr(key)
+        return (key in self.totals, self.values[key], tie)
+
     def _secondary(self, exposed: list[Key], known: set[Key], hidden: set[Key]) -> Key | None:
-        """The visible count to hide next: in the sums holding an exposed count, the smallest
-        non-zero visible count that is no sum's total (else the smallest total), searching
-        outwards through linked sums if those sums hold none."""
-        totals = {total for total, _parts in self._sums}
+        """The visible count to hide next: in the sums holding an exposed count, the one
+        :meth:`_rank` puts first, searching outwards through linked sums if those hold none."""
         frontier = set(exposed)
         seen: set[Key] = set()
-        for _step in range(len(self._sums) + 1):
-            candidates: dict[Key, tuple[bool, int, str]] = {}
+        while frontier:
+            candidates: set[Key] = set()
             next_frontier: set[Key] = set()
-            for total, parts in self._sums:
-                members = (total, *parts)
-                if frontier.isdisjoint(members):
-                    continue
-                for key in members:
-                    if key in known and key not in hidden and self._values[key] > 0:
-                        candidates[key] = (key in totals, self._values[key], repr(key))
+            for index in {i for key in frontier for i in self.sums_of.get(key, ())}:
+                total, parts = self.sums[index]
+                for key in (total, *parts):
+                    if key in known and key not in hidden and self.values[key] > 0:
+                        candidates.add(key)
                     elif key not in seen:
                         next_frontier.add(key)
             if candidates:
-                return min(candidates, key=candidates.__getitem__)
+                return min(candidates, key=self._rank)
             seen |= frontier
             frontier = next_frontier - seen
-            if not frontier:
-                return None
         return None
 
-    def _component(self, start: Key) -> set[Key]:
+    def _linked(self, start: Key) -> set[Key]:
         """Every count linked to ``start`` through sums."""
-        component, frontier = {start}, [start]
+        linked, frontier = {start}, [start]
         while frontier:
-            key = frontier.pop()
-            for total, parts in self._sums:
-                members = (total, *parts)
-                if key in members:
-                    for other in members:
-                        if other not in component:
-                            component.add(other)
-                            frontier.append(other)
-        return component
+            for index in self.sums_of.get(frontier.pop(), ()):
+                total, parts = self.sums[index]
+                for other in (total, *parts):
+                    if other not in linked:
+                        linked.add(other)
+                        frontier.append(other)
+        return linked
 
 
 def _reduce(equations: Sequence[tuple[Mapping[Key, int], int]]) -> list[tuple[dict[Key, Fraction], Fraction]]:
@@ -349,9 +434,11 @@ def _integer_pinned(
             objective = np.zeros(len(unknowns))
             objective[index[target]] = direction
             solved = milp(objective, constraints=constraint, integrality=integral, bounds=bounds)
-            if solved.status in (3, 4) or not solved.success:  # unbounded: it can be anything
+            if solved.status in (3, 4):  # unbounded (the true counts are a solution): it can be anything
                 pinned = False
                 break
+            if not solved.success:  # pragma: no cover - the true counts always solve the sums
+                raise RuntimeError(f"disclosure control: the integer program failed ({solved.message})")
             if round(float(solved.x[index[target]])) != value:
                 pinned = False
                 break
@@ -372,15 +459,30 @@ def _share_text(share: Share) -> str:
     return f"{value:.{share.places}f}"
 
 
+def _whole(denominator: int | float) -> int:
+    try:
+        return operator.index(denominator)  # type: ignore[arg-type]
+    except TypeError:
+        raise ValueError(
+            f"a share's denominator {denominator!r} is not a whole number: a count of children is one; mark a "
+            "population estimate with denominator_public=True"
+        ) from None
+
+
 def _beside(table: Table, i: int, share: Share) -> list[Key]:
     """The counts of row ``i`` a share gives away with its denominator: those its ``columns``
     name (a percentage and its denominator give the numerator), else, not knowing which, every
     count in the row."""
     row = table.rows[i]
-    if share.columns is not None:
-        named = [table.columns.index(c) for c in share.columns if c in table.columns]
-        return [(i, j) for j in named if isinstance(row[j], Count)]
-    return [(i, j) for j, cell in enumerate(row) if isinstance(cell, Count)]
+    if share.columns is None:
+        return [(i, j) for j, cell in enumerate(row) if isinstance(cell, Count)]
+    keys: list[Key] = []
+    for name in share.columns:
+        j = table.columns.index(name) if name in table.columns else -1
+        if j < 0 or not isinstance(row[j], Count):
+            raise ValueError(f"table {table.caption!r}: a share names column {name!r}, which holds no count in row {i}")
+        keys.append((i, j))
+    return keys
 
 
 def protect_table(table: Table, rule: Rule = DEFAULT_RULE) -> Table:
@@ -399,10 +501,10 @@ def protect_table(table: Table, rule: Rule = DEFAULT_RULE) -> Table:
             elif isinstance(cell, Share):
                 keys = [(i, j, "n"), (i, j, "d")]
                 linked.count(keys[0], cell.numerator, sensitive=cell.sensitive)
-                if not isinstance(cell.denominator, int) or cell.denominator_public:
-                    linked.count(keys[1], 0, sensitive=False)  # public (a population): nothing to protect
+                if cell.denominator_public:
+                    linked.count(keys[1], 0, sensitive=False)  # a population estimate: nothing to protect
                 else:
-                    linked.count(keys[1], cell.denominator, sensitive=cell.sensitive)
+                    linked.count(keys[1], _whole(cell.denominator), sensitive=cell.sensitive)
                 linked.publish((i, j), keys + _beside(table, i, cell))
     last_row, last_column = len(table.rows) - 1, len(table.columns) - 1
     if table.total_column and last_column > 0:
@@ -454,8 +556,8 @@ def protect(document: Document, rule: Rule = DEFAULT_RULE) -> Document:
         if document.rule.stricter_or_equal(rule):
             return document
         raise LifError(
-            f"this {document.kind} was protected with a looser disclosure rule than the board's "
-            f"(smallest {document.rule.smallest}, not {rule.smallest}): build it again with the board's rule"
+            f"this {document.kind} was protected with a looser disclosure rule than the one asked for "
+            f"({document.rule.describe_briefly()}, not {rule.describe_briefly()}): build it again with that rule"
         )
 
     def section(s: Section) -> Section:
@@ -471,13 +573,3 @@ def protect(document: Document, rule: Rule = DEFAULT_RULE) -> Document:
         meta=(*(m for m in document.meta if m[0] != "Disclosure control"), ("Disclosure control", rule.describe())),
         rule=rule,
     )
-
-
-def unprotected_counts(document: Document) -> list[Any]:
-    """Every count or share left in ``document`` (none once it is protected): for checks."""
-    found: list[Any] = []
-    for _depth, section in document.walk():
-        for block in section.blocks:
-            if isinstance(block, Table):
-                found += [c for row in block.rows for c in row if isinstance(c, (Count, Share))]
-    return found

@@ -26,10 +26,18 @@ __all__ = [
     "Facts",
     "Paragraph",
     "Provenance",
+    "SMALL_SHARE",
+    "SUPPRESSED",
     "Section",
     "Share",
     "Table",
 ]
+
+
+#: DfE's symbol for a figure disclosure control hides.
+SUPPRESSED = "c"
+#: DfE's symbol for a non-zero share that rounds to 0.
+SMALL_SHARE = "k"
 
 
 class Provenance(str, enum.Enum):
@@ -47,9 +55,10 @@ class Provenance(str, enum.Enum):
 
 @attrs.frozen
 class Count:
-    """A count with its provenance. Counts derived from children's records from 1 to 5 (under
-    DfE's rule) are published as ``c``, with further cells hidden where a total would reveal
-    them; counts of the board's own work are published as they are."""
+    """A count with its provenance. Counts derived from children's records below the board's
+    smallest publishable count (DfE's rule: 1 to 5) are published as ``c``, with further cells
+    hidden where a total would reveal them; counts of the board's own work are published as
+    they are."""
 
     value: int
     provenance: Provenance = Provenance.CHILDREN
@@ -153,7 +162,7 @@ class Chart:
         for p, text in self.labels:
             if p == period:
                 return text
-        return "c" if value is None else cell_text(value)
+        return SUPPRESSED if value is None else cell_text(value)
 
 
 Block = Paragraph | BulletList | Facts | Table | Chart

@@ -142,42 +142,55 @@ class IndicatorResult:
     def protected(self, rule: Rule = DEFAULT_RULE) -> IndicatorResult:
         """This result with the rows disclosure control hides under ``rule`` marked (its groups
         and their total protected together); see :func:`protect_results` for several results
-        of one source at once."""
-        if self.hidden is not None and self.rule == rule:
-            return self
+        of one source at once. A result already protected under ``rule`` (or a stricter one)
+        is returned as it is; one protected under a looser rule is refused, since protecting it
+        again alone could undo what protecting it with others did."""
+        if self.hidden is not None and self.rule is not None:
+            if self.rule.stricter_or_equal(rule):
+                return self
+            raise LifError(
+                f"{self.name}: protected under a looser disclosure rule (smallest {self.rule.smallest}) than asked "
+                f"(smallest {rule.smallest}): protect the results again together with protect_results"
+            )
         return protect_results([("", self)], rule)[0]
 
-    def _hidden(self, rule: Rule | None) -> frozenset[tuple[str, str]]:
+    def _shown(self, group: str, rule: Rule | None) -> tuple[IndicatorResult, Rule | None]:
+        """The result to read figures from (protected under ``rule``, or this one, unprotected,
+        for ``rule=None``), and the rule in force."""
         if rule is None:
-            return frozenset()
-        hidden = self.protected(rule).hidden
-        assert hidden is not None
-        return hidden
+            return self, None
+        protected = self.protected(rule)
+        return protected, protected.rule
 
     def series(self, group: str = "", rule: Rule | None = DEFAULT_RULE) -> list[tuple[str, float]]:
         """``(period, value)`` for one group, leaving out every period whose figure disclosure
-        control hides (see :meth:`suppressed`); ``rule=None`` for the unsuppressed figures,
-        which must never be published."""
-        hidden = self._hidden(rule)
+        control hides (see :meth:`suppressed`), counts rounded as the rule says; the rule is the
+        one the result was protected under where that is at least as strict as ``rule``.
+        ``rule=None`` gives the unprotected figures, which must never be published."""
+        result, active = self._shown(group, rule)
+        hidden = result.hidden or frozenset()
+        round_counts = active is not None and active.round_to > 1 and self.unit == "count"
         return [
-            (r.period, r.value)
-            for r in self.rows
+            (r.period, float(active.rounded(r.numerator)) if round_counts and active is not None else r.value)
+            for r in result.rows
             if r.group == group and r.value is not None and (r.period, r.group) not in hidden
         ]
 
     def suppressed(self, group: str = "", rule: Rule | None = DEFAULT_RULE) -> list[str]:
         """The periods whose figure is hidden: a count, or a share's numerator or denominator,
-        from 1 to 5 (DfE's rule), or a figure from which, with the others, such a count could
-        be worked out (secondary suppression across groups and frequencies)."""
-        hidden = self._hidden(rule)
-        return [r.period for r in self.rows if r.group == group and (r.period, r.group) in hidden]
+        below the rule's smallest (DfE's: 1 to 5), or a figure from which, with the others, such
+        a count could be worked out (secondary suppression across groups and frequencies)."""
+        result, _active = self._shown(group, rule)
+        hidden = result.hidden or frozenset()
+        return [r.period for r in result.rows if r.group == group and (r.period, r.group) in hidden]
 
     def labels(self, group: str = "", rule: Rule | None = DEFAULT_RULE) -> dict[str, str]:
         """Periods whose figure reads as a symbol rather than its number: ``c`` where hidden,
         ``k`` where a non-zero share rounds to 0 (DfE's symbols)."""
-        hidden = self._hidden(rule)
+        result, _active = self._shown(group, rule)
+        hidden = result.hidden or frozenset()
         out: dict[str, str] = {}
-        for r in self.rows:
+        for r in result.rows:
             if r.group != group:
                 continue
             if (r.period, r.group) in hidden:
@@ -187,22 +200,25 @@ class IndicatorResult:
         return out
 
 
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+_FINEST = {"month": 0, "quarter": 1, "year": 2}
+#: The group key of everyone's row (a group is keyed by its grouping field and its name).
+EVERYONE = ("", "")
 
 
 def _year_of(period: str, frequency: str) -> str | None:
-    """The financial year (``2018-19``) a month or quarter falls in."""
+    """The financial year (``2018-19``) a month or quarter falls in (``None`` if it is neither)."""
     if frequency == "month":
         m = _MONTH.match(period)
         if m:
-            year, month = int(m.group(1)), int(m.group(2))
-            return period_key(dt.date(year, month, 1), "year")
+            return period_key(dt.date(int(m.group(1)), int(m.group(2)), 1), "year")
     if frequency == "quarter":
         m = _QUARTER.match(period)
         if m:
-            year, quarter = int(m.group(1)), int(m.group(2))
-            return period_key(dt.date(year, 3 * quarter - 2, 1), "year")
+            return period_key(dt.date(int(m.group(1)), 3 * int(m.group(2)) - 2, 1), "year")
+    if frequency == "year":
+        return period
     return None
 
 
@@ -211,54 +227,98 @@ def _quarter_of(period: str) -> str | None:
     return period_key(dt.date(int(m.group(1)), int(m.group(2)), 1), "quarter") if m else None
 
 
+def _variants(results: Sequence[tuple[Hashable, IndicatorResult]]) -> list[tuple[str, str]]:
+    """For each result, the names its numerator and denominator go by to disclosure control.
+
+    Results of one family that count the same thing (``referrals``) are one count, whichever
+    indicator or frequency publishes it, unless they count it differently (re-referrals leave
+    out referrals with no child, a count of referrals does not): results whose counts agree,
+    year by year, share the name; each way of counting that differs gets its own."""
+    names = [r.parts if all(r.parts) else (f"{r.name}/n", f"{r.name}/d") for _f, r in results]
+    # (family, name, definition) -> (frequency level, yearly totals for everyone), finest first
+    best: dict[tuple[Hashable, str, str], tuple[int, dict[str, int]]] = {}
+    for (family, result), (numerator, denominator) in zip(results, names, strict=True):
+        level = _FINEST.get(result.frequency, len(_FINEST))
+        roles = [(numerator, True)] + ([(denominator, False)] if result.unit != "count" else [])
+        for name, is_numerator in roles:
+            slot = (family, name, result.name)
+            if slot in best and best[slot][0] <= level:
+                continue
+            yearly: dict[str, int] = {}
+            for row in result.rows:
+                year = None if row.group else _year_of(row.period, result.frequency)
+                if year is not None:
+                    yearly[year] = yearly.get(year, 0) + (row.numerator if is_numerator else row.denominator)
+            best[slot] = (level, yearly)
+    definitions: dict[tuple[Hashable, str], dict[str, dict[str, int]]] = {}
+    for (family, name, definition), (_level, yearly) in best.items():
+        definitions.setdefault((family, name), {})[definition] = yearly
+    out = []
+    for (family, result), pair in zip(results, names, strict=True):
+        renamed = []
+        for name in pair:
+            counted = definitions.get((family, name), {})
+            agreeing = sorted(d for d, yearly in counted.items() if yearly == counted.get(result.name))
+            if len(agreeing) == len(counted):
+                renamed.append(name)  # every way of counting it agrees: one count
+            else:  # those that agree share a name: the first of them
+                renamed.append(f"{name}@{agreeing[0] if agreeing else result.name}")
+        out.append((renamed[0], renamed[1]))
+    return out
+
+
 def protect_results(
-    results: Sequence[tuple[Hashable, IndicatorResult]], rule: Rule = DEFAULT_RULE
+    results: Sequence[tuple[Hashable, IndicatorResult]], rule: Rule = DEFAULT_RULE, *, salt: bytes = b""
 ) -> list[IndicatorResult]:
-    """Indicator results protected together under ``rule``, each given with its family (the
-    source it was computed from: results of different families are unrelated).
+    """Indicator results protected together under ``rule``, each given with its family (what
+    it was computed from: results of different families are unrelated; the scorecard names
+    the file, adapter and options, so two sources reading one file are one family).
 
     Within a family, a count is the same count to disclosure control wherever it is published
     (the referrals of April 2019 are a monthly count, part of the 2019-Q2 and the 2019-20
-    counts, and the denominator of April's re-referral rate), and the sums linking them are
-    known to a reader: a year is the sum of its months and of its quarters, a quarter of its
-    months, everyone of the groups. Every row whose figure rests on a small count, or would
-    let a hidden one be worked out from the rows published beside it, is hidden.
+    counts, everyone's count beside the groups', and the denominator of April's re-referral
+    rate, where that rate counts the same referrals), and the sums linking them are known to a
+    reader: a year is the sum of its months and of its quarters, a quarter of its months,
+    everyone of the groups. Every row whose figure rests on a small count, or would let a
+    hidden one be worked out from the rows published beside it, is hidden. ``salt`` (secret:
+    the scorecard gives one made from the board's key) breaks ties between equal counts when
+    choosing which to hide next, so a reader cannot tell which hidden figure was hidden second.
     """
     linked = Linked()
     figures: list[list[tuple[Hashable, tuple[str, str]]]] = []
-    # family, part, group -> frequency -> period -> count key
-    tree: dict[tuple[Hashable, str, str], dict[str, dict[tuple[str, str], Hashable]]] = {}
-    for index, (family, result) in enumerate(results):
-        numerator_name, denominator_name = (
-            result.parts if all(result.parts) else (f"{result.name}/n", f"{result.name}/d")
-        )
+    # family, part -> frequency -> (period, group) -> count key
+    tree: dict[tuple[Hashable, str], dict[str, dict[tuple[str, tuple[str, str]], Hashable]]] = {}
+    for index, ((family, result), names) in enumerate(zip(results, _variants(results), strict=True)):
         mine: list[tuple[Hashable, tuple[str, str]]] = []
         for row in result.rows:
             keys = []
-            pairs = [(numerator_name, row.numerator)]
+            pairs = [(names[0], row.numerator)]
             if result.unit != "count":
-                pairs.append((denominator_name, row.denominator))
+                pairs.append((names[1], row.denominator))
+            group = (result.group_by, row.group) if row.group else EVERYONE  # everyone is everyone, grouped or not
             for part, value in pairs:
-                base = (family, result.group_by, part, result.frequency, row.period, row.group)
+                base = (family, part, result.frequency, row.period, group)
                 key: Hashable = base
                 if linked.has(base) and linked.value(base) != value:
-                    key = (*base, index)  # counted differently here (records left out): its own count
+                    part = f"{part}#{index}"  # counted differently again: this result's own counts
+                    key = (family, part, result.frequency, row.period, group)
                 linked.count(key, value)
                 keys.append(key)
-                periods = tree.setdefault((family, result.group_by, part), {}).setdefault(result.frequency, {})
-                periods.setdefault((row.period, row.group), key)
+                tree.setdefault((family, part), {}).setdefault(result.frequency, {}).setdefault(
+                    (row.period, group), key
+                )
             figure = (index, row.period, row.group)
             linked.publish(figure, keys)
             mine.append((figure, (row.period, row.group)))
         figures.append(mine)
     for by_frequency in tree.values():
-        for slots in by_frequency.values():  # everyone = the sum of the groups, in each period
-            groups: dict[str, list[Hashable]] = {}
+        for slots in by_frequency.values():  # everyone = the sum of each grouping's groups, in each period
+            groups: dict[tuple[str, str], list[Hashable]] = {}
             for (period, group), key in slots.items():
-                if group:
-                    groups.setdefault(period, []).append(key)
-            for period, parts in groups.items():
-                total = slots.get((period, ""))
+                if group != EVERYONE:
+                    groups.setdefault((period, group[0]), []).append(key)
+            for (period, _grouping), parts in groups.items():
+                total = slots.get((period, EVERYONE))
                 if total is not None:
                     linked.sum(total, parts)
         # a year = its months = its quarters; a quarter = its months (group by group)
@@ -270,7 +330,7 @@ def protect_results(
         for small, large, whole_of in links:
             if small not in by_frequency or large not in by_frequency:
                 continue
-            members: dict[tuple[str, str], list[Hashable]] = {}
+            members: dict[tuple[str, tuple[str, str]], list[Hashable]] = {}
             for (period, group), key in by_frequency[small].items():
                 whole = whole_of(period)
                 if whole is not None:
@@ -279,7 +339,7 @@ def protect_results(
                 total = by_frequency[large].get(whole_slot)
                 if total is not None:
                     linked.sum(total, parts)
-    hidden = linked.protect(rule)
+    hidden = linked.protect(rule, salt=salt)
     return [
         attrs.evolve(
             result,

@@ -227,7 +227,7 @@ def test_hook_register_checks(plugins: Plugins, make_board: MakeBoard) -> None:
             "actions-linked",
         ),
     ]
-    assert len(plugins.checks) == 13  # 12 builtin, and lif-ofsted's working-together rules
+    assert len(plugins.checks) == 14  # 13 builtin, and lif-ofsted's working-together rules
 
 
 def test_hook_register_commands(plugins: Plugins) -> None:

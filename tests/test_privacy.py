@@ -4,6 +4,7 @@ themselves, so a new fixture is covered without editing this test."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from collections.abc import Callable
@@ -403,7 +404,9 @@ def test_a_key_file_linked_to_a_board_file_is_refused(
     ("key", "why"),
     [
         ("a" * 40, "too predictable"),
-        ("password" * 5, "too predictable"),
+        ("password" * 5, "too predictable (a part of it repeats)"),
+        ("abcdefghijklmnopqrstuvwxyzABCDEF", "too predictable (mostly runs of characters in order)"),
+        ("correct horse battery staple" * 2, "too predictable (a part of it repeats)"),
         ("0123456789abcdef", "too short (16 characters; use 32 or more)"),
     ],
 )
@@ -413,11 +416,47 @@ def test_weak_keys_are_refused_with_how_to_make_one(
     root = _key_board(make_board, monkeypatch)
     (root / ".lif").mkdir()
     (root / ".lif" / "pseudonym.key").write_text(key + "\n")
+    (root / ".lif" / "pseudonym.key").chmod(0o600)
     result = CliRunner().invoke(make_cli(Plugins.create()), ["data", str(root), "--no-progress"])
     assert result.exit_code == 1 and why in result.output and "secrets.token_hex(32)" in result.output
     monkeypatch.setenv("LIF_PSEUDONYM_KEY", key)
     result = CliRunner().invoke(make_cli(Plugins.create()), ["data", str(root), "--no-progress"])
     assert result.exit_code == 1 and f"LIF_PSEUDONYM_KEY is {why}" in result.output
+
+
+def test_strong_keys_are_taken() -> None:
+    """32 random hex digits (128 bits) and longer random keys pass the checks, every time."""
+    import secrets
+
+    from lif_core.data import key_weakness
+
+    assert not [k for k in (secrets.token_hex(16) for _ in range(500)) if key_weakness(k)]
+    assert not [k for k in (secrets.token_urlsafe(32) for _ in range(500)) if key_weakness(k)]
+
+
+def test_a_key_file_shared_with_others_is_refused(
+    make_board: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A key file hard-linked to a board file (no secret), or readable by other users."""
+    import secrets
+
+    root = _key_board(make_board, monkeypatch)
+    (root / ".lif").mkdir()
+    notes = root / "NOTES.md"
+    notes.write_text(secrets.token_hex(32) + "\n")
+    notes.chmod(0o600)
+    os.link(notes, root / ".lif" / "pseudonym.key")
+    result = CliRunner().invoke(make_cli(Plugins.create()), ["data", str(root), "--no-progress"])
+    assert result.exit_code == 1 and "has other names (hard links)" in result.output
+    (root / ".lif" / "pseudonym.key").unlink()
+    (root / ".lif" / "pseudonym.key").write_text(secrets.token_hex(32) + "\n")
+    (root / ".lif" / "pseudonym.key").chmod(0o644)
+    result = CliRunner().invoke(make_cli(Plugins.create()), ["data", str(root), "--no-progress"])
+    assert (
+        result.exit_code == 1
+        and "can be read by other users (mode 644)" in result.output
+        and "chmod 600" in result.output
+    )
 
 
 def test_a_new_key_is_made_whole_and_kept(make_board: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -454,3 +493,126 @@ def test_lif_data_says_it_is_not_for_publication() -> None:
     result = CliRunner().invoke(make_cli(Plugins.create()), ["data", str(CROYDON), "--no-progress"])
     assert "For the data owner's check, not for publication" in result.output
     assert "not applied: the data owner's check, not for publication" in result.output
+
+
+# --------------------------------------------------------------------------- regressions found by attacking the reading
+
+
+def test_a_measure_never_publishes_a_case_level_source_as_values(tmp_path: Path) -> None:
+    """A measure without an indicator on SSDA903's header published each child's sex by month
+    of birth; redeclaring CHILD as text published the identifiers themselves."""
+    board = tmp_path / "croydon"
+    shutil.copytree(CROYDON, board)
+    toml = board / "board.toml"
+    leak = (
+        '\n[[measures]]\nid = "m-leak"\ntitle = "Leak"\nquadrant = "how-much"\npolarity = "neither"\nunit = "count"\n'
+        'frequency = "annual"\nsource = "lac-header"\nperiod_column = "DOB"\nvalue_column = "SEX"\n'
+    )
+    toml.write_text(toml.read_text() + leak)
+    result = CliRunner().invoke(make_cli(Plugins.create()), ["validate", str(board)])
+    assert result.exit_code == 1 and "source 'lac-header' holds children's records" in result.output
+    report = CliRunner().invoke(make_cli(Plugins.create()), ["report", "impact", str(board), "-f", "json"])
+    assert report.exit_code == 1 and "holds children's records" in report.output
+    toml.write_text(
+        toml.read_text().replace(
+            'id = "lac-header"\nadapter = "ssda903"\n',
+            'id = "lac-header"\nadapter = "ssda903"\nfields = { CHILD = "text" }\n',
+        )
+    )
+    result = CliRunner().invoke(make_cli(Plugins.create()), ["validate", str(board)])
+    assert "sources[4].fields.CHILD: the ssda903 format holds a child's identifier" in result.output
+    data = CliRunner().invoke(make_cli(Plugins.create()), ["data", str(board), "--no-progress"])
+    assert data.exit_code == 1 and "fields.CHILD = 'text'" in data.output
+
+
+@pytest.mark.parametrize("value", ["700002", "9434765919", "Jane Doe"])
+def test_an_identifier_that_slipped_into_another_column_is_not_quoted(
+    make_board: Callable[..., Path], value: str
+) -> None:
+    root = make_board(
+        '[[sources]]\nid = "refs"\nadapter = "csv"\npath = "refs.csv"\non_error = "warn"\n'
+        'fields = { child = "child-id", referral_date = "date" }\n',
+        **{"refs.csv": f"child,referral_date\n700001,2018-05-01\n700002,{value}\n"},
+    )
+    result = CliRunner().invoke(make_cli(Plugins.create()), ["data", str(root), "--no-progress"])
+    assert "referral_date: is not a date in the form %Y-%m-%d (the value is not shown here)" in result.output
+    assert value not in result.output
+
+
+def test_an_adapter_warning_never_quotes_what_is_not_a_code(tmp_path: Path) -> None:
+    """A CIN assessment factor holding a UPN, another child's identifier or a date of birth
+    was quoted in the warning "assessment factor '...' is not a census code"."""
+    board = tmp_path / "croydon"
+    shutil.copytree(CROYDON, board)
+    cin = board / "data" / "case-level" / "cin-census-2019.xml"
+    text = cin.read_text(encoding="utf-8")
+    factors = ["A267279807972X", "FAKE0000001", "2009-03-02", "25Z"]
+    first = text.index("<AssessmentFactors>")
+    end = text.index("</AssessmentFactors>", first) + len("</AssessmentFactors>")
+    text = text[:first] + "".join(f"<AssessmentFactors>{f}</AssessmentFactors>" for f in factors) + text[end:]
+    cin.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(make_cli(Plugins.create()), ["data", str(board), "--no-progress"])
+    assert "assessment factor '25Z' is not a 2019 CIN census code" in result.output  # a code is named
+    assert "assessment factor '…' is not a 2019 CIN census code" in result.output
+    assert not [f for f in factors[:3] if f in result.output]
+
+
+def _referrals_board(make_board: Callable[..., Path], rows: str, measures: str, sources: str = "") -> Path:
+    return make_board(
+        '[[sources]]\nid = "refs"\nadapter = "csv"\npath = "refs.csv"\non_error = "warn"\n'
+        'fields = { child = "child-id?", referral_date = "date" }\n' + sources + measures,
+        **{"refs.csv": "child,referral_date\n" + rows},
+    )
+
+
+def _measure(mid: str, source: str, indicator: str, frequency: str, unit: str = "count") -> str:
+    return (
+        f'\n[[measures]]\nid = "{mid}"\ntitle = "{mid}"\nquadrant = "how-much"\npolarity = "neither"\nunit = "{unit}"\n'
+        f'frequency = "{frequency}"\nsource = "{source}"\nindicator = "{indicator}"\n'
+    )
+
+
+def _months(counts: list[int]) -> str:
+    return "".join(
+        f"c{m}-{i},{2018 + (m + 3) // 12}-{(m + 3) % 12 + 1:02d}-01\n" for m, n in enumerate(counts) for i in range(n)
+    )
+
+
+def test_two_sources_on_one_file_are_protected_together(make_board: Callable[..., Path]) -> None:
+    """refs-a monthly and refs-b yearly read one file: June (3) was the year less the others."""
+    root = _referrals_board(
+        make_board,
+        _months([10, 10, 3, 10, 10, 10, 10, 10, 10, 10, 10, 10]),
+        _measure("m-month", "refs", "referrals", "monthly") + _measure("m-year", "refs-b", "referrals", "annual"),
+        sources='\n[[sources]]\nid = "refs-b"\nadapter = "csv"\npath = "refs.csv"\non_error = "warn"\n'
+        'fields = { child = "child-id?", referral_date = "date" }\n',
+    )
+    from lif_core import open_board
+    from lif_core.measures import measure_series, scorecard
+
+    plugins = Plugins.create()
+    loaded = open_board(root, plugins)
+    scores = {s.measure.id: s for s in scorecard(loaded, plugins)}
+    hidden = [p for p, label in scores["m-month"].labels.items() if label == "c"]
+    assert "2018-06" in hidden and (len(hidden) >= 2 or not scores["m-year"].series)
+    # From Python, one measure's series is protected with the rest of the board, as the scorecard does.
+    series, _problems = measure_series(loaded, loaded.board.get("m-month"), plugins)
+    assert series == list(scores["m-month"].series)
+
+
+def test_a_published_scorecard_counts_reading_problems_without_naming_lines(make_board: Callable[..., Path]) -> None:
+    """Bad rows' line numbers in a date-ordered extract count the records between them."""
+    rows = _months([10] * 12) + "c-bad, 2018-06-15\nc-bad2,2018-06-31\n"
+    root = _referrals_board(make_board, rows, _measure("m-month", "refs", "referrals", "monthly"))
+    result = CliRunner().invoke(make_cli(Plugins.create()), ["measures", str(root)])
+    assert "refs: fewer than 6 problem(s) found reading it: `lif data` lists them for the data owner" in result.output
+    assert "line 12" not in result.output and "line 122" not in result.output
+
+
+def test_annex_a_place_of_birth_is_not_a_date_of_birth() -> None:
+    from lif_dfe.annex_a import AnnexAAdapter
+
+    specs = AnnexAAdapter().field_specs({"list": 1}, ["Place of Birth", "Child's Date of Birth", "Date of Contact"])
+    assert (
+        "Place of Birth" not in specs and specs["Child's Date of Birth"] == "dob" and specs["Date of Contact"] == "date"
+    )

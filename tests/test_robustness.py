@@ -198,6 +198,7 @@ def test_an_unreadable_or_unmakeable_pseudonymisation_key(board: Path, monkeypat
     monkeypatch.delenv("LIF_PSEUDONYM_KEY")
     (board / ".lif").mkdir()
     (board / ".lif" / "pseudonym.key").write_bytes(b"\xff\xfe" + b"k" * 40)
+    (board / ".lif" / "pseudonym.key").chmod(0o600)
     one_clean_error(lif("data", str(board)), "pseudonym.key: the pseudonymisation key is unreadable (not UTF-8 text")
     shutil.rmtree(board / ".lif")
     with read_only_view(board) as view:

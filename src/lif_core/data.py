@@ -9,7 +9,6 @@ them, dates of birth keep only their month and postcodes only their sector.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import hmac
@@ -19,6 +18,7 @@ import operator
 import os
 import re
 import secrets
+import zlib
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ import attrs
 from .board import LoadedBoard
 from .errors import LifError, PluginError, Problem, Severity
 from .extensions import Batch
-from .model import OnError, Source, date_out_of_range
+from .model import EARLIEST_DATE, LATEST_DATE, OnError, Source, date_out_of_range
 from .plugins import Plugins
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "SourceReport",
     "board_key",
     "describe_bad_value",
+    "holds_childrens_records",
     "looks_like_child_id",
     "read_batches",
     "read_source",
@@ -94,13 +95,44 @@ class BadValue(ValueError):
         self.shown = shown
 
 
-#: A value a message may quote: a number, a date or time written any way, plain words, or a
-#: spreadsheet formula of cell references (``'31/02/2019'``, ``'3.0'``, ``'soon'``, ``'=H2+5'``),
-#: never other mixes of letters and digits (an identifier, a postcode), and short.
+#: A value a message may quote: a number, a date or time written any way, a spreadsheet formula
+#: of cell references, or a placeholder word (``'31/02/2019'``, ``'3.0'``, ``'=H2+5'``, ``'n/a'``),
+#: never other words (a name), mixes of letters and digits (an identifier, a postcode), nor five
+#: digits in a row (a numeric identifier), and short.
 _QUOTABLE = re.compile(
-    r"^'[\d\s/.:+-]{0,24}'$|^'[+-]?[A-Za-z][A-Za-z .-]{0,29}'$|^-?[\d.]{1,24}$"
-    r"|^'=[A-Z$]{1,3}\$?\d{1,7}(?:[-+*/][A-Z$]{0,3}\$?\d{1,7})*'$"  # a formula of cell references: =H2+5
+    r"^(?!.*\d{5})(?:'[\d\s/.:+-]{0,24}'|-?[\d.]{1,24})$"  # no run of 5 digits: a numeric identifier
+    r"|^'=[A-Z$]{1,3}\$?\d{1,4}(?:[-+*/][A-Z$]{0,3}\$?\d{1,4})*'$"  # a formula of cell references: =H2+5
 )
+#: Placeholder words exports write, quoted in any case (other words only in lower case).
+_QUOTABLE_WORDS = frozenset(
+    {
+        *("nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity", "none", "null", "n/a", "na"),
+        *("unknown", "yes", "no", "true", "false", "y", "n", "tbc", "tba", "soon", "x", "-", "?", "not known"),
+    }
+)
+
+
+_LOWER_WORDS = re.compile(r"^'[a-z][a-z /-]{0,23}'$")
+
+
+def _quotable(shown: str) -> bool:
+    """Whether a bad value may be quoted: see :data:`_QUOTABLE`; words only in lower case (a
+    placeholder, ``'maybe'``), never capitalised (a name)."""
+    return (
+        bool(_QUOTABLE.match(shown) or _LOWER_WORDS.match(shown)) or shown.strip("'").strip().lower() in _QUOTABLE_WORDS
+    )
+
+
+#: What an adapter's own warning may quote: a short code (``'21'``, ``'3A'``) or plain words.
+_QUOTABLE_IN_WARNINGS = re.compile(r"^'[A-Za-z0-9]{1,4}'$|^'[A-Za-z][A-Za-z .-]{0,29}'$")
+_QUOTE = re.compile(r"'[^']*'")
+
+
+def guard_quotes(message: str) -> str:
+    """``message`` (an adapter's own words about a record) with every quoted value that is not
+    a short code or plain words taken out: an identifier, a date of birth or a postcode can sit
+    in any field of a spoiled record, and an adapter quoting "its" value would repeat it."""
+    return _QUOTE.sub(lambda m: m.group(0) if _QUOTABLE_IN_WARNINGS.match(m.group(0)) else "'…'", message)
 
 
 def describe_bad_value(problem: ValueError, kind: str) -> str:
@@ -110,7 +142,7 @@ def describe_bad_value(problem: ValueError, kind: str) -> str:
     if isinstance(problem, BadValue):
         if problem.shown is None:
             return problem.reason
-        if kind in SENSITIVE_KINDS or not _QUOTABLE.match(problem.shown):
+        if kind in SENSITIVE_KINDS or not _quotable(problem.shown):
             # An identifying field's value is never shown; nor is a value elsewhere that looks
             # like one (a record whose columns slipped puts a child's identifier under a date).
             return f"{problem.reason} (the value is not shown here)"
@@ -147,16 +179,27 @@ _MAKE_KEY = 'python3 -c "import secrets; print(secrets.token_hex(32))"'
 
 def key_weakness(key: str) -> str | None:
     """Why ``key`` is too weak to pseudonymise children's identifiers with, or ``None``: under
-    32 characters, or too predictable (its characters' Shannon entropy times its length under
-    128 bits: ``aaaa...``, a word repeated)."""
+    32 characters, or too predictable by simple tests: a part of it repeated (``password`` over
+    and over), runs of characters in order (``abcdef...``, ``0123...``), or too few bits for the
+    characters it draws on and for how far it compresses (32 hex digits hold 128). They catch
+    the common mistakes, not a memorable phrase: make keys with the command the message gives."""
     if len(key) < KEY_MIN_LENGTH:
         return f"too short ({len(key)} characters; use {KEY_MIN_LENGTH} or more)"
-    counts: dict[str, int] = {}
-    for char in key:
-        counts[char] = counts.get(char, 0) + 1
-    bits = max(0.0, -sum(n * math.log2(n / len(key)) for n in counts.values()))
+    if re.search(r"(.{8,}).*\1", key, re.DOTALL):
+        return "too predictable (a part of it repeats)"
+    if sum(1 for a, b in itertools.pairwise(key) if abs(ord(b) - ord(a)) <= 1) > len(key) // 2:
+        return "too predictable (mostly runs of characters in order)"
+    if re.fullmatch(r"[0-9a-fA-F]+", key):
+        pool = 16
+    else:
+        pool = sum(
+            size
+            for pattern, size in ((r"\d", 10), (r"[a-z]", 26), (r"[A-Z]", 26), (r"[^0-9A-Za-z]", 33))
+            if re.search(pattern, key)
+        )
+    bits = min(len(key) * math.log2(max(pool, 2)), (len(zlib.compress(key.encode("utf-8"), 9)) - 8) * 8)
     if bits < KEY_MIN_BITS:
-        return f"too predictable (about {bits:.0f} bits; {KEY_MIN_BITS} or more are needed)"
+        return f"too predictable (about {max(bits, 0):.0f} bits; {KEY_MIN_BITS} or more are needed)"
     return None
 
 
@@ -165,6 +208,26 @@ def _refuse_link(path: Path, what: str) -> None:
         raise LifError(
             f"{path}: the board's {what} is a symbolic link: lif never follows one there (it could point outside "
             "the board folder, or at a file that is not a key); replace it with a real folder or file"
+        )
+
+
+def _refuse_shared(path: Path) -> None:
+    """A key file must be the board's alone: not another file under a second name (a hard
+    link to a board file, which is no secret), and (where the system has such permissions)
+    not readable by other users."""
+    try:
+        info = path.stat()
+    except OSError:
+        return  # reading it says what is wrong
+    if info.st_nlink > 1:
+        raise LifError(
+            f"{path}: the pseudonymisation key file has other names (hard links): a key must be a file of its own; "
+            "delete it to have lif make a new one"
+        )
+    if os.name == "posix" and info.st_mode & 0o077:
+        raise LifError(
+            f"{path}: the pseudonymisation key can be read by other users (mode {info.st_mode & 0o777:o}): make it "
+            f"readable by its owner only (chmod 600 {path})"
         )
 
 
@@ -196,6 +259,7 @@ def board_key(root: Path) -> bytes:
             f"{path}: cannot make the board's pseudonymisation key: {describe_os_error(exc, folder)} (or set {KEY_ENV})"
         ) from None
     _refuse_link(path, "pseudonymisation key")
+    _refuse_shared(path)
     try:
         key = read_text(path, limit=4096).strip()
     except UnreadableFile as exc:
@@ -234,8 +298,16 @@ def _make_key(folder: Path, path: Path) -> None:
             handle.write(secrets.token_hex(32) + "\n")
             handle.flush()
             os.fsync(handle.fileno())
-        with contextlib.suppress(FileExistsError):  # another process made the key first: use theirs
+        try:
             os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process made the key first: use theirs
+        except OSError:  # a file system without hard links (exFAT, some shares): made in place, exclusively
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | no_follow, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(temporary.read_text(encoding="utf-8"))
+                handle.flush()
+                os.fsync(handle.fileno())
     finally:
         temporary.unlink(missing_ok=True)
 
@@ -264,6 +336,12 @@ class Pseudonymiser:
                 self._cache.clear()
             found = self._cache[raw] = "c" + hmac.digest(self._key, raw.encode("utf-8"), hashlib.sha256).hex()[:24]
         return found
+
+    def derived(self, purpose: bytes) -> bytes:
+        """A secret of its own for ``purpose``, made from the key (which it does not reveal):
+        disclosure control breaks ties with one, so which of equal counts it hid cannot be
+        foreseen by a reader without the key."""
+        return hmac.digest(self._key, b"lif-core: " + purpose, hashlib.sha256)
 
     @staticmethod
     def month(day: dt.date) -> str:
@@ -353,7 +431,8 @@ def _converters(kind: str, fmt: str, pseudo: Pseudonymiser) -> tuple[Converter, 
                 except ValueError:
                     pass
                 else:
-                    _checked_day(day, repr(v))
+                    if not EARLIEST_DATE <= day <= LATEST_DATE:
+                        _checked_day(day, repr(v))  # raises, saying why
                     if len(seen) < 100_000:
                         seen[v] = day
                     return day
@@ -525,6 +604,28 @@ def _kinds(specs: Mapping[str, str]) -> dict[str, tuple[str, str]]:
     return {name: (spec.partition(":")[0], spec.partition(":")[2]) for name, spec in specs.items()}
 
 
+def weakened_fields(source: Source, adapter_fields: Mapping[str, str]) -> list[str]:
+    """The fields an adapter declares as identifying (a child's identifier, a date of birth, a
+    postcode) that the source's own ``fields`` redeclare as something that is not (``text``,
+    a plain ``date``): that would publish what the format says identifies a child. Only
+    ``drop`` or another identifying kind may replace them."""
+    return [
+        name
+        for name, spec in source.fields.items()
+        if adapter_fields.get(name, "").partition(":")[0] in SENSITIVE_KINDS
+        and spec.partition(":")[0] not in (*SENSITIVE_KINDS, "drop")
+    ]
+
+
+def holds_childrens_records(source: Source, adapter_fields: Mapping[str, str]) -> bool:
+    """True where a source declares (or its adapter declares) any identifying field: its
+    records are children's, to be read only through indicators, never published as values."""
+    specs = {**adapter_fields, **source.fields}
+    return any(spec.partition(":")[0] in SENSITIVE_KINDS for spec in specs.values()) or bool(
+        weakened_fields(source, adapter_fields)
+    )
+
+
 def _plan(
     source: Source,
     adapter_fields: Mapping[str, str],
@@ -536,6 +637,13 @@ def _plan(
     no further). A column that looks like a child's identifier must be declared, and a field
     the board declares as an identifier must be in the file: either way an identifier could
     otherwise pass through unpseudonymised, or the wrong column be taken for it."""
+    weakened = weakened_fields(source, adapter_fields)
+    if weakened:
+        raise DataError(
+            f"{file}: fields.{weakened[0]} = {source.fields[weakened[0]]!r}: the {source.adapter} format holds a "
+            f"child's identifier, date of birth or postcode there ({adapter_fields[weakened[0]]}), which a source may "
+            'drop ("drop") but not read as plain values'
+        )
     specs = {**adapter_fields, **source.fields}
     present = set(columns)
     undeclared = [c for c in columns if c not in specs]
@@ -804,10 +912,10 @@ class _Converting:
             found.sort(key=lambda f: (f[0], f[1]))  # in file order, as a reader reading row by row finds them
             for row, _order, field, what in found:
                 where = f"{batch.location(row)}: {field}"
-                if isinstance(what, str):  # the adapter's own words: nothing identifying of the record in them
-                    report.add(Problem(file, where, self._scrubbed(what, batch, row), Severity.WARNING))
+                if isinstance(what, str):  # the adapter's own words, cleared of anything identifying
+                    report.add(Problem(file, where, self._scrubbed(guard_quotes(what), batch, row), Severity.WARNING))
                     continue
-                what = ValueError(describe_bad_value(what, self.kinds.get(field, "")))
+                what = ValueError(self._scrubbed(describe_bad_value(what, self.kinds.get(field, "")), batch, row))
                 if not self.warn:
                     report.add(Problem(file, where, str(what)))
                     report.failed = True

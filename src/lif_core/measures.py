@@ -16,8 +16,8 @@ from collections.abc import Iterable, Mapping, Sequence
 import attrs
 
 from .board import LoadedBoard
-from .data import Pseudonymiser, SourceReport, board_key, read_source, read_together
-from .disclosure import SMALL_SHARE, SUPPRESSED, Rule, board_rule
+from .data import Pseudonymiser, SourceReport, board_key, holds_childrens_records, read_source, read_together
+from .disclosure import SMALL_SHARE, SUPPRESSED, Rule, active_rule
 from .errors import LifError, Problem, Severity
 from .indicators import (
     ACCUMULATORS,
@@ -28,7 +28,7 @@ from .indicators import (
     protect_results,
     rate_per_10000,
 )
-from .model import Comparator, Measure, Polarity, Source, Unit
+from .model import Comparator, Measure, OptionValue, Polarity, Source, Unit
 from .plugins import Plugins
 
 __all__ = ["Score", "compute_indicators", "measure_series", "scorecard"]
@@ -188,10 +188,12 @@ def _source_series(
                 loaded, [_indicator_request(loaded, measure)], plugins, pseudonymiser=pseudo
             )
         result, report = computed
+        if rule is not None:
+            result = result.protected(rule)  # protected with the board's other figures already, as a rule
         series = result.series(rule=rule)
         labels = result.labels(rule=rule)
-        problems = list(report.problems)
-        hidden = result.suppressed(rule=rule)
+        problems = _reading_problems(report, source, rule, where)
+        hidden = [p for p, label in labels.items() if label == SUPPRESSED]
         if hidden:
             problems.append(
                 Problem(
@@ -227,6 +229,13 @@ def _source_series(
                 rates.append((period, rate))
             series = rates
         return series, problems, labels
+    with plugins.using(plugins.data_sources, source.adapter):
+        adapter_fields = plugins.data_sources.get(source.adapter).field_specs(source.options, ())
+    if holds_childrens_records(source, adapter_fields):
+        raise LifError(
+            f"{where[0]}: {where[1]}: source {source.id!r} holds children's records: a measure reads it only through "
+            "an indicator, never publishing its values as they are"
+        )
     out: list[tuple[str, float]] = []
     found: list[Problem] = []
     for record in read_source(loaded, source, plugins, report, pseudonymiser=pseudo):
@@ -249,6 +258,25 @@ def _source_series(
                 Problem(*where, f"{source.id}: {value!r} is not a number for period {raw_period}", Severity.WARNING)
             )
     return out, found + list(report.problems), labels
+
+
+def _reading_problems(report: SourceReport, source: Source, rule: Rule | None, where: tuple[str, str]) -> list[Problem]:
+    """What reading a case-level source found, as a published scorecard may say it: how many
+    problems (fewer than the rule's smallest, where few), never each record's line, which in a
+    date-ordered extract would count the records between them. The unprotected scorecard lists
+    them; `lif data` always does, for the data owner."""
+    found = report.errors + report.warnings
+    if not found:
+        return []
+    if rule is None:
+        return list(report.problems)
+    return [
+        Problem(
+            *where,
+            f"{source.id}: {_few(found, rule)} problem(s) found reading it: `lif data` lists them for the data owner",
+            Severity.WARNING,
+        )
+    ]
 
 
 def _series(
@@ -293,8 +321,8 @@ def _series(
                 continue
             series.setdefault(period, value)
         # A value the board entered for a period is its own figure: shown as entered.
-        labels = {p: label for p, label in labels.items() if p not in series or label != SUPPRESSED}
-        labels = {p: label for p, label in labels.items() if not any(o.period == p for o in measure.values)}
+        entered = {o.period for o in measure.values}
+        labels = {p: label for p, label in labels.items() if p not in entered}
     return sorted(series.items()), problems, labels
 
 
@@ -304,20 +332,24 @@ def measure_series(
     plugins: Plugins,
     pseudonymiser: Pseudonymiser | None = None,
     *,
-    computed: tuple[IndicatorResult, SourceReport] | None = None,
     rule: Rule | None = None,
     disclosure_control: bool = True,
 ) -> tuple[list[tuple[str, float]], list[Problem]]:
     """The measure's values by period: those entered, and those from its source. A period given
-    twice with different values is reported, and the entered value kept. ``computed`` is the
-    measure's indicator already worked out (by :func:`compute_indicators`), if it has one.
+    twice with different values is reported, and the entered value kept.
 
     Figures computed from children's records pass disclosure control first, under ``rule``
-    (the board's own rule by default): a period whose figure is hidden is left out.
+    (the board's own rule by default), together with every other measure of the board, as the
+    scorecard does (a period hidden here could otherwise be worked out from another measure
+    on the same source): a period whose figure is hidden is left out.
     ``disclosure_control=False`` gives the unprotected figures, for the data owner's own checks;
     they must never be published."""
-    active = (rule or board_rule(loaded)) if disclosure_control else None
-    series, problems, _labels = _series(loaded, measure, plugins, pseudonymiser, computed, active)
+    active = active_rule(loaded, rule, disclosure_control)
+    if active is not None and measure.indicator:
+        scored = scorecard(loaded, plugins, pseudonymiser=pseudonymiser, rule=active)
+        mine = next(s for s in scored if s.measure.id == measure.id)
+        return list(mine.series), list(mine.problems)
+    series, problems, _labels = _series(loaded, measure, plugins, pseudonymiser, None, active)
     return series, problems
 
 
@@ -431,6 +463,12 @@ def score(
     )
 
 
+def _family(loaded: LoadedBoard, source: Source) -> tuple[str, str, tuple[tuple[str, OptionValue], ...]]:
+    """What a source's indicators are computed from, for disclosure control: its file, read by
+    its adapter with its options (two sources naming one file are one family)."""
+    return (source.adapter, str(loaded.resolve(source.path)), tuple(sorted(source.options.items())))
+
+
 def scorecard(
     loaded: LoadedBoard,
     plugins: Plugins,
@@ -442,12 +480,13 @@ def scorecard(
     """Every measure of the board, scored.
 
     Figures computed from children's records pass disclosure control before anything is
-    scored on them, under ``rule`` (the board's own rule by default): the indicators of each
-    source are protected together, so a figure hidden in one measure cannot be worked out from
-    another measure on the same source at another frequency. ``disclosure_control=False``
+    scored on them, under ``rule`` (the board's own rule by default): the indicators computed
+    from each file are protected together, so a figure hidden in one measure cannot be worked
+    out from another measure on the same data at another frequency, and ties between equal
+    counts are broken by a hash keyed with the board's own key. ``disclosure_control=False``
     gives the unprotected figures, for the data owner's own checks; they must never be
     published."""
-    active = (rule or board_rule(loaded)) if disclosure_control else None
+    active = active_rule(loaded, rule, disclosure_control)
     needs_key = any(m.source for m in loaded.board.measures)
     pseudo = pseudonymiser or (Pseudonymiser(board_key(loaded.root)) if needs_key else None)
     # Indicators first, all together: a census feeding several measures is read once.
@@ -459,7 +498,9 @@ def scorecard(
         results = compute_indicators(loaded, requests, plugins, pseudonymiser=pseudo)
         if active is not None:
             protected = protect_results(
-                [(m.source, r) for m, (r, _report) in zip(indicated, results, strict=True)], active
+                [(_family(loaded, source), r) for (source, _acc), (r, _report) in zip(requests, results, strict=True)],
+                active,
+                salt=pseudo.derived(b"disclosure control: ties"),
             )
             results = [(p, report) for p, (_r, report) in zip(protected, results, strict=True)]
         computed = {m.id: r for m, r in zip(indicated, results, strict=True)}

@@ -1,8 +1,11 @@
 """The impact report (section 9 of the source framework, and the evidence a board takes to
 Ofsted), built as one renderer-independent Document from the board, its plugins and its data.
 
-Counts about children (reviews, audited cases, children's views, theme occurrences) are
-marked sensitive, so disclosure control hides any from 1 to 5 before a renderer sees them.
+Every count carries its provenance: figures from children's records (the dataset's
+indicators) pass the board's disclosure rule before anything is scored on them; counts of the
+board's own work (reviews by stage, themes raised, whether children's views were sought) are
+published as they are, since the report names each review and audit. The document comes out
+protected, with the rule in its meta.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Any
 
 from .board import LoadedBoard
 from .clocks import ClockState, add_months, review_clocks
-from .disclosure import Rule, board_rule, protect
+from .disclosure import Rule, active_rule, protect
 from .document import BulletList, Cell, Chart, Count, Document, Facts, Paragraph, Provenance, Section, Table
 from .errors import LifError
 from .inspection import CLOSED, coverage, overdue, strongest
@@ -537,7 +540,7 @@ def impact_report(
     control under ``rule`` (the board's own rule by default), and the rule is recorded in it.
     ``disclosure_control=False`` gives the unprotected document, for the data owner's own
     checks; it must never be published."""
-    active = (rule or board_rule(loaded)) if disclosure_control else None
+    active = active_rule(loaded, rule, disclosure_control)
     step = progress or (lambda _label: None)
     board = loaded.board
     step("measures")

@@ -205,10 +205,30 @@ def recommendation_count(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Pro
             )
 
 
+def identifiers_kept(loaded: LoadedBoard, plugins: Plugins) -> Iterator[Problem]:
+    """A source never redeclares what its format holds as a child's identifier, date of birth
+    or postcode as plain values (it may drop it)."""
+    from ..data import weakened_fields
+
+    for source in loaded.board.sources:
+        if source.adapter not in plugins.data_sources:
+            continue
+        with plugins.using(plugins.data_sources, source.adapter):
+            adapter_fields = plugins.data_sources.get(source.adapter).field_specs(source.options, ())
+        for name in weakened_fields(source, adapter_fields):
+            yield loaded.problem(
+                source.id,
+                ("fields", name),
+                f"the {source.adapter} format holds a child's identifier, date of birth or postcode here "
+                f'({adapter_fields[name]}): declare it that way, or "drop" it; it cannot be read as plain values',
+            )
+
+
 def measures_fed(loaded: LoadedBoard, plugins: Plugins) -> Iterator[Problem]:
     """A measure's indicator is one lif-core computes and has a source to compute it from;
     ``select`` is only for aggregate sources; and every field the measure reads is one its
     source declares (undeclared columns are not read)."""
+    from ..data import holds_childrens_records
     from ..indicators import ACCUMULATORS, INDICATORS
 
     sources = {s.id: s for s in loaded.board.sources}
@@ -227,7 +247,16 @@ def measures_fed(loaded: LoadedBoard, plugins: Plugins) -> Iterator[Problem]:
         if source is None or source.adapter not in plugins.data_sources:
             continue
         with plugins.using(plugins.data_sources, source.adapter):
-            specs = {**plugins.data_sources.get(source.adapter).field_specs(source.options, ()), **source.fields}
+            adapter_fields = plugins.data_sources.get(source.adapter).field_specs(source.options, ())
+        if not measure.indicator and holds_childrens_records(source, adapter_fields):
+            yield loaded.problem(
+                measure.id,
+                "source",
+                f"source {source.id!r} holds children's records (it has identifying fields): a measure reads it only "
+                "through an indicator, never publishing its values as they are",
+            )
+            continue
+        specs = {**adapter_fields, **source.fields}
         declared = {source.rename.get(name, name) for name, spec in specs.items() if spec != "drop"}
         needs: list[tuple[str | tuple[str, str], str]] = []
         if measure.indicator in ACCUMULATORS:
@@ -258,6 +287,7 @@ CHECKS = (
     Check("actions-linked", "every action serves a recommendation or priority", actions_linked),
     Check("quality-markers", "review quality checklists name the 18 markers", quality_markers),
     Check("recommendation-count", "reviews do not proliferate recommendations", recommendation_count),
+    Check("identifiers-kept", "no source reads a format's identifying fields as plain values", identifiers_kept),
     Check("measures-fed", "measures' indicators are known, with a source declaring what they read", measures_fed),
 )
 

@@ -14,7 +14,7 @@ from ..board import LoadedBoard
 from ..cli import as_of_day, as_of_option, emit_document, format_option, output_option
 from ..clocks import WorkingDays
 from ..data import Pseudonymiser, SourceReport, board_key, read_batches
-from ..disclosure import Rule, board_rule, protect
+from ..disclosure import Rule, active_rule, board_rule, protect
 from ..document import BulletList, Cell, Count, Document, Facts, Paragraph, Provenance, Section, Table
 from ..errors import BoardInvalid, LifError, Problem
 from ..learning import audit_join_ups, recurring_themes, review_statuses
@@ -119,7 +119,8 @@ def reviews_document(
 def _protected(loaded: LoadedBoard, document: Document, rule: Rule | None, disclosure_control: bool) -> Document:
     """``document`` through disclosure control under ``rule`` (the board's own by default),
     unless the caller asked for the unprotected figures by name."""
-    return protect(document, rule or board_rule(loaded)) if disclosure_control else document
+    active = active_rule(loaded, rule, disclosure_control)
+    return protect(document, active) if active is not None else document
 
 
 def themes_document(
@@ -302,7 +303,7 @@ NOT_FOR_PUBLICATION = (
 def measures_document(
     loaded: LoadedBoard, plugins: Plugins, *, rule: Rule | None = None, disclosure_control: bool = True
 ) -> Document:
-    active = (rule or board_rule(loaded)) if disclosure_control else None
+    active = active_rule(loaded, rule, disclosure_control)
     scores = scorecard(loaded, plugins, rule=active, disclosure_control=active is not None)
 
     def pct(value: float | None) -> str:
@@ -357,7 +358,7 @@ def measures_document(
     if problems:
         sections.append(Section("Data problems", (BulletList(problems),)))
     document = Document(kind="measures", title=f"{loaded.board.board.name}: measures", sections=tuple(sections))
-    return protect(document, active) if active is not None else document
+    return _protected(loaded, document, active, disclosure_control)
 
 
 @hookimpl(trylast=True)
@@ -405,8 +406,9 @@ def register_commands(cli: click.Group) -> None:
         Section 11 results with change since the last cycle, training reach and Kirkpatrick
         levels, the voice of the child, and what changed since a --previous report.
 
-        Every count about children passes disclosure control first (1 to 5 shown as c, with
-        secondary suppression); the rule is recorded in the report.
+        Every figure from children's records passes the board's disclosure rule first (DfE's:
+        1 to 5 shown as c, with secondary suppression); counts of the board's own work are shown
+        as they are; the rule is recorded in the report.
         """
         plugins, loaded = _open(ctx, board)
         day = as_of_day(as_of, loaded)

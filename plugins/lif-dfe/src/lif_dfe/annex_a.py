@@ -3,6 +3,7 @@ children in need, child protection, looked after, care leavers, adoption, adopte
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -254,7 +255,7 @@ class AnnexAAdapter(DataSourceAdapter):
         specs = dict.fromkeys(known, "text")
         for column in (*known, *columns):
             lowered = column.lower()
-            if "birth" in lowered:
+            if re.search(r"date of birth|birth ?date|\bdob\b", lowered):
                 specs[column] = "dob"  # however a template words it, a date of birth is kept to its month
             elif "date" in lowered:
                 specs[column] = "date"

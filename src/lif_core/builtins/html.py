@@ -52,7 +52,10 @@ def _anchor(path: str) -> str:
 def _cell(value: Any, header: str) -> str:
     text = cell_text(value)
     if text == SUPPRESSED:
-        return '<td class="num"><abbr class="suppressed" title="suppressed: a count from 1 to 5">c</abbr></td>'
+        return (
+            '<td class="num"><abbr class="suppressed" '
+            'title="hidden by disclosure control: a small count, or one that would reveal it">c</abbr></td>'
+        )
     numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
     classes = ["num"] if numeric else []
     if header == "RAG" and text in ("RED", "AMBER", "GREEN"):

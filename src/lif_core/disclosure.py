@@ -372,12 +372,7 @@ def _reduce(equations: Sequence[tuple[Mapping[Key, int], int]]) -> list[tuple[di
             factor = row.get(key)
             if factor:
                 other, other_value = rows[index]
-                for k, c in other.items():
-                    updated = row.get(k, Fraction(0)) - factor * c
-                    if updated:
-                        row[k] = updated
-                    else:
-                        row.pop(k, None)
+                _subtract(row, factor, other)
                 value -= factor * other_value
         if not row:
             continue
@@ -388,16 +383,21 @@ def _reduce(equations: Sequence[tuple[Mapping[Key, int], int]]) -> list[tuple[di
         for index, (other, other_value) in enumerate(rows):  # clear the new pivot elsewhere
             factor = other.get(pivot)
             if factor:
-                for k, c in row.items():
-                    updated = other.get(k, Fraction(0)) - factor * c
-                    if updated:
-                        other[k] = updated
-                    else:
-                        other.pop(k, None)
+                _subtract(other, factor, row)
                 rows[index] = (other, other_value - factor * value)
         pivots[pivot] = len(rows)
         rows.append((row, value))
     return rows
+
+
+def _subtract(row: dict[Key, Fraction], factor: Fraction, other: Mapping[Key, Fraction]) -> None:
+    """``row -= factor * other``, in place, keeping the row sparse (no zero coefficients)."""
+    for key, coefficient in other.items():
+        updated = row.get(key, Fraction(0)) - factor * coefficient
+        if updated:
+            row[key] = updated
+        else:
+            row.pop(key, None)
 
 
 def _integer_pinned(

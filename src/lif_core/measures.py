@@ -189,7 +189,7 @@ def _source_series(
             )
         result, report = computed
         if rule is not None:
-            result = result.protected(rule)  # protected with the board's other figures already, as a rule
+            result = result.protected(rule)  # the scorecard protected it with the rest: returned as it is
         series = result.series(rule=rule)
         labels = result.labels(rule=rule)
         problems = _reading_problems(report, source, rule, where)

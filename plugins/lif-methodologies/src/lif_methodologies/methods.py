@@ -224,6 +224,10 @@ class ScieLearningTogether(DeclaredMethodology):
 # --------------------------------------------------------------------------- Welsh Child Practice Review
 
 
+#: The two kinds of Welsh child practice review.
+WELSH_VARIANTS = ("concise", "extended")
+
+
 def welsh_variant(review: CaseReview) -> str | None:
     """``concise`` if the child had no child protection plan and was not looked after in the 6
     months before the incident, ``extended`` if they had or were; None without an incident date."""
@@ -237,19 +241,30 @@ def welsh_variant(review: CaseReview) -> str | None:
     return "concise"
 
 
+def declared_variant(review: CaseReview) -> tuple[str, object] | None:
+    """The variant the review declares, with the field it is in: its ``decision`` where that is
+    ``concise`` or ``extended`` (a child practice review's decision under the Welsh framework),
+    else ``options.variant`` (boards written before reviews recorded decisions); None if neither."""
+    if review.decision in WELSH_VARIANTS:
+        return "decision", review.decision
+    if "variant" in review.options:
+        return "options", review.options["variant"]
+    return None
+
+
 def _welsh_variant(review: CaseReview, board: LoadedBoard) -> Iterator[tuple[str, str]]:
     variant = welsh_variant(review)
     if variant is None:
         yield "dates", "the incident date is needed to choose a concise or extended review (the 6-month rule)"
         return
-    declared = review.options.get("variant")
-    if declared is not None and declared != variant:
+    declared = declared_variant(review)
+    if declared is not None and declared[1] != variant:
         reason = (
             "a child protection plan or being looked after in the 6 months before the incident"
             if variant == "extended"
             else "no child protection plan and not looked after in the 6 months before the incident"
         )
-        yield "options", f"declared {declared!r} but the 6-month rule makes it {variant!r} ({reason})"
+        yield declared[0], f"declared {declared[1]!r} but the 6-month rule makes it {variant!r} ({reason})"
     if variant == "extended":
         reviewers = [r for r in review.reviewers if r.role in (ReviewerRole.LEAD_REVIEWER, ReviewerRole.REVIEWER)]
         if len(reviewers) < 2:
@@ -268,7 +283,7 @@ class WelshChildPracticeReview(DeclaredMethodology):
     roles = ("review panel", "reviewer (concise) or two reviewers (extended)")
     participants = ("practitioners and managers", "the child and family, as they wish", "senior officers (extended)")
     artefacts = ("terms-of-reference", "summary-timeline", "report", "seven-minute-briefing", "press-statement")
-    options: Mapping[str, tuple[str, ...] | None] = {"variant": ("concise", "extended")}
+    options: Mapping[str, tuple[str, ...] | None] = {"variant": WELSH_VARIANTS}
     rules = (
         Rule("Welsh CPR: concise or extended (6-month rule)", ReviewStage.DECISION, _welsh_variant),
         Rule(

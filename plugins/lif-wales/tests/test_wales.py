@@ -447,7 +447,8 @@ def test_no_english_wording_in_any_format(
         text = _text(out)
         assert fmt == "csv" or "West Glamorgan" in text  # a CSV holds the tables alone
         assert len(text) > 500
-        found = sorted({m.group(0) for m in ENGLISH.finditer(text)})
+        # Not even the Welsh guidance's title: the report and the summary never say "Working Together".
+        found = sorted({m.group(0) for m in (*ENGLISH.finditer(text), *re.finditer("working together", text, re.I))})
         assert found == [], f"{' '.join(command)} --format {fmt}: {found}"
     assert not ENGLISH.search(run("reviews", str(WALES)).stdout)
 

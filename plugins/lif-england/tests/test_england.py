@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 from pathlib import Path
 
 import pytest
-import tomllib
 from click.testing import CliRunner, Result
 from lif_england import FRAMEWORKS
 from lif_england.plugin import ENGLISH, TEMPLATE_FILES
@@ -21,6 +21,11 @@ from lif_core.cli import make_cli
 from lif_core.clocks import Clock, ClockState, board_calendar, review_clocks
 from lif_core.frameworks import ReviewKindSpec
 from lif_core.model import Board, BoardInfo, CaseReview, Closure, Deadline, ReviewDates, Settings
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 D = dt.date
 ROOT = Path(__file__).resolve().parents[3]

@@ -500,6 +500,18 @@ def test_xlsx_a_damaged_workbook_is_read_or_refused_never_anything_else(
         assert "\n" not in str(exc) and SECRET not in str(exc)
 
 
+def test_xlsx_a_header_name_that_differs_is_refused_without_quoting_the_file(tmp_path: Path) -> None:
+    """zipfile's own message quotes the local header's name and the bytes after it (which can
+    hold the shared strings, a child's identifier among them): found by the test above."""
+    path = _xlsx(tmp_path / "book.xlsx", _sheet(HEADER), _strings("x", "y", SECRET))
+    data = bytearray(path.read_bytes())
+    at = data.index(b"xl/workbook.xml")  # the first (local header) copy of the name
+    data[at : at + 2] = b"XL"
+    path.write_bytes(bytes(data))
+    message = _refused(lambda: _read_xlsx(path), SECRET, "XL/workbook", "<?xml")
+    assert "a file name in the directory and in its header differ" in message
+
+
 # --------------------------------------------------------------------------- CSV
 
 

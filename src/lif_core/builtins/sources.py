@@ -1084,8 +1084,15 @@ def _refuse_dtd(where: str, *_args: object) -> None:
 
 
 def _zip_problem(exc: BaseException) -> str:
+    """What went wrong unpacking, never quoting the file: zipfile's messages can quote names and
+    bytes read from the file (a header name holding a child's identifier), so only the words
+    before any quoted part are kept, printable and short."""
     text = str(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    if "differ" in text and "header" in text:
+        return f"{type(exc).__name__}: a file name in the directory and in its header differ"
+    kept = re.split(r"[\"'(\[{<]|\bb'", text, maxsplit=1)[0]
+    kept = "".join(c for c in kept if c.isprintable()).strip(" :,;")[:80]
+    return f"{type(exc).__name__}: {kept}" if kept else type(exc).__name__
 
 
 def _check_zip_directory(path: Path) -> None:

@@ -47,7 +47,7 @@ format = 1
 id = "t"
 name = "Test Safeguarding Children Partnership"
 area = "Testshire"
-arrangement = "safeguarding-partnership"
+statutory_framework = "england-wt2018"
 
 [[partners]]
 id = "police"
@@ -71,6 +71,12 @@ safeguarding_partner = true
 id = "board"
 name = "The partnership"
 kind = "board"
+
+[[people]]
+id = "scrutineer"
+name = "Independent Scrutineer"
+role = "independent-scrutineer"
+independent = true
 """
 
 

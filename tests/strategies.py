@@ -12,6 +12,7 @@ import attrs
 from hypothesis import strategies as st
 
 from lif_core import model
+from lif_core.frameworks import LIFECYCLE
 
 IDS = st.from_regex(model.ID_PATTERN, fullmatch=True)
 # Board text may hold any character but the control characters (tab, newline and CR aside) and
@@ -42,6 +43,10 @@ SPECIAL: dict[tuple[type, str], st.SearchStrategy[Any]] = {
         max_size=3,
     ).map(tuple),
     (model.Settings, "disclosure_smallest"): st.integers(*model.DISCLOSURE_SMALLEST),
+    (model.CaseReview, "stage"): st.sampled_from(LIFECYCLE),
+    (model.StageChange, "stage"): st.sampled_from(LIFECYCLE),
+    (model.CaseReview, "decision"): st.just("") | IDS,
+    (model.AuditGrade, "grade"): st.sampled_from(("good", "inadequate", "green")),
     (model.Settings, "disclosure_round_to"): st.sampled_from((0, *range(2, model.MAX_ROUND_TO + 1))),
 }
 
@@ -70,7 +75,7 @@ def _field(cls: type, field: attrs.Attribute[Any], *, refs: bool) -> st.SearchSt
         return SPECIAL[(cls, field.name)]
     if field.metadata.get("id"):
         return IDS
-    if field.metadata.get("ref") or field.metadata.get("plugin"):
+    if field.metadata.get("ref") or field.metadata.get("plugin") or field.metadata.get("term"):
         if not refs and field.default is not attrs.NOTHING:
             return st.just(field.default)
         if get_origin(field.type) is tuple:
@@ -89,7 +94,7 @@ def _build(draw: st.DrawFn, cls: type, refs: bool) -> Any:
     if cls is model.Deadline and (values["working_days"] is None) == (values["days"] is None):
         values["days"] = None if values["working_days"] is not None else draw(INTS)
     if cls is model.CaseReview:
-        order = list(model.ReviewStage)
+        order = list(LIFECYCLE)
         log = sorted({s.stage: s for s in values["stage_log"]}.values(), key=lambda s: order.index(s.stage))
         dates = sorted(s.date for s in log)
         log = [attrs.evolve(s, date=d) for s, d in zip(log, dates, strict=True)]
@@ -106,18 +111,9 @@ def _build(draw: st.DrawFn, cls: type, refs: bool) -> Any:
         for obs in values["values"]:
             seen.setdefault(obs.period, obs)
         values["values"] = tuple(seen.values())
-    if cls is model.Section11Audit:
-        allowed = values["scale"].allowed()
-        values["returns"] = tuple(
-            attrs.evolve(
-                r,
-                scores=tuple(
-                    attrs.evolve(s, self_assessed=allowed[0], moderated=draw(st.sampled_from(("", *allowed))))
-                    for s in r.scores
-                ),
-            )
-            for r in values["returns"]
-        )
+    if cls is model.Closure and values["last"] is not None:
+        first, last = sorted((values["first"], values["last"]))
+        values["first"], values["last"] = first, min(last, first + dt.timedelta(days=366))
     return cls(**values)
 
 

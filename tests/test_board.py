@@ -37,7 +37,7 @@ def test_croydon_loads_with_its_register() -> None:
     assert loaded.files == ("board.toml", "register.toml")
     assert [r.number for r in board.inspection_recommendations] == ["113", "114", "115", "116", "117"]
     assert len(board.principles) == 6
-    assert sum(f.kind.value == "regulation-5" for f in board.functions) == 4
+    assert sum(f.kind == "regulation-5" for f in board.functions) == 4
     sections = {s.number: set(s.supports) for s in board.sections}
     # The framework's own alignment (s.2.1).
     assert sections["3"] == sections["4"] == {"ofsted-2017-113", "ofsted-2017-114", "ofsted-2017-115"}
@@ -82,7 +82,7 @@ def test_wrong_type_unknown_key_and_dangling_reference_all_named(make_board: Mak
     assert problems(root) == [
         "board.toml: partners[3].safeguarding_partner: expected true or false, got text 'no'",
         "board.toml: partners[3].colour: unknown key; allowed keys here are: id, name, sector, duties, "
-        "safeguarding_partner, illustrative",
+        "roles, safeguarding_partner, illustrative",
         "board.toml: groups[1].members[1]: no partner with id 'polise' (did you mean 'police'?)",
     ]
 

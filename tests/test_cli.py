@@ -49,7 +49,7 @@ def test_validate_names_every_problem_without_traceback(run: Callable[..., Resul
     assert result.stderr.splitlines() == [
         "board.toml: partners[3].illustrative: expected true or false, got text 'yes'",
         "board.toml: partners[3].web: unknown key; allowed keys here are: id, name, sector, duties, "
-        "safeguarding_partner, illustrative",
+        "roles, safeguarding_partner, illustrative",
         "board.toml: groups[1].members[0]: no partner with id 'nobody'",
         f"Error: {root}: 3 error(s), 0 warning(s)",
     ]
@@ -114,7 +114,7 @@ def test_plugins_table_and_json(run: Callable[..., Result]) -> None:
         "lif_core.builtins.checks",
         "ofsted",
     }
-    assert by_name["ofsted"]["hooks"] == ["register_checks", "register_commands", "register_inspection_frameworks"]
+    assert by_name["ofsted"]["hooks"] == ["register_commands", "register_inspection_frameworks"]
     assert by_name["ofsted"]["kind"] == "entry-point" and by_name["ofsted"]["version"]
     assert "renderer:markdown" in by_name["lif_core.builtins.renderers"]["provides"]
     assert all(set(p) == {"name", "kind", "version", "distribution", "hooks", "provides"} for p in data)

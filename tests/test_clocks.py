@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lif_core import load_board
+from lif_core import Plugins, load_board
 from lif_core.clocks import ClockState, WorkingDays, add_months, review_clocks
+from lif_core.validate import with_framework
 
 from .conftest import CROYDON
 
@@ -76,11 +77,17 @@ def test_add_months(day: dt.date, months: int, expected: dt.date) -> None:
     assert add_months(day, months) == expected
 
 
+def _croydon():  # type: ignore[no-untyped-def]
+    loaded = with_framework(load_board(CROYDON), Plugins.create())
+    assert loaded.framework is not None and loaded.framework.name == "england-wt2015"
+    return loaded.board, loaded.framework
+
+
 def test_the_rapid_review_clocks_of_baby_m() -> None:
-    board = load_board(CROYDON).board
+    board, framework = _croydon()
     review = next(r for r in board.reviews if r.id == "rr-baby-m")
     # Aware Thu 20 Dec 2018: Fri 21, Mon 24, Thu 27, Fri 28, Mon 31 -> due Mon 31 Dec; notified Fri 4 Jan.
-    notification, rapid = review_clocks(review, board, D(2019, 1, 20))
+    notification, rapid = review_clocks(review, board, D(2019, 1, 20), framework)
     assert (notification.start_field, notification.due, notification.state) == (
         "aware",
         D(2018, 12, 31),
@@ -89,14 +96,14 @@ def test_the_rapid_review_clocks_of_baby_m() -> None:
     assert "met 3 working day(s) late on 2019-01-04" in notification.describe(ENGLAND)  # Wed 2, Thu 3, Fri 4
     # 15 working days from Fri 4 Jan 2019 -> Fri 25 Jan: running on the 20th, overdue on the 28th.
     assert (rapid.due, rapid.state) == (D(2019, 1, 25), ClockState.RUNNING)
-    assert review_clocks(review, board, D(2019, 1, 25))[1].state is ClockState.RUNNING
-    assert review_clocks(review, board, D(2019, 1, 28))[1].state is ClockState.OVERDUE
+    assert review_clocks(review, board, D(2019, 1, 25), framework)[1].state is ClockState.RUNNING
+    assert review_clocks(review, board, D(2019, 1, 28), framework)[1].state is ClockState.OVERDUE
 
 
 def test_publication_and_board_deadlines_of_child_f() -> None:
-    board = load_board(CROYDON).board
+    board, framework = _croydon()
     review = next(r for r in board.reviews if r.id == "scr-child-f")
-    publication, response = review_clocks(review, board, D(2019, 3, 31))
+    publication, response = review_clocks(review, board, D(2019, 3, 31), framework)
     # Decided 8 Feb 2017 + 6 months = 8 Aug 2017; published 22 Jan 2018.
     assert (publication.due, publication.done, publication.state) == (D(2017, 8, 8), D(2018, 1, 22), ClockState.LATE)
     # The board's own clock: report received Mon 2 Oct 2017 + 20 working days (no holidays) = Mon 30 Oct.

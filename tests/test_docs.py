@@ -27,6 +27,7 @@ def test_generated_pages_and_embedded_examples_are_current() -> None:
 def test_docgen_notices_a_stale_page(tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     shutil.copytree(ROOT / "docs", docs)
+    shutil.copytree(ROOT / "tests" / "third_party", tmp_path / "tests" / "third_party")  # embedded in frameworks.md
     (docs / "hooks.md").write_text("stale")
     assert docgen(["--check", str(docs)]) == 1
     assert docgen([str(docs)]) == 0

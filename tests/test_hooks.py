@@ -3,6 +3,7 @@ every hook is documented with its parameters, has a test here, and appears in do
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
 import json
 import sys
@@ -13,13 +14,14 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from lif_core import LifError, Plugins, hookimpl, hookspecs, validate_board
+from lif_core import LifError, PluginError, Plugins, hookimpl, hookspecs, validate_board
 from lif_core._docgen import hook_names, hooks_page
 from lif_core.builtins.renderers import md_escape
 from lif_core.cli import make_cli
+from lif_core.clocks import review_clocks
 from lif_core.document import BulletList, Document, Facts, Paragraph, Section, Table
 
-from .conftest import CROYDON, ROOT
+from .conftest import CROYDON, MINIMAL, ROOT
 
 MakeBoard = Callable[..., Path]
 
@@ -227,7 +229,8 @@ def test_hook_register_checks(plugins: Plugins, make_board: MakeBoard) -> None:
             "actions-linked",
         ),
     ]
-    assert len(plugins.checks) == 14  # 13 builtin, and lif-ofsted's working-together rules
+    builtin = [c for c in plugins.checks if plugins.checks.plugin_of(c.name).startswith("lif_core.builtins")]
+    assert len(builtin) == 19  # 13 general, 6 holding a board to its statutory framework
 
 
 def test_hook_register_commands(plugins: Plugins) -> None:
@@ -254,6 +257,87 @@ def test_hook_register_commands(plugins: Plugins) -> None:
     result = CliRunner().invoke(make_cli(host), ["plugins"])
     assert result.exit_code == 1
     assert 'plugin "broken-commands" in hook "register_commands": RuntimeError: cannot add' in result.output
+
+
+def test_hook_register_statutory_frameworks(plugins: Plugins, make_board: MakeBoard) -> None:
+    """A plugin's framework is what a board naming it is checked against, and what its
+    clocks, calendar and report words come from; a broken one is named."""
+    from lif_core import StatutoryFramework
+
+    framework = StatutoryFramework.from_toml(
+        """
+name = "testland-2026"
+title = "Testland: the Children (Testland) Act 2026"
+country = "testland"
+calendar = { country = "GB", subdivision = "SCT", title = "Scotland's bank holidays" }
+[arrangement]
+name = "testland-board"
+title = "Testland safeguarding board"
+[words]
+functions = "Duties of the Testland board"
+[[review_kinds]]
+name = "testland-review"
+title = "Testland review"
+stages = ["referral", "analysis", "closed"]
+[[review_kinds.clocks]]
+name = "report (3 working days from the decision)"
+start = ["decided"]
+end = "report_received"
+working_days = 3
+[[function_kinds]]
+name = "testland-duty"
+title = "A Testland duty"
+"""
+    )
+
+    class P:
+        @hookimpl
+        def register_statutory_frameworks(self, register: Callable[[StatutoryFramework], None]) -> None:
+            register(framework)
+
+    plugins.register(P(), name="testland-plugin")
+    assert plugins.statutory_frameworks.plugin_of("testland-2026") == "testland-plugin"
+    root = make_board(
+        """
+        [[functions]]
+        id = "f1"
+        kind = "testland-duty"
+        text = "Keep Testland's children safe"
+
+        [[reviews]]
+        id = "r1"
+        title = "Child T"
+        kind = "testland-review"
+        stage = "analysis"
+        stage_log = [{ stage = "referral", date = 2026-12-24 }, { stage = "analysis", date = 2026-12-28 }]
+        dates = { decided = 2026-12-24 }
+        """,
+        base=MINIMAL.replace("england-wt2018", "testland-2026").split("[[people]]")[0],
+    )
+    result = validate_board(root, plugins)
+    assert result.ok, [str(p) for p in result.errors]
+    assert result.loaded is not None and result.loaded.framework is framework
+    (clock,) = review_clocks(result.loaded.board.reviews[0], result.loaded.board, dt.date(2026, 12, 24), framework)
+    # Thu 24 Dec + 3 Scottish working days: Fri 25, Mon 28 (Boxing Day's substitute) are holidays.
+    assert clock.due == dt.date(2026, 12, 31)
+    shown = CliRunner().invoke(make_cli(plugins), ["show", str(root)]).output
+    assert "Duties of the Testland board" in shown and "A Testland duty" in shown
+    wrong = make_board(
+        '[[reviews]]\nid = "r1"\ntitle = "T"\nkind = "lcspr"\n',
+        base=MINIMAL.replace("england-wt2018", "testland-2026").split("[[people]]")[0],
+    )
+    (error,) = validate_board(wrong, plugins).errors
+    assert error.path == "reviews[0].kind" and "its review kinds: testland-review" in error.message
+
+    class Broken:
+        @hookimpl
+        def register_statutory_frameworks(self, register: Callable[[StatutoryFramework], None]) -> None:
+            raise RuntimeError("no data file")
+
+    host = Plugins.create()
+    host.register(Broken(), name="broken-frameworks")
+    with pytest.raises(PluginError, match='plugin "broken-frameworks" in hook "register_statutory_frameworks"'):
+        host.statutory_frameworks  # noqa: B018 - built on first use
 
 
 def test_hook_register_stores(plugins: Plugins, tmp_path: Path) -> None:

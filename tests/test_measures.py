@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from lif_core import Plugins, load_board
 from lif_core.cli import make_cli
 from lif_core.measures import score, scorecard, tidy_period
-from lif_core.model import Comparator, ComparatorKind, Frequency, Measure, Observation, Polarity, Quadrant, Target, Unit
+from lif_core.model import Comparator, Frequency, Measure, Observation, Polarity, Quadrant, Target, Unit
 
 from .conftest import CROYDON, TEST_KEY
 
@@ -34,7 +34,7 @@ SERIES = [("2016-17", 58.0), ("2017-18", 64.0), ("2018-19", 71.0)]
 
 
 def test_scorecard_arithmetic() -> None:
-    m = measure(comparators=(Comparator(kind=ComparatorKind.ENGLAND, period="2018-19", value=70.0),))
+    m = measure(comparators=(Comparator(kind="england", period="2018-19", value=70.0),))
     s = score(m, SERIES)
     assert s.latest == ("2018-19", 71.0)
     assert s.baseline_change == 22.4  # (71 - 58) / 58 = 0.2241

@@ -43,7 +43,7 @@ def test_the_plugins_distribution_is_found_through_its_entry_point(plugins: Plug
     assert info.kind == "entry-point"
     assert info.distribution == "lif-ofsted"
     assert info.version == importlib.metadata.version("lif-ofsted")
-    assert info.hooks == ("register_checks", "register_commands", "register_inspection_frameworks")
+    assert info.hooks == ("register_commands", "register_inspection_frameworks")
     assert "ofsted-sif-lscb-review" in plugins.inspection_frameworks
     assert plugins.inspection_frameworks.plugin_of("ofsted-ilacs-2023") == "ofsted"
 

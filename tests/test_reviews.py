@@ -35,8 +35,12 @@ def test_a_stage_out_of_order_names_the_review_and_field(make_board: MakeBoard) 
         REVIEW + 'stage = "decision"\n'
         'stage_log = [{ stage = "analysis", date = 2019-01-01 }, { stage = "decision", date = 2019-02-01 }]\n'
     )
-    (message,) = errors(root)
-    assert message.startswith("board.toml: reviews[0].stage_log[1].stage: 'decision' cannot follow 'analysis'")
+    # The order is the review kind's, from the board's statutory framework: checked with plugins.
+    (problem,) = validate_board(root, Plugins.create()).errors
+    assert str(problem).startswith(
+        "board.toml: reviews[0].stage_log[1].stage: 'decision' cannot follow 'analysis': a learning review runs "
+        "referral -> decision"
+    )
 
 
 def test_a_date_before_its_predecessor_names_the_review_and_field(make_board: MakeBoard) -> None:
@@ -96,14 +100,14 @@ def test_reviews_command() -> None:
     result = CliRunner().invoke(cli, ["reviews", str(CROYDON)])
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert "As at 2019-03-31; clocks in England working days" in out
+    assert "As at 2019-03-31; clocks in working days (Monday to Friday, less England's bank holidays)" in out
     assert "rapid_review (due 2019-01-25)" in out  # Baby M's rapid review is overdue
     assert "notification to the Panel (5 working days): met 3 working day(s) late on 2019-01-04, due 2018-12-31" in out
     assert "met 4/18, partly 1, not met 1, not yet assessed 12" in out  # Child F's quality checklist
     one = CliRunner().invoke(cli, ["reviews", str(CROYDON), "cpr-child-s", "--as-of", "2018-10-01", "-f", "json"])
     data = json.loads(one.stdout)
     (row,) = data["sections"][0]["blocks"][0]["rows"]
-    assert row[:4] == ["cpr-child-s", "learning-review", "welsh-cpr", "analysis"]
+    assert row[:4] == ["cpr-child-s", "Learning review", "welsh-cpr", "analysis"]
     missing = CliRunner().invoke(cli, ["reviews", str(CROYDON), "nope"])
     assert missing.exit_code == 1 and "no review 'nope' in this board" in missing.stderr
 

@@ -110,7 +110,7 @@ def test_bad_writes_are_refused_and_nothing_changes(board: Path) -> None:
         (["add", str(board), "actions", "id=a-x", "text=x", "colour=blue"], "actions['a-x'].colour: unknown key"),
         (["status", str(board), "a-dataset", "finished"], "'finished' is not a status"),
         (["stage", str(board), "lr-young-person-k", "decision"], "'decision' cannot follow 'analysis'"),
-        (["delete", str(board), "r-child-f-1"], "a-child-f-1 refer to 'r-child-f-1': change them first"),
+        (["delete", str(board), "r-child-f-1"], "a-child-f-1 refers to 'r-child-f-1': change it first"),
         (["update", str(board), "nope", "text=x"], "no record 'nope' in the register"),
     ]
     for args, message in cases:

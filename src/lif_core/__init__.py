@@ -22,6 +22,7 @@ from .extensions import (
     Renderer,
     StoreBackend,
 )
+from .frameworks import StatutoryFramework
 from .model import Board
 from .plugins import Plugins, hookimpl
 from .validate import Validation, open_board, validate_board
@@ -49,6 +50,7 @@ __all__ = [
     "Record",
     "Renderer",
     "Severity",
+    "StatutoryFramework",
     "StoreBackend",
     "Validation",
     "__version__",

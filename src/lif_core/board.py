@@ -24,6 +24,7 @@ import tomli_w
 
 from .convert import iter_errors, structure, to_json, unstructure
 from .errors import BoardInvalid, LifError, PathPart, Problem, Severity, format_path
+from .frameworks import DEFAULT_FRAMEWORK, StatutoryFramework
 from .model import COLLECTIONS, ID_PATTERN, Board, BoardInfo, PluginSettings, Settings, Theme
 
 if sys.version_info >= (3, 11):
@@ -57,6 +58,7 @@ _NOUNS = {
     "principles": "principle",
     "functions": "statutory function",
     "partners": "partner",
+    "people": "person",
     "groups": "group",
     "sections": "framework section",
     "inspection_recommendations": "inspection recommendation",
@@ -74,6 +76,7 @@ _NOUNS = {
     "section11_standards": "Section 11 standard",
     "section11_audits": "Section 11 audit",
     "courses": "training course",
+    "publications": "publication",
 }
 
 
@@ -92,6 +95,8 @@ class LoadedBoard:
         files: the files read, relative to ``root``, board.toml first.
         origins: ``(collection, index in board) -> (file, index in that file)``.
         warnings: problems that do not make the board invalid.
+        framework: the statutory framework the board works under, where it was opened with
+            its plugins (:func:`lif_core.open_board`); None from :func:`load_board` alone.
     """
 
     board: Board
@@ -99,6 +104,7 @@ class LoadedBoard:
     files: tuple[str, ...] = ()
     origins: Mapping[tuple[str, int], tuple[str, int]] = attrs.field(factory=dict)
     warnings: tuple[Problem, ...] = ()
+    framework: StatutoryFramework | None = None
 
     @functools.cached_property
     def _positions(self) -> dict[str, tuple[str, int]]:
@@ -472,9 +478,95 @@ def _add_default_themes(reader: _Reader, names: tuple[str, ...]) -> None:
     reader.items["themes"][:0] = shipped
 
 
+#: ``[board]`` keys of format 1 before statutory frameworks, read as the framework they meant.
+LEGACY_BOARD_KEYS = ("country", "arrangement", "working_together")
+_LEGACY_EDITIONS = {"2015": "england-wt2015", "2018": "england-wt2018", "2023": "england-wt2023"}
+_LEGACY_ARRANGEMENTS = {"lscb": "england-wt2015", "safeguarding-partnership": "england-wt2018"}
+
+
+def legacy_framework(raw: Mapping[str, Any]) -> tuple[str | None, list[tuple[tuple[PathPart, ...], str]]]:
+    """The statutory framework a ``[board]`` table written before frameworks meant, from its
+    ``country``, ``arrangement`` and ``working_together``: ``(framework or None, errors)``."""
+    errors: list[tuple[tuple[PathPart, ...], str]] = []
+    allowed = {
+        "country": ("england", "wales"),
+        "arrangement": tuple(_LEGACY_ARRANGEMENTS),
+        "working_together": tuple(_LEGACY_EDITIONS),
+    }
+    for key, choices in allowed.items():
+        value = raw.get(key)
+        if key in raw and value not in choices:
+            errors.append(
+                (
+                    ("board", key),
+                    f"{value!r} is not one of {', '.join(repr(c) for c in choices)}; this key is replaced by "
+                    "statutory_framework (`lif frameworks` lists the frameworks installed)",
+                )
+            )
+    if errors:
+        return None, errors
+    if raw.get("country") == "wales":
+        return "wales-2014-act", errors
+    if "working_together" in raw:
+        return _LEGACY_EDITIONS[raw["working_together"]], errors
+    if "arrangement" in raw:
+        return _LEGACY_ARRANGEMENTS[raw["arrangement"]], errors
+    return None, errors
+
+
+def _upgrade_board_info(reader: _Reader, raw: Any) -> Any:
+    """A ``[board]`` table with the keys of format 1 before frameworks, read as the framework
+    they meant, with a warning naming the new key (``lif migrate`` rewrites the file)."""
+    if not isinstance(raw, dict):
+        return raw
+    if not any(k in raw for k in LEGACY_BOARD_KEYS):
+        if "statutory_framework" not in raw:
+            reader.warnings.append(
+                Problem(
+                    BOARD_FILE,
+                    "board.statutory_framework",
+                    f'not set: the board is read as statutory_framework = "{DEFAULT_FRAMEWORK}" (the current English '
+                    "edition); set it to the framework the board works under (`lif frameworks` lists them; "
+                    "`lif migrate` writes the default in)",
+                    Severity.WARNING,
+                )
+            )
+        return raw
+    old = [k for k in LEGACY_BOARD_KEYS if k in raw]
+    framework, errors = legacy_framework(raw)
+    for path, message in errors:
+        reader.error(BOARD_FILE, path, message)
+    upgraded = {k: v for k, v in raw.items() if k not in LEGACY_BOARD_KEYS}
+    if "statutory_framework" in raw:
+        reader.error(
+            BOARD_FILE,
+            ("board", old[0]),
+            f"{', '.join(old)} {'is' if len(old) == 1 else 'are'} replaced by statutory_framework, which is also "
+            "set: remove " + ("it" if len(old) == 1 else "them"),
+        )
+        return upgraded
+    if framework is not None:
+        upgraded["statutory_framework"] = framework
+    said = " and ".join(f"board.{k}" for k in old)
+    reader.warnings.append(
+        Problem(
+            BOARD_FILE,
+            format_path(("board", old[0])),
+            f"{said} {'is' if len(old) == 1 else 'are'} replaced by board.statutory_framework"
+            + (f' (read as statutory_framework = "{framework}")' if framework else "")
+            + ": run `lif migrate` on the board folder to rewrite board.toml",
+            Severity.WARNING,
+        )
+    )
+    return upgraded
+
+
 def _structure_items(reader: _Reader) -> tuple[dict[str, Any], dict[tuple[str, int], tuple[str, int]]]:
     values: dict[str, Any] = {}
     origins: dict[tuple[str, int], tuple[str, int]] = {}
+    if "board" in reader.singletons:
+        raw, cls = reader.singletons["board"]
+        reader.singletons["board"] = (_upgrade_board_info(reader, raw), cls)
     for key, (raw, cls) in reader.singletons.items():
         try:
             values[key] = structure(raw, cls)
@@ -533,6 +625,8 @@ def _ref_plan(cls: Any) -> tuple[tuple[str, str, tuple[str, ...], bool], ...]:
             plan.append((field.name, "ref", tuple(targets), False))
         elif registry:
             plan.append((field.name, "plugin", (registry,), False))
+        elif field.metadata.get("term"):
+            plan.append((field.name, "term", (field.metadata["term"],), False))
         else:
             tp = field.type
             nested = attrs.has(tp) or any(attrs.has(a) for a in get_args(tp)) if not isinstance(tp, str) else True
@@ -546,8 +640,9 @@ def iter_refs(
 ) -> Iterator[tuple[tuple[PathPart, ...], str, tuple[str, ...], str]]:
     """Every reference inside a record: ``(path, value, target collections, kind)``.
 
-    ``kind`` is ``"ref"`` for a record reference and ``"plugin"`` for a name a plugin
-    registers (``targets`` is then the one registry's name).
+    ``kind`` is ``"ref"`` for a record reference, ``"plugin"`` for a name a plugin
+    registers (``targets`` is then the one registry's name) and ``"term"`` for a name from the
+    statutory framework's vocabulary (``targets`` is then the vocabulary's name).
     """
     for name, kind, where, _ in _ref_plan(cast(Any, type(obj))):
         value = getattr(obj, name)

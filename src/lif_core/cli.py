@@ -9,12 +9,12 @@ import datetime as dt
 import fnmatch
 import json
 import os
+import re
 import shutil
 import stat
 import sys
 import tempfile
 import unicodedata
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from .builtins.renderers import terminal_safe
 from .disclosure import DEFAULT_RULE, Rule, board_rule, protect
 from .document import Document
 from .errors import LifError, Problem
+from .frameworks import DEFAULT_FRAMEWORK
 from .plugins import Plugins
 from .summary import board_summary
 from .validate import open_board, validate_board
@@ -91,8 +92,11 @@ def make_cli(plugins: Plugins | None = None) -> click.Group:
         (its register of reviews, recommendations, actions, evidence...). Start with
         `lif init DIR`, check it with `lif validate DIR`, look at it with `lif show DIR`.
 
-        Plugins add review methodologies, data sources, report formats, inspection
-        frameworks, checks and commands: `lif plugins` lists what is installed. A board's
+        A board works under a statutory framework (board.statutory_framework: Working
+        Together 2015, 2018 or 2023 in England, the 2014 Act in Wales...), which gives it
+        its vocabulary, review lifecycles and clocks: `lif frameworks` lists those installed.
+        Plugins add statutory frameworks, review methodologies, data sources, report formats,
+        inspection frameworks, checks and commands: `lif plugins` lists what is installed. A board's
         own plugins are code that runs when a command opens it: open a board you did not
         write with --no-local-plugins.
         """
@@ -189,57 +193,144 @@ def make_cli(plugins: Plugins | None = None) -> click.Group:
             click.echo("  ".join(c.ljust(w) for c, w in zip(row[:3], widths, strict=True)) + "  " + row[3])
 
     @cli.command()
+    @click.argument("board", type=BOARD)
+    @click.option("--dry-run", is_flag=True, help="Say what would change; write nothing.")
+    @click.pass_context
+    def migrate(ctx: click.Context, board: Path, dry_run: bool) -> None:
+        """Rewrite BOARD's board.toml in today's keys, keeping its comments.
+
+        A board written before statutory frameworks names its country, arrangement and
+        Working Together edition; they become the one board.statutory_framework they meant
+        (an LSCB under Working Together 2015: england-wt2015). Review kinds in
+        settings.deadlines that the framework does not have are taken out. Each change is
+        printed; nothing else in the file changes (the rewrite is checked), and a board
+        already current is left as it is.
+        """
+        from .migrate import migrate_board
+
+        plugins = _plugins(ctx)
+        registry = plugins.statutory_frameworks
+        target, migration = migrate_board(board, {f.name: f for f in registry})
+        if not migration.changes:
+            click.echo(f"{target}: already current; nothing to change")
+            return
+        for change in migration.changes:
+            click.echo(f"{'would change' if dry_run else 'changed'}: {change}")
+        if dry_run:
+            return
+        try:
+            write_atomically(target, migration.text.encode("utf-8"))
+        except OSError as exc:
+            raise LifError(f"cannot write {target}: {describe_os_error(exc, target)}") from None
+        click.echo(f"{target}: rewritten; next: lif validate {board}")
+
+    @cli.command()
+    @click.argument("name", required=False)
+    @format_option
+    @output_option
+    @click.pass_context
+    def frameworks(ctx: click.Context, name: str | None, fmt: str, output: Path | None) -> None:
+        """List the statutory frameworks installed, or show one's vocabulary.
+
+        Without NAME: each framework's name (what a board writes in
+        board.statutory_framework), title and the plugin that provides it. With NAME: what
+        the framework gives a board: its arrangement and roles, function kinds, partner
+        duties, review kinds with their stages, decisions and clocks, evidence and comparator
+        kinds, grade scales, recurring publications, holiday calendar and sources.
+        """
+        from .frameworks import framework_document, frameworks_document
+
+        plugins = _plugins(ctx)
+        registry = plugins.statutory_frameworks
+        if name is None:
+            document = frameworks_document([(f, registry.plugin_of(f.name)) for f in registry])
+        else:
+            document = framework_document(registry.get(name), registry.plugin_of(name))
+        emit_reference(plugins, document, fmt, output)
+
+    @cli.command()
     @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
     @click.option(
-        "--name", default="Example Safeguarding Children Partnership", show_default=True, help="The board's full name."
+        "--name",
+        help="The board's full name (default: the area and the framework's arrangement, e.g. "
+        "'Example Local Safeguarding Children Board').",
     )
     @click.option("--area", default="Example", show_default=True, help="The local authority area it serves.")
     @click.option("--id", "board_id", default="example", show_default=True, help="A short identifier for the board.")
+    @click.option(
+        "--framework",
+        default=DEFAULT_FRAMEWORK,
+        show_default=True,
+        help="The statutory framework the board works under (`lif frameworks` lists those installed).",
+    )
     @click.pass_context
-    def init(ctx: click.Context, directory: Path, name: str, area: str, board_id: str) -> None:
-        """Create a new board folder from the template.
+    def init(ctx: click.Context, directory: Path, name: str | None, area: str, board_id: str, framework: str) -> None:
+        """Create a new board folder from a statutory framework's template.
 
-        DIRECTORY must be new or empty. The template holds a safeguarding partnership under
-        Working Together 2018, its statutory functions, a sub-group structure, principles,
-        a priority with a measure and an empty register file: edit them to match your board.
-        The new board validates as created.
+        DIRECTORY must be new or empty. The plugin that provides the framework supplies the
+        template: the arrangement and its roles, its statutory functions, partners with their
+        duties, a sub-group structure, principles, a priority with a measure and a register
+        file, all in that framework's words (england-wt2015, england-wt2018 and
+        england-wt2023 come with lif-england; wales-2014-act with lif-wales). Edit them to
+        match your board. The new board validates as created.
         """
         from .model import ID_PATTERN
 
-        for option, value in (("--name", name), ("--area", area)):
+        for option, value in (("--name", name or ""), ("--area", area)):
+            if option == "--name" and name is None:
+                continue
             wrong = _bad_name(value)
             if wrong:
                 raise click.BadParameter(wrong, param_hint=option)
         if not ID_PATTERN.fullmatch(board_id):
             raise click.BadParameter("use letters, digits, '-', '_' or '.'", param_hint="--id")
+        frameworks = _plugins(ctx).statutory_frameworks
+        if framework not in frameworks:
+            installed = ", ".join(frameworks.names()) or "none"
+            raise click.BadParameter(
+                f"no statutory framework {framework!r} is installed; installed: {installed}", param_hint="--framework"
+            )
+        chosen = frameworks.get(framework)
+        if not chosen.templates:
+            raise click.BadParameter(
+                f"{chosen.title} ({framework}) comes with no board template: its plugin "
+                f"{frameworks.plugin_of(framework)!r} gives none",
+                param_hint="--framework",
+            )
+        if name is None:
+            name = f"{area} {chosen.arrangement.title}"
+            wrong = _bad_name(name)
+            if wrong:
+                raise click.BadParameter(wrong, param_hint="--area")
         target = _new_board_folder(directory)
-        template = resources.files("lif_core") / "templates" / "board"
         written = []
         # Built in a hidden folder beside the target, checked, then moved into place: a failure
         # (or a kill) never leaves a half-written board.
         building = _make_building_folder(directory, target)
         try:
-            for entry in sorted(template.iterdir(), key=lambda e: e.name):
-                if not entry.is_file() or entry.name.startswith((".", "_")):
-                    continue
-                text = entry.read_text(encoding="utf-8")
+            for file_name, text in sorted(chosen.templates.items()):
+                if not _TEMPLATE_NAME.fullmatch(file_name):
+                    raise LifError(f"{framework}: template file name {file_name!r} is not a plain .toml name")
                 text = (
                     text.replace("{{name}}", _toml_text(name))
                     .replace("{{area}}", _toml_text(area))
                     .replace("{{id}}", board_id)
                 )
-                (building / entry.name).write_text(text, encoding="utf-8")
-                written.append(entry.name)
+                (building / file_name).write_text(text, encoding="utf-8")
+                written.append(file_name)
             result = validate_board(building, _plugins(ctx))
-            if not result.ok:  # pragma: no cover - the template is tested to validate
+            if not result.ok:  # a framework plugin's template is its own to test
                 _print_problems(result.problems)
-                raise click.ClickException("the new board does not validate: please report this")
+                raise click.ClickException(
+                    f"the new board from {framework}'s template does not validate: report this to the "
+                    f"{frameworks.plugin_of(framework)!r} plugin"
+                )
             _move_into_place(building, target, directory)
         except OSError as exc:
             raise LifError(f"cannot create {directory}: {describe_os_error(exc, directory)}") from None
         finally:
             shutil.rmtree(building, ignore_errors=True)
-        click.echo(f"created {directory} ({', '.join(written)}); next: lif validate {directory}")
+        click.echo(f"created {directory} ({', '.join(written)}) under {chosen.title}; next: lif validate {directory}")
 
     if host is not None:
         try:
@@ -247,6 +338,9 @@ def make_cli(plugins: Plugins | None = None) -> click.Group:
         except LifError as exc:
             startup_error, host = str(exc), None
     return cli
+
+
+_TEMPLATE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,60}\.toml")
 
 
 def _toml_text(value: str) -> str:
@@ -428,6 +522,23 @@ def emit_document(
         ready = attrs.evolve(document, meta=(*(m for m in document.meta if m[0] != notice[0]), notice))
     with plugins.using(plugins.renderers, fmt):
         data = renderer.render(ready)
+    _write(data, output, renderer.binary)
+
+
+def emit_reference(plugins: Plugins, document: Document, fmt: str, output: Path | None = None) -> None:
+    """Render a document that holds no figures at all (a reference page: ``lif frameworks``),
+    with no disclosure note; a document with any count, share or chart is refused here and
+    must go through :func:`emit_document`."""
+    from .document import Chart, Count, Share, Table
+
+    for _depth, section in document.walk():
+        for block in section.blocks:
+            cells = [c for row in block.rows for c in row] if isinstance(block, Table) else []
+            if isinstance(block, Chart) or any(isinstance(c, (Count, Share)) for c in cells):
+                raise LifError("internal error: a document with figures must be emitted with disclosure control")
+    renderer = plugins.renderers.get(fmt)
+    with plugins.using(plugins.renderers, fmt):
+        data = renderer.render(document)
     _write(data, output, renderer.binary)
 
 

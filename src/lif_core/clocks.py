@@ -1,9 +1,12 @@
-"""Review clocks in England working days: the statutory 5-working-day notification, the
-15-working-day rapid review, publication within about 6 months, and any clock a board sets.
+"""Review clocks in working days: the statutory clocks each review kind of the board's
+framework declares (England: the 5-working-day notification, the 15-working-day rapid review,
+publication within about 6 months), any clock a board sets, and the dates recurring
+publications are due.
 
-Bank holidays come from the ``holidays`` library (England, or Wales for Welsh boards), which
-computes them offline, including substitute days and one-off holidays such as coronations;
-nothing is typed in by hand here.
+Public holidays come from the ``holidays`` library for the framework's calendar (England,
+Wales, Scotland, Northern Ireland...), which computes them offline, including substitute days
+and one-off holidays such as coronations; a board adds its own closure days
+(``settings.closures``). Nothing is typed in by hand here.
 """
 
 from __future__ import annotations
@@ -12,35 +15,54 @@ import calendar
 import datetime as dt
 import enum
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import attrs
 
-from .model import LATEST_DATE, Board, CaseReview, Country, Deadline, ReviewKind
+from .frameworks import ClockRule, StatutoryFramework, due_date, period_bounds
+from .model import LATEST_DATE, Board, CaseReview, Deadline, Publication
 
-__all__ = ["Clock", "ClockState", "WorkingDays", "add_months", "review_clocks"]
+__all__ = [
+    "Clock",
+    "ClockState",
+    "PublicationDue",
+    "WorkingDays",
+    "add_months",
+    "board_calendar",
+    "publications_due",
+    "review_clocks",
+]
 
 
 class WorkingDays:
-    """Monday to Friday, less the bank holidays of England (``ENG``) or Wales (``WLS``)."""
+    """Monday to Friday, less the public holidays of one calendar (by default England's:
+    country ``GB``, subdivision ``ENG``) and any closure days given."""
 
-    def __init__(self, subdivision: str = "ENG") -> None:
-        import holidays  # imported when first needed: it takes a noticeable part of start-up
-
+    def __init__(self, subdivision: str = "ENG", *, country: str = "GB", closures: Iterable[dt.date] = ()) -> None:
+        self.country = country
         self.subdivision = subdivision
-        self._holidays = holidays.country_holidays("GB", subdiv=subdivision)
+        self.closures = frozenset(closures)
+        if country:
+            import holidays  # imported when first needed: it takes a noticeable part of start-up
+
+            self._holidays: Any = holidays.country_holidays(country, subdiv=subdivision or None)
+        else:
+            self._holidays = {}
 
     @classmethod
     @functools.cache
-    def for_country(cls, country: Country) -> WorkingDays:
-        return cls("WLS" if country is Country.WALES else "ENG")
+    def for_calendar(cls, country: str, subdivision: str, closures: frozenset[dt.date] = frozenset()) -> WorkingDays:
+        """One shared calendar per country, subdivision and set of closures."""
+        return cls(subdivision, country=country, closures=closures)
 
     def is_working_day(self, day: dt.date) -> bool:
-        return day.weekday() < 5 and day not in self._holidays
+        return day.weekday() < 5 and day not in self._holidays and day not in self.closures
 
     def holiday(self, day: dt.date) -> str | None:
-        """The bank holiday's name on ``day``, if it is one."""
-        return self._holidays.get(day)
+        """The public holiday's name on ``day``, if it is one."""
+        name = self._holidays.get(day)
+        return str(name) if name is not None else None
 
     def add(self, start: dt.date, days: int) -> dt.date:
         """The ``days``-th working day after ``start`` (``start`` itself is day 0). Past the
@@ -132,7 +154,7 @@ class Clock:
         due: when the end date is due.
         done: the end date, if it has happened.
         state: met, met late, due (running) or overdue, as at the day asked about.
-        statutory: true for Working Together's clocks, false for the board's own.
+        statutory: true for the framework's clocks, false for the board's own.
     """
 
     name: str
@@ -156,9 +178,14 @@ class Clock:
         return f"{self.name}: due {self.due}"
 
 
-_NOTIFIED = (ReviewKind.SERIOUS_INCIDENT_NOTIFICATION, ReviewKind.RAPID_REVIEW, ReviewKind.LCSPR)
-_RAPID = (ReviewKind.RAPID_REVIEW, ReviewKind.LCSPR)
-_PUBLISHED = (ReviewKind.LCSPR, ReviewKind.SERIOUS_CASE_REVIEW)
+def board_calendar(board: Board, framework: StatutoryFramework | None) -> WorkingDays:
+    """The working days a board's clocks count: its framework's public holidays (none without
+    a framework) and the board's own closure days."""
+    closures = frozenset(day for closure in board.settings.closures for day in closure.days())
+    if framework is None:
+        return WorkingDays.for_calendar("", "", closures)
+    cal = framework.calendar
+    return WorkingDays.for_calendar(cal.country, cal.subdivision, closures)
 
 
 def _clock(
@@ -179,62 +206,55 @@ def _clock(
     return Clock(name, start_field, end_field, start, due, done, state, statutory)
 
 
-def review_clocks(review: CaseReview, board: Board, today: dt.date) -> list[Clock]:
-    """Every clock that has started for ``review``, judged as at ``today``."""
-    days = WorkingDays.for_country(board.board.country)
-    dates = review.dates
+def _statutory_clock(
+    rule: ClockRule, review: CaseReview, board: Board, days: WorkingDays, today: dt.date
+) -> Clock | None:
+    start_field = next((f for f in rule.start if getattr(review.dates, f) is not None), None)
+    if start_field is None:
+        return None
+    start: dt.date = getattr(review.dates, start_field)
+    name = rule.name
+    if rule.working_days is not None:
+        due = days.add(start, rule.working_days)
+    elif rule.days is not None:
+        due = _add_days(start, rule.days)
+    else:
+        months = rule.months or 0
+        if rule.setting:
+            setting = getattr(board.settings, rule.setting, None)
+            if isinstance(setting, int) and setting != months:
+                months = setting
+                name = name.replace(f"{rule.months} months", f"{months} months")
+        due = add_months(start, months)
+    return _clock(name, start_field, rule.end, start, due, review, today, True)
+
+
+def _add_days(start: dt.date, days: int) -> dt.date:
+    try:
+        return start + dt.timedelta(days=days)
+    except OverflowError:
+        return dt.date.max
+
+
+def review_clocks(
+    review: CaseReview, board: Board, today: dt.date, framework: StatutoryFramework | None = None
+) -> list[Clock]:
+    """Every clock that has started for ``review``, judged as at ``today``: the clocks its
+    kind has under ``framework`` (none without one), then the board's own deadlines."""
+    days = board_calendar(board, framework)
     clocks: list[Clock] = []
-    aware = dates.aware or dates.incident
-    if review.kind in _NOTIFIED and aware is not None:
-        start_field = "aware" if dates.aware else "incident"
-        clocks.append(
-            _clock(
-                "notification to the Panel (5 working days)",
-                start_field,
-                "notified",
-                aware,
-                days.add(aware, 5),
-                review,
-                today,
-                True,
-            )
-        )
-    if review.kind in _RAPID and dates.notified is not None:
-        clocks.append(
-            _clock(
-                "rapid review (15 working days from notification)",
-                "notified",
-                "rapid_review",
-                dates.notified,
-                days.add(dates.notified, 15),
-                review,
-                today,
-                True,
-            )
-        )
-    if review.kind in _PUBLISHED and dates.decided is not None:
-        months = board.settings.publication_months
-        clocks.append(
-            _clock(
-                f"publication ({months} months from the decision)",
-                "decided",
-                "published",
-                dates.decided,
-                add_months(dates.decided, months),
-                review,
-                today,
-                True,
-            )
-        )
+    spec = framework.review_kind(review.kind) if framework is not None else None
+    for rule in spec.clocks if spec is not None else ():
+        clock = _statutory_clock(rule, review, board, days, today)
+        if clock is not None:
+            clocks.append(clock)
     for deadline in board.settings.deadlines:
-        clocks += _board_clock(deadline, review, board, days, today)
+        clocks += _board_clock(deadline, review, days, today)
     return clocks
 
 
-def _board_clock(
-    deadline: Deadline, review: CaseReview, board: Board, days: WorkingDays, today: dt.date
-) -> list[Clock]:
-    if deadline.kinds and review.kind not in deadline.kinds:
+def _board_clock(deadline: Deadline, review: CaseReview, days: WorkingDays, today: dt.date) -> list[Clock]:
+    if not deadline.selects(review):
         return []
     start = getattr(review.dates, deadline.from_date)
     if start is None:
@@ -242,5 +262,97 @@ def _board_clock(
     if deadline.working_days is not None:
         due = days.add(start, deadline.working_days)
     else:
-        due = start + dt.timedelta(days=deadline.days or 0)
+        due = _add_days(start, deadline.days or 0)
     return [_clock(deadline.name, deadline.from_date, deadline.to_date, start, due, review, today, False)]
+
+
+@attrs.frozen
+class PublicationDue:
+    """A recurring publication's clock for one reporting year.
+
+    Attributes:
+        kind: the obligation's name; title: how reports say it.
+        period: the reporting year.
+        due: when it is due (None where it runs from a previous publication and there is none).
+        published: when it was published, if it was.
+        state: met, met late, due or overdue as at the day asked about (None without a due date).
+        record: the board's ``[[publications]]`` entry, if there is one.
+    """
+
+    kind: str
+    title: str
+    period: str
+    due: dt.date | None
+    published: dt.date | None
+    state: ClockState | None
+    record: Publication | None
+
+    def describe(self) -> str:
+        what = f"{self.title} {self.period}"
+        if self.due is None:
+            return f"{what}: published {self.published}" if self.published else f"{what}: not yet published"
+        if self.state is ClockState.MET:
+            return f"{what}: published on {self.published}, due {self.due}"
+        if self.state is ClockState.LATE:
+            return f"{what}: published late on {self.published}, due {self.due}"
+        if self.state is ClockState.OVERDUE:
+            return f"{what}: overdue since {self.due}"
+        return f"{what}: due {self.due}"
+
+
+def publications_due(board: Board, framework: StatutoryFramework | None, today: dt.date) -> list[PublicationDue]:
+    """For each recurring publication the framework requires: every reporting year the board
+    has recorded, and the year whose publication is next due as at ``today``."""
+    if framework is None:
+        return []
+    out: list[PublicationDue] = []
+    for kind in framework.obligations:
+        records = sorted(
+            (p for p in board.publications if p.kind == kind.name),
+            key=lambda p: period_bounds(p.period, kind.year_starts),
+        )
+        previous: dt.date | None = None
+        periods = {p.period for p in records}
+        for record in records:
+            due = due_date(kind, record.period, previous)
+            out.append(_publication(kind.name, kind.title, record.period, due, record.published, today, record))
+            previous = record.published or previous
+        # the year whose publication comes next: after the last one recorded; with none, the
+        # year that started most recently (its plan is due before it starts), or the one before
+        # it (a report is due after its year ends)
+        if records:
+            year = period_bounds(records[-1].period, kind.year_starts)[0].year + 1
+        else:
+            month, day = (int(x) for x in kind.year_starts.split("-"))
+            year = today.year if (today.month, today.day) >= (month, day) else today.year - 1
+            if kind.due.after != "period-start":
+                year -= 1
+        period = _period_name(year)
+        if period not in periods and 1 <= year <= 9998:
+            due = due_date(kind, period, previous)
+            if due is not None:
+                out.append(_publication(kind.name, kind.title, period, due, None, today, None))
+    return out
+
+
+def _period_name(year: int) -> str:
+    return f"{year}-{(year + 1) % 100:02d}"
+
+
+def _publication(
+    kind: str,
+    title: str,
+    period: str,
+    due: dt.date | None,
+    published: dt.date | None,
+    today: dt.date,
+    record: Publication | None,
+) -> PublicationDue:
+    state: ClockState | None
+    if due is None:
+        state = None
+    elif published is not None:
+        state = ClockState.MET if published <= due else ClockState.LATE
+    else:
+        state = ClockState.OVERDUE if today > due else ClockState.RUNNING
+    return PublicationDue(kind, title, period, due, published, state, record)

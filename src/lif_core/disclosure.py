@@ -74,7 +74,7 @@ class Rule:
         text = (
             f"counts from children's records from 1 to {self.smallest - 1} are shown as '{SUPPRESSED}', with further "
             "figures hidden where a total, a group, another period or a percentage would reveal them, and a non-zero "
-            f"share that rounds to 0 as '{SMALL_SHARE}' (DfE's rule for children's social care statistics); counts of "
+            f"share that rounds to 0 as '{SMALL_SHARE}'; counts of "
             "the board's own work are shown as they are"
         )
         if self.round_to > 1:

@@ -19,6 +19,7 @@ from .model import ID_PATTERN, CaseReview, OptionValue
 if TYPE_CHECKING:
     from .board import LoadedBoard
     from .document import Document
+    from .frameworks import StatutoryFramework
 
 __all__ = [
     "BATCH_SIZE",
@@ -350,11 +351,21 @@ class Check:
         name: identifier, shown as the source of the problems it finds.
         description: what it checks, for ``lif plugins`` and the docs.
         run: ``run(board, plugins)``, returning the problems found.
+        frameworks: the statutory frameworks it applies to, by name (``england-wt2023``) or
+            country (``england``); every board when empty. A Working Together rule never runs
+            on a Welsh board.
     """
 
     name: str
     description: str
     run: Callable[[LoadedBoard, Any], Iterable[Problem]]
+    frameworks: tuple[str, ...] = ()
+
+    def applies_to(self, framework: StatutoryFramework | None) -> bool:
+        """True where the check runs on a board working under ``framework``."""
+        if not self.frameworks:
+            return True
+        return framework is not None and (framework.name in self.frameworks or framework.country in self.frameworks)
 
 
 # --------------------------------------------------------------------------- stores

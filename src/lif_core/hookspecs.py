@@ -20,8 +20,29 @@ if TYPE_CHECKING:
     import click
 
     from .extensions import Check, DataSourceAdapter, InspectionFramework, Methodology, Renderer, StoreBackend
+    from .frameworks import StatutoryFramework
 
 hookspec = pluggy.HookspecMarker("lif")
+
+# --------------------------------------------------------------------------- statutory frameworks
+
+
+@hookspec
+def register_statutory_frameworks(register: Callable[[StatutoryFramework], None]) -> None:
+    """Register statutory frameworks: the law and guidance boards work under (Working
+    Together 2015, 2018 and 2023 in England; the 2014 Act in Wales; ...).
+
+    A board names one in ``board.statutory_framework``. Its vocabulary (roles, function kinds,
+    partner duties, review kinds with their stages, decisions and clocks, evidence and
+    comparator kinds, grade scales, recurring publications) is what every such name in the
+    board is checked against, its holiday calendar drives working-day clocks, and its words
+    are what reports say. Most frameworks are data: register
+    ``StatutoryFramework.from_toml(text)``.
+
+    :param register: call with each :class:`lif_core.StatutoryFramework`.
+    :return: nothing; register through the callback.
+    """
+
 
 # --------------------------------------------------------------------------- case reviews
 

@@ -1,6 +1,6 @@
 """The learning loop's analyses: each review's status and clocks, recurring themes and whether
-the board has answered them at system level (s.5.2), and where partners' planned audits could
-join up (s.7.5)."""
+the board has answered them at system level (repeated practice themes left unanswered are a
+known barrier to learning), and where partners' planned audits could join up."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import attrs
 from .board import LoadedBoard
 from .clocks import Clock, ClockState, add_months, review_clocks
 from .errors import Problem
+from .frameworks import LIFECYCLE
 from .model import (
     ActionStatus,
     AuditStatus,
@@ -19,7 +20,6 @@ from .model import (
     CaseReview,
     PlannedAudit,
     RecommendationLevel,
-    ReviewStage,
     Theme,
 )
 from .plugins import Plugins
@@ -56,7 +56,7 @@ class ReviewStatus:
     review: CaseReview
     clocks: tuple[Clock, ...]
     problems: tuple[Problem, ...]
-    next_stage: ReviewStage | None
+    next_stage: str | None
 
     @property
     def overdue(self) -> tuple[Clock, ...]:
@@ -74,7 +74,6 @@ class ReviewStatus:
 
 def review_statuses(loaded: LoadedBoard, plugins: Plugins, today: dt.date) -> list[ReviewStatus]:
     """The status of every review as at ``today``."""
-    stages = list(ReviewStage)
     out = []
     for review in loaded.board.reviews:
         problems: list[Problem] = []
@@ -82,9 +81,11 @@ def review_statuses(loaded: LoadedBoard, plugins: Plugins, today: dt.date) -> li
             methodology = plugins.methodologies.get(review.methodology)
             with plugins.using(plugins.methodologies, review.methodology):
                 problems = list(methodology.check(review, loaded))
-        index = stages.index(review.stage)
+        stages = loaded.framework.stages_of(review.kind) if loaded.framework is not None else LIFECYCLE
+        index = stages.index(review.stage) if review.stage in stages else len(stages)
         following = stages[index + 1] if index + 1 < len(stages) else None
-        out.append(ReviewStatus(review, tuple(review_clocks(review, loaded.board, today)), tuple(problems), following))
+        clocks = review_clocks(review, loaded.board, today, loaded.framework)
+        out.append(ReviewStatus(review, tuple(clocks), tuple(problems), following))
     return out
 
 
@@ -97,7 +98,9 @@ class RecurringTheme:
 
     Attributes:
         theme: the theme.
-        sources: ids of the reviews and audits that raised it (directly or in their findings).
+        sources: ids of the reviews and audits that raised it (directly or in their findings);
+            a review that follows another (the LCSPR after its rapid review) is the same case,
+            named by the first review of it.
         responses: ids of board-level actions and priorities tagged with it (the system-level response).
     """
 
@@ -111,7 +114,7 @@ class RecurringTheme:
 
     @property
     def flagged(self) -> bool:
-        """Recurring with no system-level response: the barrier to learning s.5.2 names."""
+        """Recurring with no system-level response: a known barrier to learning."""
         return not self.responses
 
 
@@ -122,12 +125,17 @@ def _raised(board: Board, first: dt.date, last: dt.date) -> dict[str, set[str]]:
     tagged: list[tuple[str, Iterable[str]]] = [(r.id, r.themes) for r in board.reviews]
     tagged += [(a.id, a.themes) for a in board.audits]
     tagged += [(f.source, f.themes) for f in board.findings if f.source in dated]
+    follows = {r.id: r.follows for r in board.reviews if r.follows}
     for source, themes in tagged:
         when = dated[source]
         if when is None or not first <= when <= last:
             continue
+        case, seen = source, {source}
+        while case in follows and follows[case] in dated and follows[case] not in seen:
+            case = follows[case] or case
+            seen.add(case)
         for theme in themes:
-            by_theme.setdefault(theme, set()).add(source)
+            by_theme.setdefault(theme, set()).add(case)
     return by_theme
 
 

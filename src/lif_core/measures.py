@@ -409,8 +409,8 @@ def score(
     if latest:
         by_kind: dict[str, Comparator] = {}
         for c in sorted(measure.comparators, key=lambda c: c.period):
-            if c.period <= latest[0] or c.kind.value not in by_kind:
-                by_kind[c.kind.value] = c
+            if c.period <= latest[0] or c.kind not in by_kind:
+                by_kind[c.kind] = c
         for kind, c in by_kind.items():
             comparisons.append((kind, c.value, _better(latest[1], c.value, measure.polarity)))
     unit = measure.unit

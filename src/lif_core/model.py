@@ -26,7 +26,6 @@ __all__ = [
     "LATEST_DATE",
     "Action",
     "ActionStatus",
-    "Arrangement",
     "Artefact",
     "Audit",
     "AuditGrade",
@@ -36,8 +35,6 @@ __all__ = [
     "BoardInfo",
     "CaseReview",
     "Comparator",
-    "ComparatorKind",
-    "Country",
     "FIELD_KINDS",
     "OnError",
     "Deadline",
@@ -50,11 +47,8 @@ __all__ = [
     "Evaluation",
     "EvaluationStage",
     "Evidence",
-    "EvidenceKind",
     "FieldError",
     "Finding",
-    "FunctionKind",
-    "Grade",
     "Group",
     "GroupKind",
     "InspectionRecommendation",
@@ -68,35 +62,34 @@ __all__ = [
     "Polarity",
     "PractitionerEvent",
     "PractitionerEventKind",
+    "Person",
     "Principle",
+    "Publication",
+    "Closure",
     "Priority",
     "Quadrant",
     "Recommendation",
     "RecommendationKind",
     "RecommendationLevel",
     "ReviewDates",
-    "ReviewKind",
     "ReviewStage",
     "Reviewer",
     "ReviewerRole",
     "Section",
     "Section11Audit",
     "Section11Return",
-    "Section11Scale",
     "Section11Standard",
     "Sector",
     "Source",
     "StageChange",
     "StandardScore",
     "StatusChange",
-    "StatutoryDuty",
     "StatutoryFunction",
     "Strength",
     "Target",
     "Theme",
     "ThemeAxis",
     "Unit",
-    "WorkingTogether",
     "Frequency",
     "COLLECTIONS",
     "DISCLOSURE_SMALLEST",
@@ -141,6 +134,11 @@ def _check_id(_inst: object, attribute: attrs.Attribute[Any], value: str) -> Non
             f"{value!r} is not a valid identifier: use letters, digits, '-', '_' or '.', "
             "starting with a letter or digit, at most 80 characters",
         )
+
+
+def _check_optional_id(inst: object, attribute: attrs.Attribute[Any], value: str) -> None:
+    if value:
+        _check_id(inst, attribute, value)
 
 
 def _check_nonblank(_inst: object, attribute: attrs.Attribute[Any], value: str) -> None:
@@ -195,6 +193,21 @@ def plugin_ref(registry: str, *, required: bool = True) -> Any:
     return attrs.field(default=None, validator=_check_ref, metadata={"plugin": registry})
 
 
+def term(vocabulary: str, *, default: str | None = None, required: bool = True) -> Any:
+    """A name from the board's statutory framework's vocabulary (``review_kinds``,
+    ``duties``, ...; see :data:`lif_core.frameworks.VOCABULARIES`), checked against the
+    framework when the board is opened with its plugins."""
+    meta = {"term": vocabulary}
+    if required and default is None:
+        return attrs.field(validator=_check_ref, metadata=meta)
+    return attrs.field(default=default, validator=_check_ref, metadata=meta)
+
+
+def terms(vocabulary: str) -> Any:
+    """A tuple of names from the framework's ``vocabulary``."""
+    return attrs.field(default=(), validator=_check_ref, metadata={"term": vocabulary})
+
+
 def count(default: int | None = 0) -> Any:
     return attrs.field(default=default, validator=_check_nonneg)
 
@@ -212,24 +225,6 @@ class _Choice(str, enum.Enum):
 
 
 # --------------------------------------------------------------------------- choices
-
-
-class Country(_Choice):
-    ENGLAND = "england"
-    WALES = "wales"
-
-
-class Arrangement(_Choice):
-    """LSCB (to 2019) or the safeguarding partnership that replaced it (Working Together 2018)."""
-
-    LSCB = "lscb"
-    SAFEGUARDING_PARTNERSHIP = "safeguarding-partnership"
-
-
-class WorkingTogether(_Choice):
-    WT2015 = "2015"
-    WT2018 = "2018"
-    WT2023 = "2023"
 
 
 class GroupKind(_Choice):
@@ -258,38 +253,9 @@ class Sector(_Choice):
     OTHER = "other"
 
 
-class StatutoryDuty(_Choice):
-    """Statutory safeguarding duties a partner can hold."""
-
-    CA2004_S10 = "children-act-2004-s10"  # co-operate to improve wellbeing
-    CA2004_S11 = "children-act-2004-s11"  # safeguard and promote welfare
-    CA2004_S13 = "children-act-2004-s13"  # LSCB board partner
-    CA2004_S16E = "children-act-2004-s16e"  # safeguarding partner (from 2019)
-    EA2002_S175 = "education-act-2002-s175"  # maintained schools, FE
-    EA2002_S157 = "education-act-2002-s157"  # independent schools, academies
-    CA2006_S40 = "childcare-act-2006-s40"  # early years foundation stage
-    CA1989_S47 = "children-act-1989-s47"  # local authority duty to investigate
-
-
-class FunctionKind(_Choice):
-    CHILDREN_ACT_S14 = "children-act-2004-s14"
-    REGULATION_5 = "regulation-5"
-    OTHER = "other"
-
-
 class ThemeAxis(_Choice):
     RISK_FACTOR = "risk-factor"
     PRACTICE_SYSTEM = "practice-system"
-
-
-class ReviewKind(_Choice):
-    SERIOUS_INCIDENT_NOTIFICATION = "serious-incident-notification"
-    RAPID_REVIEW = "rapid-review"
-    SERIOUS_CASE_REVIEW = "serious-case-review"
-    LCSPR = "lcspr"
-    LEARNING_REVIEW = "learning-review"
-    SINGLE_AGENCY_REVIEW = "single-agency-review"
-    MULTI_AGENCY_CASE_AUDIT = "multi-agency-case-audit"
 
 
 class ReviewStage(_Choice):
@@ -360,22 +326,6 @@ class ActionStatus(_Choice):
     CANCELLED = "cancelled"
 
 
-class EvidenceKind(_Choice):
-    AUDIT = "audit"
-    DATA = "data"
-    CASE_REVIEW = "case-review"
-    PRACTITIONER_FEEDBACK = "practitioner-feedback"
-    CHILD_VOICE = "child-voice"
-    FAMILY_FEEDBACK = "family-feedback"
-    TRAINING_EVALUATION = "training-evaluation"
-    SECTION11 = "section11"
-    INSPECTION = "inspection"
-    ANNUAL_REPORT = "annual-report"
-    OBSERVATION = "observation"
-    POLICY = "policy"
-    RESEARCH = "research"
-
-
 class Strength(_Choice):
     """How strongly an evidence item shows impact: weak (activity done) to strong
     (an outcome for children measured and attributed)."""
@@ -392,33 +342,11 @@ class AuditKind(_Choice):
     THEMATIC = "thematic"
 
 
-class Grade(_Choice):
-    """Ofsted's four grades, used for audit domains."""
-
-    OUTSTANDING = "outstanding"
-    GOOD = "good"
-    REQUIRES_IMPROVEMENT = "requires-improvement"
-    INADEQUATE = "inadequate"
-
-
 class AuditStatus(_Choice):
     PLANNED = "planned"
     IN_PROGRESS = "in-progress"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
-
-
-class Section11Scale(_Choice):
-    RAG = "rag"
-    SCORE_0_3 = "score-0-3"
-    OFSTED = "ofsted"
-
-    def allowed(self) -> tuple[str, ...]:
-        return {
-            Section11Scale.RAG: ("red", "amber", "green", "grey"),
-            Section11Scale.SCORE_0_3: ("0", "1", "2", "3"),
-            Section11Scale.OFSTED: tuple(Grade.values()),
-        }[self]
 
 
 class EvaluationStage(_Choice):
@@ -476,12 +404,15 @@ class BoardInfo:
         name: full name (``Croydon Safeguarding Children Board``).
         short_name: the acronym used in its documents (``CSCB``).
         area: the local authority area served.
-        country: ``england`` or ``wales`` (Welsh boards follow other regulations).
-        arrangement: ``lscb`` or ``safeguarding-partnership``.
-        working_together: edition of Working Together the framework follows.
-        framework: title of the board's Learning and Improvement Framework document.
-        framework_review_date: when the framework is next reviewed.
-        chair: the independent chair (name or role).
+        statutory_framework: the statutory framework the board works under, as a plugin
+            registers it (``england-wt2015``, ``england-wt2018``, ``england-wt2023``,
+            ``wales-2014-act``; ``lif frameworks`` lists those installed). It decides the
+            vocabulary every other key is checked against: review kinds, roles, duties...
+            Absent: ``england-wt2023``, the current English edition.
+        framework: title of the board's own Learning and Improvement Framework document.
+        framework_review_date: when that document is next reviewed.
+        chair: whoever chairs the arrangements (name or role; the framework says what the
+            role is called: an independent chair, a partnership chair).
         notes: anything a reader should know (e.g. which parts are illustrative).
     """
 
@@ -489,9 +420,9 @@ class BoardInfo:
     name: str = text()
     short_name: str = optional_text()
     area: str = text()
-    country: Country = Country.ENGLAND
-    arrangement: Arrangement = Arrangement.LSCB
-    working_together: WorkingTogether = WorkingTogether.WT2018
+    statutory_framework: str = attrs.field(
+        default="england-wt2023", validator=_check_ref, metadata={"plugin": "statutory_frameworks"}
+    )
     framework: str = optional_text()
     framework_review_date: dt.date | None = None
     chair: str = optional_text()
@@ -522,10 +453,15 @@ class Principle:
 
 @attrs.frozen(kw_only=True)
 class StatutoryFunction:
-    """A statutory function of the board: Children Act 2004 s.14 or a Regulation 5 minimum."""
+    """A statutory function of the arrangements.
+
+    Attributes:
+        kind: the kind of function, from the framework's ``function_kinds`` (under Working
+            Together 2015: ``children-act-2004-s14`` or ``regulation-5``).
+    """
 
     id: str = ident()
-    kind: FunctionKind
+    kind: str = term("function_kinds")
     text: str = text()
     source: str = optional_text()
 
@@ -563,17 +499,47 @@ class Partner:
 
     Attributes:
         sector: which part of the system it belongs to.
-        duties: statutory safeguarding duties it holds.
-        safeguarding_partner: one of the three statutory safeguarding partners
-            (local authority, health, police) under Working Together 2018.
+        duties: statutory safeguarding duties it holds, from the framework's ``duties``
+            (``children-act-2004-s11`` in England, ``children-act-2004-s28`` in Wales).
+        roles: its roles in the arrangements, from the framework's agency ``roles``
+            (``relevant-agency``, ``statutory-partner``...).
+        safeguarding_partner: one of the statutory partners the framework names (the local
+            authority, health and the police in England since 2018; the statutory partners of a
+            Welsh board).
         illustrative: true where the record is invented for an example, not sourced.
     """
 
     id: str = ident()
     name: str = text()
     sector: Sector
-    duties: tuple[StatutoryDuty, ...] = many()
+    duties: tuple[str, ...] = terms("duties")
+    roles: tuple[str, ...] = terms("roles")
     safeguarding_partner: bool = False
+    illustrative: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class Person:
+    """Someone holding a role in the arrangements: a lead or delegated safeguarding partner,
+    the partnership chair, the independent scrutineer, the board's chair.
+
+    Attributes:
+        name: their name or post (``Chief Executive, Example Council``).
+        role: the role, from the framework's person ``roles``.
+        partner: the partner agency they act for, if any.
+        delegate_of: for a delegate, the person who delegated to them.
+        independent: independent of the partner agencies (a scrutineer, an independent chair).
+        since / until: when they took up and left the role.
+    """
+
+    id: str = ident()
+    name: str = text()
+    role: str = term("roles")
+    partner: str | None = ref("partners")
+    delegate_of: str | None = ref("people")
+    independent: bool = False
+    since: dt.date | None = None
+    until: dt.date | None = None
     illustrative: bool = False
 
 
@@ -680,7 +646,7 @@ class ReviewDates:
 class StageChange:
     """A review moved to ``stage`` on ``date``."""
 
-    stage: ReviewStage
+    stage: str = attrs.field(validator=_check_id)
     date: dt.date
     note: str = optional_text()
 
@@ -758,15 +724,9 @@ class Artefact:
 
 
 def _check_stage_log(inst: CaseReview, _a: attrs.Attribute[Any], log: tuple[StageChange, ...]) -> None:
-    order = list(ReviewStage)
+    # The order of stages belongs to the review's kind, which its framework defines: checked
+    # when the board is opened with its plugins. Dates and the current stage are checked here.
     for i in range(1, len(log)):
-        if order.index(log[i].stage) <= order.index(log[i - 1].stage):
-            raise FieldError(
-                ("stage_log", i, "stage"),
-                f"{log[i].stage.value!r} cannot follow {log[i - 1].stage.value!r}: the learning lifecycle runs "
-                + " -> ".join(s.value for s in order)
-                + " (stages may be skipped, not repeated or reversed)",
-            )
         if log[i].date < log[i - 1].date:
             raise FieldError(
                 ("stage_log", i, "date"),
@@ -776,8 +736,8 @@ def _check_stage_log(inst: CaseReview, _a: attrs.Attribute[Any], log: tuple[Stag
     if log and log[-1].stage != inst.stage:
         raise FieldError(
             "stage",
-            f"is {inst.stage.value!r} but the last stage_log entry is "
-            f"{log[-1].stage.value!r}: add a dated stage_log entry for the new stage",
+            f"is {inst.stage!r} but the last stage_log entry is "
+            f"{log[-1].stage!r}: add a dated stage_log entry for the new stage",
         )
 
 
@@ -787,10 +747,17 @@ class CaseReview:
 
     Attributes:
         title: the review's public, anonymised name (``Child A``).
-        kind: what kind of review it is.
+        kind: what kind of review it is, from the framework's ``review_kinds`` (``lcspr``,
+            ``rapid-review``, ``child-practice-review``...); the kind decides its stages,
+            decisions and clocks.
         methodology: the review method, as registered by a methodology plugin.
-        stage: where it is in the learning lifecycle; must match the last stage_log entry.
-        stage_log: dated stage changes, in order.
+        stage: where it is in its kind's lifecycle; must match the last stage_log entry.
+        stage_log: dated stage changes, in the kind's stage order (stages may be skipped, not
+            repeated or reversed).
+        decision: the outcome recorded at the decision stage, from the kind's ``decisions``
+            (a rapid review: ``lcspr`` or ``no-lcspr``; a Welsh child practice review:
+            ``concise`` or ``extended``).
+        follows: the review this one follows from (the rapid review that led to an LCSPR).
         dates: key dates (incident, notification, decision, publication...).
         reviewers: lead reviewer(s) and authors, with independence and accreditation.
         commissioned_by: the group that commissioned it.
@@ -809,9 +776,9 @@ class CaseReview:
 
     id: str = ident()
     title: str = text()
-    kind: ReviewKind
+    kind: str = term("review_kinds")
     methodology: str | None = plugin_ref("methodologies", required=False)
-    stage: ReviewStage = ReviewStage.REFERRAL
+    stage: str = attrs.field(default="referral", validator=_check_id)
     stage_log: tuple[StageChange, ...] = attrs.field(default=(), validator=_check_stage_log)
     dates: ReviewDates = attrs.field(factory=ReviewDates)
     reviewers: tuple[Reviewer, ...] = many()
@@ -824,6 +791,8 @@ class CaseReview:
     artefacts: tuple[Artefact, ...] = many()
     themes: tuple[str, ...] = refs("themes")
     statutory_plans: tuple[StatutoryPlan, ...] = many()
+    decision: str = attrs.field(default="", validator=_check_optional_id)
+    follows: str | None = ref("reviews")
     options: dict[str, OptionValue] = attrs.field(factory=dict)
     quality: tuple[MarkerAssessment, ...] = many()
 
@@ -927,7 +896,8 @@ class Evidence:
     """Evidence that something happened or made a difference.
 
     Attributes:
-        kind: what sort of evidence (audit, data, child voice...).
+        kind: what sort of evidence, from the framework's ``evidence_kinds`` (audit, data,
+            child voice, independent scrutiny...).
         source: the partner or group that provided it.
         strength: weak, moderate or strong evidence of impact.
         supports: what it is evidence for: recommendations, actions, priorities,
@@ -937,7 +907,7 @@ class Evidence:
 
     id: str = ident()
     title: str = text()
-    kind: EvidenceKind
+    kind: str = term("evidence_kinds")
     date: dt.date
     source: str | None = ref("partners", "groups")
     strength: Strength = Strength.WEAK
@@ -961,22 +931,29 @@ class Evidence:
 
 @attrs.frozen(kw_only=True)
 class AuditGrade:
-    """A grade for one domain of an audit (recognition, assessment, planning...)."""
+    """A grade for one domain of an audit (recognition, assessment, planning...), on the
+    audit's grade scale."""
 
     domain: str = attrs.field(validator=_check_id)
-    grade: Grade
+    grade: str = text()
     cases: int | None = count(None)
     note: str = optional_text()
 
 
 @attrs.frozen(kw_only=True)
 class Audit:
-    """A multi-agency case audit, single-agency audit or commissioned audit."""
+    """A multi-agency case audit, single-agency audit or commissioned audit.
+
+    Attributes:
+        scale: the grade scale its domains are graded on, from the framework's
+            ``grade_scales`` (the framework's ``audit_scale`` where absent).
+    """
 
     id: str = ident()
     title: str = text()
     kind: AuditKind
     date: dt.date
+    scale: str | None = term("grade_scales", required=False)
     lead: str | None = ref("groups", "partners")
     agencies: tuple[str, ...] = refs("partners")
     cases: int = count()
@@ -1029,29 +1006,22 @@ class Section11Return:
     scores: tuple[StandardScore, ...] = many()
 
 
-def _check_returns(inst: Section11Audit, _a: attrs.Attribute[Any], returns: tuple[Section11Return, ...]) -> None:
-    allowed = inst.scale.allowed()
-    for i, ret in enumerate(returns):
-        for j, score in enumerate(ret.scores):
-            for name in ("self_assessed", "moderated"):
-                value = getattr(score, name)
-                if value and value not in allowed:
-                    raise FieldError(
-                        ("returns", i, "scores", j, name),
-                        f"{value!r} is not on the {inst.scale.value} scale: use one of "
-                        + ", ".join(repr(a) for a in allowed),
-                    )
-
-
 @attrs.frozen(kw_only=True)
 class Section11Audit:
-    """A Section 11 audit cycle with its scale and the partners' returns."""
+    """A cycle of partners' safeguarding self-assessments (Section 11 in England, section 28
+    in Wales), with its scale and the partners' returns.
+
+    Attributes:
+        scale: the scale scores are given on, from the framework's ``grade_scales`` (``rag``,
+            ``score-0-3``...; the framework's ``self_assessment_scale`` where absent); every
+            score is checked against it.
+    """
 
     id: str = ident()
     cycle: str = text()
-    scale: Section11Scale = Section11Scale.RAG
+    scale: str | None = term("grade_scales", required=False)
     date: dt.date | None = None
-    returns: tuple[Section11Return, ...] = attrs.field(default=(), validator=_check_returns)
+    returns: tuple[Section11Return, ...] = many()
 
 
 # --------------------------------------------------------------------------- training
@@ -1119,18 +1089,16 @@ class Target:
     by: str = optional_text()
 
 
-class ComparatorKind(_Choice):
-    ENGLAND = "england"
-    REGION = "region"
-    STATISTICAL_NEIGHBOURS = "statistical-neighbours"
-
-
 @attrs.frozen(kw_only=True)
 class Comparator:
-    """A comparison value for a measure (DfE publishes England, regional and statistical
-    neighbour figures)."""
+    """A comparison value for a measure.
 
-    kind: ComparatorKind
+    Attributes:
+        kind: what it compares with, from the framework's ``comparator_kinds`` (England,
+            region, statistical neighbours; Wales; Scotland...).
+    """
+
+    kind: str = term("comparator_kinds")
     period: str = text()
     value: float
 
@@ -1250,21 +1218,50 @@ class Source:
     on_error: OnError = OnError.FAIL
 
 
+# --------------------------------------------------------------------------- publications
+
+
+@attrs.frozen(kw_only=True)
+class Publication:
+    """A recurring publication the statutory framework requires (England: the yearly report;
+    Wales: the annual plan and the annual report), for one reporting year.
+
+    Attributes:
+        kind: the framework's obligation (``yearly-report``, ``annual-plan``...).
+        period: the reporting year it covers (``2025-26``).
+        published: when it was published (absent until it is).
+        sent: when it was sent where the guidance says (the national Panel...), if it must be.
+        location: where it is published.
+    """
+
+    id: str = ident()
+    kind: str = term("obligations")
+    period: str = text()
+    title: str = optional_text()
+    published: dt.date | None = None
+    sent: dt.date | None = None
+    location: str = optional_text()
+
+
 # --------------------------------------------------------------------------- settings
 
 
 @attrs.frozen(kw_only=True)
 class Deadline:
     """A board's own clock: ``from_date`` plus ``working_days`` (or ``days``) gives the date
-    by which ``to_date`` should happen, for the review kinds listed (all when empty).
+    by which ``to_date`` should happen, for the reviews it selects (all when both ``kinds`` and
+    ``methodologies`` are empty).
 
     Attributes:
         name: what the deadline is called in reports.
         from_date: the key date the clock starts from (``decided``, ``commissioned``...).
         to_date: the key date that stops it.
-        working_days: England working days allowed.
+        working_days: working days allowed: Monday to Friday, less the framework's public
+            holidays and the board's ``closures``.
         days: calendar days allowed (used where working_days is absent).
-        kinds: the review kinds it applies to.
+        kinds: the review kinds it applies to (any kind when empty).
+        methodologies: the methodologies it applies to (any when empty); with ``kinds`` too,
+            a review must match both.
     """
 
     name: str = text()
@@ -1272,7 +1269,41 @@ class Deadline:
     to_date: str = text()
     working_days: int | None = count(None)
     days: int | None = count(None)
-    kinds: tuple[ReviewKind, ...] = many()
+    kinds: tuple[str, ...] = terms("review_kinds")
+    methodologies: tuple[str, ...] = attrs.field(default=(), validator=_check_ref, metadata={"plugin": "methodologies"})
+
+    def selects(self, review: CaseReview) -> bool:
+        """True where this clock runs on ``review``."""
+        if self.kinds and review.kind not in self.kinds:
+            return False
+        return not self.methodologies or review.methodology in self.methodologies
+
+
+@attrs.frozen(kw_only=True)
+class Closure:
+    """Days the board's partners count as closed for working-day clocks, beyond public holidays
+    (a Christmas closure), from ``first`` to ``last`` (the one day where ``last`` is absent)."""
+
+    name: str = text()
+    first: dt.date
+    last: dt.date | None = None
+
+    def days(self) -> list[dt.date]:
+        last = self.last or self.first
+        return [self.first + dt.timedelta(days=n) for n in range((last - self.first).days + 1)]
+
+
+def _check_closures(_inst: object, attribute: attrs.Attribute[Any], closures: tuple[Closure, ...]) -> None:
+    for i, closure in enumerate(closures):
+        for name in ("first", "last"):
+            day = getattr(closure, name)
+            why = date_out_of_range(day) if day is not None else None
+            if why:
+                raise FieldError((attribute.name, i, name), f"{day.isoformat()} {why}")
+        if closure.last is not None and closure.last < closure.first:
+            raise FieldError((attribute.name, i, "last"), "is before first: give the closure's first and last days")
+        if closure.last is not None and (closure.last - closure.first).days > 366:
+            raise FieldError((attribute.name, i, "last"), "a closure is at most a year long")
 
 
 def _check_deadlines(_inst: object, _a: attrs.Attribute[Any], deadlines: tuple[Deadline, ...]) -> None:
@@ -1347,6 +1378,8 @@ class Settings:
             rule shows 1 to 5 as ``c``); raise it for stricter control, up to 100.
         disclosure_round_to: round published counts about children to this (0: no rounding;
             else 2 to 100).
+        closures: the board's own closure days, not counted as working days by any clock
+            (``{ name = "Christmas closure", first = 2026-12-24, last = 2027-01-01 }``).
     """
 
     report_date: dt.date | None = None
@@ -1360,6 +1393,7 @@ class Settings:
     disclosure_smallest: int = attrs.field(default=6, validator=_check_smallest)
     disclosure_round_to: int = attrs.field(default=0, validator=_check_round_to)
     deadlines: tuple[Deadline, ...] = attrs.field(default=(), validator=_check_deadlines)
+    closures: tuple[Closure, ...] = attrs.field(default=(), validator=_check_closures)
 
 
 # --------------------------------------------------------------------------- the board
@@ -1369,6 +1403,7 @@ COLLECTIONS: dict[str, type] = {
     "principles": Principle,
     "functions": StatutoryFunction,
     "partners": Partner,
+    "people": Person,
     "groups": Group,
     "sections": Section,
     "inspection_recommendations": InspectionRecommendation,
@@ -1386,6 +1421,7 @@ COLLECTIONS: dict[str, type] = {
     "section11_standards": Section11Standard,
     "section11_audits": Section11Audit,
     "courses": Course,
+    "publications": Publication,
 }
 
 
@@ -1403,6 +1439,7 @@ class Board:
     principles: tuple[Principle, ...] = many()
     functions: tuple[StatutoryFunction, ...] = many()
     partners: tuple[Partner, ...] = many()
+    people: tuple[Person, ...] = many()
     groups: tuple[Group, ...] = many()
     sections: tuple[Section, ...] = many()
     inspection_recommendations: tuple[InspectionRecommendation, ...] = many()
@@ -1420,6 +1457,7 @@ class Board:
     section11_standards: tuple[Section11Standard, ...] = many()
     section11_audits: tuple[Section11Audit, ...] = many()
     courses: tuple[Course, ...] = many()
+    publications: tuple[Publication, ...] = many()
 
     def collection(self, name: str) -> tuple[Any, ...]:
         """The records of one top-level collection, by its file key."""

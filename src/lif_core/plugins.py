@@ -25,6 +25,7 @@ import pluggy
 from . import hookspecs
 from .errors import LifError, PluginError, Problem
 from .extensions import Check, DataSourceAdapter, InspectionFramework, Methodology, Registry, Renderer, StoreBackend
+from .frameworks import StatutoryFramework
 
 __all__ = ["BUILTIN_PLUGINS", "ENTRY_POINT_GROUP", "NO_LOCAL_ENV", "PluginInfo", "Plugins", "hookimpl"]
 
@@ -45,6 +46,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "lif_core.builtins.renderers",
     "lif_core.builtins.sources",
     "lif_core.builtins.checks",
+    "lif_core.builtins.statutory",
     "lif_core.builtins.commands",
     "lif_core.builtins.stores",
     "lif_core.builtins.register",
@@ -57,6 +59,7 @@ _REGISTRATION_HOOKS: dict[str, tuple[str, type]] = {
     "inspection_frameworks": ("register_inspection_frameworks", InspectionFramework),
     "checks": ("register_checks", Check),
     "stores": ("register_stores", StoreBackend),
+    "statutory_frameworks": ("register_statutory_frameworks", StatutoryFramework),
 }
 _KIND_NAMES = {
     "methodologies": "methodology",
@@ -65,6 +68,7 @@ _KIND_NAMES = {
     "inspection_frameworks": "inspection framework",
     "checks": "check",
     "stores": "store",
+    "statutory_frameworks": "statutory framework",
 }
 _local_counter = itertools.count(1)
 
@@ -327,6 +331,10 @@ class Plugins:
     @property
     def stores(self) -> Registry[StoreBackend]:
         return self._registry("stores")
+
+    @property
+    def statutory_frameworks(self) -> Registry[StatutoryFramework]:
+        return self._registry("statutory_frameworks")
 
     def registry(self, kind: str) -> Registry[Any]:
         """A registry by its name in board metadata (``methodologies``, ``data_sources``...)."""

@@ -17,16 +17,20 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from .board import LoadedBoard
-from .clocks import ClockState, add_months, review_clocks
+from .clocks import ClockState, add_months, publications_due, review_clocks
 from .disclosure import Rule, active_rule, protect
 from .document import BulletList, Cell, Chart, Count, Document, Facts, Paragraph, Provenance, Section, Table
 from .errors import LifError
+from .frameworks import LIFECYCLE, StatutoryFramework
 from .inspection import CLOSED, coverage, overdue, strongest
 from .learning import recurring_themes
 from .measures import Score, scorecard
-from .model import ActionStatus, Evidence, FunctionKind, Involvement, Section11Audit, Strength
+from .model import ActionStatus, Evidence, Involvement, Section11Audit, Strength
 from .plugins import Plugins
+from .validate import with_framework
 
 __all__ = ["impact_report", "previous_snapshot"]
 
@@ -102,7 +106,15 @@ def _inspection(loaded: LoadedBoard, plugins: Plugins, as_of: dt.date) -> Sectio
             blocks.append(
                 Table(
                     ("Evidence", "Kind", "Date", "Strength"),
-                    tuple((e.title, e.kind.value, e.date.isoformat(), e.strength.value) for e in c.evidence),
+                    tuple(
+                        (
+                            e.title,
+                            _title(loaded.framework, "evidence_kinds", e.kind),
+                            e.date.isoformat(),
+                            e.strength.value,
+                        )
+                        for e in c.evidence
+                    ),
                 )
             )
         blocks.append(BulletList(tuple(f"Gap: {g}" for g in c.gaps) or ("No gaps.",)))
@@ -228,10 +240,17 @@ def _recommendations(loaded: LoadedBoard, as_of: dt.date, index: _Index) -> Sect
     return Section("Recommendations and actions", tuple(blocks))
 
 
-def _regulation5(loaded: LoadedBoard, as_of: dt.date) -> Section:
+def _title(framework: StatutoryFramework | None, vocabulary: str, name: str) -> str:
+    """How the report says a name from the framework's vocabulary (the name where it has none)."""
+    return framework.title_of(vocabulary, name) if framework is not None else name
+
+
+def _functions(loaded: LoadedBoard, as_of: dt.date) -> Section:
     board = loaded.board
+    framework = loaded.framework
     year_start = add_months(as_of, -12)
-    functions = [f for f in board.functions if f.kind is FunctionKind.REGULATION_5] or list(board.functions)
+    shown = framework.report_functions if framework is not None else ()
+    functions = [f for f in board.functions if f.kind in shown] or list(board.functions)
     rows = []
     for f in functions:
         evidence = [e for e in board.evidence if f.id in e.supports and year_start < e.date <= as_of]
@@ -248,14 +267,15 @@ def _regulation5(loaded: LoadedBoard, as_of: dt.date) -> Section:
         tuple(rows),
         caption=f"Evidence from {year_start + dt.timedelta(days=1)} to {as_of} for each statutory function",
     )
-    return Section("Statutory functions (Regulation 5)", (table,))
+    heading = framework.words.functions if framework is not None else "Statutory functions"
+    return Section(heading, (table,))
 
 
 def _reviews(loaded: LoadedBoard, plugins: Plugins, as_of: dt.date) -> Section:
     board = loaded.board
     rows = []
     for r in board.reviews:
-        clocks = review_clocks(r, board, as_of)
+        clocks = review_clocks(r, board, as_of, loaded.framework)
         late = [c for c in clocks if c.state is ClockState.OVERDUE]
         problems: list[Any] = []
         if r.methodology:
@@ -264,18 +284,22 @@ def _reviews(loaded: LoadedBoard, plugins: Plugins, as_of: dt.date) -> Section:
         rows.append(
             (
                 r.title,
-                r.kind.value,
+                _title(loaded.framework, "review_kinds", r.kind),
                 r.methodology or "-",
-                r.stage.value,
+                r.stage,
                 ", ".join(c.end_field for c in late) or "none",
                 f"{len(problems)} rule(s) broken" if problems else "as the method requires",
             )
         )
-    stages = Counter(r.stage.value for r in board.reviews)
+    stages = Counter(r.stage for r in board.reviews)
+    order = {name: i for i, name in enumerate(loaded.framework.stage_names() if loaded.framework else LIFECYCLE)}
     by_stage = Table(
         ("Stage", "Reviews"),
         (
-            *((stage, Count(n, BOARD)) for stage, n in sorted(stages.items())),
+            *(
+                (stage, Count(n, BOARD))
+                for stage, n in sorted(stages.items(), key=lambda s: (order.get(s[0], 99), s[0]))
+            ),
             ("All", Count(len(board.reviews), BOARD)),
         ),
         caption="Reviews by stage of the learning lifecycle",
@@ -304,7 +328,7 @@ def _themes(loaded: LoadedBoard, as_of: dt.date) -> Section:
     )
     flagged = [r.theme.label for r in found if r.flagged]
     note = (
-        "Recurring without a board-level response (the barrier to learning s.5.2 names): " + "; ".join(flagged)
+        "Recurring without a board-level response (a known barrier to learning): " + "; ".join(flagged)
         if flagged
         else "Every recurring theme has a board-level response."
     )
@@ -354,9 +378,10 @@ def _dataset(scores: list[Score]) -> Section:
 
 def _section11(loaded: LoadedBoard) -> Section:
     board = loaded.board
+    word = loaded.framework.words.duty_audit if loaded.framework is not None else "Partner safeguarding self-assessment"
     audits = sorted(board.section11_audits, key=lambda a: (a.date or dt.date.min, a.cycle))
     if not audits:
-        return Section("Section 11", (Paragraph("No Section 11 audit is recorded."),))
+        return Section(word, (Paragraph(f"No {word} cycle is recorded."),))
     latest = audits[-1]
     previous: Section11Audit | None = audits[-2] if len(audits) > 1 else None
     before: dict[tuple[str, str], str] = {}
@@ -376,9 +401,20 @@ def _section11(loaded: LoadedBoard) -> Section:
     table = Table(
         ("Agency", "Standard", "Self-assessed", "Moderated", "Change since the last cycle"),
         tuple(rows),
-        caption=f"Section 11 cycle {latest.cycle} ({latest.scale.value})",
+        caption=f"{word} cycle {latest.cycle} ({_scale_title(loaded.framework, _cycle_scale(loaded, latest))})",
     )
-    return Section("Section 11", (table,))
+    return Section(word, (table,))
+
+
+def _cycle_scale(loaded: LoadedBoard, cycle: Section11Audit) -> str:
+    if cycle.scale:
+        return cycle.scale
+    return loaded.framework.self_assessment_scale if loaded.framework is not None else "-"
+
+
+def _scale_title(framework: StatutoryFramework | None, name: str) -> str:
+    scale = framework.scale(name) if framework is not None else None
+    return scale.title if scale is not None else name
 
 
 def _training(loaded: LoadedBoard) -> Section:
@@ -438,7 +474,7 @@ def _voice(loaded: LoadedBoard) -> Section:
         total_column=True,
         total_row=True,
     )
-    voice = [e for e in board.evidence if e.kind.value in ("child-voice", "family-feedback")]
+    voice = [e for e in board.evidence if e.kind in ("child-voice", "family-feedback")]
     blocks: list[Any] = [table]
     blocks.append(
         BulletList(tuple(f"{e.title} ({e.date})" for e in voice))
@@ -452,7 +488,7 @@ def _snapshot(loaded: LoadedBoard, scores: list[Score]) -> Section:
     board = loaded.board
     rows: list[tuple[Cell, ...]] = []
     rows += [("action", a.id, a.status.value) for a in board.actions]
-    rows += [("review", r.id, r.stage.value) for r in board.reviews]
+    rows += [("review", r.id, r.stage) for r in board.reviews]
     rows += [("evidence", e.id, e.strength.value) for e in board.evidence]
     rows += [("measure", s.measure.id, f"{s.rag}:{s.latest[0] if s.latest else ''}") for s in scores]
     return Section("Register snapshot", (Table(("Item", "Id", "State"), tuple(rows), caption="register-snapshot"),))
@@ -522,6 +558,14 @@ def _changes(previous: Mapping[tuple[str, str], str], snapshot: Section, previou
     )
 
 
+def _publication_facts(loaded: LoadedBoard, as_of: dt.date) -> list[tuple[str, str]]:
+    """The framework's recurring publications: the latest recorded, and the next due."""
+    facts = []
+    for due in publications_due(loaded.board, loaded.framework, as_of):
+        facts.append((f"{due.title} {due.period}", due.describe().split(": ", 1)[1]))
+    return facts[-4:]
+
+
 def impact_report(
     loaded: LoadedBoard,
     plugins: Plugins,
@@ -533,13 +577,15 @@ def impact_report(
     disclosure_control: bool = True,
 ) -> Document:
     """The impact report as at ``as_of``: inspection coverage, priorities, recommendations and
-    actions, Regulation 5 coverage, reviews, themes, the dataset, Section 11, training, the
-    voice of the child, and (given a previous report's snapshot) what changed.
+    actions, the statutory functions' evidence, reviews, themes, the dataset, partners'
+    safeguarding self-assessments, training, the voice of the child, and (given a previous
+    report's snapshot) what changed. The board's statutory framework gives the words.
 
     The document comes protected: every figure from children's records has passed disclosure
     control under ``rule`` (the board's own rule by default), and the rule is recorded in it.
     ``disclosure_control=False`` gives the unprotected document, for the data owner's own
     checks; it must never be published."""
+    loaded = with_framework(loaded, plugins)
     active = active_rule(loaded, rule, disclosure_control)
     step = progress or (lambda _label: None)
     board = loaded.board
@@ -553,7 +599,7 @@ def impact_report(
     sections += [
         _priorities(loaded, by_id, as_of, index),
         _recommendations(loaded, as_of, index),
-        _regulation5(loaded, as_of),
+        _functions(loaded, as_of),
     ]
     step("reviews")
     sections += [_reviews(loaded, plugins, as_of), _themes(loaded, as_of)]
@@ -573,7 +619,11 @@ def impact_report(
                 (
                     ("As at", as_of.isoformat()),
                     ("Framework", board.board.framework or "-"),
-                    ("Working Together edition", board.board.working_together.value),
+                    (
+                        "Statutory framework",
+                        loaded.framework.title if loaded.framework else board.board.statutory_framework,
+                    ),
+                    *_publication_facts(loaded, as_of),
                     ("Actions", f"{len(board.actions)} ({done} done, {late} overdue)"),
                     ("Evidence items", str(len(board.evidence))),
                     ("Measures", ", ".join(f"{k.upper()} {v}" for k, v in sorted(rag.items())) or "none"),
@@ -588,4 +638,10 @@ def impact_report(
         sections=(summary, *sections),
         meta=(("Board", board.board.id), ("As at", as_of.isoformat())),
     )
-    return protect(document, active) if active is not None else document
+    if active is None:
+        return document
+    protected = protect(document, active)
+    source = loaded.framework.words.disclosure_rule if loaded.framework is not None else ""
+    if not source:
+        return protected
+    return attrs.evolve(protected, meta=(*protected.meta, ("Disclosure rule", f"in line with {source}")))

@@ -35,7 +35,7 @@ import secrets
 import socket
 import sqlite3
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +44,8 @@ import attrs
 from .board import describe_os_error, iter_refs, noun
 from .convert import iter_errors, structure, to_json, unstructure
 from .errors import LifError, format_path
-from .model import COLLECTIONS, ActionStatus, ReviewStage, StageChange, StatusChange
+from .frameworks import LIFECYCLE, StatutoryFramework
+from .model import COLLECTIONS, ActionStatus, StageChange, StatusChange
 
 __all__ = [
     "REGISTER_COLLECTIONS",
@@ -71,6 +72,7 @@ REGISTER_COLLECTIONS = (
     "section11_audits",
     "courses",
     "measures",
+    "publications",
 )
 #: The order records are imported in, so each one's references are already there.
 IMPORT_ORDER = (
@@ -84,6 +86,7 @@ IMPORT_ORDER = (
     "recommendations",
     "actions",
     "evidence",
+    "publications",
 )
 #: How long a writer waits for another process's transaction before giving up.
 BUSY_TIMEOUT_MS = 10_000
@@ -303,8 +306,13 @@ class Register:
     :meth:`set_status` and :meth:`set_stage`; group changes with :meth:`transaction`.
 
     ``known_ids`` are the board's structure ids (``id -> collection``) that register records
-    may refer to; writes check every reference against them and the register itself.
+    may refer to; writes check every reference against them and the register itself. Where
+    :attr:`framework` is set (the board's statutory framework; the ``lif`` commands set it),
+    names from its vocabulary are checked too (a review's ``kind``, an evidence ``kind``...).
     """
+
+    #: The board's statutory framework, whose vocabulary writes are checked against (None: not checked).
+    framework: StatutoryFramework | None = None
 
     def __init__(
         self,
@@ -690,6 +698,12 @@ class Register:
             raise StoreError(f"refused: id {record.id!r} is already used by a {noun(existing)}")
         problems = []
         for path, value, targets, kind in iter_refs(record):
+            if kind == "term" and self.framework is not None and value not in self.framework.names(targets[0]):
+                from .validate import term_problem
+
+                where = format_path((f"{collection}[{record.id!r}]", *path))
+                problems.append(f"{where}: {term_problem(value, targets[0], self.framework)}")
+                continue
             holder = owner(value) if kind == "ref" else None
             if kind == "ref" and holder not in targets:
                 wanted = " or ".join(noun(t) for t in targets)
@@ -775,7 +789,10 @@ class Register:
                 if any(value == record_id for _, value, _, kind in iter_refs(record) if kind == "ref"):
                     users.append(data["id"])
             if users:
-                raise StoreError(f"refused: {', '.join(sorted(users))} refer to {record_id!r}: change them first")
+                raise StoreError(
+                    f"refused: {', '.join(sorted(users))} {'refers' if len(users) == 1 else 'refer'} to "
+                    f"{record_id!r}: change {'it' if len(users) == 1 else 'them'} first"
+                )
             self._db.execute("DELETE FROM records WHERE id = ?", (record_id,))
             self._record_change(record_id, collection, old, None, note)
 
@@ -792,18 +809,36 @@ class Register:
         log = [*old.get("status_log", []), json.loads(_json(entry))]
         return self.update(action_id, {"status": new_status.value, "status_log": log}, note=note or f"status {status}")
 
-    def set_stage(self, review_id: str, stage: str, *, day: dt.date | None = None, note: str = "") -> dict[str, Any]:
-        """A review's next stage in the learning lifecycle, dated in its stage log."""
+    def set_stage(
+        self,
+        review_id: str,
+        stage: str,
+        *,
+        day: dt.date | None = None,
+        note: str = "",
+        stages: Callable[[str], Sequence[str]] | None = None,
+    ) -> dict[str, Any]:
+        """A review's next stage, dated in its stage log.
+
+        ``stages`` gives a review kind's stage order (its statutory framework's; the usual
+        learning lifecycle where absent): the new stage must be one of the review's kind's and
+        come after its current stage."""
         collection, old = self.get(review_id)
         if collection != "reviews":
             raise StoreError(f"{review_id!r} is a {noun(collection)}, not a case review")
-        try:
-            new_stage = ReviewStage(stage)
-        except ValueError:
-            raise StoreError(f"{stage!r} is not a stage; use one of {', '.join(ReviewStage.values())}") from None
-        entry = unstructure(StageChange(stage=new_stage, date=day or dt.date.today(), note=note))
+        order = list(stages(str(old.get("kind", ""))) if stages is not None else LIFECYCLE)
+        if stage not in order:
+            raise StoreError(f"{stage!r} is not a stage of this review's kind; use one of {', '.join(order)}")
+        current = old.get("stage", "referral")
+        repeat = stage == current and not old.get("stage_log")  # dating the stage it was created at
+        if current in order and order.index(stage) <= order.index(current) and not repeat:
+            raise StoreError(
+                f"{stage!r} cannot follow {current!r}: stages run {' -> '.join(order)} "
+                "(they may be skipped, never repeated or reversed)"
+            )
+        entry = unstructure(StageChange(stage=stage, date=day or dt.date.today(), note=note))
         log = [*old.get("stage_log", []), json.loads(_json(entry))]
-        return self.update(review_id, {"stage": new_stage.value, "stage_log": log}, note=note or f"stage {stage}")
+        return self.update(review_id, {"stage": stage, "stage_log": log}, note=note or f"stage {stage}")
 
     def set_value(self, measure_id: str, period: str, value: float, *, note: str = "") -> dict[str, Any]:
         """A measure's value for one period (replacing any value that period had)."""

@@ -7,6 +7,7 @@ from collections import Counter
 
 from .board import LoadedBoard
 from .document import BulletList, Cell, Document, Facts, Paragraph, Section, Table
+from .frameworks import StatutoryFramework
 from .model import Board, Group
 
 __all__ = ["board_summary"]
@@ -44,22 +45,27 @@ def _tree(board: Board) -> list[str]:
     return lines
 
 
+def _title(framework: StatutoryFramework | None, vocabulary: str, name: str) -> str:
+    return framework.title_of(vocabulary, name) if framework is not None else name
+
+
 def board_summary(loaded: LoadedBoard) -> Document:
-    """A Document describing the board's structure and register at a glance."""
+    """A Document describing the board's structure and register at a glance, in the words of
+    its statutory framework (where the board was opened with its plugins)."""
     board = loaded.board
     info = board.board
-    facts = [
-        ("Area", info.area),
-        ("Arrangement", info.arrangement.value),
-        ("Country", info.country.value),
-        ("Working Together edition", info.working_together.value),
-    ]
+    framework = loaded.framework
+    facts = [("Area", info.area)]
+    if framework is not None:
+        facts += [("Statutory framework", framework.title), ("Arrangement", framework.arrangement.title)]
+    else:
+        facts.append(("Statutory framework", info.statutory_framework))
     if info.framework:
         facts.append(("Framework", info.framework))
     if info.framework_review_date:
         facts.append(("Framework review date", info.framework_review_date.isoformat()))
     if info.chair:
-        facts.append(("Chair", info.chair))
+        facts.append((framework.words.chair if framework is not None else "Chair", info.chair))
     facts.append(("Files", ", ".join(loaded.files)))
     overview_blocks: list[Paragraph | Facts] = [Facts(tuple(facts))]
     if info.notes:
@@ -88,16 +94,39 @@ def board_summary(loaded: LoadedBoard) -> Document:
                 "Partners",
                 (
                     Table(
-                        ("Partner", "Sector", "Safeguarding partner", "Statutory duties", "Illustrative"),
+                        ("Partner", "Sector", "Statutory partner", "Roles", "Statutory duties", "Illustrative"),
                         tuple(
                             (
                                 p.name,
                                 p.sector.value,
                                 "yes" if p.safeguarding_partner else "",
-                                ", ".join(d.value for d in p.duties),
+                                ", ".join(_title(framework, "roles", r) for r in p.roles),
+                                "; ".join(_title(framework, "duties", d) for d in p.duties),
                                 "yes" if p.illustrative else "",
                             )
                             for p in board.partners
+                        ),
+                    ),
+                ),
+            )
+        )
+    if board.people:
+        names = {p.id: p.name for p in board.partners}
+        sections.append(
+            Section(
+                "People in the arrangements",
+                (
+                    Table(
+                        ("Name", "Role", "For", "Delegated by", "Independent"),
+                        tuple(
+                            (
+                                p.name,
+                                _title(framework, "roles", p.role),
+                                names.get(p.partner or "", ""),
+                                next((q.name for q in board.people if q.id == p.delegate_of), ""),
+                                "yes" if p.independent else "",
+                            )
+                            for p in board.people
                         ),
                     ),
                 ),
@@ -112,11 +141,14 @@ def board_summary(loaded: LoadedBoard) -> Document:
                 owners.setdefault(r, []).append(g.name)
         sections.append(
             Section(
-                "Statutory functions",
+                framework.words.functions if framework is not None else "Statutory functions",
                 (
                     Table(
                         ("Function", "Kind", "Responsible"),
-                        tuple((f.text, f.kind.value, ", ".join(owners.get(f.id, []))) for f in board.functions),
+                        tuple(
+                            (f.text, _title(framework, "function_kinds", f.kind), ", ".join(owners.get(f.id, [])))
+                            for f in board.functions
+                        ),
                     ),
                 ),
             )
@@ -165,7 +197,11 @@ def board_summary(loaded: LoadedBoard) -> Document:
         ("Evidence items", len(board.evidence)),
         ("Audits", len(board.audits)),
         ("Planned single-agency audits", len(board.planned_audits)),
-        ("Section 11 audits", len(board.section11_audits)),
+        (
+            f"{framework.words.duty_audit if framework else 'Partner self-assessment'} cycles",
+            len(board.section11_audits),
+        ),
+        ("Publications", len(board.publications)),
         ("Training courses", len(board.courses)),
         ("Measures", len(board.measures)),
         ("Data sources", len(board.sources)),

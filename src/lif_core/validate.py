@@ -12,10 +12,11 @@ import attrs
 
 from .board import BOARD_FILE, LoadedBoard, _read, _suggest, board_root, iter_refs
 from .errors import BoardInvalid, Problem, format_path
+from .frameworks import DEFAULT_FRAMEWORK, VOCABULARIES, StatutoryFramework
 from .model import COLLECTIONS, Board, PluginSettings
 from .plugins import Plugins
 
-__all__ = ["Validation", "open_board", "validate_board"]
+__all__ = ["Validation", "board_framework", "open_board", "term_problem", "validate_board", "with_framework"]
 
 
 @attrs.frozen
@@ -43,10 +44,41 @@ class Validation:
         return not self.errors
 
 
+def board_framework(values: Mapping[str, Any], plugins: Plugins) -> StatutoryFramework | None:
+    """The statutory framework a board's ``[board]`` names, where a plugin provides it."""
+    info = values.get("board")
+    name = info.statutory_framework if info is not None else DEFAULT_FRAMEWORK
+    registry = plugins.statutory_frameworks
+    return registry.get(name) if name in registry else None
+
+
+def with_framework(loaded: LoadedBoard, plugins: Plugins) -> LoadedBoard:
+    """``loaded`` with its statutory framework, for a board read with :func:`load_board` (which
+    knows no plugins); unchanged where it has one, or where no plugin provides it."""
+    if loaded.framework is not None:
+        return loaded
+    name = loaded.board.board.statutory_framework
+    registry = plugins.statutory_frameworks
+    return attrs.evolve(loaded, framework=registry.get(name)) if name in registry else loaded
+
+
+def term_problem(value: str, vocabulary: str, framework: StatutoryFramework) -> str:
+    """Why ``value`` is not a name of the framework's ``vocabulary``, with the names it has."""
+    what = VOCABULARIES[vocabulary]
+    names = framework.names(vocabulary)
+    if not names:
+        return f"{framework.title} ({framework.name}) has no {what}s: this key does not apply under it"
+    return (
+        f"{value!r} is not a {what} of {framework.title} ({framework.name}){_suggest(value, names)}; "
+        f"its {what}s: {', '.join(names)}"
+    )
+
+
 def _plugin_refs(
     values: Mapping[str, Any],
     origins: Mapping[tuple[str, int], tuple[str, int]],
     plugins: Plugins,
+    framework: StatutoryFramework | None = None,
 ) -> list[Problem]:
     # Every record of every collection, and the board-wide tables (settings names a store).
     places: list[tuple[str, tuple[Any, ...], Any]] = [
@@ -54,10 +86,16 @@ def _plugin_refs(
         for key in COLLECTIONS
         for n, record in enumerate(values.get(key, ()))
     ]
-    places += [(BOARD_FILE, (key,), values[key]) for key in ("settings",) if key in values]
+    places += [(BOARD_FILE, (key,), values[key]) for key in ("board", "settings") if key in values]
     problems = []
     for file, where, record in places:
         for path, value, targets, ref_kind in iter_refs(record):
+            if ref_kind == "term":
+                if framework is not None and value not in framework.names(targets[0]):
+                    problems.append(
+                        Problem(file, format_path((*where, *path)), term_problem(value, targets[0], framework))
+                    )
+                continue
             if ref_kind != "plugin":
                 continue
             registry = plugins.registry(targets[0])
@@ -68,6 +106,11 @@ def _plugin_refs(
                 f"no {registry.kind} named {value!r} is installed{_suggest(value, registry.names())}; "
                 f"installed: {installed}. Install the plugin that provides it or add it as a local plugin"
             )
+            if where == ("board",) and path == ("statutory_framework",):
+                message += (
+                    " (the English frameworks come with lif-england, the Welsh one with lif-wales; "
+                    f"{DEFAULT_FRAMEWORK} is the default where the key is absent)"
+                )
             problems.append(Problem(file, format_path((*where, *path)), message))
     return problems
 
@@ -91,11 +134,16 @@ def validate_board(path: str | Path, plugins: Plugins | None = None) -> Validati
     settings = values.get("plugins", PluginSettings())
     plugins.disable(settings.disabled)
     problems += plugins.load_local(root, settings.local)
-    problems += _plugin_refs(values, origins, plugins)
+    framework = board_framework(values, plugins)
+    problems += _plugin_refs(values, origins, plugins, framework)
     if any(p.is_error for p in problems) or "board" not in values:
         return Validation(None, tuple(problems))
-    loaded = LoadedBoard(board=Board(**values), root=root, files=tuple(reader.files), origins=origins)
+    loaded = LoadedBoard(
+        board=Board(**values), root=root, files=tuple(reader.files), origins=origins, framework=framework
+    )
     for check in plugins.checks:
+        if not check.applies_to(framework):
+            continue
         with plugins.using(plugins.checks, check.name):
             for problem in check.run(loaded, plugins):
                 if not isinstance(problem, Problem):

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 from ..errors import LifError, Problem, Severity
 from ..extensions import Check
-from ..model import Arrangement, FunctionKind
 from ..plugins import hookimpl
 
 if TYPE_CHECKING:
@@ -90,8 +89,8 @@ def group_structure(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem]
 
 
 def functions_owned(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem]:
-    """Every statutory function is some group's responsibility (s.1.3: the board must show
-    evidence for each Regulation 5 function every year)."""
+    """Every statutory function is some group's responsibility (the board must show evidence
+    for each of its statutory functions every year)."""
     owned = {r for g in loaded.board.groups for r in g.responsible_for}
     for function in loaded.board.functions:
         if function.id not in owned:
@@ -101,14 +100,6 @@ def functions_owned(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem]
                 "no group lists this statutory function in responsible_for",
                 severity=WARNING,
             )
-    kinds = {f.kind for f in loaded.board.functions}
-    if loaded.board.board.arrangement is Arrangement.LSCB and FunctionKind.REGULATION_5 not in kinds:
-        yield loaded.problem(
-            None,
-            "functions",
-            'an LSCB should list its four Regulation 5 functions (LSCB Regulations 2006) with kind = "regulation-5"',
-            severity=WARNING,
-        )
 
 
 def inspection_supported(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem]:

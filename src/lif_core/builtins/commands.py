@@ -12,11 +12,12 @@ import click
 
 from ..board import LoadedBoard
 from ..cli import as_of_day, as_of_option, emit_document, format_option, output_option
-from ..clocks import WorkingDays
+from ..clocks import board_calendar
 from ..data import Pseudonymiser, SourceReport, board_key, read_batches
 from ..disclosure import Rule, active_rule, board_rule, protect
 from ..document import BulletList, Cell, Count, Document, Facts, Paragraph, Provenance, Section, Table
 from ..errors import BoardInvalid, LifError, Problem
+from ..frameworks import StatutoryFramework
 from ..learning import audit_join_ups, recurring_themes, review_statuses
 from ..measures import scorecard
 from ..plugins import Plugins, hookimpl
@@ -36,9 +37,6 @@ def _open(ctx: click.Context, board: Path) -> tuple[Plugins, LoadedBoard]:
     return plugins, result.loaded
 
 
-_NATION = {"ENG": "England", "WLS": "Wales"}
-
-
 def reviews_document(
     loaded: LoadedBoard,
     plugins: Plugins,
@@ -54,16 +52,21 @@ def reviews_document(
         if not statuses:
             known = ", ".join(r.id for r in loaded.board.reviews) or "none"
             raise click.ClickException(f"no review {only!r} in this board; reviews: {known}")
-    calendar = WorkingDays.for_country(loaded.board.board.country)
+    calendar = board_calendar(loaded.board, loaded.framework)
+    framework = loaded.framework
+
+    def kind_title(kind: str) -> str:
+        return framework.title_of("review_kinds", kind) if framework is not None else kind
+
     rows: list[tuple[Cell, ...]] = []
     for s in statuses:
         nxt = s.next_due
         rows.append(
             (
                 s.review.id,
-                s.review.kind.value,
+                kind_title(s.review.kind),
                 s.review.methodology or "-",
-                s.review.stage.value,
+                s.review.stage,
                 f"{nxt.due} {nxt.end_field}" if nxt else "-",
                 ", ".join(f"{c.end_field} (due {c.due})" for c in s.overdue) or "-",
                 f"{len(s.errors)} error(s), {len(s.problems) - len(s.errors)} warning(s)"
@@ -77,9 +80,11 @@ def reviews_document(
         r = s.review
         facts = [
             ("Title", r.title),
-            ("Kind", r.kind.value),
+            ("Kind", kind_title(r.kind)),
             ("Methodology", r.methodology or "-"),
-            ("Stage", r.stage.value + (f" (next: {s.next_stage.value})" if s.next_stage else "")),
+            ("Stage", r.stage + (f" (next: {s.next_stage})" if s.next_stage else "")),
+            *((("Decision", _decision(r.kind, r.decision, framework)),) if r.decision else ()),
+            *((("Follows", r.follows),) if r.follows else ()),
             (
                 "Reviewers",
                 "; ".join(
@@ -102,18 +107,23 @@ def reviews_document(
             blocks.append(Paragraph(f"Run as {r.methodology} requires, so far."))
         if r.stage_log:
             blocks.append(
-                Table(
-                    ("Stage", "Date", "Note"), tuple((c.stage.value, c.date.isoformat(), c.note) for c in r.stage_log)
-                )
+                Table(("Stage", "Date", "Note"), tuple((c.stage, c.date.isoformat(), c.note) for c in r.stage_log))
             )
         details.append(Section(f"{r.id}: {r.title}", tuple(blocks)))
     document = Document(
         kind="reviews",
         title=f"{loaded.board.board.name}: case reviews",
-        subtitle=f"As at {today.isoformat()}; clocks in {_NATION[calendar.subdivision]} working days",
+        subtitle=f"As at {today.isoformat()}; clocks in working days"
+        + (f" (Monday to Friday, less {framework.calendar.title})" if framework and framework.calendar.title else ""),
         sections=(Section("Reviews", (summary,)), Section("Each review", (), tuple(details))),
     )
     return _protected(loaded, document, rule, disclosure_control)
+
+
+def _decision(kind: str, decision: str, framework: StatutoryFramework | None) -> str:
+    spec = framework.review_kind(kind) if framework is not None else None
+    found = spec.decision(decision) if spec is not None else None
+    return f"{found.title} ({decision})" if found is not None else decision
 
 
 def _protected(loaded: LoadedBoard, document: Document, rule: Rule | None, disclosure_control: bool) -> Document:
@@ -154,7 +164,7 @@ def themes_document(
     note = (
         f"{len(flagged)} recurring theme(s) have no board-level action or priority: "
         + ", ".join(r.theme.id for r in flagged)
-        + ". Repeated practice themes not responded to at system level are a known barrier to learning (s.5.2)."
+        + ". Repeated practice themes not responded to at system level are a known barrier to learning."
         if flagged
         else "Every recurring theme has a board-level action or priority."
     )
@@ -178,7 +188,7 @@ def audits_document(loaded: LoadedBoard, *, rule: Rule | None = None, disclosure
                 a.date.isoformat(),
                 Count(a.cases, Provenance.BOARD),
                 "yes" if a.practitioner_event else "no",
-                "; ".join(f"{g.domain}: {g.grade.value}" for g in a.grades),
+                "; ".join(f"{g.domain}: {g.grade}" for g in a.grades),
             )
             for a in board.audits
         ),
@@ -401,12 +411,14 @@ def register_commands(cli: click.Group) -> None:
         Per inspection recommendation (with the coverage matrix of recommendation x framework
         area x evidence) and per business-plan priority: what was done, the recommendations
         and actions (done, open, overdue), the evidence and its strength, the measures that
-        moved, and the gaps. Then Regulation 5 coverage, case reviews and their lifecycle,
-        recurring themes, the multi-agency dataset (prompts and successes, trend charts),
-        Section 11 results with change since the last cycle, training reach and Kirkpatrick
-        levels, the voice of the child, and what changed since a --previous report.
+        moved, and the gaps. Then the coverage of the statutory functions, case reviews and their
+        lifecycle, recurring themes, the multi-agency dataset (prompts and successes, trend
+        charts), partners' safeguarding self-assessments (Section 11 in England, section 28 in
+        Wales) with change since the last cycle, training reach and Kirkpatrick levels, the
+        voice of the child, and what changed since a --previous report. The statutory
+        framework's words are used throughout.
 
-        Every figure from children's records passes the board's disclosure rule first (DfE's:
+        Every figure from children's records passes the board's disclosure rule first (counts of
         1 to 5 shown as c, with secondary suppression); counts of the board's own work are shown
         as they are; the rule is recorded in the report.
         """
@@ -438,12 +450,13 @@ def register_commands(cli: click.Group) -> None:
     ) -> None:
         """Case reviews: stage, clocks, what is due next and overdue, and method checks.
 
-        For each review (or only REVIEW, by id): its kind, methodology and lifecycle stage;
-        the statutory clocks in working days (notification to the national Panel within 5
-        working days of becoming aware, rapid review within 15 working days of notification,
-        publication within the board's months of the decision) and the board's own deadlines,
-        each met, met late, due or overdue; the methodology plugin's check of how it is being
-        run, naming each rule broken; and the quality-marker checklist.
+        For each review (or only REVIEW, by id): its kind, methodology, stage in its kind's
+        lifecycle and any decision recorded; the clocks its kind has under the board's
+        statutory framework, in working days (in England: notification to the national Panel
+        within 5 working days of becoming aware, rapid review within 15 working days of
+        notification, publication within the board's months of the decision) and the board's
+        own deadlines, each met, met late, due or overdue; the methodology plugin's check of how
+        it is being run, naming each rule broken; and the quality-marker checklist.
         """
         plugins, loaded = _open(ctx, board)
         document = reviews_document(loaded, plugins, as_of_day(as_of, loaded), review)
@@ -477,7 +490,7 @@ def register_commands(cli: click.Group) -> None:
         A theme recurs when reviews and audits (or their findings) dated within the window
         raise it at least the minimum number of times. Its system-level response is any
         board-level action or business-plan priority tagged with it; a recurring theme with
-        none is flagged, the barrier to learning the framework names (s.5.2).
+        none is flagged: repeated practice themes left unanswered are a known barrier to learning.
         """
         plugins, loaded = _open(ctx, board)
         document = themes_document(loaded, as_of_day(as_of, loaded), window, minimum)

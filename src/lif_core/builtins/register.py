@@ -16,13 +16,15 @@ import tomli_w
 
 from ..board import LoadedBoard, _read, _too_deep, board_root, load_board, noun, read_data_file
 from ..cli import DAY, as_of_day, as_of_option, write_output
-from ..clocks import ClockState, review_clocks
+from ..clocks import ClockState, publications_due, review_clocks
 from ..convert import structure, to_json, unstructure
 from ..errors import BoardInvalid, LifError
+from ..frameworks import StatutoryFramework
 from ..inspection import overdue
 from ..model import COLLECTIONS
 from ..plugins import Plugins, hookimpl
-from ..store import REGISTER_COLLECTIONS, StoreError
+from ..store import REGISTER_COLLECTIONS, Register, StoreError
+from ..validate import board_framework, with_framework
 
 #: The largest export ``lif import --from`` reads (a register may outgrow a board file).
 IMPORT_LIMIT = 256 * 1024 * 1024
@@ -33,9 +35,10 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 
-def _structure_ids(root: Path, plugins: Plugins) -> tuple[dict[str, str], Any]:
+def _structure(root: Path, plugins: Plugins) -> tuple[dict[str, str], Any, StatutoryFramework | None]:
     """The board structure's ids (board.toml and its includes; the register's own records are
-    checked against the store) and the board's store."""
+    checked against the store), the board's store and its statutory framework (where a plugin
+    gives it)."""
     reader, values, _origins = _read(root, {})  # the files only
     register_nouns = tuple(f"no {noun(c)} with id" for c in REGISTER_COLLECTIONS)
     structural = [
@@ -49,7 +52,7 @@ def _structure_ids(root: Path, plugins: Plugins) -> tuple[dict[str, str], Any]:
     ids = {item.id: key for key in COLLECTIONS if key not in REGISTER_COLLECTIONS for item in values.get(key, ())}
     settings = values.get("settings")
     backend = plugins.stores.get(settings.store if settings is not None else "sqlite")
-    return ids, backend
+    return ids, backend, board_framework(values, plugins)
 
 
 @contextlib.contextmanager
@@ -59,7 +62,7 @@ def _register(ctx: click.Context, board: Path, *, create: bool = False, write: b
     plugins = ctx.find_object(Plugins)
     assert plugins is not None
     root = board_root(board)
-    ids, backend = _structure_ids(root, plugins)
+    ids, backend, framework = _structure(root, plugins)
     if not create and not (root / backend.filename).exists():
         raise StoreError(
             f"{board}: the register is still in the board's files: run `lif import {board}` first, "
@@ -75,6 +78,8 @@ def _register(ctx: click.Context, board: Path, *, create: bool = False, write: b
     path = root / backend.filename
     existed = path.exists()
     register = backend.open(root, ids, create=create)
+    if isinstance(register, Register):
+        register.framework = framework  # writes are checked against the framework's names
     try:
         yield register
     except BaseException:
@@ -307,9 +312,14 @@ def register_commands(cli: click.Group) -> None:
     @click.option("--note", default="", help="What happened.")
     @click.pass_context
     def stage(ctx: click.Context, board: Path, review_id: str, stage: str, day: dt.datetime | None, note: str) -> None:
-        """Move a case review to its next stage of the learning lifecycle, dated."""
+        """Move a case review to its next stage, dated: a stage of its kind's lifecycle under
+        the board's statutory framework, after the stage it is at."""
+        plugins = ctx.find_object(Plugins)
+        assert plugins is not None
+        framework = with_framework(load_board(board), plugins).framework
+        order = framework.stages_of if framework is not None else None
         with _register(ctx, board) as register:
-            record = register.set_stage(review_id, stage, day=day.date() if day else None, note=note)
+            record = register.set_stage(review_id, stage, day=day.date() if day else None, note=note, stages=order)
         click.echo(f"{review_id}: {record['stage']}")
 
     @cli.command()
@@ -331,14 +341,20 @@ def register_commands(cli: click.Group) -> None:
     @as_of_option
     @click.pass_context
     def overdue_cmd(ctx: click.Context, board: Path, as_of: dt.datetime | None) -> None:
-        """List what is overdue: actions past their due date, and review clocks run out."""
-        loaded: LoadedBoard = load_board(board)
+        """List what is overdue: actions past their due date, review clocks run out, and the
+        publications the statutory framework requires (a yearly report; an annual plan)."""
+        plugins = ctx.find_object(Plugins)
+        assert plugins is not None
+        loaded: LoadedBoard = with_framework(load_board(board), plugins)
         day = as_of_day(as_of, loaded)
         lines = [f"action {a.id}: due {a.due}, {a.status.value} ({a.text})" for a in overdue(loaded.board.actions, day)]
         for review in loaded.board.reviews:
-            for clock in review_clocks(review, loaded.board, day):
+            for clock in review_clocks(review, loaded.board, day, loaded.framework):
                 if clock.state is ClockState.OVERDUE:
                     lines.append(f"review {review.id}: {clock.name} overdue since {clock.due}")
+        for due in publications_due(loaded.board, loaded.framework, day):
+            if due.state is ClockState.OVERDUE:
+                lines.append(f"publication: {due.describe()}")
         click.echo(f"As at {day}: {len(lines)} overdue")
         for line in lines:
             click.echo(f"  {line}")

@@ -1,0 +1,169 @@
+"""``lif migrate``: rewrite a board written before statutory frameworks in today's keys, keeping
+its comments and layout, and saying what changed.
+
+What it changes in ``board.toml``:
+
+- ``[board]``: ``country``, ``arrangement`` and ``working_together`` become the one
+  ``statutory_framework`` they meant (``england-wt2015`` for an LSCB under Working Together
+  2015, ``wales-2014-act`` for a Welsh board, ...).
+- ``settings.deadlines[].kinds``: review kinds the framework does not have are taken out (a
+  Working Together 2015 board has no local child safeguarding practice reviews).
+
+The new text is parsed again and compared with the old data with only those changes made; if
+anything else would differ, nothing is written and the message says what to edit by hand.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from .board import BOARD_FILE, LEGACY_BOARD_KEYS, board_root, legacy_framework, read_text
+from .errors import LifError
+from .frameworks import StatutoryFramework
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+__all__ = ["Migration", "migrate_text", "migrate_board"]
+
+_HEADER = re.compile(r"^\s*\[")
+_KINDS = re.compile(r"(\bkinds\s*=\s*\[)([^\]]*)(\])")
+
+
+@attrs.frozen
+class Migration:
+    """A board file rewritten: the new text and a line per change (none: already current)."""
+
+    text: str
+    changes: tuple[str, ...]
+
+
+def _board_table(lines: list[str]) -> tuple[int, int] | None:
+    start = next((i for i, line in enumerate(lines) if re.match(r"^\s*\[board\]\s*(#.*)?$", line)), None)
+    if start is None:
+        return None
+    end = next((i for i in range(start + 1, len(lines)) if _HEADER.match(lines[i])), len(lines))
+    return start, end
+
+
+def migrate_text(text: str, frameworks: dict[str, StatutoryFramework], *, file: str = BOARD_FILE) -> Migration:
+    """``text`` (a board.toml) in today's keys; ``frameworks`` are those installed, by name.
+
+    Raises:
+        LifError: the file is not TOML, its old keys hold values no framework matches, or the
+            rewrite cannot be made safely (the message says what to change by hand).
+    """
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise LifError(f"{file}: not valid TOML: {exc}") from None
+    info = data.get("board")
+    if not isinstance(info, dict):
+        raise LifError(f"{file}: no [board] table to migrate")
+    changes: list[str] = []
+    expected: dict[str, Any] = tomllib.loads(text)
+    lines = text.splitlines(keepends=True)
+    name = info.get("statutory_framework")
+    old = [k for k in LEGACY_BOARD_KEYS if k in info]
+    if old:
+        if "statutory_framework" in info:
+            raise LifError(f"{file}: [board] has both statutory_framework and {', '.join(old)}: remove the old keys")
+        meant, errors = legacy_framework(info)
+        if errors:
+            raise LifError(f"{file}: " + "; ".join(f"{'.'.join(map(str, p))}: {m}" for p, m in errors))
+        bounds = _board_table(lines)
+        if bounds is None:
+            raise LifError(f"{file}: [board] is not written as a [board] table: change its keys by hand")
+        start, end = bounds
+        found = [
+            i for i in range(start + 1, end) if re.match(r"^\s*(country|arrangement|working_together)\s*=", lines[i])
+        ]
+        if len(found) != len(old):
+            raise LifError(f"{file}: cannot find each of {', '.join(old)} on a line of its own: change them by hand")
+        was = ", ".join(f"{k} = {info[k]!r}" for k in old)
+        for i in reversed(found[1:]):
+            del lines[i]
+        newline = "\n" if lines[found[0]].endswith("\n") else ""
+        if meant is None:  # only country = "england": the default framework, written out
+            from .frameworks import DEFAULT_FRAMEWORK
+
+            meant = DEFAULT_FRAMEWORK
+        lines[found[0]] = f'statutory_framework = "{meant}"{newline}'
+        changes.append(f'[board]: {was} -> statutory_framework = "{meant}"')
+        for key in old:
+            del expected["board"][key]
+        expected["board"]["statutory_framework"] = meant
+        name = meant
+    elif "statutory_framework" not in info:
+        from .frameworks import DEFAULT_FRAMEWORK
+
+        bounds = _board_table(lines)
+        if bounds is None:
+            raise LifError(f"{file}: [board] is not written as a [board] table: add statutory_framework by hand")
+        start, end = bounds
+        # after a one-line key (area, name or id), never inside a multi-line value
+        simple = [
+            i for i in range(start + 1, end) if re.match(r'^\s*(area|name|id)\s*=\s*"[^"\\]*"\s*(#.*)?$', lines[i])
+        ]
+        last = simple[-1] if simple else start
+        if not lines[last].endswith("\n"):
+            lines[last] += "\n"
+        lines.insert(last + 1, f'statutory_framework = "{DEFAULT_FRAMEWORK}"\n')
+        changes.append(
+            f'[board]: statutory_framework was not set -> statutory_framework = "{DEFAULT_FRAMEWORK}" (the default '
+            "the board was read as: change it if the board works under another framework)"
+        )
+        expected["board"]["statutory_framework"] = DEFAULT_FRAMEWORK
+        name = DEFAULT_FRAMEWORK
+    text = "".join(lines)
+    framework = frameworks.get(name) if isinstance(name, str) else None
+    deadlines = data.get("settings", {}).get("deadlines", []) if isinstance(data.get("settings"), dict) else []
+    if framework is not None and isinstance(deadlines, list):
+        known = set(framework.names("review_kinds"))
+        unknown = sorted(
+            {k for d in deadlines if isinstance(d, dict) for k in d.get("kinds", []) if isinstance(k, str)} - known
+        )
+        if unknown:
+            text = _drop_kinds(text, set(unknown))
+            for i, deadline in enumerate(expected["settings"]["deadlines"]):
+                if isinstance(deadline, dict) and "kinds" in deadline:
+                    deadline["kinds"] = [k for k in deadline["kinds"] if k not in unknown]
+                    if not deadline["kinds"]:
+                        raise LifError(
+                            f"{file}: settings.deadlines[{i}] is only for {', '.join(unknown)}, which "
+                            f"{framework.title} does not have: remove or change that deadline by hand"
+                        )
+            changes.append(
+                f"settings.deadlines: review kind(s) {', '.join(unknown)} taken out: {framework.title} has none"
+            )
+    try:
+        result = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:  # pragma: no cover - the edits keep TOML valid
+        raise LifError(f"{file}: the rewrite would not be valid TOML ({exc}): change the keys by hand") from None
+    if result != expected:
+        raise LifError(f"{file}: the rewrite would change more than the old keys: change them by hand")
+    return Migration(text, tuple(changes))
+
+
+def _drop_kinds(text: str, unknown: set[str]) -> str:
+    def fix(match: re.Match[str]) -> str:
+        items = [i.strip() for i in match.group(2).split(",") if i.strip()]
+        kept = [i for i in items if i.strip("\"'") not in unknown]
+        return match.group(1) + ", ".join(kept) + match.group(3)
+
+    return _KINDS.sub(fix, text)
+
+
+def migrate_board(path: str | Path, frameworks: dict[str, StatutoryFramework]) -> tuple[Path, Migration]:
+    """The migration of the board folder at ``path`` (its ``board.toml``), not yet written."""
+    root = board_root(path)
+    target = root / BOARD_FILE
+    text = read_text(target, name=BOARD_FILE)
+    return target, migrate_text(text, frameworks)

@@ -20,7 +20,7 @@ CROYDON = Path(__file__).resolve().parents[3] / "examples" / "croydon"
 
 def test_frameworks_are_versioned_and_distinct() -> None:
     names = [f.name for f in lif_ofsted.FRAMEWORKS]
-    assert names == ["ofsted-sif-lscb-review", "ofsted-ilacs-2018", "ofsted-ilacs-2023"]
+    assert names == ["ofsted-sif-lscb-review", "ofsted-ilacs-2018", "ofsted-ilacs-2023", "ofsted-jtai"]
     for framework in lif_ofsted.FRAMEWORKS:
         ids = [a.id for a in framework.areas]
         assert len(ids) == len(set(ids)), framework.name
@@ -66,42 +66,11 @@ def test_inspection_command() -> None:
     assert "'1 July' does not match the format '%Y-%m-%d'" in bad.stderr
 
 
-def test_working_together_editions_and_rules(tmp_path: Path) -> None:
-    import shutil
-
-    from lif_core import validate_board
-
+def test_working_together_editions_are_inspection_frameworks_only() -> None:
+    """The editions are here for mapping; their rules belong to the statutory frameworks in
+    lif-england, which run only on English boards."""
     plugins = Plugins.create()
     for edition in ("2015", "2018", "2023"):
-        assert f"working-together-{edition}" in plugins.inspection_frameworks
-    board = tmp_path / "croydon"
-    shutil.copytree(CROYDON, board)
-    toml = board / "board.toml"
-    text = toml.read_text().replace(
-        'arrangement = "lscb"\nworking_together = "2015"',
-        'arrangement = "safeguarding-partnership"\nworking_together = "2023"',
-    )
-    toml.write_text(text)
-
-    def found() -> list[tuple[str, str]]:
-        return [
-            (str(p), p.source)
-            for p in validate_board(board, Plugins.create()).problems
-            if p.source == "working-together"
-        ]
-
-    assert found() == []  # Croydon's three safeguarding partners are there; its schools are listed (education)
-    toml.write_text(
-        text.replace(
-            'sector = "health"\nduties = ["children-act-2004-s11", "children-act-2004-s13"]\nsafeguarding_partner = true',
-            'sector = "health"\nduties = ["children-act-2004-s11", "children-act-2004-s13"]',
-            1,
-        )
-    )
-    assert found() == [
-        (
-            "board.toml: partners: Working Together 2023: no health partner has safeguarding_partner = true (the "
-            "local authority, the health service and the police are the three safeguarding partners)",
-            "working-together",
-        )
-    ]
+        assert plugins.inspection_frameworks.plugin_of(f"working-together-{edition}") == "ofsted"
+    assert not any(plugins.checks.plugin_of(c.name) == "ofsted" for c in plugins.checks)
+    assert plugins.inspection_frameworks.get("ofsted-jtai").area("front-door") is not None

@@ -43,7 +43,7 @@ def coverage_document(loaded: LoadedBoard, plugins: Plugins, as_of: dt.date) -> 
             blocks.append(
                 Table(
                     ("Evidence", "Kind", "Date", "Strength"),
-                    tuple((e.title, e.kind.value, e.date.isoformat(), e.strength.value) for e in c.evidence),
+                    tuple((e.title, e.kind, e.date.isoformat(), e.strength.value) for e in c.evidence),
                 )
             )
         if c.gaps:

@@ -74,4 +74,22 @@ FRAMEWORKS: tuple[InspectionFramework, ...] = (
             Area("care-leavers", "The experiences and progress of care leavers"),
         ),
     ),
+    InspectionFramework(
+        name="ofsted-jtai",
+        title="Joint targeted area inspection (JTAI)",
+        body="Ofsted, the Care Quality Commission, HM Inspectorate of Constabulary and Fire & Rescue Services, "
+        "HM Inspectorate of Probation",
+        edition="2016 onwards",
+        description=(
+            "Inspectorates together inspect how well local agencies work together: either the multi-agency "
+            "response at the 'front door' (the identification of initial need and risk), or a thematic 'deep "
+            "dive' into one kind of harm, with the leadership and management of the arrangements in both."
+        ),
+        areas=(
+            Area("front-door", "The multi-agency response to the identification of initial need and risk"),
+            Area("deep-dive", "The thematic deep dive: the response to one kind of harm"),
+            Area("leadership", "Leadership and management of the multi-agency arrangements"),
+            Area("practice", "The quality of multi-agency practice with children and families"),
+        ),
+    ),
 )

@@ -1,4 +1,4 @@
-"""lif-ofsted plugin (hooks: register_inspection_frameworks, register_checks, register_commands)."""
+"""lif-ofsted plugin (hooks: register_inspection_frameworks, register_commands)."""
 
 from __future__ import annotations
 
@@ -8,24 +8,19 @@ from pathlib import Path
 
 import click
 
-from lif_core import Check, InspectionFramework, Plugins, hookimpl, open_board
+from lif_core import InspectionFramework, Plugins, hookimpl, open_board
 from lif_core.cli import as_of_day, as_of_option, emit_document, format_option, output_option
 from lif_core.disclosure import board_rule
 
 from .coverage import coverage_document
 from .frameworks import FRAMEWORKS
-from .working_together import EDITIONS, working_together_rules
+from .working_together import EDITIONS
 
 
 @hookimpl
 def register_inspection_frameworks(register: Callable[[InspectionFramework], None]) -> None:
     for framework in (*FRAMEWORKS, *EDITIONS):
         register(framework)
-
-
-@hookimpl
-def register_checks(register: Callable[[Check], None]) -> None:
-    register(Check("working-together", "the rules of the board's Working Together edition", working_together_rules))
 
 
 @hookimpl

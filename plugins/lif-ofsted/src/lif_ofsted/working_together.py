@@ -1,14 +1,11 @@
-"""Working Together to Safeguard Children, by edition (2015, 2018, 2023): each edition an
-inspection framework (its expectations as areas) and a versioned rule set that boards following
-that edition are checked against, as the statutory-return validators version rules by year."""
+"""Working Together to Safeguard Children, by edition (2015, 2018, 2023), each as an inspection
+framework: its expectations as areas, for mapping inspection recommendations and evidence. The
+statutory frameworks themselves (vocabulary, clocks, the rules boards are checked against) are
+in the lif-england plugin."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterator
-
-from lif_core import Area, InspectionFramework, LoadedBoard, Plugins, Problem
-from lif_core.model import Arrangement, ReviewKind, Sector, WorkingTogether
+from lif_core import Area, InspectionFramework
 
 EDITIONS: tuple[InspectionFramework, ...] = (
     InspectionFramework(
@@ -65,51 +62,3 @@ EDITIONS: tuple[InspectionFramework, ...] = (
         ),
     ),
 )
-
-#: Serious case reviews gave way to LCSPRs for cases notified from 29 September 2019.
-SCR_ENDED = dt.date(2019, 9, 29)
-
-
-def working_together_rules(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem]:
-    """The rules of the edition of Working Together the board follows."""
-    board = loaded.board
-    edition = board.board.working_together
-    expected = Arrangement.LSCB if edition is WorkingTogether.WT2015 else Arrangement.SAFEGUARDING_PARTNERSHIP
-    if board.board.arrangement is not expected:
-        yield loaded.problem(
-            None,
-            ("board", "arrangement"),
-            f"Working Together {edition.value} expects arrangement = {expected.value!r}",
-            severity="warning",
-        )
-    if edition is WorkingTogether.WT2015:
-        if not board.board.chair:
-            yield loaded.problem(
-                None, ("board", "chair"), "Working Together 2015: an LSCB has an independent chair", severity="warning"
-            )
-        return
-    partners = {p.sector for p in board.partners if p.safeguarding_partner}
-    for sector in (Sector.LOCAL_AUTHORITY, Sector.HEALTH, Sector.POLICE):
-        if sector not in partners:
-            yield loaded.problem(
-                None,
-                "partners",
-                f"Working Together {edition.value}: no {sector.value} partner has safeguarding_partner = true "
-                "(the local authority, the health service and the police are the three safeguarding partners)",
-            )
-    for review in board.reviews:
-        if review.kind is ReviewKind.SERIOUS_CASE_REVIEW and review.dates.decided and review.dates.decided >= SCR_ENDED:
-            yield loaded.problem(
-                review.id,
-                "kind",
-                f"decided on {review.dates.decided}: since {SCR_ENDED} reviews are local child safeguarding "
-                'practice reviews (kind = "lcspr")',
-                severity="warning",
-            )
-    if edition is WorkingTogether.WT2023 and not any(p.sector is Sector.EDUCATION for p in board.partners):
-        yield loaded.problem(
-            None,
-            "partners",
-            "Working Together 2023: education is a strategic partner; no education partner is listed",
-            severity="warning",
-        )

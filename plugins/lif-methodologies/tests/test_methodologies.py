@@ -21,7 +21,6 @@ from lif_core.model import (
     CaseReview,
     Involvement,
     PlanKind,
-    ReviewStage,
     StatutoryPlan,
 )
 
@@ -183,7 +182,7 @@ def test_appreciative_inquiry_rules(croydon: LoadedBoard) -> None:
         "error: reviews[5].options.x: Appreciative Inquiry (4-D) has no option 'x'; its options: affirmative_topic, "
         "phase",
     ]
-    at_analysis = check(croydon, "ai-early-help", stage=ReviewStage.ANALYSIS, stage_log=())
+    at_analysis = check(croydon, "ai-early-help", stage="analysis", stage_log=())
     assert at_analysis == [
         "error: reviews[5].practitioner_events: [principle 4: practitioners' experience informs the review] "
         "front-line practitioners have not been involved",
@@ -215,8 +214,8 @@ def test_shared_principles_and_conduct_rules(croydon: LoadedBoard) -> None:
         "practice to share and celebrate"
     ]
     # Rules wait for their stage: at commissioning, no practitioner event is needed yet.
-    assert check(croydon, "rca-child-t", stage=ReviewStage.COMMISSIONING, stage_log=(), practitioner_events=()) == []
-    embedding = check(croydon, "scr-child-f", stage=ReviewStage.EVALUATION, stage_log=(), artefacts=())
+    assert check(croydon, "rca-child-t", stage="commissioning", stage_log=(), practitioner_events=()) == []
+    embedding = check(croydon, "scr-child-f", stage="evaluation", stage_log=(), artefacts=())
     assert embedding == [
         "error: reviews[0].artefacts: [principle 6: learning cascaded] no briefing cascades the learning "
         "(e.g. a seven-minute-briefing artefact)",

@@ -174,4 +174,4 @@ def register_commands(cli: click.Group) -> None:
         loaded = open_board(board, ctx.find_object(Plugins))
         for review in loaded.board.reviews:
             if review.methodology == "riverside-huddle":
-                click.echo(f"{review.id}: {review.title} ({review.stage.value})")
+                click.echo(f"{review.id}: {review.title} ({review.stage})")

@@ -30,6 +30,7 @@ from .indicators import (
 )
 from .model import Comparator, Measure, OptionValue, Polarity, Source, Unit
 from .plugins import Plugins
+from .validate import with_framework
 
 __all__ = ["Score", "compute_indicators", "measure_series", "scorecard"]
 
@@ -382,6 +383,7 @@ def score(
     series: list[tuple[str, float]],
     problems: Iterable[Problem] = (),
     labels: Mapping[str, str] | None = None,
+    comparators: Mapping[str, str] | None = None,
 ) -> Score:
     """The scorecard figures for one measure's series (already through disclosure control:
     ``labels`` say which periods were hidden and which read ``k``)."""
@@ -439,7 +441,7 @@ def score(
     elif trend == "improving" and run >= 2:
         successes.append(f"improving for {run} periods running, to {shown(series[-1])}")
     for kind, value, verdict in comparisons:
-        label = kind.replace("-", " ")
+        label = (comparators or {}).get(kind) or kind.replace("-", " ")
         if verdict == "worse":
             prompts.append(f"worse than {label} ({_fmt(value, unit)})")
         elif verdict == "better":
@@ -504,8 +506,10 @@ def scorecard(
             )
             results = [(p, report) for p, (_r, report) in zip(protected, results, strict=True)]
         computed = {m.id: r for m, r in zip(indicated, results, strict=True)}
+    framework = with_framework(loaded, plugins).framework
+    titles = {t.name: t.title for t in framework.comparator_kinds} if framework is not None else {}
     out = []
     for measure in loaded.board.measures:
         series, problems, labels = _series(loaded, measure, plugins, pseudo, computed.get(measure.id), active)
-        out.append(score(measure, series, problems, labels))
+        out.append(score(measure, series, problems, labels, titles))
     return out

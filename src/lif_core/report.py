@@ -284,11 +284,13 @@ def _reviews(loaded: LoadedBoard, plugins: Plugins, as_of: dt.date) -> Section:
         rows.append(
             (
                 r.title,
-                _title(loaded.framework, "review_kinds", r.kind),
+                _title(loaded.framework, "review_kinds", r.kind) + (f" ({r.decision})" if r.decision else ""),
                 r.methodology or "-",
                 r.stage,
                 ", ".join(c.end_field for c in late) or "none",
-                f"{len(problems)} rule(s) broken" if problems else "as the method requires",
+                f"{len(problems)} rule(s) broken"
+                if problems
+                else ("as the method requires" if r.methodology else "no methodology"),
             )
         )
     stages = Counter(r.stage for r in board.reviews)

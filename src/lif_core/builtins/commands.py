@@ -23,7 +23,7 @@ from ..measures import scorecard
 from ..plugins import Plugins, hookimpl
 from ..quality import marker_summary
 from ..report import impact_report
-from ..validate import validate_board
+from ..validate import validate_board, with_framework
 
 
 def _open(ctx: click.Context, board: Path) -> tuple[Plugins, LoadedBoard]:
@@ -316,6 +316,9 @@ def measures_document(
     active = active_rule(loaded, rule, disclosure_control)
     scores = scorecard(loaded, plugins, rule=active, disclosure_control=active is not None)
 
+    framework = with_framework(loaded, plugins).framework
+    titles = {t.name: t.title for t in framework.comparator_kinds} if framework is not None else {}
+
     def pct(value: float | None) -> str:
         return "" if value is None else f"{value:+.1f}%"
 
@@ -325,7 +328,7 @@ def measures_document(
         latest = s.latest_text()
         trend = f"{s.trend} ({s.direction} {s.run})".strip() if s.direction else "-"
         target = f"{m.target.value:g}" + (f" by {m.target.by}" if m.target and m.target.by else "") if m.target else "-"
-        compare = "; ".join(f"{k}: {v:g} ({verdict})" for k, v, verdict in s.comparisons) or "-"
+        compare = "; ".join(f"{titles.get(k, k)}: {v:g} ({verdict})" for k, v, verdict in s.comparisons) or "-"
         rows.append(
             (
                 m.title,

@@ -101,7 +101,7 @@ def board_summary(loaded: LoadedBoard) -> Document:
                                 p.sector.value,
                                 "yes" if p.safeguarding_partner else "",
                                 ", ".join(_title(framework, "roles", r) for r in p.roles),
-                                "; ".join(_title(framework, "duties", d) for d in p.duties),
+                                "; ".join(_title(framework, "duties", d).split(": ", 1)[0] for d in p.duties),
                                 "yes" if p.illustrative else "",
                             )
                             for p in board.partners

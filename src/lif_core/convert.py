@@ -23,7 +23,7 @@ from cattrs.errors import (
     IterableValidationError,
     IterableValidationNote,
 )
-from cattrs.gen import make_dict_unstructure_fn
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
 from .errors import PathPart
 from .model import FieldError, OptionValue, date_out_of_range
@@ -277,6 +277,18 @@ def _table_hook(structure_value: Any) -> Any:
     return structure_table
 
 
+def _record_hook(cls: Any, conv: cattrs.Converter) -> Any:
+    """A record from a table, and only from a table: anything else is named, not a Python error."""
+    inner = make_dict_structure_fn(cls, conv)
+
+    def structure_record(value: object, tp: Any) -> Any:
+        if not isinstance(value, Mapping):
+            raise TypeError(f"expected a table, got {_got(value)}")
+        return inner(value, tp)
+
+    return structure_record
+
+
 def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
     # Class hooks dispatch on subclasses too: bool's own hook wins over int's (more
@@ -290,6 +302,7 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook_factory(_is_seq, lambda tp: _seq_hook(tp, conv))
     conv.register_structure_hook_func(_is_option_dict, _table_hook(lambda v: _structure_option(v, OptionValue)))
     conv.register_structure_hook_func(_is_text_dict, _table_hook(lambda v: _structure_str(v, str)))
+    conv.register_structure_hook_factory(attrs.has, lambda cls: _record_hook(cls, conv))
     conv.register_unstructure_hook(dt.date, lambda d: d)
     conv.register_unstructure_hook_factory(
         attrs.has,
@@ -353,7 +366,11 @@ def iter_errors(
     elif isinstance(exc, FieldError):
         yield (*path, *exc.parts), exc.message
     elif isinstance(exc, (ValueError, TypeError)):
-        message = str(exc)
+        # attrs' own validators raise (message, attribute, ...): the message alone is meant
+        attrs_validator = len(exc.args) > 1 and isinstance(exc.args[0], str)
+        message = exc.args[0] if attrs_validator else str(exc)
+        if attrs_validator and isinstance(getattr(exc.args[1], "name", None), str):
+            path = (*path, exc.args[1].name)
         if message.startswith("While structuring") or not message:
             message = f"expected {describe_type(tp)}" if tp is not None else "invalid value"
         yield path, message

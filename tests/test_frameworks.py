@@ -485,3 +485,54 @@ def test_migrate_refuses_what_it_cannot_rewrite_safely(tmp_path: Path, plugins: 
 
 def test_the_lifecycle_is_the_usual_one_for_an_unknown_kind(plugins: Plugins) -> None:
     assert framework(plugins, "england-wt2023").stages_of("no-such-kind") == LIFECYCLE
+
+
+def test_a_review_that_follows_a_decision_against_it_is_warned_about(make_board: MakeBoard, plugins: Plugins) -> None:
+    follows = """
+[[reviews]]
+id = "lcspr-b"
+title = "Child B"
+kind = "lcspr"
+follows = "rr"
+"""
+    decided = make_board(RAPID.format(stage="decision", decision="lcspr", log=_log("referral", "decision")) + follows)
+    assert not [p for p in validate_board(decided, plugins).warnings if p.path.endswith("follows")]
+    against = make_board(
+        RAPID.format(stage="decision", decision="no-lcspr", log=_log("referral", "decision")) + follows
+    )
+    (warning,) = [p for p in validate_board(against, plugins).warnings if p.path == "reviews[1].follows"]
+    assert "follows rr, which decided 'no-lcspr'" in warning.message
+    assert "a local child safeguarding practice review follows a rapid review that decided 'lcspr'" in warning.message
+    selfish = make_board(follows.replace('follows = "rr"', 'follows = "lcspr-b"'))
+    errors = {p.path: p.message for p in validate_board(selfish, plugins).errors}
+    assert errors["reviews[0].follows"] == "a review cannot follow itself"
+
+
+def test_unknown_names_are_said_in_good_english(make_board: MakeBoard, plugins: Plugins) -> None:
+    root = make_board(
+        """
+        [[partners]]
+        id = "school"
+        name = "A school"
+        sector = "education"
+        duties = ["children-act-2004-s28"]
+
+        [[evidence]]
+        id = "e1"
+        title = "E"
+        kind = "self-evaluation"
+        date = 2024-01-01
+        """
+    )
+    errors = {p.path: p.message for p in validate_board(root, plugins).errors}
+    assert "'children-act-2004-s28' is not a partner duty of England" in errors["partners[3].duties[0]"]
+    assert "its partner duties: children-act-2004-s10" in errors["partners[3].duties[0]"]
+    assert "'self-evaluation' is not an evidence kind of England" in errors["evidence[0].kind"]
+
+
+def test_init_suggests_the_framework_meant(plugins: Plugins, tmp_path: Path) -> None:
+    result = CliRunner().invoke(make_cli(plugins), ["init", str(tmp_path / "b"), "--framework", "england-wt2032"])
+    assert "no statutory framework 'england-wt2032' is installed (did you mean 'england-wt2023'?)" in result.output
+    made = invoke(plugins, "init", str(tmp_path / "lscb"), "--framework", "england-wt2015", "--area", "Testshire")
+    assert made.exit_code == 0
+    assert 'name = "Testshire Local Safeguarding Children Board"' in (tmp_path / "lscb" / "board.toml").read_text()

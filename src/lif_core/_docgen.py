@@ -35,7 +35,7 @@ def hook_names() -> list[str]:
 def rst_to_md(text: str) -> str:
     """The docstrings' reST roles and literals as Markdown; ``:param x:`` as a list item."""
     text = re.sub(r"``([^`]+)``", r"`\1`", text)
-    text = re.sub(r":(?:class|meth|func|attr):`~?([^`]+)`", r"`\1`", text)
+    text = re.sub(r":(?:class|meth|func|attr|data):`~?([^`]+)`", r"`\1`", text)
     text = re.sub(r"^:param (\w+):", r"- **`\1`**:", text, flags=re.MULTILINE)
     return re.sub(r"^:return:", "- **returns**:", text, flags=re.MULTILINE)
 
@@ -119,7 +119,7 @@ def _attribute_docs(cls: type) -> dict[str, str]:
 
 def _summary(cls: type) -> str:
     doc = inspect.getdoc(cls) or ""
-    return re.sub(r"``([^`]+)``", r"`\1`", doc.split("Attributes:", 1)[0].strip())
+    return rst_to_md(doc.split("Attributes:", 1)[0].strip())
 
 
 def _default(field: attrs.Attribute[Any]) -> str:
@@ -159,7 +159,7 @@ def _meaning(field: attrs.Attribute[Any], docs: dict[str, str]) -> str:
     inner = [a for a in (tp, *get_args(tp)) if isinstance(a, type) and issubclass(a, enum.Enum)]
     if inner:
         parts.append("One of " + ", ".join(f"`{m.value}`" for m in inner[0]) + ".")
-    return re.sub(r"``([^`]+)``", r"`\1`", " ".join(p for p in parts if p)).replace("|", "\\|")
+    return rst_to_md(" ".join(p for p in parts if p)).replace("|", "\\|")
 
 
 def board_format_page() -> str:

@@ -73,8 +73,8 @@ _NOUNS = {
     "evidence": "evidence item",
     "audits": "audit",
     "planned_audits": "planned audit",
-    "section11_standards": "Section 11 standard",
-    "section11_audits": "Section 11 audit",
+    "section11_standards": "self-assessment standard",
+    "section11_audits": "self-assessment cycle",
     "courses": "training course",
     "publications": "publication",
 }
@@ -505,8 +505,20 @@ def legacy_framework(raw: Mapping[str, Any]) -> tuple[str | None, list[tuple[tup
             )
     if errors:
         return None, errors
-    if raw.get("country") == "wales":
+    if raw.get("country") == "wales":  # Welsh boards had to borrow an English arrangement: it meant nothing
         return "wales-2014-act", errors
+    arrangement, edition = raw.get("arrangement"), raw.get("working_together")
+    partnership = arrangement == "safeguarding-partnership" and edition in ("2018", "2023")
+    if arrangement and edition and _LEGACY_ARRANGEMENTS[arrangement] != _LEGACY_EDITIONS[edition] and not partnership:
+        errors.append(
+            (
+                ("board", "arrangement"),
+                f"arrangement = {arrangement!r} and working_together = {edition!r} disagree (an LSCB worked under "
+                "Working Together 2015, a safeguarding partnership under 2018 or 2023): replace both with "
+                "statutory_framework, the framework the board works under (`lif frameworks` lists them)",
+            )
+        )
+        return None, errors
     if "working_together" in raw:
         return _LEGACY_EDITIONS[raw["working_together"]], errors
     if "arrangement" in raw:

@@ -214,15 +214,15 @@ def make_cli(plugins: Plugins | None = None) -> click.Group:
         if not migration.changes:
             click.echo(f"{target}: already current; nothing to change")
             return
+        if not dry_run:
+            try:
+                write_atomically(target, migration.text.encode("utf-8"))
+            except OSError as exc:
+                raise LifError(f"cannot write {target}: {describe_os_error(exc, target)}; nothing changed") from None
         for change in migration.changes:
             click.echo(f"{'would change' if dry_run else 'changed'}: {change}")
-        if dry_run:
-            return
-        try:
-            write_atomically(target, migration.text.encode("utf-8"))
-        except OSError as exc:
-            raise LifError(f"cannot write {target}: {describe_os_error(exc, target)}") from None
-        click.echo(f"{target}: rewritten; next: lif validate {board}")
+        if not dry_run:
+            click.echo(f"{target}: rewritten; next: lif validate {board}")
 
     @cli.command()
     @click.argument("name", required=False)
@@ -286,12 +286,17 @@ def make_cli(plugins: Plugins | None = None) -> click.Group:
             raise click.BadParameter("use letters, digits, '-', '_' or '.'", param_hint="--id")
         frameworks = _plugins(ctx).statutory_frameworks
         if framework not in frameworks:
+            import difflib
+
             installed = ", ".join(frameworks.names()) or "none"
+            close = difflib.get_close_matches(framework, frameworks.names(), n=1, cutoff=0.75)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise click.BadParameter(
-                f"no statutory framework {framework!r} is installed; installed: {installed}", param_hint="--framework"
+                f"no statutory framework {framework!r} is installed{hint}; installed: {installed}",
+                param_hint="--framework",
             )
         chosen = frameworks.get(framework)
-        if not chosen.templates:
+        if "board.toml" not in chosen.templates:
             raise click.BadParameter(
                 f"{chosen.title} ({framework}) comes with no board template: its plugin "
                 f"{frameworks.plugin_of(framework)!r} gives none",
@@ -308,14 +313,12 @@ def make_cli(plugins: Plugins | None = None) -> click.Group:
         # (or a kill) never leaves a half-written board.
         building = _make_building_folder(directory, target)
         try:
+            values = {"name": _toml_text(name), "area": _toml_text(area), "id": board_id}
             for file_name, text in sorted(chosen.templates.items()):
                 if not _TEMPLATE_NAME.fullmatch(file_name):
                     raise LifError(f"{framework}: template file name {file_name!r} is not a plain .toml name")
-                text = (
-                    text.replace("{{name}}", _toml_text(name))
-                    .replace("{{area}}", _toml_text(area))
-                    .replace("{{id}}", board_id)
-                )
+                # one pass: a placeholder inside a value given (--name '{{id}}') stays as typed
+                text = re.sub(r"\{\{(name|area|id)\}\}", lambda m: values[m.group(1)], text)
                 (building / file_name).write_text(text, encoding="utf-8")
                 written.append(file_name)
             result = validate_board(building, _plugins(ctx))

@@ -20,6 +20,7 @@ from typing import Any
 
 import attrs
 
+from .errors import LifError
 from .frameworks import ClockRule, StatutoryFramework, due_date, period_bounds
 from .model import LATEST_DATE, Board, CaseReview, Deadline, Publication
 
@@ -46,7 +47,14 @@ class WorkingDays:
         if country:
             import holidays  # imported when first needed: it takes a noticeable part of start-up
 
-            self._holidays: Any = holidays.country_holidays(country, subdiv=subdivision or None)
+            try:
+                self._holidays: Any = holidays.country_holidays(country, subdiv=subdivision or None)
+            except (NotImplementedError, KeyError, ValueError, AttributeError, TypeError):
+                where = f"{country}-{subdivision}" if subdivision else country
+                raise LifError(
+                    f"{where!r} is not a holiday calendar the holidays library knows: give an ISO 3166 country "
+                    "code and one of its subdivisions (GB-ENG, GB-WLS, GB-SCT, GB-NIR)"
+                ) from None
         else:
             self._holidays = {}
 
@@ -296,7 +304,7 @@ class PublicationDue:
         if self.state is ClockState.LATE:
             return f"{what}: published late on {self.published}, due {self.due}"
         if self.state is ClockState.OVERDUE:
-            return f"{what}: overdue since {self.due}"
+            return f"{what}: overdue (due {self.due}, not recorded as published)"
         return f"{what}: due {self.due}"
 
 
@@ -308,7 +316,7 @@ def publications_due(board: Board, framework: StatutoryFramework | None, today: 
     out: list[PublicationDue] = []
     for kind in framework.obligations:
         records = sorted(
-            (p for p in board.publications if p.kind == kind.name),
+            (p for p in board.publications if p.kind == kind.name and _reporting_year(p.period, kind.year_starts)),
             key=lambda p: period_bounds(p.period, kind.year_starts),
         )
         previous: dt.date | None = None
@@ -327,16 +335,27 @@ def publications_due(board: Board, framework: StatutoryFramework | None, today: 
             year = today.year if (today.month, today.day) >= (month, day) else today.year - 1
             if kind.due.after != "period-start":
                 year -= 1
-        period = _period_name(year)
-        if period not in periods and 1 <= year <= 9998:
+        period = _period_name(year, kind.year_starts)
+        waiting = kind.due.after == "previous" and records and records[-1].published is None
+        if period not in periods and 1900 <= year <= 2099 and not waiting:
             due = due_date(kind, period, previous)
             if due is not None:
                 out.append(_publication(kind.name, kind.title, period, due, None, today, None))
     return out
 
 
-def _period_name(year: int) -> str:
-    return f"{year}-{(year + 1) % 100:02d}"
+def _reporting_year(period: str, year_starts: str) -> bool:
+    """True where ``period`` names a reporting year (a bad one is reported by lif validate)."""
+    try:
+        period_bounds(period, year_starts)
+    except LifError:
+        return False
+    return True
+
+
+def _period_name(year: int, year_starts: str) -> str:
+    """A reporting year's name: ``2025`` for a calendar year, ``2025-26`` for one that spans two."""
+    return str(year) if year_starts == "01-01" else f"{year}-{(year + 1) % 100:02d}"
 
 
 def _publication(

@@ -19,22 +19,18 @@ from __future__ import annotations
 import calendar as _calendar
 import datetime as dt
 import re
-import sys
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
 
 from .errors import BoardInvalid, LifError, Problem, format_path
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
+from .model import FieldError
 
 __all__ = [
     "DEFAULT_FRAMEWORK",
     "LIFECYCLE",
+    "PLURALS",
     "VOCABULARIES",
     "Calendar",
     "ClockRule",
@@ -92,19 +88,49 @@ _DATE_FIELDS = (
 
 def _check_name(_inst: object, attribute: attrs.Attribute[Any], value: str) -> None:
     if not isinstance(value, str) or not _NAME.match(value):
-        raise ValueError(
-            f"{attribute.name}: {value!r} is not a name: lower-case letters, digits, '-', '_' or '.', "
-            "starting with a letter or digit"
+        raise FieldError(
+            attribute.name,
+            f"{value!r} is not a name: lower-case letters, digits, '-', '_' or '.', starting with a letter or digit",
         )
 
 
 def _check_text(_inst: object, attribute: attrs.Attribute[Any], value: str) -> None:
     if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{attribute.name}: must not be blank")
+        raise FieldError(attribute.name, "must not be blank")
 
 
 def _name() -> Any:
     return attrs.field(validator=_check_name)
+
+
+def _between(low: int, high: int) -> Any:
+    """A whole number from ``low`` to ``high``."""
+
+    def check(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high):
+            raise FieldError(attribute.name, f"must be a whole number from {low} to {high}, not {value!r}")
+
+    return check
+
+
+def _check_sectors(sectors: tuple[str, ...]) -> None:
+    from .model import Sector
+
+    for sector in sectors:
+        if sector not in Sector.values():
+            raise FieldError("sectors", f"{sector!r} is not a sector; use {', '.join(Sector.values())}")
+    if len(set(sectors)) != len(sectors):
+        raise FieldError("sectors", "a sector is listed twice")
+
+
+def _check_month_day(_inst: object, attribute: attrs.Attribute[Any], value: str) -> None:
+    try:
+        month, day = (int(p) for p in value.split("-")) if re.fullmatch(r"[0-9]{2}-[0-9]{2}", value) else (0, 0)
+        dt.date(2023, month, day)  # a year with no 29 February: a year must start on every year's calendar
+    except ValueError:
+        month = 0
+    if not month:
+        raise FieldError(attribute.name, f"{value!r} is not a month and day every year has, written MM-DD (04-01)")
 
 
 def _title() -> Any:
@@ -128,7 +154,7 @@ class Term:
     title: str = _title()
     description: str = ""
     source: str = ""
-    minimum: int = 0
+    minimum: int = attrs.field(default=0, validator=_between(0, 1000))
 
 
 @attrs.frozen(kw_only=True)
@@ -149,8 +175,8 @@ class Role:
     description: str = ""
     source: str = ""
     holder: str = attrs.field(default="agency", validator=attrs.validators.in_(("agency", "person")))
-    minimum: int = 0
-    sectors: tuple[str, ...] = ()
+    minimum: int = attrs.field(default=0, validator=_between(0, 1000))
+    sectors: tuple[str, ...] = attrs.field(default=(), validator=lambda i, a, v: _check_sectors(v))
     independent: bool = False
     delegates_to: str = ""
 
@@ -178,6 +204,15 @@ class ClockRule:
     setting: str = ""
 
     def __attrs_post_init__(self) -> None:
+        if self.setting:
+            from .model import Settings
+
+            numbers = [f.name for f in attrs.fields(Settings) if f.type in (int, "int")]
+            if self.setting not in numbers:
+                known = ", ".join(numbers)
+                raise FieldError("setting", f"{self.setting!r} is not a whole-number [settings] key: {known}")
+            if self.months is None:
+                raise FieldError("setting", "only a clock in months takes its length from a setting")
         for field in (*self.start, self.end):
             if field not in _DATE_FIELDS:
                 raise ValueError(f"{field!r} is not a review date; use one of {', '.join(_DATE_FIELDS)}")
@@ -245,8 +280,8 @@ class DueRule:
     """
 
     after: str = attrs.field(validator=attrs.validators.in_(("period-start", "period-end", "previous")))
-    months: int = 0
-    days: int = 0
+    months: int = attrs.field(default=0, validator=_between(-120, 120))
+    days: int = attrs.field(default=0, validator=_between(-3660, 3660))
 
 
 @attrs.frozen(kw_only=True)
@@ -265,10 +300,10 @@ class ObligationKind:
     title: str = _title()
     description: str = ""
     source: str = ""
-    year_starts: str = attrs.field(default="04-01", validator=attrs.validators.matches_re(r"^\d\d-\d\d$"))
+    year_starts: str = attrs.field(default="04-01", validator=_check_month_day)
     due: DueRule = attrs.field(factory=lambda: DueRule(after="period-end", months=12))
     sent_to: str = ""
-    sent_within_days: int | None = None
+    sent_within_days: int | None = attrs.field(default=None, validator=_between(0, 3660))
 
 
 @attrs.frozen(kw_only=True)
@@ -305,7 +340,7 @@ class Words:
 
 
 #: The vocabularies boards' fields are checked against: the metadata key ``term`` on a model
-#: field names one of these.
+#: field names one of these (the value is what one item is called; :data:`PLURALS` the many).
 VOCABULARIES: dict[str, str] = {
     "roles": "role",
     "function_kinds": "function kind",
@@ -315,6 +350,16 @@ VOCABULARIES: dict[str, str] = {
     "comparator_kinds": "comparator kind",
     "grade_scales": "grade scale",
     "obligations": "publication kind",
+}
+PLURALS: dict[str, str] = {
+    "roles": "roles",
+    "function_kinds": "function kinds",
+    "duties": "partner duties",
+    "review_kinds": "review kinds",
+    "evidence_kinds": "evidence kinds",
+    "comparator_kinds": "comparator kinds",
+    "grade_scales": "grade scales",
+    "obligations": "publication kinds",
 }
 
 
@@ -348,6 +393,8 @@ class StatutoryFramework:
         inspection_frameworks: inspection frameworks boards under it are inspected against
             (names a plugin registers); missing ones are reported as warnings.
         report_functions: function kinds the report's coverage section lists (all if empty).
+        voice_evidence_kinds: the evidence kinds that record children's and families' own
+            voices, for the report's participation section.
         words: how reports say things.
         templates: the files ``lif init --framework NAME`` writes for a new board, by file name
             (``board.toml``, ``register.toml``), with ``{{name}}``, ``{{area}}`` and ``{{id}}``
@@ -376,6 +423,7 @@ class StatutoryFramework:
     calendar: Calendar = attrs.field(factory=Calendar)
     inspection_frameworks: tuple[str, ...] = ()
     report_functions: tuple[str, ...] = ()
+    voice_evidence_kinds: tuple[str, ...] = ()
     words: Words = attrs.field(factory=Words)
     templates: dict[str, str] = attrs.field(factory=dict, repr=False)
 
@@ -385,14 +433,25 @@ class StatutoryFramework:
             raise ValueError("; ".join(problems))
 
     def _problems(self) -> Iterable[str]:
-        for vocabulary in VOCABULARIES:
-            seen: set[str] = set()
-            for item in getattr(self, vocabulary):
-                if item.name in seen:
-                    yield f"{vocabulary}: {item.name!r} is listed twice"
-                seen.add(item.name)
+        for vocabulary in (*VOCABULARIES, "stages"):
+            names = [item.name for item in getattr(self, vocabulary)]
+            yield from (
+                f"{vocabulary}: {n!r} is listed twice" for n in sorted({n for n in names if names.count(n) > 1})
+            )
+        for scale in self.grade_scales:
+            if len(set(scale.values)) != len(scale.values):
+                yield f"grade_scales {scale.name!r}: a value is listed twice"
         stages = set(self.stage_names())
         for kind in self.review_kinds:
+            if not kind.stages:
+                yield f"review_kinds {kind.name!r}: stages is empty: list the stages its reviews move through"
+            decisions = [d.name for d in kind.decisions]
+            if len(set(decisions)) != len(decisions):
+                yield f"review_kinds {kind.name!r}: a decision is listed twice"
+            if kind.decision_stage and not kind.decisions:
+                yield f"review_kinds {kind.name!r}: decision_stage is set but there are no decisions to record"
+            if kind.replaced_by == kind.name:
+                yield f"review_kinds {kind.name!r}: replaced_by names the kind itself"
             for stage in kind.stages:
                 if stage not in stages:
                     yield f"review_kinds {kind.name!r}: stage {stage!r} is neither a lifecycle stage nor in stages"
@@ -409,9 +468,16 @@ class StatutoryFramework:
         for role in self.roles:
             if role.delegates_to and role.delegates_to not in self.names("roles"):
                 yield f"roles {role.name!r}: delegates_to {role.delegates_to!r} is not a role"
+            if role.delegates_to == role.name:
+                yield f"roles {role.name!r}: delegates_to names the role itself"
+            if role.sectors and role.minimum and role.minimum < len(role.sectors):
+                yield f"roles {role.name!r}: minimum {role.minimum} is fewer than its {len(role.sectors)} sectors"
         for kind_name in self.report_functions:
             if kind_name not in self.names("function_kinds"):
                 yield f"report_functions: {kind_name!r} is not a function kind"
+        for kind_name in self.voice_evidence_kinds:
+            if kind_name not in self.names("evidence_kinds"):
+                yield f"voice_evidence_kinds: {kind_name!r} is not an evidence kind"
 
     # -- reading the vocabulary ------------------------------------------------------------
 
@@ -451,8 +517,17 @@ class StatutoryFramework:
     def from_data(cls, data: Mapping[str, Any], *, file: str = "<framework>") -> StatutoryFramework:
         """A framework from plain data (as read from TOML); every problem is reported at once,
         each with its key path, as :class:`~lif_core.BoardInvalid`."""
+        from .board import _too_deep
         from .convert import iter_errors, structure
 
+        if not isinstance(data, Mapping):
+            raise BoardInvalid([Problem(file, "", "expected a table at the top level")])
+        if "templates" in data:
+            message = "unknown key: a framework's board templates are added by its plugin, not read from data"
+            raise BoardInvalid([Problem(file, "templates", message)])
+        deep = _too_deep(data)
+        if deep is not None:
+            raise BoardInvalid([Problem(file, format_path(deep), "nested too deeply: not a framework")])
         try:
             return structure(dict(data), cls)
         except Exception as exc:  # noqa: BLE001 - reported with key paths
@@ -464,10 +539,12 @@ class StatutoryFramework:
     @classmethod
     def from_toml(cls, text: str, *, file: str = "<framework>") -> StatutoryFramework:
         """A framework from the text of a TOML file (see docs/frameworks.md for the format)."""
+        from .board import UnreadableFile, parse_text
+
         try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise BoardInvalid([Problem(file, "", f"not valid TOML: {exc}")]) from None
+            data = parse_text(text, "toml", name=file)
+        except UnreadableFile as exc:
+            raise BoardInvalid([Problem(file, "", exc.reason)]) from None
         return cls.from_data(data, file=file)
 
     @classmethod
@@ -486,18 +563,15 @@ def period_bounds(period: str, year_starts: str = "04-01") -> tuple[dt.date, dt.
     Raises:
         LifError: the period is not a year written that way.
     """
-    match = re.fullmatch(r"(\d{4})(?:[-/](\d{2}|\d{4}))?", period.strip())
+    match = re.fullmatch(r"([0-9]{4})(?:-([0-9]{2}))?", period)
     if not match:
-        raise LifError(f"{period!r} is not a reporting year: write it as 2025-26 (or 2025)")
+        raise LifError(f"{period!r} is not a reporting year: write it as 2025-26 (or 2025 for a calendar year)")
     first = int(match.group(1))
-    if match.group(2):
-        second = int(match.group(2))
-        expected = (first + 1) % (100 if len(match.group(2)) == 2 else 10_000)
-        if second != expected:
-            raise LifError(f"{period!r} is not a reporting year: the second year must follow the first (2025-26)")
+    if match.group(2) and int(match.group(2)) != (first + 1) % 100:
+        raise LifError(f"{period!r} is not a reporting year: the second year must follow the first (2025-26)")
     month, day = (int(p) for p in year_starts.split("-"))
-    if not (1 <= first <= 9998):
-        raise LifError(f"{period!r} is out of range")
+    if not 1900 <= first <= 2099:
+        raise LifError(f"{period!r} is not a reporting year from 1900 to 2099")
     start = dt.date(first, month, day)
     end = _add_months(start, 12) - dt.timedelta(days=1)
     return start, end
@@ -613,6 +687,8 @@ def framework_document(framework: StatutoryFramework, plugin: str = "") -> Any:
         kind_facts = [("Stages", " -> ".join(kind.stages))]
         if kind.decisions:
             kind_facts.append(("Decisions", "; ".join(f"{d.name}: {d.title}" for d in kind.decisions)))
+            if kind.decision_stage:
+                kind_facts.append(("Decided at", f"the {kind.decision_stage} stage"))
         if kind.clocks:
             kind_facts.append(("Clocks", "; ".join(clock(c) for c in kind.clocks)))
         kind_facts.append(("Published", "yes" if kind.published else "no"))

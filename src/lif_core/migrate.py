@@ -88,14 +88,17 @@ def migrate_text(text: str, frameworks: dict[str, StatutoryFramework], *, file: 
         if len(found) != len(old):
             raise LifError(f"{file}: cannot find each of {', '.join(old)} on a line of its own: change them by hand")
         was = ", ".join(f"{k} = {info[k]!r}" for k in old)
+        comments = [c for c in (_comment(lines[i]) for i in found) if c]
+        indent = re.match(r"^\s*", lines[found[0]]).group(0)  # type: ignore[union-attr]
         for i in reversed(found[1:]):
             del lines[i]
-        newline = "\n" if lines[found[0]].endswith("\n") else ""
+        newline = lines[found[0]][len(lines[found[0]].rstrip("\r\n")) :]
         if meant is None:  # only country = "england": the default framework, written out
             from .frameworks import DEFAULT_FRAMEWORK
 
             meant = DEFAULT_FRAMEWORK
-        lines[found[0]] = f'statutory_framework = "{meant}"{newline}'
+        kept = ("  # " + "; ".join(comments)) if comments else ""
+        lines[found[0]] = f'{indent}statutory_framework = "{meant}"{kept}{newline}'
         changes.append(f'[board]: {was} -> statutory_framework = "{meant}"')
         for key in old:
             del expected["board"][key]
@@ -113,9 +116,10 @@ def migrate_text(text: str, frameworks: dict[str, StatutoryFramework], *, file: 
             i for i in range(start + 1, end) if re.match(r'^\s*(area|name|id)\s*=\s*"[^"\\]*"\s*(#.*)?$', lines[i])
         ]
         last = simple[-1] if simple else start
+        newline = "\r\n" if "\r\n" in text else "\n"
         if not lines[last].endswith("\n"):
-            lines[last] += "\n"
-        lines.insert(last + 1, f'statutory_framework = "{DEFAULT_FRAMEWORK}"\n')
+            lines[last] += newline
+        lines.insert(last + 1, f'statutory_framework = "{DEFAULT_FRAMEWORK}"{newline}')
         changes.append(
             f'[board]: statutory_framework was not set -> statutory_framework = "{DEFAULT_FRAMEWORK}" (the default '
             "the board was read as: change it if the board works under another framework)"
@@ -127,6 +131,9 @@ def migrate_text(text: str, frameworks: dict[str, StatutoryFramework], *, file: 
     deadlines = data.get("settings", {}).get("deadlines", []) if isinstance(data.get("settings"), dict) else []
     if framework is not None and isinstance(deadlines, list):
         known = set(framework.names("review_kinds"))
+        for i, deadline in enumerate(deadlines):
+            if isinstance(deadline, dict) and not isinstance(deadline.get("kinds", []), list):
+                raise LifError(f"{file}: settings.deadlines[{i}].kinds: expected a list of review kinds")
         unknown = sorted(
             {k for d in deadlines if isinstance(d, dict) for k in d.get("kinds", []) if isinstance(k, str)} - known
         )
@@ -152,18 +159,44 @@ def migrate_text(text: str, frameworks: dict[str, StatutoryFramework], *, file: 
     return Migration(text, tuple(changes))
 
 
-def _drop_kinds(text: str, unknown: set[str]) -> str:
-    def fix(match: re.Match[str]) -> str:
-        items = [i.strip() for i in match.group(2).split(",") if i.strip()]
-        kept = [i for i in items if i.strip("\"'") not in unknown]
-        return match.group(1) + ", ".join(kept) + match.group(3)
+def _comment(line: str) -> str:
+    """The comment at the end of a ``key = "value"`` line (the old keys' values hold no ``#``)."""
+    match = re.match(r'^[^#"]*"[^"]*"\s*#\s*(.*?)\s*$', line.rstrip("\r\n"))
+    return match.group(1) if match else ""
 
-    return _KINDS.sub(fix, text)
+
+def _drop_kinds(text: str, unknown: set[str]) -> str:
+    """``text`` with the ``unknown`` review kinds taken out of the ``kinds`` lists of
+    ``[settings]`` (and ``[[settings.deadlines]]``), each list's layout and comments kept."""
+
+    def fix(match: re.Match[str]) -> str:
+        body = match.group(2)
+        for kind in unknown:
+            quoted = rf"(?:\"{re.escape(kind)}\"|'{re.escape(kind)}')"
+            # the item with its comma and the space after it, or (the last) the comma before it
+            body = (
+                re.sub(rf"{quoted}[ \t]*,[ \t]*(?:#[^\n]*)?(\r?\n[ \t]*)?", "", body, count=1)
+                if re.search(rf"{quoted}[ \t]*,", body)
+                else re.sub(rf",?\s*{quoted}", "", body, count=1)
+            )
+        return match.group(1) + body + match.group(3)
+
+    out, section = [], ""
+    for part in re.split(r"(?m)^(?=[ \t]*\[)", text):
+        header = re.match(r"[ \t]*\[\[?\s*([A-Za-z0-9_.\"' ]+?)\s*\]", part)
+        section = header.group(1).replace(" ", "") if header else section
+        out.append(_KINDS.sub(fix, part) if section in ("settings", "settings.deadlines") else part)
+    return "".join(out)
 
 
 def migrate_board(path: str | Path, frameworks: dict[str, StatutoryFramework]) -> tuple[Path, Migration]:
     """The migration of the board folder at ``path`` (its ``board.toml``), not yet written."""
     root = board_root(path)
     target = root / BOARD_FILE
+    if target.is_symlink():
+        raise LifError(
+            f"{target}: board.toml is a link to {target.resolve()}: lif migrate rewrites only a board's own file; "
+            "run it where the file itself is"
+        )
     text = read_text(target, name=BOARD_FILE)
     return target, migrate_text(text, frameworks)

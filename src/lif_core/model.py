@@ -979,7 +979,9 @@ class PlannedAudit:
 
 @attrs.frozen(kw_only=True)
 class Section11Standard:
-    """A Section 11 standard (an area of challenge)."""
+    """A standard partners assess their safeguarding against (an area of challenge): Section 11
+    of the Children Act 2004 in England, section 28 in Wales; the collection keeps the name
+    ``section11_standards`` whatever the framework calls it."""
 
     id: str = ident()
     number: int = count()
@@ -999,7 +1001,7 @@ class StandardScore:
 
 @attrs.frozen(kw_only=True)
 class Section11Return:
-    """One partner agency's Section 11 return in a cycle."""
+    """One partner agency's self-assessment return in a cycle."""
 
     partner: str = required_ref("partners")
     submitted: dt.date | None = None
@@ -1230,7 +1232,7 @@ class Publication:
         kind: the framework's obligation (``yearly-report``, ``annual-plan``...).
         period: the reporting year it covers (``2025-26``).
         published: when it was published (absent until it is).
-        sent: when it was sent where the guidance says (the national Panel...), if it must be.
+        sent: when it was sent to whoever the framework says it goes to, where it must be sent.
         location: where it is published.
     """
 
@@ -1369,8 +1371,8 @@ class Settings:
             (research behind s.5.2 found about 47 per review, which blocks embedding).
         recurring_theme_window_months: how far back ``lif themes`` looks for recurrence.
         recurring_theme_minimum: how many reviews and audits make a theme recurring.
-        publication_months: months from the decision to review to publication (Working
-            Together: about 6).
+        publication_months: months from the decision to review to publication, for the
+            framework's clocks that use it (in England about 6).
         deadlines: the board's own review clocks.
         populations: children aged 0-17 in the area by period (ONS mid-year estimates), for
             measures in ``rate-per-10000``: whole numbers from 1 to 99,999,999.

@@ -332,7 +332,7 @@ def _themes(loaded: LoadedBoard, as_of: dt.date) -> Section:
     note = (
         "Recurring without a board-level response (a known barrier to learning): " + "; ".join(flagged)
         if flagged
-        else "Every recurring theme has a board-level response."
+        else ("Every recurring theme has a board-level response." if found else "No theme recurs in the window.")
     )
     return Section("Recurring themes", (table, Paragraph(note)))
 
@@ -476,12 +476,16 @@ def _voice(loaded: LoadedBoard) -> Section:
         total_column=True,
         total_row=True,
     )
-    voice = [e for e in board.evidence if e.kind in ("child-voice", "family-feedback")]
+    kinds = loaded.framework.voice_evidence_kinds if loaded.framework is not None else ()
+    voice = [e for e in board.evidence if e.kind in kinds]
     blocks: list[Any] = [table]
     blocks.append(
         BulletList(tuple(f"{e.title} ({e.date})" for e in voice))
         if voice
-        else Paragraph("No evidence item records children's or families' voices directly (evidence kind child-voice).")
+        else Paragraph(
+            "No evidence item records children's or families' voices directly"
+            + (f" (evidence kind {' or '.join(kinds)})." if kinds else ".")
+        )
     )
     return Section("Participation and the voice of the child", tuple(blocks))
 
@@ -562,10 +566,10 @@ def _changes(previous: Mapping[tuple[str, str], str], snapshot: Section, previou
 
 def _publication_facts(loaded: LoadedBoard, as_of: dt.date) -> list[tuple[str, str]]:
     """The framework's recurring publications: the latest recorded, and the next due."""
-    facts = []
+    by_kind: dict[str, list[tuple[str, str]]] = {}
     for due in publications_due(loaded.board, loaded.framework, as_of):
-        facts.append((f"{due.title} {due.period}", due.describe().split(": ", 1)[1]))
-    return facts[-4:]
+        by_kind.setdefault(due.kind, []).append((f"{due.title} {due.period}", due.describe().split(": ", 1)[1]))
+    return [fact for facts in by_kind.values() for fact in facts[-2:]]  # each kind's latest and next
 
 
 def impact_report(

@@ -704,7 +704,7 @@ class Register:
                 where = format_path((f"{collection}[{record.id!r}]", *path))
                 problems.append(f"{where}: {term_problem(value, targets[0], self.framework)}")
                 continue
-            holder = owner(value) if kind == "ref" else None
+            holder = owner(value) if kind == "ref" else None  # names checked below, once the record built
             if kind == "ref" and holder not in targets:
                 wanted = " or ".join(noun(t) for t in targets)
                 found = (
@@ -713,6 +713,11 @@ class Register:
                     else f"no {wanted} with id {value!r}"
                 )
                 problems.append(f"{format_path((f'{collection}[{record.id!r}]', *path))}: {found}")
+        if self.framework is not None and not problems:
+            from .builtins.statutory import record_problems
+
+            for path, message in record_problems(self.framework, collection, record):
+                problems.append(f"{format_path((f'{collection}[{record.id!r}]', *path))}: {message}")
         if problems:
             raise StoreError("refused, nothing changed:\n  " + "\n  ".join(problems))
         plain: dict[str, Any] = json.loads(_json(unstructure(record)))

@@ -11,8 +11,9 @@ from typing import Any
 import attrs
 
 from .board import BOARD_FILE, LoadedBoard, _read, _suggest, board_root, iter_refs
-from .errors import BoardInvalid, Problem, format_path
-from .frameworks import DEFAULT_FRAMEWORK, VOCABULARIES, StatutoryFramework
+from .clocks import board_calendar
+from .errors import BoardInvalid, LifError, Problem, format_path
+from .frameworks import DEFAULT_FRAMEWORK, PLURALS, VOCABULARIES, StatutoryFramework
 from .model import COLLECTIONS, Board, PluginSettings
 from .plugins import Plugins
 
@@ -54,9 +55,12 @@ def board_framework(values: Mapping[str, Any], plugins: Plugins) -> StatutoryFra
 
 def with_framework(loaded: LoadedBoard, plugins: Plugins) -> LoadedBoard:
     """``loaded`` with its statutory framework, for a board read with :func:`load_board` (which
-    knows no plugins); unchanged where it has one, or where no plugin provides it."""
+    knows no plugins): the board's local plugins are loaded first (a framework may be one of
+    theirs). Unchanged where it has one, or where no plugin provides it."""
     if loaded.framework is not None:
         return loaded
+    plugins.disable(loaded.board.plugins.disabled)
+    plugins.load_local(loaded.root, loaded.board.plugins.local)  # failures are reported by lif validate
     name = loaded.board.board.statutory_framework
     registry = plugins.statutory_frameworks
     return attrs.evolve(loaded, framework=registry.get(name)) if name in registry else loaded
@@ -64,13 +68,14 @@ def with_framework(loaded: LoadedBoard, plugins: Plugins) -> LoadedBoard:
 
 def term_problem(value: str, vocabulary: str, framework: StatutoryFramework) -> str:
     """Why ``value`` is not a name of the framework's ``vocabulary``, with the names it has."""
-    what = VOCABULARIES[vocabulary]
+    what, many = VOCABULARIES[vocabulary], PLURALS[vocabulary]
     names = framework.names(vocabulary)
     if not names:
-        return f"{framework.title} ({framework.name}) has no {what}s: this key does not apply under it"
+        return f"{framework.title} ({framework.name}) has no {many}: this key does not apply under it"
+    article = "an" if what[0] in "aeiou" else "a"
     return (
-        f"{value!r} is not a {what} of {framework.title} ({framework.name}){_suggest(value, names)}; "
-        f"its {what}s: {', '.join(names)}"
+        f"{value!r} is not {article} {what} of {framework.title} ({framework.name}){_suggest(value, names)}; "
+        f"its {many}: {', '.join(names)}"
     )
 
 
@@ -135,6 +140,17 @@ def validate_board(path: str | Path, plugins: Plugins | None = None) -> Validati
     plugins.disable(settings.disabled)
     problems += plugins.load_local(root, settings.local)
     framework = board_framework(values, plugins)
+    if framework is not None and "board" in values:
+        try:
+            board_calendar(Board(board=values["board"]), framework)
+        except LifError as exc:
+            plugin = plugins.statutory_frameworks.plugin_of(framework.name)
+            problems.append(
+                Problem(
+                    BOARD_FILE, "board.statutory_framework", f"{framework.name} (plugin {plugin!r}): calendar: {exc}"
+                )
+            )
+            framework = None
     problems += _plugin_refs(values, origins, plugins, framework)
     if any(p.is_error for p in problems) or "board" not in values:
         return Validation(None, tuple(problems))

@@ -539,7 +539,7 @@ def test_the_working_together_rules_name_the_edition_they_run_on(plugins: Plugin
     checks = {c.name: c for c in plugins.checks}
     expected = {
         "wt2015-chair": {"england-wt2015"},
-        "wt-safeguarding-partners": {"england-wt2018"},
+        "wt-safeguarding-partners": {"england-wt2018", "england-wt2023"},
         "wt2023-education": {"england-wt2023"},
     }
     frameworks = [plugins.statutory_frameworks.get(n) for n in plugins.statutory_frameworks.names()]

@@ -166,7 +166,9 @@ def themes_document(
         + ", ".join(r.theme.id for r in flagged)
         + ". Repeated practice themes not responded to at system level are a known barrier to learning."
         if flagged
-        else "Every recurring theme has a board-level action or priority."
+        else (
+            "Every recurring theme has a board-level action or priority." if found else "No theme recurs in the window."
+        )
     )
     document = Document(
         kind="themes",

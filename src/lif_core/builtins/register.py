@@ -52,6 +52,10 @@ def _structure(root: Path, plugins: Plugins) -> tuple[dict[str, str], Any, Statu
     ids = {item.id: key for key in COLLECTIONS if key not in REGISTER_COLLECTIONS for item in values.get(key, ())}
     settings = values.get("settings")
     backend = plugins.stores.get(settings.store if settings is not None else "sqlite")
+    local = values.get("plugins")
+    if local is not None:  # a framework may come from the board's own plugins
+        plugins.disable(local.disabled)
+        plugins.load_local(root, local.local)
     return ids, backend, board_framework(values, plugins)
 
 

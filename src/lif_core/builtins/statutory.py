@@ -9,6 +9,7 @@ registers.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ from ..plugins import hookimpl
 
 if TYPE_CHECKING:
     from ..board import LoadedBoard
+    from ..model import CaseReview, Person
     from ..plugins import Plugins
 
 WARNING = Severity.WARNING
@@ -28,56 +30,68 @@ def _framework(loaded: LoadedBoard) -> StatutoryFramework | None:
     return loaded.framework
 
 
+def record_problems(
+    framework: StatutoryFramework, collection: str, record: object
+) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """What is wrong with one record under ``framework`` on its own (a review's stages and
+    decision against its kind; a publication's reporting year): ``(key path, message)``. The
+    register checks every write with this; :func:`review_lifecycle` and
+    :func:`publications_kept` check whole boards."""
+    if collection == "publications":
+        kind = framework.term("obligations", getattr(record, "kind", ""))
+        if kind is not None:
+            try:
+                period_bounds(record.period, kind.year_starts)  # type: ignore[attr-defined]
+            except LifError as exc:
+                yield ("period",), str(exc)
+        return
+    if collection != "reviews":
+        return
+    review: CaseReview = record  # type: ignore[assignment]
+    spec = framework.review_kind(review.kind)
+    if spec is None:  # reported with the names
+        return
+    order = spec.stages
+    lifecycle = " -> ".join(order)
+    what = spec.title.lower()
+    if review.stage not in order:
+        yield ("stage",), f"{review.stage!r} is not a stage of a {what}; its stages are {lifecycle}"
+    for i, change in enumerate(review.stage_log):
+        before = review.stage_log[i - 1].stage if i else None
+        if change.stage not in order:
+            yield ("stage_log", i, "stage"), f"{change.stage!r} is not a stage of a {what}; its stages are {lifecycle}"
+        elif before in order and order.index(change.stage) <= order.index(before):
+            yield (
+                ("stage_log", i, "stage"),
+                f"{change.stage!r} cannot follow {before!r}: a {what} runs {lifecycle} (stages may be skipped, "
+                "not repeated or reversed)",
+            )
+    if review.decision:
+        if not spec.decisions:
+            yield ("decision",), f"a {what} records no decision; leave decision out"
+        elif spec.decision(review.decision) is None:
+            choices = ", ".join(d.name for d in spec.decisions)
+            yield ("decision",), f"{review.decision!r} is not a decision of a {what}; use one of {choices}"
+
+
 def review_lifecycle(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem]:
     """Each review moves through its kind's stages in order, records its decision from the
-    kind's decisions, and is of a kind the framework still has on the day it was decided."""
+    kind's decisions, is of a kind the framework still has on the day it was decided, and
+    follows (where it follows one) a review that decided on it, with no loop."""
     framework = _framework(loaded)
     if framework is None:
         return
+    follows = {r.id: r.follows for r in loaded.board.reviews if r.follows}
     for review in loaded.board.reviews:
         spec = framework.review_kind(review.kind)
         if spec is None:  # reported with the names
             continue
+        for path, message in record_problems(framework, "reviews", review):
+            yield loaded.problem(review.id, path, message)
         order = spec.stages
-        lifecycle = " -> ".join(order)
-        if review.stage not in order:
-            yield loaded.problem(
-                review.id,
-                "stage",
-                f"{review.stage!r} is not a stage of a {spec.title.lower()}; its stages are {lifecycle}",
-            )
-        for i, change in enumerate(review.stage_log):
-            if change.stage not in order:
-                yield loaded.problem(
-                    review.id,
-                    ("stage_log", i, "stage"),
-                    f"{change.stage!r} is not a stage of a {spec.title.lower()}; its stages are {lifecycle}",
-                )
-            elif (
-                i
-                and review.stage_log[i - 1].stage in order
-                and order.index(change.stage) <= order.index(review.stage_log[i - 1].stage)
-            ):
-                yield loaded.problem(
-                    review.id,
-                    ("stage_log", i, "stage"),
-                    f"{change.stage!r} cannot follow {review.stage_log[i - 1].stage!r}: a {spec.title.lower()} runs "
-                    f"{lifecycle} (stages may be skipped, not repeated or reversed)",
-                )
-        if review.decision:
-            if not spec.decisions:
-                yield loaded.problem(
-                    review.id, "decision", f"a {spec.title.lower()} records no decision; leave decision out"
-                )
-            elif spec.decision(review.decision) is None:
-                choices = ", ".join(d.name for d in spec.decisions)
-                yield loaded.problem(
-                    review.id,
-                    "decision",
-                    f"{review.decision!r} is not a decision of a {spec.title.lower()}; use one of {choices}",
-                )
-        elif (
-            spec.decision_stage
+        if (
+            not review.decision
+            and spec.decision_stage
             and review.stage in order
             and order.index(review.stage) > order.index(spec.decision_stage)
         ):
@@ -88,6 +102,15 @@ def review_lifecycle(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem
                 f"the review is past its {spec.decision_stage} stage but records no decision ({choices})",
                 severity=WARNING,
             )
+        if review.follows is not None and review.follows != review.id:
+            chain, current = [review.id], review.follows
+            while current in follows and current not in chain:
+                chain.append(current)
+                current = follows[current]
+            if current in chain:
+                yield loaded.problem(
+                    review.id, "follows", "reviews follow each other in a loop: " + " -> ".join([*chain, current])
+                )
         decided = review.dates.decided
         if spec.ended is not None and decided is not None and decided > spec.ended:
             instead = framework.review_kind(spec.replaced_by) if spec.replaced_by else None
@@ -103,6 +126,27 @@ def review_lifecycle(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem
             earlier = loaded.board.get(review.follows)
             if earlier.id == review.id:
                 yield loaded.problem(review.id, "follows", "a review cannot follow itself")
+            else:
+                yield from _follows_its_decision(loaded, framework, review, earlier)
+
+
+def _follows_its_decision(
+    loaded: LoadedBoard, framework: StatutoryFramework, review: CaseReview, earlier: CaseReview
+) -> Iterator[Problem]:
+    """A review that follows one whose kind decides on reviews of this kind (a rapid review
+    deciding whether an LCSPR follows) should follow a decision for it."""
+    spec = framework.review_kind(earlier.kind)
+    if spec is None or spec.decision(review.kind) is None or earlier.decision == review.kind:
+        return
+    kind = framework.title_of("review_kinds", review.kind).lower()
+    said = f"decided {earlier.decision!r}" if earlier.decision else "recorded no decision"
+    yield loaded.problem(
+        review.id,
+        "follows",
+        f"follows {earlier.id}, which {said}: a {kind} follows a {spec.title.lower()} that decided "
+        f"{review.kind!r}; check both",
+        severity=WARNING,
+    )
 
 
 def grades_on_scale(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem]:
@@ -177,6 +221,11 @@ def roles_held(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem]:
                     f"{role.title} is a role a person holds: add a [[people]] entry with role = {name!r}",
                 )
     people = {p.id: p for p in board.people}
+    today = board.settings.report_date or dt.date.today()
+
+    def in_post(person: Person) -> bool:
+        return (person.since is None or person.since <= today) and (person.until is None or person.until >= today)
+
     for person in board.people:
         role = roles.get(person.role)
         if role is None:
@@ -195,6 +244,21 @@ def roles_held(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem]:
         if person.delegate_of is not None:
             lead = people[person.delegate_of]
             lead_role = roles.get(lead.role)
+            if lead.id == person.id:
+                yield loaded.problem(person.id, "delegate_of", "no one delegates to themselves")
+                continue
+            if lead_role is not None and lead_role.delegates_to == person.role:
+                if lead.partner and person.partner and lead.partner != person.partner:
+                    yield loaded.problem(
+                        person.id,
+                        "delegate_of",
+                        f"acts for {person.partner} but is delegated to by {lead.name}, who acts for {lead.partner}",
+                        severity=WARNING,
+                    )
+                if not in_post(lead) and in_post(person):
+                    yield loaded.problem(
+                        person.id, "delegate_of", f"{lead.name} is not in post as at {today}", severity=WARNING
+                    )
             if lead_role is None or lead_role.delegates_to != person.role:
                 yield loaded.problem(
                     person.id,
@@ -206,9 +270,18 @@ def roles_held(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem]:
                         else ""
                     ),
                 )
+    delegated = {r.delegates_to for r in framework.roles if r.delegates_to}
+    for person in board.people:
+        if person.role in delegated and person.delegate_of is None:
+            yield loaded.problem(
+                person.id,
+                "delegate_of",
+                f"a {roles[person.role].title.lower()} holds the role by delegation: name who delegated it",
+                severity=WARNING,
+            )
     for role in framework.roles:
         if role.holder == "person":
-            holders = [p for p in board.people if p.role == role.name and p.until is None]
+            holders = [p for p in board.people if p.role == role.name and in_post(p)]
             sectors = {partners[p.partner].sector.value for p in holders if p.partner in partners}
         else:
             holders_a = [p for p in board.partners if role.name in p.roles]
@@ -270,15 +343,17 @@ def publications_kept(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Proble
         kind = framework.term("obligations", publication.kind)
         if kind is None:
             continue
-        try:
-            period_bounds(publication.period, kind.year_starts)
-        except LifError as exc:
-            yield loaded.problem(publication.id, "period", str(exc))
+        bad = list(record_problems(framework, "publications", publication))
+        for path, message in bad:
+            yield loaded.problem(publication.id, path, message)
+        if bad:
             continue
-        key = (publication.kind, publication.period)
+        key = (publication.kind, str(period_bounds(publication.period, kind.year_starts)[0]))
         if key in seen:
             yield loaded.problem(
-                publication.id, "period", f"{kind.title} {publication.period} is already recorded as {seen[key]}"
+                publication.id,
+                "period",
+                f"{kind.title} for the year {publication.period} is already recorded as {seen[key]}",
             )
         seen[key] = publication.id
         if publication.sent and publication.published and publication.sent < publication.published:
@@ -305,8 +380,8 @@ def inspections_known(loaded: LoadedBoard, plugins: Plugins) -> Iterator[Problem
         yield loaded.problem(
             None,
             ("board", "statutory_framework"),
-            f"{framework.title} is inspected against {', '.join(missing)}, which no installed plugin provides "
-            "(lif-ofsted provides Ofsted's; lif-wales Care Inspectorate Wales's)",
+            f"{framework.title} is inspected against {', '.join(missing)}, which no installed plugin provides: "
+            "install the plugin that registers them to map inspection recommendations onto them",
             severity=WARNING,
         )
 

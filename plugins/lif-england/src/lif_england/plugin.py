@@ -139,9 +139,9 @@ def register_checks(register: Callable[[Check], None]) -> None:
     register(
         Check(
             "wt-safeguarding-partners",
-            "Working Together 2018: the three safeguarding partners",
+            "Working Together 2018 and 2023: the three safeguarding partners",
             safeguarding_partners,
-            ("england-wt2018",),
+            ("england-wt2018", "england-wt2023"),
         )
     )
     register(

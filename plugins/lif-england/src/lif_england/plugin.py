@@ -10,6 +10,7 @@ an English framework.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import sys
 from collections.abc import Callable, Iterator
 from importlib import resources
@@ -73,12 +74,22 @@ def load(edition: str) -> StatutoryFramework:
     return attrs.evolve(framework, templates=templates(edition))
 
 
-FRAMEWORKS: tuple[StatutoryFramework, ...] = tuple(load(e) for e in EDITIONS)
+@functools.cache
+def frameworks() -> tuple[StatutoryFramework, ...]:
+    """The three English frameworks, read once, when first asked for (not at start-up: every
+    ``lif`` command imports this module, few need a framework)."""
+    return tuple(load(e) for e in EDITIONS)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "FRAMEWORKS":
+        return frameworks()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @hookimpl
 def register_statutory_frameworks(register: Callable[[StatutoryFramework], None]) -> None:
-    for framework in FRAMEWORKS:
+    for framework in frameworks():
         register(framework)
 
 

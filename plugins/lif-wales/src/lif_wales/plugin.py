@@ -11,6 +11,7 @@ board never sees Working Together's.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from importlib import resources
 from typing import Any
@@ -48,12 +49,21 @@ def load() -> StatutoryFramework:
     return attrs.evolve(framework, templates={n: (folder / n).read_text(encoding="utf-8") for n in TEMPLATE_FILES})
 
 
-FRAMEWORK = load()
+@functools.cache
+def framework() -> StatutoryFramework:
+    """The Welsh framework, read once, when first asked for (not at start-up)."""
+    return load()
+
+
+def __getattr__(name: str) -> Any:
+    if name == "FRAMEWORK":
+        return framework()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @hookimpl
 def register_statutory_frameworks(register: Callable[[StatutoryFramework], None]) -> None:
-    register(FRAMEWORK)
+    register(framework())
 
 
 @hookimpl
@@ -125,7 +135,7 @@ def section_28_duties(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Proble
 
 
 def _past(review: Any, stage: str) -> bool:
-    order = FRAMEWORK.stages_of(CPR)
+    order = framework().stages_of(CPR)
     return review.stage in order and order.index(review.stage) > order.index(stage)
 
 

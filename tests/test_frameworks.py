@@ -536,3 +536,18 @@ def test_init_suggests_the_framework_meant(plugins: Plugins, tmp_path: Path) -> 
     made = invoke(plugins, "init", str(tmp_path / "lscb"), "--framework", "england-wt2015", "--area", "Testshire")
     assert made.exit_code == 0
     assert 'name = "Testshire Local Safeguarding Children Board"' in (tmp_path / "lscb" / "board.toml").read_text()
+
+
+def test_statutory_plans_are_the_frameworks(make_board: MakeBoard, plugins: Plugins) -> None:
+    root = make_board(
+        """
+        [[reviews]]
+        id = "r1"
+        title = "Child W"
+        kind = "learning-review"
+        statutory_plans = [{ kind = "care-and-support-plan", start = 2024-01-01 }]
+        """
+    )
+    (error,) = validate_board(root, plugins).errors
+    assert error.path == "reviews[0].statutory_plans[0].kind"
+    assert "is not a statutory plan kind of England" in error.message and "child-in-need-plan" in error.message

@@ -350,6 +350,7 @@ VOCABULARIES: dict[str, str] = {
     "comparator_kinds": "comparator kind",
     "grade_scales": "grade scale",
     "obligations": "publication kind",
+    "plan_kinds": "statutory plan kind",
 }
 PLURALS: dict[str, str] = {
     "roles": "roles",
@@ -360,6 +361,7 @@ PLURALS: dict[str, str] = {
     "comparator_kinds": "comparator kinds",
     "grade_scales": "grade scales",
     "obligations": "publication kinds",
+    "plan_kinds": "statutory plan kinds",
 }
 
 
@@ -382,6 +384,8 @@ class StatutoryFramework:
         duties: the statutory duties partner agencies may hold.
         evidence_kinds: the kinds of evidence a board may record.
         comparator_kinds: what measures may be compared with (England, Wales, a region...).
+        plan_kinds: the statutory plans a child may have had (a child protection plan, being
+            looked after...), recorded on reviews' ``statutory_plans``.
         review_kinds: the kinds of review, each with its stages, decisions and clocks.
         stages: stage names beyond the usual :data:`LIFECYCLE`.
         grade_scales: the scales audits and self-assessments may use.
@@ -416,6 +420,7 @@ class StatutoryFramework:
     stages: tuple[Term, ...] = ()
     evidence_kinds: tuple[Term, ...] = ()
     comparator_kinds: tuple[Term, ...] = ()
+    plan_kinds: tuple[Term, ...] = ()
     grade_scales: tuple[GradeScale, ...] = ()
     audit_scale: str = ""
     self_assessment_scale: str = ""
@@ -705,6 +710,7 @@ def framework_document(framework: StatutoryFramework, plugin: str = "") -> Any:
         ("Partner duties", "duties"),
         ("Evidence kinds", "evidence_kinds"),
         ("Comparator kinds", "comparator_kinds"),
+        ("Statutory plan kinds", "plan_kinds"),
     ):
         sections.append(Section(title, (terms(getattr(framework, vocabulary)),)))
     sections.append(

@@ -678,6 +678,8 @@ class PractitionerEvent:
 
 
 class PlanKind(_Choice):
+    """The usual names of statutory plans (a framework's ``plan_kinds`` says which it has)."""
+
     CHILD_PROTECTION_PLAN = "child-protection-plan"
     LOOKED_AFTER = "looked-after"
     CHILD_IN_NEED_PLAN = "child-in-need-plan"
@@ -688,7 +690,7 @@ class StatutoryPlan:
     """A statutory plan the child had (child protection plan, looked after...), from
     ``start`` to ``end`` (absent while it continues)."""
 
-    kind: PlanKind
+    kind: str = term("plan_kinds")
     start: dt.date
     end: dt.date | None = None
 

@@ -372,7 +372,7 @@ def test_a_decision_against_the_six_month_rule_is_warned_about(wales: Callable[.
     board = wales(
         ('methodology = "welsh-cpr"\ndecision = "concise"', 'decision = "concise"'),
         (
-            'statutory_plans = [{ kind = "child-in-need-plan", start = 2023-11-06, end = 2024-02-19 }]',
+            'statutory_plans = [{ kind = "care-and-support-plan", start = 2023-11-06, end = 2024-02-19 }]',
             'statutory_plans = [{ kind = "looked-after", start = 2023-11-06, end = 2024-02-19 }]',
         ),
     )

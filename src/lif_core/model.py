@@ -616,14 +616,17 @@ class Theme:
 
 @attrs.frozen(kw_only=True)
 class ReviewDates:
-    """Key dates of a review; each is optional until it happens.
+    """Key dates of a review; each is optional until it happens. Which of them a review kind's
+    clocks run between is the statutory framework's to say (``lif frameworks NAME``).
 
     Attributes:
         incident: the serious incident.
-        aware: when the local authority became aware of it (the notification clock starts here;
+        aware: when the local authority became aware of it (a notification clock starts here;
             the incident date stands in where this is absent).
-        notified: serious incident notification to the national Panel (and Ofsted).
-        rapid_review: the rapid review was completed and sent to the Panel.
+        notified: the incident was notified where the framework requires (in England, to the
+            national Child Safeguarding Practice Review Panel and Ofsted).
+        rapid_review: a first, quick review was completed (in England, the rapid review sent to
+            the Panel); empty where the framework has none.
         decided: the decision on whether, and how, to review.
         commissioned: the review was commissioned (terms of reference agreed).
         report_received: the final report reached the board.

@@ -26,6 +26,11 @@ if TYPE_CHECKING:
 WARNING = Severity.WARNING
 
 
+def _a(noun: str) -> str:
+    """``noun`` with its indefinite article (an extended review, a rapid review)."""
+    return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
+
+
 def _framework(loaded: LoadedBoard) -> StatutoryFramework | None:
     return loaded.framework
 
@@ -55,23 +60,26 @@ def record_problems(
     lifecycle = " -> ".join(order)
     what = spec.title.lower()
     if review.stage not in order:
-        yield ("stage",), f"{review.stage!r} is not a stage of a {what}; its stages are {lifecycle}"
+        yield ("stage",), f"{review.stage!r} is not a stage of {_a(what)}; its stages are {lifecycle}"
     for i, change in enumerate(review.stage_log):
         before = review.stage_log[i - 1].stage if i else None
         if change.stage not in order:
-            yield ("stage_log", i, "stage"), f"{change.stage!r} is not a stage of a {what}; its stages are {lifecycle}"
+            yield (
+                ("stage_log", i, "stage"),
+                f"{change.stage!r} is not a stage of {_a(what)}; its stages are {lifecycle}",
+            )
         elif before in order and order.index(change.stage) <= order.index(before):
             yield (
                 ("stage_log", i, "stage"),
-                f"{change.stage!r} cannot follow {before!r}: a {what} runs {lifecycle} (stages may be skipped, "
+                f"{change.stage!r} cannot follow {before!r}: {_a(what)} runs {lifecycle} (stages may be skipped, "
                 "not repeated or reversed)",
             )
     if review.decision:
         if not spec.decisions:
-            yield ("decision",), f"a {what} records no decision; leave decision out"
+            yield ("decision",), f"{_a(what)} records no decision; leave decision out"
         elif spec.decision(review.decision) is None:
             choices = ", ".join(d.name for d in spec.decisions)
-            yield ("decision",), f"{review.decision!r} is not a decision of a {what}; use one of {choices}"
+            yield ("decision",), f"{review.decision!r} is not a decision of {_a(what)}; use one of {choices}"
 
 
 def review_lifecycle(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem]:
@@ -143,7 +151,7 @@ def _follows_its_decision(
     yield loaded.problem(
         review.id,
         "follows",
-        f"follows {earlier.id}, which {said}: a {kind} follows a {spec.title.lower()} that decided "
+        f"follows {earlier.id}, which {said}: {_a(kind)} follows {_a(spec.title.lower())} that decided "
         f"{review.kind!r}; check both",
         severity=WARNING,
     )
@@ -238,7 +246,7 @@ def roles_held(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem]:
             yield loaded.problem(
                 person.id,
                 "independent",
-                f"a {role.title.lower()} is independent of the partner agencies: set independent = true if they are",
+                f"{_a(role.title.lower())} is independent of the partner agencies: set independent = true if they are",
                 severity=WARNING,
             )
         if person.delegate_of is not None:
@@ -276,7 +284,7 @@ def roles_held(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem]:
             yield loaded.problem(
                 person.id,
                 "delegate_of",
-                f"a {roles[person.role].title.lower()} holds the role by delegation: name who delegated it",
+                f"{_a(roles[person.role].title.lower())} holds the role by delegation: name who delegated it",
                 severity=WARNING,
             )
     for role in framework.roles:

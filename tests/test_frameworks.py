@@ -551,3 +551,12 @@ def test_statutory_plans_are_the_frameworks(make_board: MakeBoard, plugins: Plug
     (error,) = validate_board(root, plugins).errors
     assert error.path == "reviews[0].statutory_plans[0].kind"
     assert "is not a statutory plan kind of England" in error.message and "child-in-need-plan" in error.message
+
+
+def test_lif_plugins_says_what_each_framework_plugin_gives_and_where_checks_run(plugins: Plugins) -> None:
+    import json
+
+    data = {p["name"]: p["provides"] for p in json.loads(invoke(plugins, "plugins", "--json").stdout)}
+    assert "statutory framework:england-wt2023" in data["england"]
+    assert "check:wt2015-chair (under england-wt2015 only)" in data["england"]
+    assert "check:review-lifecycle" in data["lif_core.builtins.statutory"]

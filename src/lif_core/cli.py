@@ -168,10 +168,13 @@ def make_cli(plugins: Plugins | None = None) -> click.Group:
         host = _plugins(ctx)
         infos = host.info()
         provides: dict[str, list[str]] = {}
-        for kind in ("methodologies", "data_sources", "renderers", "inspection_frameworks", "checks"):
+        kinds = ("statutory_frameworks", "methodologies", "data_sources", "renderers", "inspection_frameworks")
+        for kind in (*kinds, "checks", "stores"):
             registry = host.registry(kind)
             for name in registry.names():
-                provides.setdefault(registry.plugin_of(name), []).append(f"{registry.kind}:{name}")
+                scope = getattr(registry.get(name), "frameworks", ())
+                under = f" (under {', '.join(scope)} only)" if scope else ""
+                provides.setdefault(registry.plugin_of(name), []).append(f"{registry.kind}:{name}{under}")
         if as_json:
             payload = [
                 {

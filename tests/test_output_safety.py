@@ -379,3 +379,11 @@ def test_a_hidden_chart_point_is_a_gap_in_the_html_chart() -> None:
     assert svg.count("<circle") == 1 and "<polyline" not in svg
     # Every point hidden: an empty chart, not an error.
     assert "<svg" in HtmlRenderer().render(_doc(Chart("x", (("a", None),)))).decode()
+
+
+def test_a_caption_starting_on_a_new_line_never_starts_a_list() -> None:
+    """Found by the property test above: a caption '\\n1. item' became '* 1. item*', a bullet
+    holding a numbered list."""
+    document = Document(kind="t", title="T", sections=(Section("S", (Table(("A",), (("x",),), caption="\n1. item"),)),))
+    rendered = _gfm(MarkdownRenderer().render(document).decode())
+    assert "<ol" not in rendered and "<ul" not in rendered

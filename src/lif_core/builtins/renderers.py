@@ -199,7 +199,8 @@ def _md_line(line: str, inline: bool) -> str:
 
 def _md_heading(text: str) -> str:
     """Text for the rest of one line of Markdown (a heading, a fact, a caption)."""
-    return md_escape(text, inline=True).replace("\n", " ")
+    # lines joined by single spaces, none at either end: "*" + " 1. item" + "*" would start a list
+    return " ".join(part for part in md_escape(text, inline=True).split("\n") if part.strip())
 
 
 class MarkdownRenderer(Renderer):

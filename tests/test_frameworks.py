@@ -261,7 +261,11 @@ def test_board_deadlines_select_by_kind_and_methodology(plugins: Plugins) -> Non
 
 def test_reporting_years_and_due_dates() -> None:
     assert period_bounds("2025-26") == (D(2025, 4, 1), D(2026, 3, 31))
-    assert period_bounds("2025") == (D(2025, 4, 1), D(2026, 3, 31))
+    assert period_bounds("2025", "01-01") == (D(2025, 1, 1), D(2025, 12, 31))
+    with pytest.raises(Exception, match="write it as 2025-26"):
+        period_bounds("2025")
+    with pytest.raises(Exception, match="write it as 2025 "):
+        period_bounds("2025-26", "01-01")
     with pytest.raises(Exception, match="the second year must follow the first"):
         period_bounds("2025-27")
     with pytest.raises(Exception, match="not a reporting year"):

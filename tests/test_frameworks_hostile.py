@@ -57,7 +57,7 @@ def refused(text: str) -> str:
         ('[[obligations]]\nname = "r"\ntitle = "R"\nsent_within_days = -1\n', "sent_within_days"),
         ('[[roles]]\nname = "r"\ntitle = "R"\nminimum = -1\n', "roles[0].minimum"),
         ('[[roles]]\nname = "r"\ntitle = "R"\nsectors = ["wizards"]\n', "'wizards' is not a sector"),
-        ('[[roles]]\nname = "r"\ntitle = "R"\ndelegates_to = "r"\n', "delegates_to names the role itself"),
+        ('[[roles]]\nname = "r"\ntitle = "R"\ndelegates_to = "r"\n', "delegates_to runs in a loop: r -> r"),
         ('[[roles]]\nname = "r"\ntitle = "R"\nholder = "robot"\n', "roles[0].holder: 'holder' must be in"),
         ('[[review_kinds]]\nname = "k"\ntitle = "K"\nstages = []\n', "stages is empty"),
         ('[[review_kinds]]\nname = "k"\ntitle = "K"\ndecision_stage = "decision"\n', "no decisions to record"),
@@ -158,7 +158,7 @@ def test_one_reporting_year_written_two_ways_is_recorded_once(make_board: MakeBo
         [[publications]]
         id = "b"
         kind = "yearly-report"
-        period = "2024"
+        period = "2024-25"
 
         [[publications]]
         id = "c"
@@ -368,3 +368,99 @@ def test_init_fills_placeholders_once(tmp_path: Path) -> None:
 
 def test_croydon_copy_is_untouched_by_these_tests() -> None:
     assert 'statutory_framework = "england-wt2015"' in (CROYDON / "board.toml").read_text()
+
+
+def _imported_wt2023(tmp_path: Path) -> Path:
+    root = tmp_path / "wt2023"
+    shutil.copytree(ROOT / "examples" / "wt2023-partnership", root)
+    assert run(Plugins.create(), "import", str(root)).exit_code == 0
+    return root
+
+
+def test_nothing_is_written_when_the_boards_framework_is_not_loaded(tmp_path: Path) -> None:
+    root = _imported_wt2023(tmp_path)
+    before = run(Plugins.create(), "export", str(root)).output
+    result = run(Plugins.create(disabled=["england"]), "add", str(root), "reviews", "id=rq", "title=x", "kind=x")
+    assert result.exit_code == 1
+    assert "the statutory framework 'england-wt2023', which is not loaded" in result.output
+    assert "nothing was written" in result.output
+    assert run(Plugins.create(), "export", str(root)).output == before
+
+
+def test_register_writes_checked_across_records(tmp_path: Path) -> None:
+    root = _imported_wt2023(tmp_path)
+    plugins = Plugins.create
+    self_follow = run(plugins(), "update", str(root), "rr-young-person-x", "follows=rr-young-person-x")
+    assert "a review cannot follow itself" in self_follow.output
+    loop = run(plugins(), "update", str(root), "rr-baby-w", "follows=lcspr-baby-w")
+    assert "reviews would follow each other in a loop: rr-baby-w -> lcspr-baby-w -> rr-baby-w" in loop.output
+    sent = run(plugins(), "update", str(root), "yearly-report-2024-25", "sent=2025-09-01")
+    assert "sent before it was published" in sent.output
+    twice = run(plugins(), "add", str(root), "publications", "id=p5", "kind=yearly-report", "period=2024-25")
+    assert "Yearly report for that year is already recorded as yearly-report-2024-25" in twice.output
+    assert all(r.exit_code == 1 for r in (self_follow, loop, sent, twice))
+
+
+def test_import_brings_a_review_in_after_the_one_it_follows(tmp_path: Path) -> None:
+    root = tmp_path / "wt2023"
+    shutil.copytree(ROOT / "examples" / "wt2023-partnership", root)
+    register = root / "register.toml"
+    text = register.read_text(encoding="utf-8")
+    first, rest = text.split("[[reviews]]", 1)
+    blocks = rest.split("[[reviews]]")
+    lcspr = next(b for b in blocks if 'id = "lcspr-baby-w"' in b)
+    blocks.remove(lcspr)
+    register.write_text(first + "[[reviews]]" + lcspr + "[[reviews]]" + "[[reviews]]".join(blocks), encoding="utf-8")
+    assert validate_board(root, Plugins.create()).ok
+    result = run(Plugins.create(), "import", str(root))
+    assert result.exit_code == 0, result.output
+
+
+MIGRATE_DEADLINES = """\
+[board]
+id = "x"
+name = "X"
+area = "X"
+country = 'england'        # set by the 2017 review
+arrangement = 'lscb'       # until the 2019 transition
+working_together = '2015'
+
+[settings]
+report_date = 2019-03-31  # kinds = ["lcspr"] are not ours
+# agreed 2017: kinds = ["lcspr", "serious-case-review"]
+deadlines = [{ name = "r", from_date = "decided", to_date = "published", days = 5, kinds = ["lcspr", "learning-review"] }]
+"""
+
+
+def test_migrate_keeps_comments_and_never_drops_a_slip(tmp_path: Path) -> None:
+    root = tmp_path / "m"
+    root.mkdir()
+    (root / "board.toml").write_text(MIGRATE_DEADLINES)
+    assert run(Plugins.create(), "migrate", str(root)).exit_code == 0
+    after = (root / "board.toml").read_text()
+    assert 'statutory_framework = "england-wt2015"  # set by the 2017 review; until the 2019 transition' in after
+    assert (
+        '# kinds = ["lcspr"] are not ours' in after
+        and '# agreed 2017: kinds = ["lcspr", "serious-case-review"]' in after
+    )
+    assert 'kinds = ["learning-review"]' in after
+    (root / "board.toml").write_text(
+        MIGRATE_DEADLINES.replace('"lcspr", "learning-review"', '"lcpsr", "learning-review"')
+    )
+    result = run(Plugins.create(), "migrate", str(root))
+    assert result.exit_code == 1 and "'lcpsr' is no framework's review kind" in result.output
+    assert "lcpsr" in (root / "board.toml").read_text()
+    commented = MIGRATE_DEADLINES.replace(
+        'kinds = ["lcspr", "learning-review"] }]', 'kinds = [\n  "lcspr",  # the 2019 ones\n  "learning-review",\n] }]'
+    )
+    (root / "board.toml").write_text(commented)
+    result = run(Plugins.create(), "migrate", str(root))
+    assert result.exit_code == 1 and "carries a comment: take it out by hand" in result.output
+
+
+def test_an_old_board_naming_only_its_country_was_a_2018_board(tmp_path: Path) -> None:
+    root = tmp_path / "c"
+    root.mkdir()
+    (root / "board.toml").write_text('[board]\nid = "x"\nname = "X"\narea = "X"\ncountry = "england"\n')
+    result = run(Plugins.create(), "migrate", str(root))
+    assert "country = 'england' -> statutory_framework = \"england-wt2018\"" in result.output

@@ -247,9 +247,6 @@ def framework_format_page() -> str:
                 if attrs.has(tp):
                     visit(tp)
 
-    attrs.resolve_types(frameworks.StatutoryFramework, vars(frameworks))
-    for cls in (frameworks.ReviewKindSpec, frameworks.Role, frameworks.ObligationKind):
-        attrs.resolve_types(cls, vars(frameworks))
     visit(frameworks.StatutoryFramework)
     out += _record_tables(seen)
     return "\n".join(out).rstrip() + "\n"

@@ -514,8 +514,9 @@ def legacy_framework(raw: Mapping[str, Any]) -> tuple[str | None, list[tuple[tup
             (
                 ("board", "arrangement"),
                 f"arrangement = {arrangement!r} and working_together = {edition!r} disagree (an LSCB worked under "
-                "Working Together 2015, a safeguarding partnership under 2018 or 2023): replace both with "
-                "statutory_framework, the framework the board works under (`lif frameworks` lists them)",
+                "Working Together 2015, with the 2018 transitional rapid reviews: england-wt2015; a safeguarding "
+                "partnership under 2018 or 2023): replace both with statutory_framework, the framework the board "
+                "works under (`lif frameworks` lists them)",
             )
         )
         return None, errors
@@ -523,7 +524,7 @@ def legacy_framework(raw: Mapping[str, Any]) -> tuple[str | None, list[tuple[tup
         return _LEGACY_EDITIONS[raw["working_together"]], errors
     if "arrangement" in raw:
         return _LEGACY_ARRANGEMENTS[raw["arrangement"]], errors
-    return None, errors
+    return "england-wt2018", errors  # country = "england" alone: the edition lif-core then checked against
 
 
 def _upgrade_board_info(reader: _Reader, raw: Any) -> Any:
@@ -539,7 +540,8 @@ def _upgrade_board_info(reader: _Reader, raw: Any) -> Any:
                     "board.statutory_framework",
                     f'not set: the board is read as statutory_framework = "{DEFAULT_FRAMEWORK}" (the current English '
                     "edition); set it to the framework the board works under (`lif frameworks` lists them; "
-                    "`lif migrate` writes the default in)",
+                    "`lif migrate` writes the default in). A board written before frameworks that named no country, "
+                    "arrangement or edition was checked against Working Together 2018: england-wt2018",
                     Severity.WARNING,
                 )
             )

@@ -214,6 +214,8 @@ def make_cli(plugins: Plugins | None = None) -> click.Group:
         plugins = _plugins(ctx)
         registry = plugins.statutory_frameworks
         target, migration = migrate_board(board, {f.name: f for f in registry})
+        for note in migration.notes:
+            click.echo(f"note: {note}")
         if not migration.changes:
             click.echo(f"{target}: already current; nothing to change")
             return
@@ -292,7 +294,10 @@ def make_cli(plugins: Plugins | None = None) -> click.Group:
             import difflib
 
             installed = ", ".join(frameworks.names()) or "none"
-            close = difflib.get_close_matches(framework, frameworks.names(), n=1, cutoff=0.75)
+            close = (
+                difflib.get_close_matches(framework.lower(), frameworks.names(), n=1, cutoff=0.75)
+                or [n for n in frameworks.names() if n.startswith(framework.lower() + "-")][:1]
+            )
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise click.BadParameter(
                 f"no statutory framework {framework!r} is installed{hint}; installed: {installed}",

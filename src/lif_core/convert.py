@@ -120,7 +120,9 @@ def _got(value: object) -> str:
         dt.datetime: "a date and time",
         dt.time: "a time",
     }.get(type(value), type(value).__name__)
-    shown = repr(value)
+    if value is None:
+        return "nothing (null)"
+    shown = value.isoformat() if isinstance(value, (dt.date, dt.time)) else repr(value)
     if len(shown) > 60:
         shown = shown[:57] + "..."
     return f"{kind} {shown}" if kind not in ("a list", "a table") else kind

@@ -473,8 +473,12 @@ class StatutoryFramework:
         for role in self.roles:
             if role.delegates_to and role.delegates_to not in self.names("roles"):
                 yield f"roles {role.name!r}: delegates_to {role.delegates_to!r} is not a role"
-            if role.delegates_to == role.name:
-                yield f"roles {role.name!r}: delegates_to names the role itself"
+            seen, current = [role.name], role.delegates_to
+            while current and current not in seen:
+                seen.append(current)
+                current = next((r.delegates_to for r in self.roles if r.name == current), "")
+            if current:
+                yield f"roles {role.name!r}: delegates_to runs in a loop: {' -> '.join([*seen, current])}"
             if role.sectors and role.minimum and role.minimum < len(role.sectors):
                 yield f"roles {role.name!r}: minimum {role.minimum} is fewer than its {len(role.sectors)} sectors"
         for kind_name in self.report_functions:
@@ -568,11 +572,15 @@ def period_bounds(period: str, year_starts: str = "04-01") -> tuple[dt.date, dt.
     Raises:
         LifError: the period is not a year written that way.
     """
-    match = re.fullmatch(r"([0-9]{4})(?:-([0-9]{2}))?", period)
+    calendar_year = year_starts == "01-01"
+    match = re.fullmatch(r"([0-9]{4})" if calendar_year else r"([0-9]{4})-([0-9]{2})", period)
     if not match:
-        raise LifError(f"{period!r} is not a reporting year: write it as 2025-26 (or 2025 for a calendar year)")
+        example = (
+            "2025 (its years are calendar years)" if calendar_year else "2025-26 (the year it starts, then the next)"
+        )
+        raise LifError(f"{period!r} is not a reporting year: write it as {example}")
     first = int(match.group(1))
-    if match.group(2) and int(match.group(2)) != (first + 1) % 100:
+    if not calendar_year and int(match.group(2)) != (first + 1) % 100:
         raise LifError(f"{period!r} is not a reporting year: the second year must follow the first (2025-26)")
     month, day = (int(p) for p in year_starts.split("-"))
     if not 1900 <= first <= 2099:
@@ -769,3 +777,14 @@ def _describe_due(rule: DueRule) -> str:
     if rule.days:
         text += f", {'less' if rule.days < 0 else 'and'} {amount(rule.days, 'day')}"
     return text
+
+
+def _resolve_all() -> None:
+    """Real types on every record here, once, so code reading ``attrs.fields(cls).type`` (the
+    docs generator) sees the same whether or not a framework has been read yet."""
+    for value in list(globals().values()):
+        if isinstance(value, type) and attrs.has(value) and value.__module__ == __name__:
+            attrs.resolve_types(value, globals())
+
+
+_resolve_all()

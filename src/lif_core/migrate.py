@@ -15,6 +15,7 @@ anything else would differ, nothing is written and the message says what to edit
 
 from __future__ import annotations
 
+import difflib
 import re
 import sys
 from pathlib import Path
@@ -34,15 +35,17 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 __all__ = ["Migration", "migrate_text", "migrate_board"]
 
 _HEADER = re.compile(r"^\s*\[")
-_KINDS = re.compile(r"(\bkinds\s*=\s*\[)([^\]]*)(\])")
+_KINDS = re.compile(r"((?:^|[{,])[ \t]*kinds\s*=\s*\[)([^\]]*)(\])", re.MULTILINE)
 
 
 @attrs.frozen
 class Migration:
-    """A board file rewritten: the new text and a line per change (none: already current)."""
+    """A board file rewritten: the new text, a line per change (none: already current) and
+    notes on what could not be checked."""
 
     text: str
     changes: tuple[str, ...]
+    notes: tuple[str, ...] = ()
 
 
 def _board_table(lines: list[str]) -> tuple[int, int] | None:
@@ -93,10 +96,8 @@ def migrate_text(text: str, frameworks: dict[str, StatutoryFramework], *, file: 
         for i in reversed(found[1:]):
             del lines[i]
         newline = lines[found[0]][len(lines[found[0]].rstrip("\r\n")) :]
-        if meant is None:  # only country = "england": the default framework, written out
-            from .frameworks import DEFAULT_FRAMEWORK
-
-            meant = DEFAULT_FRAMEWORK
+        if meant is None:  # pragma: no cover - legacy_framework always names one when it finds no error
+            raise LifError(f"{file}: the old keys name no framework: set statutory_framework by hand")
         kept = ("  # " + "; ".join(comments)) if comments else ""
         lines[found[0]] = f'{indent}statutory_framework = "{meant}"{kept}{newline}'
         changes.append(f'[board]: {was} -> statutory_framework = "{meant}"')
@@ -128,6 +129,12 @@ def migrate_text(text: str, frameworks: dict[str, StatutoryFramework], *, file: 
         name = DEFAULT_FRAMEWORK
     text = "".join(lines)
     framework = frameworks.get(name) if isinstance(name, str) else None
+    notes: list[str] = []
+    if framework is None and isinstance(data.get("settings"), dict) and data["settings"].get("deadlines"):
+        notes.append(
+            f"settings.deadlines: not checked: no installed plugin provides {name!r}; install it and run lif "
+            "migrate again to take out review kinds it does not have"
+        )
     deadlines = data.get("settings", {}).get("deadlines", []) if isinstance(data.get("settings"), dict) else []
     if framework is not None and isinstance(deadlines, list):
         known = set(framework.names("review_kinds"))
@@ -137,14 +144,24 @@ def migrate_text(text: str, frameworks: dict[str, StatutoryFramework], *, file: 
         unknown = sorted(
             {k for d in deadlines if isinstance(d, dict) for k in d.get("kinds", []) if isinstance(k, str)} - known
         )
+        anywhere = {k for f in frameworks.values() for k in f.names("review_kinds")}
+        for kind in unknown:
+            if kind not in anywhere:  # a slip, not another framework's kind: never silently dropped
+                close = difflib.get_close_matches(kind, sorted(known), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise LifError(
+                    f"{file}: settings.deadlines: {kind!r} is no framework's review kind{hint}: correct it by hand, "
+                    "then run lif migrate again"
+                )
         if unknown:
             text = _drop_kinds(text, set(unknown))
             for i, deadline in enumerate(expected["settings"]["deadlines"]):
                 if isinstance(deadline, dict) and "kinds" in deadline:
                     deadline["kinds"] = [k for k in deadline["kinds"] if k not in unknown]
                     if not deadline["kinds"]:
+                        own = ", ".join(k for k in data["settings"]["deadlines"][i]["kinds"] if k in unknown)
                         raise LifError(
-                            f"{file}: settings.deadlines[{i}] is only for {', '.join(unknown)}, which "
+                            f"{file}: settings.deadlines[{i}] is only for {own}, which "
                             f"{framework.title} does not have: remove or change that deadline by hand"
                         )
             changes.append(
@@ -156,12 +173,12 @@ def migrate_text(text: str, frameworks: dict[str, StatutoryFramework], *, file: 
         raise LifError(f"{file}: the rewrite would not be valid TOML ({exc}): change the keys by hand") from None
     if result != expected:
         raise LifError(f"{file}: the rewrite would change more than the old keys: change them by hand")
-    return Migration(text, tuple(changes))
+    return Migration(text, tuple(changes), tuple(notes))
 
 
 def _comment(line: str) -> str:
     """The comment at the end of a ``key = "value"`` line (the old keys' values hold no ``#``)."""
-    match = re.match(r'^[^#"]*"[^"]*"\s*#\s*(.*?)\s*$', line.rstrip("\r\n"))
+    match = re.match(r"""^[^#"']*(?:"[^"]*"|'[^']*')\s*#\s*(.*?)\s*$""", line.rstrip("\r\n"))
     return match.group(1) if match else ""
 
 
@@ -173,6 +190,10 @@ def _drop_kinds(text: str, unknown: set[str]) -> str:
         body = match.group(2)
         for kind in unknown:
             quoted = rf"(?:\"{re.escape(kind)}\"|'{re.escape(kind)}')"
+            if re.search(rf"{quoted}[ \t]*,?[ \t]*#", body):
+                raise LifError(
+                    f"settings.deadlines: the review kind {kind!r} to take out carries a comment: take it out by hand"
+                )
             # the item with its comma and the space after it, or (the last) the comma before it
             body = (
                 re.sub(rf"{quoted}[ \t]*,[ \t]*(?:#[^\n]*)?(\r?\n[ \t]*)?", "", body, count=1)

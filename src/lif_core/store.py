@@ -292,6 +292,25 @@ def _json(value: Any) -> str:
     return to_json(value, indent=None)
 
 
+def _followed_first(items: list[tuple[str, Mapping[str, Any]]]) -> list[tuple[str, Mapping[str, Any]]]:
+    """``items`` with each review after the review it follows, where both are being brought in
+    (a file may list an LCSPR before its rapid review); otherwise in the order given."""
+    reviews = [item for item in items if item[0] == "reviews"]
+    ids = {str(data.get("id")) for _c, data in reviews}
+    placed: list[tuple[str, Mapping[str, Any]]] = []
+    done: set[str] = set()
+    waiting = reviews
+    while waiting:
+        ready = [i for i in waiting if i[1].get("follows") not in ids or i[1].get("follows") in done]
+        if not ready:  # a loop: left in order, for the checks to name
+            ready = waiting
+        placed += ready
+        done |= {str(d.get("id")) for _c, d in ready}
+        waiting = [i for i in waiting if i not in ready]
+    position = iter(placed)
+    return [next(position) if item[0] == "reviews" else item for item in items]
+
+
 def digest(collection: str, data: Mapping[str, Any]) -> str:
     """A fingerprint of a record as checked (so 2018-01-01 and "2018-01-01" agree), to tell a
     file's record that was edited since the last import from one that was not."""
@@ -718,10 +737,44 @@ class Register:
 
             for path, message in record_problems(self.framework, collection, record):
                 problems.append(f"{format_path((f'{collection}[{record.id!r}]', *path))}: {message}")
+            if not problems:
+                problems += self._across(collection, record)
         if problems:
             raise StoreError("refused, nothing changed:\n  " + "\n  ".join(problems))
         plain: dict[str, Any] = json.loads(_json(unstructure(record)))
         return plain
+
+    def _across(self, collection: str, record: Any) -> list[str]:
+        """What the register's other records make wrong with ``record`` under its framework: a
+        reporting year recorded twice, reviews following each other in a loop."""
+        assert self.framework is not None
+        label = f"{collection}[{record.id!r}]"
+        if collection == "publications":
+            from .frameworks import period_bounds
+
+            kind = self.framework.term("obligations", record.kind)
+            if kind is None:
+                return []
+            start = period_bounds(record.period, kind.year_starts)[0]
+            for _c, other in self.records("publications"):
+                if other.get("id") == record.id or other.get("kind") != record.kind:
+                    continue
+                try:
+                    same = period_bounds(str(other.get("period", "")), kind.year_starts)[0] == start
+                except LifError:
+                    continue
+                if same:
+                    return [f"{label}.period: {kind.title} for that year is already recorded as {other['id']}"]
+        if collection == "reviews" and record.follows:
+            follows = {i: d.get("follows") for _c, d in self.records("reviews") for i in [d.get("id")]}
+            follows[record.id] = record.follows
+            chain, current = [record.id], record.follows
+            while current in follows and current not in chain:
+                chain.append(current)
+                current = follows[current]
+            if current in chain and not (current == record.id and len(chain) == 1):  # itself: said elsewhere
+                return [f"{label}.follows: reviews would follow each other in a loop: {' -> '.join([*chain, current])}"]
+        return []
 
     def _record_change(
         self, record_id: str, collection: str, old: dict[str, Any] | None, new: dict[str, Any] | None, note: str
@@ -865,7 +918,7 @@ class Register:
         (by ``lif status``, say) is not put back to the file's older version."""
         added = updated = same = 0
         order = {c: i for i, c in enumerate(IMPORT_ORDER)}
-        items = sorted(items, key=lambda item: order.get(item[0], len(order)))
+        items = _followed_first(sorted(items, key=lambda item: order.get(item[0], len(order))))
         with self._immediate():
             existing = self.ids()
             last = self.imported() if track else {}

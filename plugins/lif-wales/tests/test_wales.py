@@ -121,7 +121,7 @@ def test_annual_plan_and_report_are_due_as_section_136_says() -> None:
     # The plan before the financial year it covers begins; the report before 31 July after it ends.
     assert due_date(plan, "2025-26", None) == D(2025, 3, 31)
     assert due_date(report, "2024-25", None) == D(2025, 7, 30)
-    assert due_date(report, "2025", None) == D(2026, 7, 30)
+    assert due_date(report, "2025-26", None) == D(2026, 7, 30)
 
 
 # --------------------------------------------------------------------------- the example

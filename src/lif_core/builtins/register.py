@@ -18,8 +18,8 @@ from ..board import LoadedBoard, _read, _too_deep, board_root, load_board, noun,
 from ..cli import DAY, as_of_day, as_of_option, write_output
 from ..clocks import ClockState, publications_due, review_clocks
 from ..convert import structure, to_json, unstructure
-from ..errors import BoardInvalid, LifError
-from ..frameworks import StatutoryFramework
+from ..errors import BoardInvalid, LifError, Problem
+from ..frameworks import DEFAULT_FRAMEWORK, StatutoryFramework
 from ..inspection import overdue
 from ..model import COLLECTIONS
 from ..plugins import Plugins, hookimpl
@@ -35,7 +35,9 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 
-def _structure(root: Path, plugins: Plugins) -> tuple[dict[str, str], Any, StatutoryFramework | None]:
+def _structure(
+    root: Path, plugins: Plugins, *, write: bool = False
+) -> tuple[dict[str, str], Any, StatutoryFramework | None]:
     """The board structure's ids (board.toml and its includes; the register's own records are
     checked against the store), the board's store and its statutory framework (where a plugin
     gives it)."""
@@ -53,10 +55,22 @@ def _structure(root: Path, plugins: Plugins) -> tuple[dict[str, str], Any, Statu
     settings = values.get("settings")
     backend = plugins.stores.get(settings.store if settings is not None else "sqlite")
     local = values.get("plugins")
+    loading: list[Problem] = []
     if local is not None:  # a framework may come from the board's own plugins
         plugins.disable(local.disabled)
-        plugins.load_local(root, local.local)
-    return ids, backend, board_framework(values, plugins)
+        loading = plugins.load_local(root, local.local)
+    framework = board_framework(values, plugins)
+    if framework is None and write:
+        info = values.get("board")
+        name = info.statutory_framework if info is not None else DEFAULT_FRAMEWORK
+        why = "; ".join(f"{p.path}: {p.message}" for p in loading) or (
+            "no installed plugin provides it (or it is disabled: LIF_DISABLE_PLUGINS, [plugins] disabled)"
+        )
+        raise StoreError(
+            f"{root}: the board works under the statutory framework {name!r}, which is not loaded ({why}): "
+            "nothing was written, since a change could not be checked against it; `lif validate` says more"
+        )
+    return ids, backend, framework
 
 
 @contextlib.contextmanager
@@ -66,7 +80,7 @@ def _register(ctx: click.Context, board: Path, *, create: bool = False, write: b
     plugins = ctx.find_object(Plugins)
     assert plugins is not None
     root = board_root(board)
-    ids, backend, framework = _structure(root, plugins)
+    ids, backend, framework = _structure(root, plugins, write=write)
     if not create and not (root / backend.filename).exists():
         raise StoreError(
             f"{board}: the register is still in the board's files: run `lif import {board}` first, "

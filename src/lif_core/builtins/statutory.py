@@ -49,6 +49,9 @@ def record_problems(
                 period_bounds(record.period, kind.year_starts)  # type: ignore[attr-defined]
             except LifError as exc:
                 yield ("period",), str(exc)
+        published, sent = getattr(record, "published", None), getattr(record, "sent", None)
+        if published and sent and sent < published:
+            yield ("sent",), "sent before it was published: check both dates"
         return
     if collection != "reviews":
         return
@@ -59,6 +62,8 @@ def record_problems(
     order = spec.stages
     lifecycle = " -> ".join(order)
     what = spec.title.lower()
+    if review.follows == review.id:
+        yield ("follows",), "a review cannot follow itself"
     if review.stage not in order:
         yield ("stage",), f"{review.stage!r} is not a stage of {_a(what)}; its stages are {lifecycle}"
     for i, change in enumerate(review.stage_log):
@@ -130,12 +135,8 @@ def review_lifecycle(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem
                 f"{instead.title.lower() + 's' if instead else 'of another kind'}{hint}",
                 severity=WARNING,
             )
-        if review.follows is not None:
-            earlier = loaded.board.get(review.follows)
-            if earlier.id == review.id:
-                yield loaded.problem(review.id, "follows", "a review cannot follow itself")
-            else:
-                yield from _follows_its_decision(loaded, framework, review, earlier)
+        if review.follows is not None and review.follows != review.id:  # itself: a record problem
+            yield from _follows_its_decision(loaded, framework, review, loaded.board.get(review.follows))
 
 
 def _follows_its_decision(
@@ -364,8 +365,6 @@ def publications_kept(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Proble
                 f"{kind.title} for the year {publication.period} is already recorded as {seen[key]}",
             )
         seen[key] = publication.id
-        if publication.sent and publication.published and publication.sent < publication.published:
-            yield loaded.problem(publication.id, "sent", "sent before it was published: check both dates")
         if kind.sent_within_days is not None and publication.published and publication.sent:
             late = (publication.sent - publication.published).days - kind.sent_within_days
             if late > 0:

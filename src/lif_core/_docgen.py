@@ -186,6 +186,14 @@ def board_format_page() -> str:
     for key, cls in model.COLLECTIONS.items():
         out.append(f"| `[[{key}]]` | [{cls.__name__}](#{cls.__name__.lower()}) | {noun(key)} |")
     out.append("")
+    out += _record_tables(
+        _records_below(model.BoardInfo, model.PluginSettings, model.Settings, *model.COLLECTIONS.values())
+    )
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _records_below(*roots: type) -> list[type]:
+    """The record types ``roots`` are made of, each once, in the order first met."""
     seen: list[type] = []
 
     def visit(cls: type) -> None:
@@ -197,10 +205,9 @@ def board_format_page() -> str:
                 if attrs.has(tp):
                     visit(tp)
 
-    for cls in (model.BoardInfo, model.PluginSettings, model.Settings, *model.COLLECTIONS.values()):
-        visit(cls)
-    out += _record_tables(seen)
-    return "\n".join(out).rstrip() + "\n"
+    for root in roots:
+        visit(root)
+    return seen
 
 
 def _record_tables(seen: list[type]) -> list[str]:
@@ -236,19 +243,7 @@ def framework_format_page() -> str:
         "problem is reported with its key path. Names are lower-case letters, digits, `-`, `_`, `.`.",
         "",
     ]
-    seen: list[type] = []
-
-    def visit(cls: type) -> None:
-        if cls in seen:
-            return
-        seen.append(cls)
-        for field in attrs.fields(cls):
-            for tp in (field.type, *get_args(field.type), *(a for t in get_args(field.type) for a in get_args(t))):
-                if attrs.has(tp):
-                    visit(tp)
-
-    visit(frameworks.StatutoryFramework)
-    out += _record_tables(seen)
+    out += _record_tables(_records_below(frameworks.StatutoryFramework))
     return "\n".join(out).rstrip() + "\n"
 
 

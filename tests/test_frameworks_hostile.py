@@ -160,15 +160,13 @@ def test_one_reporting_year_written_two_ways_is_recorded_once(make_board: MakeBo
         kind = "yearly-report"
         period = "2024-25"
 
-        [[publications]]
-        id = "c"
-        kind = "yearly-report"
-        period = "2024-25 "
         """
     )
     errors = {p.path: p.message for p in validate_board(root, plugins).errors}
     assert "is already recorded as a" in errors["publications[1].period"]
-    assert "'2024-25 ' is not a reporting year" in errors["publications[2].period"]
+    spaced = make_board('[[publications]]\nid = "c"\nkind = "yearly-report"\nperiod = "2024-25 "\n')
+    errors = {p.path: p.message for p in validate_board(spaced, plugins).errors}
+    assert "'2024-25 ' is not a reporting year" in errors["publications[0].period"]
 
 
 def test_an_unpublished_yearly_report_is_the_one_due(plugins: Plugins) -> None:

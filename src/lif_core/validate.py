@@ -120,6 +120,22 @@ def _plugin_refs(
     return problems
 
 
+def _record_problems(
+    values: Mapping[str, Any], origins: Mapping[tuple[str, int], tuple[str, int]], framework: StatutoryFramework
+) -> list[Problem]:
+    """Each record held to its framework on its own (a review's stages and decision against its
+    kind, a publication's reporting year), reported with the names, before any check runs."""
+    from .builtins.statutory import record_problems
+
+    problems = []
+    for key, check in (("reviews", "review-lifecycle"), ("publications", "publications-kept")):
+        for n, record in enumerate(values.get(key, ())):
+            file, index = origins[(key, n)]
+            for path, message in record_problems(framework, key, record):
+                problems.append(Problem(file, format_path((key, index, *path)), message, source=check))
+    return problems
+
+
 def validate_board(path: str | Path, plugins: Plugins | None = None) -> Validation:
     """Check a board folder completely and return every problem found.
 
@@ -152,6 +168,8 @@ def validate_board(path: str | Path, plugins: Plugins | None = None) -> Validati
             )
             framework = None
     problems += _plugin_refs(values, origins, plugins, framework)
+    if framework is not None:
+        problems += _record_problems(values, origins, framework)
     if any(p.is_error for p in problems) or "board" not in values:
         return Validation(None, tuple(problems))
     loaded = LoadedBoard(

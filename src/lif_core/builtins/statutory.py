@@ -99,8 +99,6 @@ def review_lifecycle(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem
         spec = framework.review_kind(review.kind)
         if spec is None:  # reported with the names
             continue
-        for path, message in record_problems(framework, "reviews", review):
-            yield loaded.problem(review.id, path, message)
         order = spec.stages
         if (
             not review.decision
@@ -352,11 +350,8 @@ def publications_kept(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Proble
         kind = framework.term("obligations", publication.kind)
         if kind is None:
             continue
-        bad = list(record_problems(framework, "publications", publication))
-        for path, message in bad:
-            yield loaded.problem(publication.id, path, message)
-        if bad:
-            continue
+        if list(record_problems(framework, "publications", publication)):
+            continue  # reported with the names, before the checks run
         key = (publication.kind, str(period_bounds(publication.period, kind.year_starts)[0]))
         if key in seen:
             yield loaded.problem(

@@ -7,7 +7,8 @@
 - docs/cli.md: every command's --help, from the CLI with the installed plugins;
 - docs/board-format.md: every record type's keys, types, defaults and what each means;
 - docs/framework-format.md: the keys of a statutory framework's data file;
-- docs/frameworks/NAME.md: what each installed statutory framework gives a board.
+- docs/frameworks/NAME.md: what each installed statutory framework gives a board;
+- docs/methodologies.md: each installed review methodology, with what it asks of a review.
 """
 
 from __future__ import annotations
@@ -262,11 +263,56 @@ def framework_pages() -> dict[str, str]:
     return pages
 
 
+def methodologies_page() -> str:
+    """Every installed methodology: its stages, roles, the artefact kinds a review under it
+    records, its options and the rules it checks, from the stage each applies."""
+    from .plugins import Plugins
+
+    registry = Plugins.create().methodologies
+    out = [
+        "# Review methodologies",
+        "",
+        GENERATED,
+        "",
+        "A review names its method in `reviews[].methodology`; `lif validate` then runs the method's",
+        'rules on it. Artefacts are recorded as `artefacts = [{ kind = "...", date = ... }]` with the',
+        "kinds below, written exactly; a rule applies from the stage named, in the order of the",
+        "review's kind under the board's statutory framework. Write your own with the",
+        "`register_methodologies` hook ([plugins.md](plugins.md)).",
+        "",
+    ]
+    for method in sorted(registry, key=lambda m: m.name):
+        out += [
+            f"## `{method.name}`: {method.title}",
+            "",
+            method.description,
+            "",
+            f"Plugin: `{registry.plugin_of(method.name)}`.",
+            "",
+        ]
+        facts = [("Stages", method.stages), ("Roles", method.roles), ("Artefact kinds", method.artefacts)]
+        facts.append(("Participants", tuple(getattr(method, "participants", ()))))
+        for label, values in facts:
+            if values:
+                out.append(f"- **{label}:** " + ", ".join(f"`{v}`" if label == "Artefact kinds" else v for v in values))
+        options = getattr(method, "options", {})
+        if options:
+            shown = [f"`{k}`" + (f" ({', '.join(v)})" if v else " (free text)") for k, v in options.items()]
+            out.append("- **Options** (`reviews[].options`): " + "; ".join(shown))
+        rules = getattr(method, "all_rules", None) or getattr(method, "rules", ())
+        if rules:
+            out += ["", "| rule | from the stage | severity |", "| --- | --- | --- |"]
+            out += [f"| {r.name} | `{getattr(r.from_stage, 'value', r.from_stage)}` | {r.severity} |" for r in rules]
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
 PAGES = {
     "hooks.md": hooks_page,
     "cli.md": cli_page,
     "board-format.md": board_format_page,
     "framework-format.md": framework_format_page,
+    "methodologies.md": methodologies_page,
 }
 
 _EMBED = re.compile(r"(<!-- embed: (?P<path>[^ ]+) -->\n)(?P<body>.*?)(<!-- /embed -->)", re.DOTALL)

@@ -659,7 +659,7 @@ class Reviewer:
     """Someone leading or writing a review.
 
     Attributes:
-        independent: independent of the case and of the agencies reviewed (s.5.1).
+        independent: independent of the case and of the agencies reviewed.
         accredited_by: the body that accredited the reviewer for the methodology (SCIE, SILP).
     """
 
@@ -808,7 +808,7 @@ class Finding:
 
     Attributes:
         source: the review, audit or Section 11 audit that found it.
-        good_practice: true where the finding is good practice to celebrate (s.5.1).
+        good_practice: true where the finding is good practice to celebrate.
         category: a contributory-factor category where the method uses them (root cause
             analysis: people, process, equipment, environment, materials, management).
     """

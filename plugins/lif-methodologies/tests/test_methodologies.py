@@ -184,7 +184,7 @@ def test_appreciative_inquiry_rules(croydon: LoadedBoard) -> None:
     ]
     at_analysis = check(croydon, "ai-early-help", stage="analysis", stage_log=())
     assert at_analysis == [
-        "error: reviews[5].practitioner_events: [principle 4: practitioners' experience informs the review] "
+        "error: reviews[5].practitioner_events: [practitioners' experience informs the review] "
         "front-line practitioners have not been involved",
         "error: reviews[5].artefacts: [AI: single-agency chronologies] the chronology is missing "
         "(artefacts kind 'chronology')",
@@ -197,27 +197,27 @@ def test_shared_principles_and_conduct_rules(croydon: LoadedBoard) -> None:
     review = croydon.board.get("rca-child-t")
     not_independent = tuple(attrs.evolve(r, independent=False) for r in review.reviewers)
     assert check(croydon, "rca-child-t", reviewers=not_independent) == [
-        "error: reviews[4].reviewers: [s.5.1: independent lead reviewer] no lead reviewer independent of the case "
+        "error: reviews[4].reviewers: [independent lead reviewer] no lead reviewer independent of the case "
         "and of the agencies reviewed"
     ]
     assert check(
         croydon, "rca-child-t", child_views=Involvement.NOT_SOUGHT, family_involvement=Involvement.NOT_YET_SOUGHT
     ) == [
-        "error: reviews[4].child_views: [principle 2: the child's views are sought] the child's views have not been "
+        "error: reviews[4].child_views: [the child's views are sought] the child's views have not been "
         "sought (not-sought)",
-        "warning: reviews[4].family_involvement: [quality marker 12: family involvement] the family has not been "
+        "warning: reviews[4].family_involvement: [family involvement (quality marker 12)] the family has not been "
         "invited to contribute",
     ]
     no_good_practice = tuple(attrs.evolve(f, good_practice=False) for f in croydon.board.findings)
     assert check(croydon, "rca-child-t", findings=no_good_practice) == [
-        "warning: reviews[4].id: [s.5.1: good practice identified and celebrated] no finding identifies good "
+        "warning: reviews[4].id: [good practice identified and celebrated] no finding identifies good "
         "practice to share and celebrate"
     ]
     # Rules wait for their stage: at commissioning, no practitioner event is needed yet.
     assert check(croydon, "rca-child-t", stage="commissioning", stage_log=(), practitioner_events=()) == []
     embedding = check(croydon, "scr-child-f", stage="evaluation", stage_log=(), artefacts=())
     assert embedding == [
-        "error: reviews[0].artefacts: [principle 6: learning cascaded] no briefing cascades the learning "
+        "error: reviews[0].artefacts: [learning cascaded] no briefing cascades the learning "
         "(e.g. a seven-minute-briefing artefact)",
         "error: reviews[0].artefacts: [SILP: agency reports] the agency-report is missing "
         "(artefacts kind 'agency-report')",

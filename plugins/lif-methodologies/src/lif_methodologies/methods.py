@@ -56,7 +56,7 @@ def _has_artefact(review: CaseReview, kinds: Iterable[str]) -> bool:
     return any(a.kind in wanted for a in review.artefacts)
 
 
-# --------------------------------------------------------------------------- shared rules (s.3, s.5.1)
+# --------------------------------------------------------------------------- shared rules (principles of any review)
 
 
 def _independent_lead(review: CaseReview, board: LoadedBoard) -> Iterator[tuple[str, str]]:
@@ -98,13 +98,13 @@ def _change_evidenced(review: CaseReview, board: LoadedBoard) -> Iterator[tuple[
 
 
 SHARED_RULES = (
-    Rule("s.5.1: independent lead reviewer", ReviewStage.COMMISSIONING, _independent_lead),
-    Rule("principle 4: practitioners' experience informs the review", ReviewStage.ANALYSIS, _practitioners),
-    Rule("principle 2: the child's views are sought", ReviewStage.REPORT, _child_views),
-    Rule("quality marker 12: family involvement", ReviewStage.REPORT, _family, WARNING),
-    Rule("s.5.1: good practice identified and celebrated", ReviewStage.REPORT, _good_practice, WARNING),
-    Rule("principle 6: learning cascaded", ReviewStage.EMBEDDING, _disseminated),
-    Rule("principle 5: change evidenced through continued review", ReviewStage.EVALUATION, _change_evidenced, WARNING),
+    Rule("independent lead reviewer", ReviewStage.COMMISSIONING, _independent_lead),
+    Rule("practitioners' experience informs the review", ReviewStage.ANALYSIS, _practitioners),
+    Rule("the child's views are sought", ReviewStage.REPORT, _child_views),
+    Rule("family involvement (quality marker 12)", ReviewStage.REPORT, _family, WARNING),
+    Rule("good practice identified and celebrated", ReviewStage.REPORT, _good_practice, WARNING),
+    Rule("learning cascaded", ReviewStage.EMBEDDING, _disseminated),
+    Rule("change evidenced through continued review", ReviewStage.EVALUATION, _change_evidenced, WARNING),
 )
 
 
@@ -119,6 +119,11 @@ class DeclaredMethodology(Methodology):
     options: Mapping[str, tuple[str, ...] | None] = {}
     rules: tuple[Rule, ...] = ()
 
+    @property
+    def all_rules(self) -> tuple[Rule, ...]:
+        """The rules a review under this methodology is checked against: the shared ones, then its own."""
+        return (*SHARED_RULES, *self.rules)
+
     def check(self, review: CaseReview, board: LoadedBoard) -> Iterable[Problem]:
         for key, value in review.options.items():
             if key not in self.options:
@@ -130,7 +135,7 @@ class DeclaredMethodology(Methodology):
                 allowed = ", ".join(repr(v) for v in self.options[key] or ())
                 yield board.problem(review.id, ("options", key), f"{value!r} is not one of {allowed}")
         order = board.framework.stages_of(review.kind) if board.framework is not None else None
-        for rule in (*SHARED_RULES, *self.rules):
+        for rule in self.all_rules:
             if not reached(review, rule.from_stage, order):
                 continue
             for field, message in rule.test(review, board):

@@ -259,7 +259,8 @@ class ThemeAxis(_Choice):
 
 
 class ReviewStage(_Choice):
-    """The learning lifecycle of a review, from referral to evaluated learning (s.5.2)."""
+    """The usual learning lifecycle of a review, from referral to evaluated learning (each review
+    kind orders the stages it uses: :data:`lif_core.frameworks.LIFECYCLE`)."""
 
     REFERRAL = "referral"
     DECISION = "decision"
@@ -971,7 +972,8 @@ class Audit:
 
 @attrs.frozen(kw_only=True)
 class PlannedAudit:
-    """An entry in the log of expected single-agency audits (s.7.5)."""
+    """An entry in the log of expected single-agency audits, so partners can join up audits on
+    common themes."""
 
     id: str = ident()
     partner: str = required_ref("partners")
@@ -1373,7 +1375,7 @@ class Settings:
             ``practice-system``); a board's own theme with the same id replaces the default one.
             Set to an empty list to use only the board's own themes.
         recommendation_warning: warn when one review makes more recommendations than this
-            (research behind s.5.2 found about 47 per review, which blocks embedding).
+            (research on case reviews found about 47 per review, which blocks embedding).
         recurring_theme_window_months: how far back ``lif themes`` looks for recurrence.
         recurring_theme_minimum: how many reviews and audits make a theme recurring.
         publication_months: months from the decision to review to publication, for the

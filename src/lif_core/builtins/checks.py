@@ -177,7 +177,7 @@ def quality_markers(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem]
 
 
 def recommendation_count(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem]:
-    """A review that proliferates recommendations (s.5.2: about 47 per review in the research)
+    """A review that proliferates recommendations (research found about 47 per review)
     is hard to embed; warn past the board's limit."""
     limit = loaded.board.settings.recommendation_warning
     counts: dict[str, int] = {}
@@ -191,7 +191,8 @@ def recommendation_count(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Pro
                 review.id,
                 "id",
                 f"{n} recommendations (the board's limit is {limit}): many recommendations, especially on "
-                "procedures, make learning harder to embed (s.5.2); consider fewer, system-level ones",
+                "procedures, make learning harder to embed (research on case reviews found about 47 a review); "
+                "consider fewer, system-level ones",
                 severity=WARNING,
             )
 

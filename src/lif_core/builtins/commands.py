@@ -537,9 +537,9 @@ def register_commands(cli: click.Group) -> None:
         For each measure (outcomes-based accountability): its latest value, change from
         baseline, target, variance from target ((actual - target) / target) and percent of
         target, the trend and how many periods it has run, RAG status (green on target, amber
-        within the measure's amber_margin of it, red otherwise), and comparison with England,
-        region and statistical neighbours. Then the prompts where improvement is needed and
-        the successes, each with its reason (s.7.3). Values come from the measure's own
+        within the measure's amber_margin of it, red otherwise), and comparison with the
+        comparators recorded (England, Wales, a region, statistical neighbours...). Then the
+        prompts where improvement is needed and the successes, each with its reason. Values come from the measure's own
         entries, an aggregate source, or an indicator computed from case-level records.
         """
         plugins, loaded = _open(ctx, board)
@@ -552,6 +552,6 @@ def register_commands(cli: click.Group) -> None:
     @click.pass_context
     def audits(ctx: click.Context, board: Path, fmt: str, output: Path | None) -> None:
         """Audits: completed audits and their grades, the log of expected single-agency audits,
-        and where two partners' planned audits share a theme and could join up (s.7.5)."""
+        and where two partners' planned audits share a theme and could join up."""
         plugins, loaded = _open(ctx, board)
         emit_document(plugins, audits_document(loaded), fmt, output, board_rule(loaded))

@@ -564,3 +564,25 @@ def test_lif_plugins_says_what_each_framework_plugin_gives_and_where_checks_run(
     assert "statutory framework:england-wt2023" in data["england"]
     assert "check:wt2015-chair (under england-wt2015 only)" in data["england"]
     assert "check:review-lifecycle" in data["lif_core.builtins.statutory"]
+
+
+def test_the_shipped_themes_a_board_loads_are_its_frameworks(tmp_path: Path, plugins: Plugins) -> None:
+    from lif_core import load_board
+    from lif_core.board import default_themes
+
+    cin = next(iter(default_themes(("cin-assessment-factors",))))
+    practice = next(iter(default_themes(("practice-system",))))
+    root = tmp_path / "wales"
+    assert invoke(plugins, "init", str(root), "--framework", "wales-2014-act").exit_code == 0
+    board = root / "board.toml"
+    board.write_text(board.read_text().replace('default_themes = ["practice-system"]', ""), encoding="utf-8")
+    assert "default_themes" not in board.read_text()
+    loaded = validate_board(root, plugins).loaded
+    assert loaded is not None
+    ids = {t.id for t in loaded.board.themes}
+    assert practice in ids and cin not in ids  # England's CIN census factors are not Wales's
+    assert cin in {t.id for t in load_board(root).board.themes}  # no framework known: every taxonomy
+    england = tmp_path / "england"
+    assert invoke(plugins, "init", str(england), "--framework", "england-wt2023").exit_code == 0
+    loaded = validate_board(england, plugins).loaded
+    assert loaded is not None and {cin, practice} <= {t.id for t in loaded.board.themes}

@@ -14,7 +14,7 @@ import json
 import os
 import stat
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any, cast, get_args
@@ -287,6 +287,8 @@ class _Item:
 class _Reader:
     root: Path
     stores: Mapping[str, Any] | None = None
+    #: The shipped theme taxonomies of a statutory framework, by its name (None: not known).
+    themes_for: Callable[[str], tuple[str, ...] | None] | None = None
     problems: list[Problem] = attrs.field(factory=list)
     warnings: list[Problem] = attrs.field(factory=list)
     files: list[str] = attrs.field(factory=list)
@@ -575,6 +577,18 @@ def _upgrade_board_info(reader: _Reader, raw: Any) -> Any:
     return upgraded
 
 
+def _default_themes(reader: _Reader, values: Mapping[str, Any], settings: Settings) -> tuple[str, ...]:
+    """The shipped taxonomies to load: the board's own choice, else its framework's, else all."""
+    if settings.default_themes is not None:
+        return settings.default_themes
+    info = values.get("board")
+    if info is not None and reader.themes_for is not None:
+        named = reader.themes_for(info.statutory_framework)
+        if named is not None:
+            return named
+    return TAXONOMIES
+
+
 def _structure_items(reader: _Reader) -> tuple[dict[str, Any], dict[tuple[str, int], tuple[str, int]]]:
     values: dict[str, Any] = {}
     origins: dict[tuple[str, int], tuple[str, int]] = {}
@@ -588,7 +602,7 @@ def _structure_items(reader: _Reader) -> tuple[dict[str, Any], dict[tuple[str, i
             for path, message in iter_errors(exc, (key,), cls):
                 reader.error(BOARD_FILE, path, message)
     settings = values.get("settings", Settings())
-    _add_default_themes(reader, settings.default_themes)
+    _add_default_themes(reader, _default_themes(reader, values, settings))
     for key, cls in COLLECTIONS.items():
         built: list[Any] = []
         for item in reader.items[key]:
@@ -729,9 +743,11 @@ def _check_refs(reader: _Reader, values: dict[str, Any], origins: Mapping[tuple[
 
 
 def _read(
-    root: Path, stores: Mapping[str, Any] | None = None
+    root: Path,
+    stores: Mapping[str, Any] | None = None,
+    themes_for: Callable[[str], tuple[str, ...] | None] | None = None,
 ) -> tuple[_Reader, dict[str, Any], dict[tuple[str, int], tuple[str, int]]]:
-    reader = _Reader(root, stores)
+    reader = _Reader(root, stores, themes_for)
     reader.read()
     values, origins = _structure_items(reader)
     _check_refs(reader, values, origins)
@@ -804,7 +820,9 @@ def board_to_data(board: Board) -> dict[str, Any]:
         value = unstructure(getattr(board, key))
         if value:
             data[key] = value
-    shipped = default_themes(tuple(board.settings.default_themes))
+    shipped = default_themes(
+        tuple(TAXONOMIES if board.settings.default_themes is None else board.settings.default_themes)
+    )
     for key in COLLECTIONS:
         items = board.collection(key)
         if key == "themes":  # shipped themes come back on loading: write only the board's own

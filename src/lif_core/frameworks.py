@@ -399,6 +399,9 @@ class StatutoryFramework:
         report_functions: function kinds the report's coverage section lists (all if empty).
         voice_evidence_kinds: the evidence kinds that record children's and families' own
             voices, for the report's participation section.
+        themes: the theme taxonomies shipped with lif-core that a board under it loads unless
+            its ``settings.default_themes`` says otherwise (``cin-assessment-factors`` is
+            England's CIN census; ``practice-system`` fits any board).
         words: how reports say things.
         templates: the files ``lif init --framework NAME`` writes for a new board, by file name
             (``board.toml``, ``register.toml``), with ``{{name}}``, ``{{area}}`` and ``{{id}}``
@@ -429,6 +432,7 @@ class StatutoryFramework:
     inspection_frameworks: tuple[str, ...] = ()
     report_functions: tuple[str, ...] = ()
     voice_evidence_kinds: tuple[str, ...] = ()
+    themes: tuple[str, ...] = ()
     words: Words = attrs.field(factory=Words)
     templates: dict[str, str] = attrs.field(factory=dict, repr=False)
 
@@ -484,6 +488,11 @@ class StatutoryFramework:
         for kind_name in self.report_functions:
             if kind_name not in self.names("function_kinds"):
                 yield f"report_functions: {kind_name!r} is not a function kind"
+        from .board import TAXONOMIES
+
+        for taxonomy in self.themes:
+            if taxonomy not in TAXONOMIES:
+                yield f"themes: no theme taxonomy {taxonomy!r} ships with lif-core; available: {', '.join(TAXONOMIES)}"
         for kind_name in self.voice_evidence_kinds:
             if kind_name not in self.names("evidence_kinds"):
                 yield f"voice_evidence_kinds: {kind_name!r} is not an evidence kind"

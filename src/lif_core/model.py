@@ -1371,9 +1371,12 @@ class Settings:
             "as at" date); today when absent.
         store: where the register lives once imported (``sqlite``: ``register.sqlite`` beside
             board.toml), as registered by a store plugin.
-        default_themes: the taxonomies shipped with lif-core to load (``cin-assessment-factors``,
-            ``practice-system``); a board's own theme with the same id replaces the default one.
-            Set to an empty list to use only the board's own themes.
+        default_themes: the theme taxonomies shipped with lif-core to load
+            (``cin-assessment-factors``: the CIN census assessment factors of England's DfE;
+            ``practice-system``); a board's own theme with the same id replaces the shipped one.
+            Absent: those the board's statutory framework names (an English framework both, the
+            Welsh one ``practice-system``); every shipped one where no installed plugin gives the
+            framework. Set to an empty list to use only the board's own themes.
         recommendation_warning: warn when one review makes more recommendations than this
             (research on case reviews found about 47 per review, which blocks embedding).
         recurring_theme_window_months: how far back ``lif themes`` looks for recurrence.
@@ -1393,7 +1396,7 @@ class Settings:
 
     report_date: dt.date | None = None
     store: str = attrs.field(default="sqlite", validator=_check_ref, metadata={"plugin": "stores"})
-    default_themes: tuple[str, ...] = ("cin-assessment-factors", "practice-system")
+    default_themes: tuple[str, ...] | None = None
     recommendation_warning: int = count(10)
     recurring_theme_window_months: int = count(24)
     recurring_theme_minimum: int = count(2)

@@ -150,7 +150,12 @@ def validate_board(path: str | Path, plugins: Plugins | None = None) -> Validati
     plugins = plugins if plugins is not None else Plugins.create()
     root = board_root(path)
     stores = {name: plugins.stores.get(name) for name in plugins.stores.names()}
-    reader, values, origins = _read(root, stores)
+    registry = plugins.statutory_frameworks
+
+    def themes_for(name: str) -> tuple[str, ...] | None:
+        return registry.get(name).themes if name in registry else None
+
+    reader, values, origins = _read(root, stores, themes_for)
     problems = [*reader.problems, *reader.warnings]
     settings = values.get("plugins", PluginSettings())
     plugins.disable(settings.disabled)

@@ -45,6 +45,7 @@ __all__ = [
     "due_date",
     "framework_document",
     "frameworks_document",
+    "indefinite",
     "period_bounds",
 ]
 
@@ -572,6 +573,11 @@ class StatutoryFramework:
 
         text = (resources.files(package) / name).read_text(encoding="utf-8")
         return cls.from_toml(text, file=f"{package}/{name}")
+
+
+def indefinite(noun: str) -> str:
+    """``noun`` with its indefinite article: ``an evidence kind``, ``a rapid review``."""
+    return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
 
 
 def period_bounds(period: str, year_starts: str = "04-01") -> tuple[dt.date, dt.date]:

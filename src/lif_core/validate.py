@@ -13,11 +13,19 @@ import attrs
 from .board import BOARD_FILE, LoadedBoard, _read, _suggest, board_root, iter_refs
 from .clocks import board_calendar
 from .errors import BoardInvalid, LifError, Problem, format_path
-from .frameworks import DEFAULT_FRAMEWORK, PLURALS, VOCABULARIES, StatutoryFramework
+from .frameworks import DEFAULT_FRAMEWORK, PLURALS, VOCABULARIES, StatutoryFramework, indefinite
 from .model import COLLECTIONS, Board, PluginSettings
 from .plugins import Plugins
 
-__all__ = ["Validation", "board_framework", "open_board", "term_problem", "validate_board", "with_framework"]
+__all__ = [
+    "Validation",
+    "board_framework",
+    "load_board_plugins",
+    "open_board",
+    "term_problem",
+    "validate_board",
+    "with_framework",
+]
 
 
 @attrs.frozen
@@ -53,14 +61,20 @@ def board_framework(values: Mapping[str, Any], plugins: Plugins) -> StatutoryFra
     return registry.get(name) if name in registry else None
 
 
+def load_board_plugins(plugins: Plugins, root: Path, settings: PluginSettings) -> list[Problem]:
+    """Apply a board's ``[plugins]``: its disabled plugins are blocked and its local plugins
+    loaded; returns the problems loading them (see :meth:`Plugins.load_local`)."""
+    plugins.disable(settings.disabled)
+    return plugins.load_local(root, settings.local)
+
+
 def with_framework(loaded: LoadedBoard, plugins: Plugins) -> LoadedBoard:
     """``loaded`` with its statutory framework, for a board read with :func:`load_board` (which
     knows no plugins): the board's local plugins are loaded first (a framework may be one of
     theirs). Unchanged where it has one, or where no plugin provides it."""
     if loaded.framework is not None:
         return loaded
-    plugins.disable(loaded.board.plugins.disabled)
-    plugins.load_local(loaded.root, loaded.board.plugins.local)  # failures are reported by lif validate
+    load_board_plugins(plugins, loaded.root, loaded.board.plugins)  # failures are reported by lif validate
     name = loaded.board.board.statutory_framework
     registry = plugins.statutory_frameworks
     return attrs.evolve(loaded, framework=registry.get(name)) if name in registry else loaded
@@ -72,9 +86,8 @@ def term_problem(value: str, vocabulary: str, framework: StatutoryFramework) -> 
     names = framework.names(vocabulary)
     if not names:
         return f"{framework.title} ({framework.name}) has no {many}: this key does not apply under it"
-    article = "an" if what[0] in "aeiou" else "a"
     return (
-        f"{value!r} is not {article} {what} of {framework.title} ({framework.name}){_suggest(value, names)}; "
+        f"{value!r} is not {indefinite(what)} of {framework.title} ({framework.name}){_suggest(value, names)}; "
         f"its {many}: {', '.join(names)}"
     )
 
@@ -158,8 +171,7 @@ def validate_board(path: str | Path, plugins: Plugins | None = None) -> Validati
     reader, values, origins = _read(root, stores, themes_for)
     problems = [*reader.problems, *reader.warnings]
     settings = values.get("plugins", PluginSettings())
-    plugins.disable(settings.disabled)
-    problems += plugins.load_local(root, settings.local)
+    problems += load_board_plugins(plugins, root, settings)
     framework = board_framework(values, plugins)
     if framework is not None and "board" in values:
         try:

@@ -24,7 +24,7 @@ from ..inspection import overdue
 from ..model import COLLECTIONS
 from ..plugins import Plugins, hookimpl
 from ..store import REGISTER_COLLECTIONS, Register, StoreError
-from ..validate import board_framework, with_framework
+from ..validate import board_framework, load_board_plugins, with_framework
 
 #: The largest export ``lif import --from`` reads (a register may outgrow a board file).
 IMPORT_LIMIT = 256 * 1024 * 1024
@@ -57,8 +57,7 @@ def _structure(
     local = values.get("plugins")
     loading: list[Problem] = []
     if local is not None:  # a framework may come from the board's own plugins
-        plugins.disable(local.disabled)
-        loading = plugins.load_local(root, local.local)
+        loading = load_board_plugins(plugins, root, local)
     framework = board_framework(values, plugins)
     if framework is None and write:
         info = values.get("board")

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import LifError, Problem, Severity
 from ..extensions import Check
-from ..frameworks import StatutoryFramework, period_bounds
+from ..frameworks import StatutoryFramework, indefinite, period_bounds
 from ..plugins import hookimpl
 
 if TYPE_CHECKING:
@@ -24,15 +24,6 @@ if TYPE_CHECKING:
     from ..plugins import Plugins
 
 WARNING = Severity.WARNING
-
-
-def _a(noun: str) -> str:
-    """``noun`` with its indefinite article (an extended review, a rapid review)."""
-    return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
-
-
-def _framework(loaded: LoadedBoard) -> StatutoryFramework | None:
-    return loaded.framework
 
 
 def record_problems(
@@ -65,33 +56,33 @@ def record_problems(
     if review.follows == review.id:
         yield ("follows",), "a review cannot follow itself"
     if review.stage not in order:
-        yield ("stage",), f"{review.stage!r} is not a stage of {_a(what)}; its stages are {lifecycle}"
+        yield ("stage",), f"{review.stage!r} is not a stage of {indefinite(what)}; its stages are {lifecycle}"
     for i, change in enumerate(review.stage_log):
         before = review.stage_log[i - 1].stage if i else None
         if change.stage not in order:
             yield (
                 ("stage_log", i, "stage"),
-                f"{change.stage!r} is not a stage of {_a(what)}; its stages are {lifecycle}",
+                f"{change.stage!r} is not a stage of {indefinite(what)}; its stages are {lifecycle}",
             )
         elif before in order and order.index(change.stage) <= order.index(before):
             yield (
                 ("stage_log", i, "stage"),
-                f"{change.stage!r} cannot follow {before!r}: {_a(what)} runs {lifecycle} (stages may be skipped, "
-                "not repeated or reversed)",
+                f"{change.stage!r} cannot follow {before!r}: {indefinite(what)} runs {lifecycle} "
+                "(stages may be skipped, not repeated or reversed)",
             )
     if review.decision:
         if not spec.decisions:
-            yield ("decision",), f"{_a(what)} records no decision; leave decision out"
+            yield ("decision",), f"{indefinite(what)} records no decision; leave decision out"
         elif spec.decision(review.decision) is None:
             choices = ", ".join(d.name for d in spec.decisions)
-            yield ("decision",), f"{review.decision!r} is not a decision of {_a(what)}; use one of {choices}"
+            yield ("decision",), f"{review.decision!r} is not a decision of {indefinite(what)}; use one of {choices}"
 
 
 def review_lifecycle(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem]:
     """Each review moves through its kind's stages in order, records its decision from the
     kind's decisions, is of a kind the framework still has on the day it was decided, and
     follows (where it follows one) a review that decided on it, with no loop."""
-    framework = _framework(loaded)
+    framework = loaded.framework
     if framework is None:
         return
     follows = {r.id: r.follows for r in loaded.board.reviews if r.follows}
@@ -150,7 +141,7 @@ def _follows_its_decision(
     yield loaded.problem(
         review.id,
         "follows",
-        f"follows {earlier.id}, which {said}: {_a(kind)} follows {_a(spec.title.lower())} that decided "
+        f"follows {earlier.id}, which {said}: {indefinite(kind)} follows {indefinite(spec.title.lower())} that decided "
         f"{review.kind!r}; check both",
         severity=WARNING,
     )
@@ -158,7 +149,7 @@ def _follows_its_decision(
 
 def grades_on_scale(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem]:
     """Audit grades and partners' self-assessment scores are on their scale."""
-    framework = _framework(loaded)
+    framework = loaded.framework
     if framework is None:
         return
     for audit in loaded.board.audits:
@@ -212,7 +203,7 @@ def roles_held(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem]:
     """Agencies hold agency roles and people hold people's roles; the roles the framework
     requires are held (one per sector where it names sectors); delegates are delegated to by
     someone whose role may delegate."""
-    framework = _framework(loaded)
+    framework = loaded.framework
     if framework is None:
         return
     board = loaded.board
@@ -245,7 +236,8 @@ def roles_held(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem]:
             yield loaded.problem(
                 person.id,
                 "independent",
-                f"{_a(role.title.lower())} is independent of the partner agencies: set independent = true if they are",
+                f"{indefinite(role.title.lower())} is independent of the partner agencies: "
+                "set independent = true if they are",
                 severity=WARNING,
             )
         if person.delegate_of is not None:
@@ -283,7 +275,7 @@ def roles_held(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem]:
             yield loaded.problem(
                 person.id,
                 "delegate_of",
-                f"{_a(roles[person.role].title.lower())} holds the role by delegation: name who delegated it",
+                f"{indefinite(roles[person.role].title.lower())} holds the role by delegation: name who delegated it",
                 severity=WARNING,
             )
     for role in framework.roles:
@@ -323,7 +315,7 @@ def roles_held(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem]:
 
 def functions_expected(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem]:
     """The board lists the functions its framework expects of it."""
-    framework = _framework(loaded)
+    framework = loaded.framework
     if framework is None:
         return
     for kind in framework.function_kinds:
@@ -342,7 +334,7 @@ def functions_expected(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Probl
 def publications_kept(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem]:
     """Recurring publications name a reporting year once each, and were sent on time where
     the framework says they must be sent."""
-    framework = _framework(loaded)
+    framework = loaded.framework
     if framework is None:
         return
     seen: dict[tuple[str, str], str] = {}
@@ -374,7 +366,7 @@ def publications_kept(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Proble
 
 def inspections_known(loaded: LoadedBoard, plugins: Plugins) -> Iterator[Problem]:
     """The inspection frameworks the statutory framework is inspected against are installed."""
-    framework = _framework(loaded)
+    framework = loaded.framework
     if framework is None:
         return
     missing = [n for n in framework.inspection_frameworks if n not in plugins.inspection_frameworks]

@@ -9,7 +9,6 @@ an English framework.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import sys
 from collections.abc import Callable, Iterator
@@ -134,10 +133,6 @@ def education_partner(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Proble
             "Working Together 2023: education is a strategic partner; no education partner is listed",
             severity="warning",
         )
-
-
-def _decided_after(review: Any, day: dt.date) -> bool:
-    return review.dates.decided is not None and review.dates.decided > day
 
 
 @hookimpl

@@ -20,6 +20,7 @@ from .extensions import (
     Methodology,
     Record,
     Renderer,
+    ReportSection,
     StoreBackend,
 )
 from .frameworks import StatutoryFramework
@@ -49,6 +50,7 @@ __all__ = [
     "Problem",
     "Record",
     "Renderer",
+    "ReportSection",
     "Severity",
     "StatutoryFramework",
     "StoreBackend",

@@ -170,9 +170,13 @@ Block = Paragraph | BulletList | Facts | Table | Chart
 
 @attrs.frozen
 class Section:
+    """A titled part of a document. ``key`` names what built it (a report section's
+    registered name, ``foreword``) for machine formats; readers see only the title."""
+
     title: str
     blocks: tuple[Block, ...] = ()
     sections: tuple[Section, ...] = ()
+    key: str = ""
 
     def walk(self, depth: int = 1) -> Iterator[tuple[int, Section]]:
         yield depth, self
@@ -192,6 +196,9 @@ class Document:
         meta: label and value pairs about the document itself (the disclosure rule applied...).
         rule: the disclosure control rule the document has passed (``None`` until it has):
             see :func:`lif_core.disclosure.protect`.
+        snapshot: for machines only: ``(kind, id, name, state)`` of each record whose state a
+            later report compares against (``lif report impact --previous``). Machine formats
+            (JSON) write it; formats for readers never show it.
     """
 
     kind: str
@@ -200,6 +207,7 @@ class Document:
     sections: tuple[Section, ...] = ()
     meta: tuple[tuple[str, str], ...] = ()
     rule: Rule | None = None
+    snapshot: tuple[tuple[str, str, str, str], ...] = ()
 
     def walk(self) -> Iterator[tuple[int, Section]]:
         """Every section with its depth (1 for top-level), in reading order."""

@@ -18,8 +18,9 @@ from .model import ID_PATTERN, CaseReview, OptionValue
 
 if TYPE_CHECKING:
     from .board import LoadedBoard
-    from .document import Document
+    from .document import Document, Section
     from .frameworks import StatutoryFramework
+    from .report.context import SectionContext
 
 __all__ = [
     "BATCH_SIZE",
@@ -32,6 +33,7 @@ __all__ = [
     "Record",
     "Registry",
     "Renderer",
+    "ReportSection",
     "StoreBackend",
     "batches_of",
     "quiet_collector",
@@ -366,6 +368,41 @@ class Check:
         if not self.frameworks:
             return True
         return framework is not None and (framework.name in self.frameworks or framework.country in self.frameworks)
+
+
+# --------------------------------------------------------------------------- report sections
+
+
+@attrs.frozen
+class ReportSection:
+    """One section a report can hold: a report definition (the statutory framework's, or the
+    board's own ``report.toml``) lists sections by name, in order, each with its title.
+
+    Attributes:
+        name: what report definitions write in ``sections[].section`` (``foreword``).
+        title: the heading it has unless the definition gives another.
+        description: what it shows, for ``lif plugins`` and the docs.
+        build: ``build(context)``: the section's content, a
+            :class:`lif_core.document.Section` built from ``context``
+            (:class:`lif_core.report.SectionContext`: the board as it stood on the report's
+            day, the plugins, the day, its scores...). Its title is replaced by the
+            definition's; the board's narrative for the section, where it wrote one, is put
+            first by the report, so ``build`` gives only what the register holds.
+        missing: ``missing(context)``: what the board has not yet given this section, in a
+            sentence (``""`` when it has what it needs). ``lif validate`` warns with it for each
+            section a report definition marks ``required``; ``None`` means the section is
+            filled whenever the board wrote a narrative for it or the register holds anything
+            it shows.
+        narrative_only: the section is the board's own text and nothing else (a foreword): it
+            is unfilled until the board writes its narrative file.
+    """
+
+    name: str
+    title: str
+    description: str
+    build: Callable[[SectionContext], Section]
+    missing: Callable[[SectionContext], str] | None = None
+    narrative_only: bool = False
 
 
 # --------------------------------------------------------------------------- stores

@@ -367,6 +367,59 @@ PLURALS: dict[str, str] = {
 
 
 @attrs.frozen(kw_only=True)
+class ReportPart:
+    """One section of a report definition.
+
+    Attributes:
+        section: the report section it shows, by name (as a plugin registers it: ``lif
+            plugins`` lists them).
+        title: its heading in this report (the section's own title if blank).
+        narrative: the board's own text for it, a Markdown file in the board folder (a board's
+            ``report.toml`` only; by default ``narrative/<section>.md`` where that exists).
+        required: the guidance requires the report to cover it: ``lif validate`` warns while
+            the board has not filled it.
+        guidance: what the guidance asks of it, in a sentence, for that warning.
+        options: settings for the section, as it documents them.
+    """
+
+    section: str = attrs.field(validator=_check_name)
+    title: str = ""
+    narrative: str = ""
+    required: bool = False
+    guidance: str = ""
+    options: dict[str, str | int | float | bool] = attrs.field(factory=dict)
+
+
+@attrs.frozen(kw_only=True)
+class ReportDefinition:
+    """What a report holds: its title and its sections, in order.
+
+    A statutory framework gives its yearly report's (``[report]`` in its TOML); a board may
+    replace it with a ``report.toml`` in its folder, in the same shape.
+
+    Attributes:
+        title: the report's title (``Yearly report``), after the board's name.
+        sections: the sections, in reading order.
+    """
+
+    title: str = "Annual report"
+    sections: tuple[ReportPart, ...] = ()
+
+    def problems(self) -> Iterable[tuple[str, str]]:
+        """``(key path, message)`` for what is wrong in the definition itself."""
+        seen: dict[tuple[str, str], int] = {}
+        for i, part in enumerate(self.sections):
+            key = (part.section, part.title)
+            if key in seen:
+                yield (
+                    f"sections[{i}]",
+                    f"section {part.section!r} is listed twice (also sections[{seen[key]}]): "
+                    "give each a different title, or drop one",
+                )
+            seen.setdefault(key, i)
+
+
+@attrs.frozen(kw_only=True)
 class StatutoryFramework:
     """The law and guidance a board works under, with everything it names.
 
@@ -404,6 +457,8 @@ class StatutoryFramework:
             its ``settings.default_themes`` says otherwise (``cin-assessment-factors`` is
             England's CIN census; ``practice-system`` fits any board).
         words: how reports say things.
+        report: the definition of its yearly (annual) report: the sections the guidance asks
+            for, in order, each marked ``required`` where the guidance requires it.
         templates: the files ``lif init --framework NAME`` writes for a new board, by file name
             (``board.toml``, ``register.toml``), with ``{{name}}``, ``{{area}}`` and ``{{id}}``
             replaced; each new board must validate as created. Not read from TOML: a plugin
@@ -435,6 +490,7 @@ class StatutoryFramework:
     voice_evidence_kinds: tuple[str, ...] = ()
     themes: tuple[str, ...] = ()
     words: Words = attrs.field(factory=Words)
+    report: ReportDefinition | None = None
     templates: dict[str, str] = attrs.field(factory=dict, repr=False)
 
     def __attrs_post_init__(self) -> None:
@@ -494,6 +550,8 @@ class StatutoryFramework:
         for taxonomy in self.themes:
             if taxonomy not in TAXONOMIES:
                 yield f"themes: no theme taxonomy {taxonomy!r} ships with lif-core; available: {', '.join(TAXONOMIES)}"
+        if self.report is not None:
+            yield from (f"report.{where}: {message}" for where, message in self.report.problems())
         for kind_name in self.voice_evidence_kinds:
             if kind_name not in self.names("evidence_kinds"):
                 yield f"voice_evidence_kinds: {kind_name!r} is not an evidence kind"

@@ -19,7 +19,15 @@ import pluggy
 if TYPE_CHECKING:
     import click
 
-    from .extensions import Check, DataSourceAdapter, InspectionFramework, Methodology, Renderer, StoreBackend
+    from .extensions import (
+        Check,
+        DataSourceAdapter,
+        InspectionFramework,
+        Methodology,
+        Renderer,
+        ReportSection,
+        StoreBackend,
+    )
     from .frameworks import StatutoryFramework
 
 hookspec = pluggy.HookspecMarker("lif")
@@ -86,6 +94,22 @@ def register_renderers(register: Callable[[Renderer], None]) -> None:
     documents (``lif show``).
 
     :param register: call with each :class:`lif_core.Renderer` instance.
+    :return: nothing; register through the callback.
+    """
+
+
+@hookspec
+def register_report_sections(register: Callable[[ReportSection], None]) -> None:
+    """Register sections reports can hold (a foreword, the dataset, independent scrutiny...).
+
+    A report is the list of sections its report definition names: the statutory framework's
+    (its yearly or annual report), or the board's own ``report.toml``, which may reorder,
+    rename, drop and add sections, including those of its local plugins. Each section builds
+    its part of the renderer-independent document from the board as it stood on the
+    report's day; the report puts the board's own narrative for it first, then passes the
+    whole document through disclosure control.
+
+    :param register: call with each :class:`lif_core.ReportSection`.
     :return: nothing; register through the callback.
     """
 

@@ -10,6 +10,8 @@ target = actual / target x 100; baseline change = (current - first) / first.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -471,6 +473,19 @@ def _family(loaded: LoadedBoard, source: Source) -> tuple[str, str, tuple[tuple[
     return (source.adapter, str(loaded.resolve(source.path)), tuple(sorted(source.options.items())))
 
 
+def _known_by(
+    series: list[tuple[str, float]], labels: dict[str, str], as_of: dt.date, year_starts: str
+) -> tuple[list[tuple[str, float]], dict[str, str]]:
+    """The points of periods that had ended by ``as_of`` (periods of no known shape are kept)."""
+    from .history import period_end
+
+    def known(period: str) -> bool:
+        end = period_end(tidy_period(period), year_starts)
+        return end is None or end <= as_of
+
+    return [p for p in series if known(p[0])], {k: v for k, v in labels.items() if known(k)}
+
+
 def scorecard(
     loaded: LoadedBoard,
     plugins: Plugins,
@@ -478,8 +493,10 @@ def scorecard(
     pseudonymiser: Pseudonymiser | None = None,
     rule: Rule | None = None,
     disclosure_control: bool = True,
+    as_of: dt.date | None = None,
 ) -> list[Score]:
-    """Every measure of the board, scored.
+    """Every measure of the board, scored (with ``as_of``, on the periods that had ended by
+    that day only: a report as at a past day scores what was known then).
 
     Figures computed from children's records pass disclosure control before anything is
     scored on them, under ``rule`` (the board's own rule by default): the indicators computed
@@ -508,8 +525,11 @@ def scorecard(
         computed = {m.id: r for m, r in zip(indicated, results, strict=True)}
     framework = with_framework(loaded, plugins).framework
     titles = {t.name: t.title for t in framework.comparator_kinds} if framework is not None else {}
+    year_starts = framework.obligations[0].year_starts if framework is not None and framework.obligations else "04-01"
     out = []
     for measure in loaded.board.measures:
         series, problems, labels = _series(loaded, measure, plugins, pseudo, computed.get(measure.id), active)
+        if as_of is not None:
+            series, labels = _known_by(series, labels, as_of, year_starts)
         out.append(score(measure, series, problems, labels, titles))
     return out

@@ -92,6 +92,7 @@ __all__ = [
     "Unit",
     "Frequency",
     "COLLECTIONS",
+    "REGISTER_COLLECTIONS",
     "DISCLOSURE_SMALLEST",
     "MAX_POPULATION",
     "MAX_ROUND_TO",
@@ -216,6 +217,19 @@ def many(default: tuple[Any, ...] = ()) -> Any:
     return attrs.field(default=default)
 
 
+def _check_narrative(_inst: object, attribute: attrs.Attribute[Any], value: str) -> None:
+    if value:
+        _check_relative_path(_inst, attribute, value)
+        if not value.lower().endswith(".md"):
+            raise FieldError(attribute.name, f"{value!r} must be a Markdown file (ending .md) in the board folder")
+
+
+def narrative() -> Any:
+    """A Markdown file in the board folder the board wrote (a story, a judgement), shown in
+    reports as safe text: relative, inside the folder, ending ``.md``."""
+    return attrs.field(default="", validator=_check_narrative, metadata={"narrative": True})
+
+
 class _Choice(str, enum.Enum):
     """A closed set of values, written in files as their lower-case value."""
 
@@ -302,6 +316,26 @@ class PractitionerEventKind(_Choice):
     PRACTITIONER_FORUM = "practitioner-forum"
     WHOLE_SYSTEM_SESSION = "whole-system-session"
     REVIEW_TEAM_MEETING = "review-team-meeting"
+
+
+class Progress(_Choice):
+    """A board's judgement of the progress made on a priority."""
+
+    GOOD = "good"
+    SOME = "some"
+    LITTLE = "little"
+    NONE = "none"
+
+
+class FeedbackFrom(_Choice):
+    """Whose feedback it is."""
+
+    CHILDREN = "children"
+    YOUNG_PEOPLE = "young-people"
+    PARENTS_AND_CARERS = "parents-and-carers"
+    FAMILIES = "families"
+    PRACTITIONERS = "practitioners"
+    COMMUNITY = "community"
 
 
 class RecommendationKind(_Choice):
@@ -546,7 +580,17 @@ class Person:
 
 @attrs.frozen(kw_only=True)
 class Priority:
-    """A business-plan priority."""
+    """A business-plan priority.
+
+    Attributes:
+        period: the plan years it belongs to (``2018-19``, ``2018-20``); a priority whose
+            period starts after the report's year is a priority for the year ahead.
+        narrative: the story behind it (what was done, what difference it made), a Markdown
+            file in the board folder shown in the report under the priority.
+        progress: the board's own judgement of progress, where it has made one
+            (``good``, ``some``, ``little``, ``none``): the report lists priorities with little
+            or no progress, as Working Together asks.
+    """
 
     id: str = ident()
     title: str = text()
@@ -555,6 +599,8 @@ class Priority:
     lead: str | None = ref("groups")
     themes: tuple[str, ...] = refs("themes")
     measures: tuple[str, ...] = refs("measures")
+    narrative: str = narrative()
+    progress: Progress | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -833,17 +879,23 @@ class Recommendation:
         level: single agency, multi-agency or the board itself.
         owners: partner agencies or groups responsible.
         due: when it should be implemented.
+        made: the day it was made (accepted by the board); a report as at an earlier day
+            leaves it out. Absent: the day its source was (an audit's date, a review's
+            publication or board response, a national review's publication).
     """
 
     id: str = ident()
     text: str = text()
-    source: str | None = ref("reviews", "audits", "inspection_recommendations", "section11_audits")
+    source: str | None = ref(
+        "reviews", "audits", "inspection_recommendations", "section11_audits", "national_reviews", "scrutiny"
+    )
     findings: tuple[str, ...] = refs("findings")
     kind: RecommendationKind
     level: RecommendationLevel = RecommendationLevel.MULTI_AGENCY
     owners: tuple[str, ...] = refs("partners", "groups")
     due: dt.date | None = None
     themes: tuple[str, ...] = refs("themes")
+    made: dt.date | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -883,6 +935,8 @@ class Action:
         level: single agency, multi-agency or the board (a system-level response).
         status: current status; must match the last status_log entry.
         status_log: dated status changes, in order.
+        opened: the day it was agreed; a report as at an earlier day leaves it out. Absent:
+            the first status_log entry's day, else its recommendation's.
     """
 
     id: str = ident()
@@ -895,6 +949,7 @@ class Action:
     status: ActionStatus = ActionStatus.NOT_STARTED
     status_log: tuple[StatusChange, ...] = attrs.field(default=(), validator=_check_status_log)
     themes: tuple[str, ...] = refs("themes")
+    opened: dt.date | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -1231,6 +1286,124 @@ class Source:
 
 
 @attrs.frozen(kw_only=True)
+class NationalReview:
+    """A national review or report the board responded to (a national Panel review, a
+    thematic inspection report): its recommendations name it as their ``source``.
+
+    Attributes:
+        publisher: who published it (the Child Safeguarding Practice Review Panel, ...).
+        published: the day it was published.
+        location: where it can be read (a web address or a document reference).
+    """
+
+    id: str = ident()
+    title: str = text()
+    publisher: str = optional_text()
+    published: dt.date | None = None
+    location: str = optional_text()
+    summary: str = optional_text()
+    themes: tuple[str, ...] = refs("themes")
+
+
+@attrs.frozen(kw_only=True)
+class Scrutiny:
+    """A piece of independent scrutiny of the arrangements, and what it found.
+
+    Attributes:
+        date: the day its findings were reported.
+        scrutineer: who scrutinised (the independent scrutineer, a peer review team).
+        person: the board's record of that person, where it has one.
+        method: how (observing meetings, reading cases, talking to practitioners, children).
+        findings: what it found, one line each.
+        response: what the partnership did or will do in response.
+        narrative: a longer account, a Markdown file in the board folder.
+    """
+
+    id: str = ident()
+    title: str = text()
+    date: dt.date
+    scrutineer: str = optional_text()
+    person: str | None = ref("people")
+    method: str = optional_text()
+    findings: tuple[str, ...] = many()
+    response: str = optional_text()
+    narrative: str = narrative()
+
+
+def _check_amount(_inst: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    if not 0 <= value < 1e10:
+        raise FieldError(attribute.name, f"must be from 0 to 9,999,999,999 (pounds), not {value}")
+
+
+@attrs.frozen(kw_only=True)
+class Contribution:
+    """A partner's contribution to the arrangements' budget for a year.
+
+    Attributes:
+        period: the financial year (``2023-24``).
+        partner: who contributed.
+        amount: in pounds (0 where the contribution is in kind only).
+        in_kind: what was given in kind (staff time, venues, training places).
+    """
+
+    id: str = ident()
+    period: str = text()
+    partner: str = required_ref("partners")
+    amount: float = attrs.field(default=0.0, validator=_check_amount)
+    in_kind: str = optional_text()
+    note: str = optional_text()
+
+
+@attrs.frozen(kw_only=True)
+class Feedback:
+    """Feedback sought from children, families or practitioners, and what changed because of
+    it ("you said, we did").
+
+    Attributes:
+        date: the day it was gathered.
+        given_by: whose feedback (children, young-people, parents-and-carers, families,
+            practitioners, community).
+        how: how it was sought (a survey, a youth forum, a consultation).
+        said: what they said.
+        did: what the partnership did in response; blank until something has been done.
+        done: the day it was done.
+        supports: priorities, recommendations or actions it informed.
+    """
+
+    id: str = ident()
+    date: dt.date
+    given_by: FeedbackFrom
+    how: str = optional_text()
+    said: str = text()
+    did: str = optional_text()
+    done: dt.date | None = None
+    supports: tuple[str, ...] = refs("priorities", "recommendations", "actions")
+
+
+@attrs.frozen(kw_only=True)
+class ChildDeathFigures:
+    """The child death review partners' summary figures for a year, as the yearly report
+    carries them: counts of children's deaths, published under disclosure control.
+
+    Attributes:
+        period: the year (``2023-24``).
+        notified: deaths notified in the year.
+        reviewed: child death reviews completed in the year.
+        modifiable: completed reviews that found modifiable factors.
+        themes: what the reviews found (safer sleep, ...), as the board's themes.
+        summary: the learning, in a sentence or two.
+    """
+
+    id: str = ident()
+    period: str = text()
+    notified: int = count()
+    reviewed: int = count()
+    modifiable: int = count()
+    themes: tuple[str, ...] = refs("themes")
+    summary: str = optional_text()
+
+
+@attrs.frozen(kw_only=True)
 class Publication:
     """A recurring publication the statutory framework requires (England: the yearly report;
     Wales: the annual plan and the annual report), for one reporting year.
@@ -1434,7 +1607,33 @@ COLLECTIONS: dict[str, type] = {
     "section11_audits": Section11Audit,
     "courses": Course,
     "publications": Publication,
+    "national_reviews": NationalReview,
+    "scrutiny": Scrutiny,
+    "contributions": Contribution,
+    "feedback": Feedback,
+    "child_deaths": ChildDeathFigures,
 }
+
+
+#: Collections that live in the register (a store, once imported) rather than in board.toml.
+REGISTER_COLLECTIONS = (
+    "reviews",
+    "findings",
+    "recommendations",
+    "actions",
+    "evidence",
+    "audits",
+    "planned_audits",
+    "section11_audits",
+    "courses",
+    "measures",
+    "publications",
+    "national_reviews",
+    "scrutiny",
+    "contributions",
+    "feedback",
+    "child_deaths",
+)
 
 
 @attrs.frozen(kw_only=True)
@@ -1470,6 +1669,11 @@ class Board:
     section11_audits: tuple[Section11Audit, ...] = many()
     courses: tuple[Course, ...] = many()
     publications: tuple[Publication, ...] = many()
+    national_reviews: tuple[NationalReview, ...] = many()
+    scrutiny: tuple[Scrutiny, ...] = many()
+    contributions: tuple[Contribution, ...] = many()
+    feedback: tuple[Feedback, ...] = many()
+    child_deaths: tuple[ChildDeathFigures, ...] = many()
 
     def collection(self, name: str) -> tuple[Any, ...]:
         """The records of one top-level collection, by its file key."""

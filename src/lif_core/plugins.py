@@ -24,7 +24,16 @@ import pluggy
 
 from . import hookspecs
 from .errors import LifError, PluginError, Problem
-from .extensions import Check, DataSourceAdapter, InspectionFramework, Methodology, Registry, Renderer, StoreBackend
+from .extensions import (
+    Check,
+    DataSourceAdapter,
+    InspectionFramework,
+    Methodology,
+    Registry,
+    Renderer,
+    ReportSection,
+    StoreBackend,
+)
 from .frameworks import StatutoryFramework
 
 __all__ = ["BUILTIN_PLUGINS", "ENTRY_POINT_GROUP", "NO_LOCAL_ENV", "PluginInfo", "Plugins", "hookimpl"]
@@ -50,6 +59,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "lif_core.builtins.commands",
     "lif_core.builtins.stores",
     "lif_core.builtins.register",
+    "lif_core.builtins.sections",
 )
 
 _REGISTRATION_HOOKS: dict[str, tuple[str, type]] = {
@@ -60,6 +70,7 @@ _REGISTRATION_HOOKS: dict[str, tuple[str, type]] = {
     "checks": ("register_checks", Check),
     "stores": ("register_stores", StoreBackend),
     "statutory_frameworks": ("register_statutory_frameworks", StatutoryFramework),
+    "report_sections": ("register_report_sections", ReportSection),
 }
 _KIND_NAMES = {
     "methodologies": "methodology",
@@ -69,6 +80,7 @@ _KIND_NAMES = {
     "checks": "check",
     "stores": "store",
     "statutory_frameworks": "statutory framework",
+    "report_sections": "report section",
 }
 _local_counter = itertools.count(1)
 
@@ -335,6 +347,10 @@ class Plugins:
     @property
     def statutory_frameworks(self) -> Registry[StatutoryFramework]:
         return self._registry("statutory_frameworks")
+
+    @property
+    def report_sections(self) -> Registry[ReportSection]:
+        return self._registry("report_sections")
 
     def registry(self, kind: str) -> Registry[Any]:
         """A registry by its name in board metadata (``methodologies``, ``data_sources``...)."""

@@ -45,7 +45,7 @@ from .board import describe_os_error, iter_refs, noun
 from .convert import iter_errors, structure, to_json, unstructure
 from .errors import LifError, format_path
 from .frameworks import LIFECYCLE, StatutoryFramework
-from .model import COLLECTIONS, ActionStatus, StageChange, StatusChange
+from .model import COLLECTIONS, REGISTER_COLLECTIONS, ActionStatus, StageChange, StatusChange
 
 __all__ = [
     "REGISTER_COLLECTIONS",
@@ -60,26 +60,14 @@ __all__ = [
 STORE_FILE = "register.sqlite"
 #: The schema this code writes; older ones are migrated forward, newer ones refused.
 SCHEMA_VERSION = 2
-#: Collections that live in the register (the store) rather than in board.toml.
-REGISTER_COLLECTIONS = (
-    "reviews",
-    "findings",
-    "recommendations",
-    "actions",
-    "evidence",
-    "audits",
-    "planned_audits",
-    "section11_audits",
-    "courses",
-    "measures",
-    "publications",
-)
 #: The order records are imported in, so each one's references are already there.
 IMPORT_ORDER = (
     "measures",
     "reviews",
     "audits",
     "section11_audits",
+    "national_reviews",
+    "scrutiny",
     "courses",
     "planned_audits",
     "findings",
@@ -87,6 +75,9 @@ IMPORT_ORDER = (
     "actions",
     "evidence",
     "publications",
+    "contributions",
+    "feedback",
+    "child_deaths",
 )
 #: How long a writer waits for another process's transaction before giving up.
 BUSY_TIMEOUT_MS = 10_000

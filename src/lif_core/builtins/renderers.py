@@ -276,9 +276,14 @@ def document_to_data(document: Document) -> dict[str, Any]:
         raise TypeError(f"unknown block {type(b).__name__}")
 
     def section(s: Section) -> dict[str, Any]:
-        return {"title": s.title, "blocks": [block(b) for b in s.blocks], "sections": [section(x) for x in s.sections]}
+        data: dict[str, Any] = {"title": s.title}
+        if s.key:
+            data["section"] = s.key
+        data["blocks"] = [block(b) for b in s.blocks]
+        data["sections"] = [section(x) for x in s.sections]
+        return data
 
-    return {
+    data: dict[str, Any] = {
         "schema": "lif-document/1",
         "kind": document.kind,
         "title": document.title,
@@ -286,6 +291,11 @@ def document_to_data(document: Document) -> dict[str, Any]:
         "meta": dict(document.meta),
         "sections": [section(s) for s in document.sections],
     }
+    if document.snapshot:
+        data["snapshot"] = [
+            {"kind": kind, "id": ident, "name": name, "state": state} for kind, ident, name, state in document.snapshot
+        ]
+    return data
 
 
 class JsonRenderer(Renderer):

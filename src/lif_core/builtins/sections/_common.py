@@ -1,0 +1,41 @@
+"""What several builtin report sections share: how evidence, actions and measures read."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ...document import Provenance
+from ...inspection import CLOSED, overdue, strongest
+from ...measures import Score
+from ...model import ActionStatus, Evidence
+
+#: Counts of the board's own work: published as they are (the report names the items too).
+BOARD = Provenance.BOARD
+
+
+def readable(value: str) -> str:
+    """A file value (``knowledge-and-skill``) as a reader says it (``Knowledge and skill``)."""
+    text = value.replace("-", " ").replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def strength(evidence: list[Evidence]) -> str:
+    """How many items of evidence, and the strongest (``2 (moderate)``)."""
+    best = strongest(evidence)
+    return f"{len(evidence)} ({best.value})" if best else "0"
+
+
+def action_counts(actions: list[Any], as_of: dt.date) -> tuple[int, int, int]:
+    """Done, open and overdue among ``actions`` on ``as_of``."""
+    done = sum(a.status is ActionStatus.COMPLETED for a in actions)
+    open_ = sum(a.status not in CLOSED for a in actions)
+    return done, open_, len(overdue(actions, as_of))
+
+
+def moved(score: Score | None) -> str:
+    """How a measure moved, as a sentence fragment."""
+    if score is None or score.latest is None:
+        return "hidden by disclosure control (c)" if score is not None and score.latest_text() == "c" else "no data"
+    trend = f", {score.trend}" if score.trend else ""
+    return f"{score.shown(*score.latest)} in {score.latest[0]} ({score.rag}{trend})"

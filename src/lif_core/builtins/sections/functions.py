@@ -1,0 +1,51 @@
+"""Report section ``functions``: evidence in the twelve months to the report's day for each of
+the board's statutory functions, under the framework's heading for them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ...clocks import add_months
+from ...document import Section, Table
+from ...extensions import ReportSection
+from ...report.context import SectionContext
+from ._common import strength
+
+
+def build(context: SectionContext) -> Section:
+    board = context.board
+    framework = context.framework
+    year_start = add_months(context.as_of, -12)
+    shown = framework.report_functions if framework is not None else ()
+    functions = [f for f in board.functions if f.kind in shown] or list(board.functions)
+    rows = []
+    for f in functions:
+        evidence = [e for e in board.evidence if f.id in e.supports and year_start < e.date <= context.as_of]
+        rows.append(
+            (
+                f.text,
+                strength(evidence),
+                "; ".join(e.title for e in evidence) or "",
+                "none" if evidence else "no evidence this year",
+            )
+        )
+    table = Table(
+        ("Function", "Evidence this year", "Items", "Gap"),
+        tuple(rows),
+        caption=f"Evidence from {year_start + dt.timedelta(days=1)} to {context.as_of} for each statutory function",
+    )
+    return Section(context.words("functions", "Statutory functions"), (table,))
+
+
+def missing(context: SectionContext) -> str:
+    return "" if context.board.functions else "no statutory function is listed (add [[functions]])"
+
+
+SECTION = ReportSection(
+    name="functions",
+    title="Statutory functions",
+    description="Evidence dated in the twelve months to the report's day for each statutory function the "
+    "framework's report lists, and the gaps.",
+    build=build,
+    missing=missing,
+)

@@ -1,0 +1,136 @@
+"""A report, composed: the sections its report definition names, each built by the plugin
+that registers it from the board as it stood on the report's day, with the board's own
+narrative first; then disclosure control over the whole document.
+
+The flow, one way: the board (as at the day: :func:`lif_core.history.as_at`) -> each
+section's content (:class:`lif_core.ReportSection`) -> one renderer-independent
+:class:`~lif_core.document.Document` -> disclosure control
+(:func:`lif_core.disclosure.protect`) -> a renderer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+from ..board import LoadedBoard
+from ..disclosure import Rule, active_rule, protect
+from ..document import Document, Paragraph, Section
+from ..errors import LifError
+from ..frameworks import ReportDefinition, ReportPart
+from ..plugins import Plugins
+from ..validate import with_framework
+from .context import SectionContext, Shared
+from .definition import report_definition
+from .narrative import read_narrative
+from .snapshot import Snapshot, snapshot_rows
+
+__all__ = ["impact_report"]
+
+Progress = Callable[[str], None]
+
+#: What a narrative-only section shows while the board has not written it.
+NOT_WRITTEN = "Not yet written."
+
+
+def _human(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def impact_report(
+    loaded: LoadedBoard,
+    plugins: Plugins,
+    as_of: dt.date,
+    *,
+    previous: tuple[Snapshot, str] | None = None,
+    progress: Progress | None = None,
+    rule: Rule | None = None,
+    disclosure_control: bool = True,
+    definition: ReportDefinition | None = None,
+) -> Document:
+    """The board's report as at ``as_of``, as its report definition lays it out (the board's
+    ``report.toml``, else its statutory framework's yearly or annual report, else lif-core's
+    default), built from the board as it stood on that day.
+
+    The document comes protected: every figure from children's records has passed disclosure
+    control under ``rule`` (the board's own rule by default), and the rule is recorded in it.
+    ``disclosure_control=False`` gives the unprotected document, for the data owner's own
+    checks; it must never be published.
+
+    Raises:
+        LifError: a section the definition names is not installed, or a narrative file it
+            names cannot be read.
+        BoardInvalid: the board's ``report.toml`` is not a report definition.
+    """
+    from ..history import as_at
+
+    loaded = with_framework(loaded, plugins)
+    loaded = as_at(loaded, as_of, plugins)
+    active = active_rule(loaded, rule, disclosure_control)
+    step = progress or (lambda _label: None)
+    if definition is None:
+        definition, _source = report_definition(loaded)
+    parts = list(definition.sections)
+    if previous is not None and not any(p.section == "changes" for p in parts):
+        parts.append(ReportPart(section="changes"))
+    shared = Shared(loaded, plugins, active)
+    registry = plugins.report_sections
+    sections = []
+    for part in parts:
+        if part.section not in registry:
+            raise LifError(
+                f"the report names section {part.section!r}, which no installed plugin registers; "
+                f"installed: {', '.join(registry.names())} (check report.toml, or install the plugin)"
+            )
+        step(part.section)
+        sections.append(_build(registry.get(part.section), part, loaded, plugins, as_of, previous, shared))
+    board = loaded.board
+    year = SectionContext(loaded, plugins, as_of, ReportPart(section="summary"), shared=shared).year_label()
+    document = Document(
+        kind="impact-report",
+        title=f"{board.board.name}: {definition.title} {year}",
+        subtitle=f"As at {_human(as_of)}",
+        sections=tuple(sections),
+        meta=(("Board", board.board.name), ("As at", as_of.isoformat())),
+        snapshot=snapshot_rows(loaded, SectionContext(loaded, plugins, as_of, parts[0], shared=shared).scores())
+        if parts
+        else (),
+    )
+    if active is None:
+        return document
+    protected = protect(document, active)
+    source = loaded.framework.words.disclosure_rule if loaded.framework is not None else ""
+    if not source:
+        return protected
+    return attrs.evolve(protected, meta=(*protected.meta, ("Disclosure rule", f"in line with {source}")))
+
+
+def _build(
+    spec: Any,
+    part: ReportPart,
+    loaded: LoadedBoard,
+    plugins: Plugins,
+    as_of: dt.date,
+    previous: tuple[Snapshot, str] | None,
+    shared: Shared,
+) -> Section:
+    from .definition import narrative_file
+
+    relative = narrative_file(loaded, part)
+    blocks: tuple[Any, ...] = ()
+    sections: tuple[Section, ...] = ()
+    if relative:
+        blocks, sections = read_narrative(loaded.root, relative)
+    context = SectionContext(loaded, plugins, as_of, part, blocks, sections, previous, shared)
+    with plugins.using(plugins.report_sections, part.section):
+        built = spec.build(context)
+    if not isinstance(built, Section):
+        raise LifError(f"report section {part.section!r} built {type(built).__name__}, not a lif_core.document.Section")
+    title = part.title or built.title or spec.title
+    own = built.blocks
+    if spec.narrative_only and not blocks and not sections and not own:
+        own = (Paragraph(NOT_WRITTEN),)
+    return Section(title, (*blocks, *own), (*sections, *built.sections), key=part.section)

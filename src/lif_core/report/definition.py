@@ -1,0 +1,151 @@
+"""Which sections a report holds, in what order, under what titles: the report definition.
+
+The board's own ``report.toml`` where it has one; else its statutory framework's yearly
+(annual) report; else :data:`DEFAULT_REPORT`. Board-written narrative for a section is the
+Markdown file its part names, else ``narrative/<section>.md`` where that exists.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from typing import Any
+
+from ..board import LoadedBoard, UnreadableFile, read_data_file, resolve_inside
+from ..errors import BoardInvalid, LifError, Problem, Severity, format_path
+from ..frameworks import ReportDefinition, ReportPart
+from ..model import FieldError
+
+__all__ = [
+    "DEFAULT_REPORT",
+    "NARRATIVE_FOLDER",
+    "REPORT_FILE",
+    "definition_problems",
+    "narrative_file",
+    "read_definition",
+    "report_definition",
+]
+
+#: A board's own report definition, beside board.toml.
+REPORT_FILE = "report.toml"
+#: Where a board's narrative files are looked for by default: ``narrative/<section>.md``.
+NARRATIVE_FOLDER = "narrative"
+
+#: The report of a board whose framework defines none: every builtin section about the
+#: register, in the order a reader would follow the learning loop.
+DEFAULT_REPORT = ReportDefinition(
+    title="Impact report",
+    sections=tuple(
+        ReportPart(section=name)
+        for name in (
+            "summary",
+            "inspection",
+            "priorities",
+            "recommendations",
+            "functions",
+            "reviews",
+            "themes",
+            "dataset",
+            "duty-audit",
+            "training",
+            "voice",
+            "changes",
+        )
+    ),
+)
+
+
+def read_definition(loaded: LoadedBoard) -> ReportDefinition | None:
+    """The board's own ``report.toml``, or ``None`` where it has none.
+
+    Raises:
+        BoardInvalid: with every problem in the file, each with its key path.
+    """
+    from ..convert import iter_errors, structure
+
+    path = loaded.root / REPORT_FILE
+    if not path.exists() and not path.is_symlink():
+        return None
+    try:
+        data = read_data_file(resolve_inside(loaded.root, REPORT_FILE), "toml", name=REPORT_FILE)
+    except UnreadableFile as exc:
+        raise BoardInvalid([Problem(REPORT_FILE, "", exc.reason)]) from None
+    except LifError as exc:
+        raise BoardInvalid([Problem(REPORT_FILE, "", str(exc))]) from None
+    unknown = [k for k in data if k not in ("title", "sections")]
+    if unknown:
+        raise BoardInvalid(
+            [Problem(REPORT_FILE, k, "unknown key; a report definition has title and [[sections]]") for k in unknown]
+        )
+    try:
+        definition: ReportDefinition = structure(dict(data), ReportDefinition)
+    except (FieldError, Exception) as exc:  # noqa: BLE001 - reported with key paths
+        problems = [Problem(REPORT_FILE, format_path(p), m) for p, m in iter_errors(exc, (), ReportDefinition)]
+        raise BoardInvalid(problems or [Problem(REPORT_FILE, "", str(exc))]) from None
+    return definition
+
+
+def report_definition(loaded: LoadedBoard) -> tuple[ReportDefinition, str]:
+    """The report definition a board's report follows, and where it comes from (its
+    ``report.toml``, its statutory framework, or lif-core's default)."""
+    own = read_definition(loaded)
+    if own is not None:
+        return own, REPORT_FILE
+    framework = loaded.framework
+    if framework is not None and framework.report is not None:
+        return framework.report, f"{framework.title} ({framework.name})"
+    return DEFAULT_REPORT, "lif-core's default"
+
+
+def narrative_file(loaded: LoadedBoard, part: ReportPart) -> str:
+    """The board's narrative file for ``part``, relative to the board folder: the one its
+    part names, else ``narrative/<section>.md`` where that exists; ``""`` where none."""
+    if part.narrative:
+        return part.narrative
+    default = f"{NARRATIVE_FOLDER}/{part.section}.md"
+    return default if (loaded.root / default).is_file() else ""
+
+
+def _suggest(word: str, options: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def definition_problems(
+    loaded: LoadedBoard, plugins: Any, definition: ReportDefinition, file: str = REPORT_FILE
+) -> list[Problem]:
+    """What is wrong with a report definition for this board: sections no plugin registers,
+    narrative files that are missing or outside the folder, sections listed twice."""
+    problems = [Problem(file, where, message) for where, message in definition.problems()]
+    registry = plugins.report_sections
+    for i, part in enumerate(definition.sections):
+        if part.section not in registry:
+            problems.append(
+                Problem(
+                    file,
+                    f"sections[{i}].section",
+                    f"no report section {part.section!r}{_suggest(part.section, registry.names())}; "
+                    f"installed: {', '.join(registry.names())}",
+                )
+            )
+        if part.narrative:
+            problems += [
+                Problem(file, f"sections[{i}].narrative", m) for m in _narrative_problems(loaded, part.narrative)
+            ]
+    return problems
+
+
+def _narrative_problems(loaded: LoadedBoard, relative: str) -> list[str]:
+    if not relative.lower().endswith(".md"):
+        return [f"{relative!r} must be a Markdown file (ending .md) in the board folder"]
+    try:
+        path = resolve_inside(loaded.root, relative)
+    except LifError as exc:
+        return [str(exc)]
+    if not path.is_file():
+        return [f"{relative!r}: no such file in the board folder (write it, or drop the key)"]
+    return []
+
+
+def warning(file: str, where: str, message: str) -> Problem:
+    return Problem(file, where, message, Severity.WARNING)

@@ -1,0 +1,126 @@
+"""The register snapshot a report carries for machines, and "what changed" since a previous
+report, told in names.
+
+A report's JSON holds ``snapshot``: ``{kind, id, name, state}`` for every action, review,
+evidence item and measure. ``lif report impact --previous last-year.json`` reads it back
+(:func:`previous_snapshot`) and the ``changes`` section compares. Reports written before
+lif-core 0.2 kept the snapshot as a "Register snapshot" section; those are still read.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ..board import LoadedBoard, read_data_file
+from ..errors import LifError
+from .context import record_name
+
+__all__ = ["Snapshot", "previous_snapshot", "snapshot_rows"]
+
+#: ``(kind, id, name, state)`` rows.
+Snapshot = tuple[tuple[str, str, str, str], ...]
+
+#: What each kind of row is called in "what changed".
+KIND_WORDS = {"action": "action", "review": "review", "evidence": "evidence", "measure": "measure"}
+
+
+def snapshot_rows(loaded: LoadedBoard, scores: Sequence[Any]) -> Snapshot:
+    """The state of every action, review, evidence item and measure, for the next report."""
+    board = loaded.board
+    rows: list[tuple[str, str, str, str]] = []
+    rows += [("action", a.id, record_name(a), a.status.value) for a in board.actions]
+    rows += [("review", r.id, record_name(r), r.stage) for r in board.reviews]
+    rows += [("evidence", e.id, record_name(e), e.strength.value) for e in board.evidence]
+    rows += [
+        ("measure", s.measure.id, s.measure.title, f"{s.rag} in {s.latest[0]}" if s.latest else s.rag) for s in scores
+    ]
+    return tuple(rows)
+
+
+def _wrong(path: Path, where: str, what: str) -> LifError:
+    return LifError(f"{path}: {where}: {what}: not an impact report as `lif report impact -f json` writes it")
+
+
+def _text(path: Path, where: str, value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise _wrong(path, where, f"expected text, got {json.dumps(value)[:60]}")
+    return str(value)
+
+
+def previous_snapshot(path: Path) -> Snapshot:
+    """The snapshot of a previous report in JSON, for "what changed".
+
+    The file's shape is checked: any problem (not UTF-8, not JSON, nested too deeply, a
+    snapshot that is not a list of ``{kind, id, name, state}``...) is one :class:`LifError`
+    naming the file and the key path."""
+    data = read_data_file(path, "json", limit=256 * 1024 * 1024)
+    if not isinstance(data, dict) or data.get("kind") != "impact-report":
+        raise LifError(f"{path}: not a JSON impact report (write one with --format json)")
+    if "snapshot" in data:
+        rows = data["snapshot"]
+        if not isinstance(rows, list):
+            raise _wrong(path, "snapshot", "expected a list")
+        out = []
+        for j, row in enumerate(rows):
+            if not isinstance(row, dict):
+                raise _wrong(path, f"snapshot[{j}]", "expected a table of kind, id, name and state")
+            missing = [k for k in ("kind", "id", "state") if k not in row]
+            if missing:
+                raise _wrong(path, f"snapshot[{j}]", f"missing {', '.join(missing)}")
+            kind, ident, state = (_text(path, f"snapshot[{j}].{k}", row[k]) for k in ("kind", "id", "state"))
+            name = _text(path, f"snapshot[{j}].name", row.get("name", ident))
+            out.append((kind, ident, name, state))
+        return tuple(out)
+    return _legacy_snapshot(path, data)
+
+
+def _legacy_snapshot(path: Path, data: dict[str, Any]) -> Snapshot:
+    sections = data.get("sections", [])
+    if not isinstance(sections, list):
+        raise _wrong(path, "sections", "expected a list")
+    for i, section in enumerate(sections):
+        if not isinstance(section, dict):
+            raise _wrong(path, f"sections[{i}]", "expected a table")
+        if section.get("title") != "Register snapshot":
+            continue
+        blocks = section.get("blocks")
+        if not isinstance(blocks, list) or not blocks or not isinstance(blocks[0], dict):
+            raise _wrong(path, f"sections[{i}].blocks", "expected a list starting with the snapshot's table")
+        rows = blocks[0].get("rows")
+        if not isinstance(rows, list):
+            raise _wrong(path, f"sections[{i}].blocks[0].rows", "expected a list of rows")
+        out = []
+        for j, row in enumerate(rows):
+            where = f"sections[{i}].blocks[0].rows[{j}]"
+            if not isinstance(row, list) or len(row) != 3:
+                got = f"{len(row)} value(s)" if isinstance(row, list) else type(row).__name__
+                raise _wrong(path, where, f"expected 3 values (item, id, state), got {got}")
+            kind, ident, state = (_text(path, f"{where}[{k}]", cell) for k, cell in enumerate(row))
+            out.append((kind, ident, ident, state))
+        return tuple(out)
+    raise LifError(f"{path}: has no register snapshot")
+
+
+def changes(previous: Snapshot, now: Snapshot) -> list[str]:
+    """What changed from ``previous`` to ``now``, one line each, in names."""
+
+    def state(kind: str, value: str) -> str:
+        return value.replace("-", " ")
+
+    before = {(k, i): (n, s) for k, i, n, s in previous}
+    current = {(k, i): (n, s) for k, i, n, s in now}
+    lines = []
+    for (kind, ident), (name, value) in current.items():
+        was = before.get((kind, ident))
+        word = KIND_WORDS.get(kind, kind)
+        if was is None:
+            lines.append(f"New {word}: {name} ({state(kind, value)})")
+        elif was[1] != value:
+            lines.append(f"{word.capitalize()} {name}: was {state(kind, was[1])}, now {state(kind, value)}")
+    for (kind, ident), (name, _value) in before.items():
+        if (kind, ident) not in current:
+            lines.append(f"{KIND_WORDS.get(kind, kind).capitalize()} {name}: no longer in the register")
+    return lines

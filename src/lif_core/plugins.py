@@ -60,6 +60,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "lif_core.builtins.stores",
     "lif_core.builtins.register",
     "lif_core.builtins.sections",
+    "lif_core.builtins.report_checks",
 )
 
 _REGISTRATION_HOOKS: dict[str, tuple[str, type]] = {

@@ -7,12 +7,8 @@ Every problem is collected and reported at once, each with its file and key path
 
 from __future__ import annotations
 
-import difflib
-import errno
 import functools
 import json
-import os
-import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from importlib import resources
@@ -22,9 +18,20 @@ from typing import Any, cast, get_args
 import attrs
 import tomli_w
 
-from .convert import iter_errors, structure, to_json, unstructure
+from .convert import digest, iter_errors, structure, to_json, unstructure
 from .errors import BoardInvalid, LifError, PathPart, Problem, Severity, format_path
-from .frameworks import DEFAULT_FRAMEWORK, StatutoryFramework
+from .files import (
+    MAX_DEPTH,
+    MAX_FILE_BYTES,
+    UnreadableFile,
+    describe_os_error,
+    parse_text,
+    read_data_file,
+    read_text,
+    resolve_inside,
+    suggest,
+)
+from .frameworks import DEFAULT_FRAMEWORK, TAXONOMIES, StatutoryFramework
 from .model import COLLECTIONS, ID_PATTERN, Board, BoardInfo, PluginSettings, Settings, Theme
 
 if sys.version_info >= (3, 11):
@@ -41,17 +48,20 @@ __all__ = [
     "board_to_json",
     "board_to_toml",
     "load_board",
+    # Re-exported from lif_core.files, where they live:
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
+    "UnreadableFile",
+    "describe_os_error",
+    "parse_text",
+    "read_data_file",
+    "read_text",
+    "resolve_inside",
 ]
 
 BOARD_FILE = "board.toml"
 #: The board file format this code reads and writes.
 FORMAT_VERSION = 1
-#: The largest board or register file read; larger files are refused, not parsed.
-MAX_FILE_BYTES = 16 * 1024 * 1024
-#: The deepest nesting of tables and lists read from any file (a board's deepest is about 6);
-#: deeper data is refused before anything (the parsers, the converter) recurses through it.
-MAX_DEPTH = 32
-
 _SINGLETONS: dict[str, type] = {"board": BoardInfo, "plugins": PluginSettings, "settings": Settings}
 _BOARD_ONLY = ("format", "include", *_SINGLETONS)
 _NOUNS = {
@@ -77,6 +87,11 @@ _NOUNS = {
     "section11_audits": "self-assessment cycle",
     "courses": "training course",
     "publications": "publication",
+    "national_reviews": "national review",
+    "scrutiny": "piece of scrutiny",
+    "contributions": "contribution",
+    "feedback": "piece of feedback",
+    "child_deaths": "year of child death figures",
 }
 
 
@@ -139,141 +154,7 @@ class LoadedBoard:
         return resolve_inside(self.root, relative)
 
 
-def resolve_inside(root: Path, relative: str) -> Path:
-    """``root / relative``, refusing anything that would leave ``root`` (``..``, links)."""
-    base = root.resolve()
-    target = (base / relative).resolve()
-    if not target.is_relative_to(base):
-        raise LifError(f"{relative!r} points outside the board folder {root}")
-    return target
-
-
 # --------------------------------------------------------------------------- reading files
-
-
-class UnreadableFile(LifError):
-    """A file that cannot be read as data: ``file`` (as the user named it) and ``reason``
-    (what is wrong and what to do), one line."""
-
-    def __init__(self, file: str, reason: str) -> None:
-        self.file = file
-        self.reason = reason
-        super().__init__(f"{file}: {reason}")
-
-
-def read_text(path: Path, *, name: str | None = None, limit: int = MAX_FILE_BYTES) -> str:
-    """The UTF-8 text of a regular file, at most ``limit`` bytes.
-
-    Never hangs or exhausts memory on what is not a file (a folder, a pipe, ``/dev/zero``) and
-    never raises anything but :class:`UnreadableFile`, naming the file (``name``, else
-    ``path``) and what to do."""
-    label = str(path) if name is None else name
-    try:
-        # O_NONBLOCK: opening a named pipe must not wait for a writer (no effect on files).
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    except OSError as exc:
-        raise UnreadableFile(label, f"cannot read: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "rb") as handle:
-            info = os.fstat(handle.fileno())
-            if stat.S_ISDIR(info.st_mode):
-                raise UnreadableFile(label, "is a folder, not a file")
-            if not stat.S_ISREG(info.st_mode):
-                raise UnreadableFile(label, "is not a regular file (a device or a pipe?): name a file")
-            if info.st_size > limit:
-                raise UnreadableFile(label, f"file is {info.st_size:,} bytes; files read are limited to {limit:,}")
-            data = handle.read(limit + 1)
-    except OSError as exc:
-        raise UnreadableFile(label, f"cannot read: {exc.strerror or exc}") from None
-    if len(data) > limit:
-        raise UnreadableFile(label, f"file is over {limit:,} bytes; files read are limited to {limit:,}")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise UnreadableFile(label, f"not UTF-8 text (byte {exc.start}): save the file as UTF-8") from None
-
-
-_FULL = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
-_DENIED = {errno.EACCES, errno.EPERM, errno.EROFS}
-
-
-def describe_os_error(exc: OSError, path: Path | str) -> str:
-    """What an operating-system error writing ``path`` means for the user and what to do,
-    from its error number: a full disk, a read-only file or folder, else the system's words."""
-    if exc.errno in _FULL:
-        return "the disk is full (or a file size limit was reached): free some space, then try again"
-    if exc.errno in _DENIED:
-        return f"read-only: check the permissions of {path} and its folder ({exc.strerror})"
-    return str(exc.strerror or exc)
-
-
-def _too_deep(data: Any) -> tuple[PathPart, ...] | None:
-    """The key path of the first value nested deeper than :data:`MAX_DEPTH`, if any (walked
-    without recursion, so any depth is safe)."""
-    stack: list[tuple[Any, tuple[PathPart, ...]]] = [(data, ())]
-    while stack:
-        value, path = stack.pop()
-        if len(path) > MAX_DEPTH:
-            return path
-        if isinstance(value, dict):
-            stack.extend((v, (*path, str(k))) for k, v in value.items())
-        elif isinstance(value, list):
-            stack.extend((v, (*path, i)) for i, v in enumerate(value))
-    return None
-
-
-def _bad_text(data: Any) -> tuple[PathPart, ...] | None:
-    """The key path of the first text that is not valid Unicode (JSON's lone surrogates)."""
-    stack: list[tuple[Any, tuple[PathPart, ...]]] = [(data, ())]
-    while stack:
-        value, path = stack.pop()
-        if isinstance(value, str):
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                return path
-        elif isinstance(value, dict):
-            for k, v in value.items():
-                stack.extend(((k, (*path, "<key>")), (v, (*path, str(k)))))
-        elif isinstance(value, list):
-            stack.extend((v, (*path, i)) for i, v in enumerate(value))
-    return None
-
-
-def parse_text(text: str, fmt: str, *, name: str) -> Any:
-    """``text`` parsed as ``fmt`` (``"toml"`` or ``"json"``); refuses data nested deeper than
-    :data:`MAX_DEPTH` and any other failure with one :class:`UnreadableFile` naming ``name``."""
-    kind = fmt.upper()
-    try:
-        data = tomllib.loads(text) if fmt == "toml" else json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UnreadableFile(name, f"not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UnreadableFile(name, f"not valid TOML: {exc}") from None
-    except RecursionError:
-        raise UnreadableFile(
-            name, f"nested too deeply to read: {kind} data here is never over {MAX_DEPTH} levels deep"
-        ) from None
-    except ValueError as exc:  # e.g. a whole number of thousands of digits
-        raise UnreadableFile(name, f"not valid {kind}: {exc}") from None
-    deep = _too_deep(data)
-    if deep is not None:
-        raise UnreadableFile(
-            name,
-            f"{format_path(deep[:4])}...: nested more than {MAX_DEPTH} levels deep; "
-            "a board's data is never this deep: check the file",
-        )
-    bad = _bad_text(data) if fmt == "json" else None
-    if bad is not None:
-        raise UnreadableFile(name, f"{format_path(bad) or 'text'}: not valid Unicode text (a lone surrogate escape)")
-    return data
-
-
-def read_data_file(path: Path, fmt: str, *, name: str | None = None, limit: int = MAX_FILE_BYTES) -> Any:
-    """A TOML or JSON file's data, read with :func:`read_text` and :func:`parse_text`: any
-    failure is one :class:`UnreadableFile` naming the file and what to do."""
-    label = str(path) if name is None else name
-    return parse_text(read_text(path, name=label, limit=limit), fmt, name=label)
 
 
 @attrs.define
@@ -354,13 +235,13 @@ class _Reader:
 
     def read_register(self) -> None:
         """Where the board has a register store, its records replace the files' register
-        collections (which are reported, not silently dropped)."""
-        from .builtins.stores import SqliteStore
-        from .store import REGISTER_COLLECTIONS
+        collections (which are reported, not silently dropped). The store is the plugin
+        host's (``settings.store``, ``sqlite`` by default): the loader knows no store itself."""
+        from .model import REGISTER_COLLECTIONS
 
         raw_settings = self.singletons.get("settings", ({}, None))[0]
         name = raw_settings.get("store", "sqlite") if isinstance(raw_settings, dict) else "sqlite"
-        stores = self.stores if self.stores is not None else {"sqlite": SqliteStore()}
+        stores = self.stores if self.stores is not None else _installed_stores()
         backend = stores.get(name) if isinstance(name, str) else None
         if backend is None:
             return  # an unknown store is reported with the other plugin names
@@ -429,7 +310,6 @@ class _Reader:
 
 def _as_imported(raw: Any, imported: Mapping[str, str], key: str) -> bool:
     """True where a file's register record is as it was last imported into the store."""
-    from .store import digest
 
     if not isinstance(raw, dict) or raw.get("id") not in imported:
         return False
@@ -439,16 +319,10 @@ def _as_imported(raw: Any, imported: Mapping[str, str], key: str) -> bool:
         return False
 
 
-def _suggest(word: str, options: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.75)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+_suggest = suggest
 
 
 # --------------------------------------------------------------------------- building a board
-
-
-#: Theme taxonomies shipped with lif-core, loaded unless ``[settings] default_themes`` says not.
-TAXONOMIES = ("cin-assessment-factors", "practice-system")
 
 
 @functools.cache
@@ -754,6 +628,14 @@ def _read(
     return reader, values, origins
 
 
+def _installed_stores() -> Mapping[str, Any]:
+    """The stores of a fresh plugin host (builtins and installed plugins), by name."""
+    from .plugins import Plugins
+
+    registry = Plugins.create().stores
+    return {name: registry.get(name) for name in registry.names()}
+
+
 def board_root(path: str | Path) -> Path:
     """The board folder named by ``path`` (the folder or its board.toml); a clear error if
     there is none."""
@@ -767,15 +649,22 @@ def board_root(path: str | Path) -> Path:
     return root
 
 
-def load_board(path: str | Path) -> LoadedBoard:
+def load_board(path: str | Path, plugins: Any = None) -> LoadedBoard:
     """Read and check a board folder (or its ``board.toml``).
+
+    Its register is read from its store where it has one, found through ``plugins`` (a
+    :class:`lif_core.Plugins` host; a fresh one with the installed plugins by default).
 
     Raises:
         LifError: the folder or its ``board.toml`` does not exist.
         BoardInvalid: with every problem found, each naming its file and key path.
     """
     root = board_root(path)
-    reader, values, origins = _read(root)
+    stores = None
+    if plugins is not None:
+        registry = plugins.stores
+        stores = {name: registry.get(name) for name in registry.names()}
+    reader, values, origins = _read(root, stores)
     if reader.problems:
         raise BoardInvalid(reader.problems, board=str(path))
     board = Board(**values)

@@ -22,9 +22,8 @@ import attrs
 import click
 
 from .board import BOARD_FILE, LoadedBoard, UnreadableFile, describe_os_error, read_data_file
-from .builtins.renderers import terminal_safe
 from .disclosure import DEFAULT_RULE, Rule, board_rule, protect
-from .document import Document
+from .document import Document, terminal_safe
 from .errors import LifError, Problem
 from .frameworks import DEFAULT_FRAMEWORK
 from .plugins import Plugins

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import hashlib
 import json
 import math
 import re
@@ -378,3 +379,13 @@ def iter_errors(
         yield path, message
     else:
         yield path, f"{type(exc).__name__}: {exc}"
+
+
+def digest(collection: str, data: Mapping[str, Any]) -> str:
+    """A fingerprint of a record as checked (so 2018-01-01 and "2018-01-01" agree), to tell a
+    file's record that was edited since the last import into a store from one that was not."""
+    from .model import COLLECTIONS
+
+    record: Any = structure(dict(data), COLLECTIONS[collection])
+    canonical = json.dumps(json.loads(to_json(unstructure(record), indent=None)), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -8,6 +8,7 @@ renderer written once draws all of them.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -31,6 +32,7 @@ __all__ = [
     "Section",
     "Share",
     "Table",
+    "terminal_safe",
 ]
 
 
@@ -227,3 +229,31 @@ def cell_text(cell: Cell) -> str:
     if isinstance(cell, float):
         return f"{cell:g}" if cell != int(cell) else str(int(cell))
     return str(cell)
+
+
+# ---------------------------------------------------------------- terminal safety
+
+# Escape sequences a terminal acts on, removed whole: CSI (ESC [ or C1 0x9B: colours, cursor
+# moves, screen clears), string commands up to their terminator or the next escape (OSC: window
+# titles, hyperlinks, clipboard writes; DCS, SOS, PM, APC), and the other ESC sequences.
+_TERMINAL_SEQUENCE = re.compile(
+    r"""
+      (?:\x1b\[|\x9b) [0-?]* [ -/]* [@-~]?
+    | (?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f]) [^\x07\x1b\x9c]* (?:\x07|\x1b\\|\x9c)?
+    | \x1b [ -/]* [0-~]?
+    """,
+    re.VERBOSE,
+)
+# What is left that a terminal (or a reader) could be fooled by: C0 controls but tab and newline,
+# DEL, C1 controls, and the bidirectional overrides and isolates that make text display in an
+# order other than the one it is stored in ("Trojan Source").
+_TERMINAL_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` safe to print to a terminal: escape sequences (ESC, CSI, OSC...) removed whole,
+    then every other control character but newline and tab (C0, DEL, C1) and every bidirectional
+    override or isolate removed; a carriage return becomes a newline, so nothing can overwrite
+    what was printed before it. Used by the text renderer and for every message the CLI prints."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _TERMINAL_CONTROL.sub("", _TERMINAL_SEQUENCE.sub("", text))

@@ -19,12 +19,13 @@ from __future__ import annotations
 import calendar as _calendar
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import attrs
 
 from .errors import BoardInvalid, LifError, Problem, format_path
+from .files import UnreadableFile, parse_text, suggest, too_deep
 from .model import FieldError
 
 __all__ = [
@@ -340,6 +341,9 @@ class Words:
     disclosure_rule: str = ""
 
 
+#: Theme taxonomies shipped with lif-core, loaded unless ``[settings] default_themes`` says not.
+TAXONOMIES = ("cin-assessment-factors", "practice-system")
+
 #: The vocabularies boards' fields are checked against: the metadata key ``term`` on a model
 #: field names one of these (the value is what one item is called; :data:`PLURALS` the many).
 VOCABULARIES: dict[str, str] = {
@@ -545,8 +549,6 @@ class StatutoryFramework:
         for kind_name in self.report_functions:
             if kind_name not in self.names("function_kinds"):
                 yield f"report_functions: {kind_name!r} is not a function kind"
-        from .board import TAXONOMIES
-
         for taxonomy in self.themes:
             if taxonomy not in TAXONOMIES:
                 yield f"themes: no theme taxonomy {taxonomy!r} ships with lif-core; available: {', '.join(TAXONOMIES)}"
@@ -594,7 +596,6 @@ class StatutoryFramework:
     def from_data(cls, data: Mapping[str, Any], *, file: str = "<framework>") -> StatutoryFramework:
         """A framework from plain data (as read from TOML); every problem is reported at once,
         each with its key path, as :class:`~lif_core.BoardInvalid`."""
-        from .board import _too_deep
         from .convert import iter_errors, structure
 
         if not isinstance(data, Mapping):
@@ -602,7 +603,7 @@ class StatutoryFramework:
         if "templates" in data:
             message = "unknown key: a framework's board templates are added by its plugin, not read from data"
             raise BoardInvalid([Problem(file, "templates", message)])
-        deep = _too_deep(data)
+        deep = too_deep(data)
         if deep is not None:
             raise BoardInvalid([Problem(file, format_path(deep), "nested too deeply: not a framework")])
         try:
@@ -616,7 +617,6 @@ class StatutoryFramework:
     @classmethod
     def from_toml(cls, text: str, *, file: str = "<framework>") -> StatutoryFramework:
         """A framework from the text of a TOML file (see docs/frameworks.md for the format)."""
-        from .board import UnreadableFile, parse_text
 
         try:
             data = parse_text(text, "toml", name=file)
@@ -861,3 +861,70 @@ def _resolve_all() -> None:
 
 
 _resolve_all()
+
+
+# --------------------------------------------------------------------------- records against a framework
+
+
+def term_problem(value: str, vocabulary: str, framework: StatutoryFramework) -> str:
+    """Why ``value`` is not a name of the framework's ``vocabulary``, with the names it has."""
+    what, many = VOCABULARIES[vocabulary], PLURALS[vocabulary]
+    names = framework.names(vocabulary)
+    if not names:
+        return f"{framework.title} ({framework.name}) has no {many}: this key does not apply under it"
+    return (
+        f"{value!r} is not {indefinite(what)} of {framework.title} ({framework.name}){suggest(value, names)}; "
+        f"its {many}: {', '.join(names)}"
+    )
+
+
+def record_problems(
+    framework: StatutoryFramework, collection: str, record: object
+) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """What is wrong with one record under ``framework`` on its own (a review's stages and
+    decision against its kind; a publication's reporting year): ``(key path, message)``. The
+    register checks every write with this; :func:`review_lifecycle` and
+    :func:`publications_kept` check whole boards."""
+    if collection == "publications":
+        kind = framework.term("obligations", getattr(record, "kind", ""))
+        if kind is not None:
+            try:
+                period_bounds(record.period, kind.year_starts)  # type: ignore[attr-defined]
+            except LifError as exc:
+                yield ("period",), str(exc)
+        published, sent = getattr(record, "published", None), getattr(record, "sent", None)
+        if published and sent and sent < published:
+            yield ("sent",), "sent before it was published: check both dates"
+        return
+    if collection != "reviews":
+        return
+    review: Any = record
+    spec = framework.review_kind(review.kind)
+    if spec is None:  # reported with the names
+        return
+    order = spec.stages
+    lifecycle = " -> ".join(order)
+    what = spec.title.lower()
+    if review.follows == review.id:
+        yield ("follows",), "a review cannot follow itself"
+    if review.stage not in order:
+        yield ("stage",), f"{review.stage!r} is not a stage of {indefinite(what)}; its stages are {lifecycle}"
+    for i, change in enumerate(review.stage_log):
+        before = review.stage_log[i - 1].stage if i else None
+        if change.stage not in order:
+            yield (
+                ("stage_log", i, "stage"),
+                f"{change.stage!r} is not a stage of {indefinite(what)}; its stages are {lifecycle}",
+            )
+        elif before in order and order.index(change.stage) <= order.index(before):
+            yield (
+                ("stage_log", i, "stage"),
+                f"{change.stage!r} cannot follow {before!r}: {indefinite(what)} runs {lifecycle} "
+                "(stages may be skipped, not repeated or reversed)",
+            )
+    if review.decision:
+        if not spec.decisions:
+            yield ("decision",), f"{indefinite(what)} records no decision; leave decision out"
+        elif spec.decision(review.decision) is None:
+            choices = ", ".join(d.name for d in spec.decisions)
+            yield ("decision",), f"{review.decision!r} is not a decision of {indefinite(what)}; use one of {choices}"

@@ -391,9 +391,11 @@ class Plugins:
 
 
 def _own_version() -> str:
-    from . import __version__
-
-    return __version__
+    """lif-core's version (the package's own, read without importing the package root)."""
+    try:
+        return importlib.metadata.version("lif-core")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - a source tree without install
+        return "0+unknown"
 
 
 def _import_path(target: Path) -> ModuleType:

@@ -27,7 +27,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import getpass
-import hashlib
 import json
 import os
 import re
@@ -42,9 +41,9 @@ from typing import Any
 import attrs
 
 from .board import describe_os_error, iter_refs, noun
-from .convert import iter_errors, structure, to_json, unstructure
+from .convert import digest, iter_errors, structure, to_json, unstructure
 from .errors import LifError, format_path
-from .frameworks import LIFECYCLE, StatutoryFramework
+from .frameworks import LIFECYCLE, StatutoryFramework, record_problems, term_problem
 from .model import COLLECTIONS, REGISTER_COLLECTIONS, ActionStatus, StageChange, StatusChange
 
 __all__ = [
@@ -300,14 +299,6 @@ def _followed_first(items: list[tuple[str, Mapping[str, Any]]]) -> list[tuple[st
         waiting = [i for i in waiting if i not in ready]
     position = iter(placed)
     return [next(position) if item[0] == "reviews" else item for item in items]
-
-
-def digest(collection: str, data: Mapping[str, Any]) -> str:
-    """A fingerprint of a record as checked (so 2018-01-01 and "2018-01-01" agree), to tell a
-    file's record that was edited since the last import from one that was not."""
-    record: Any = structure(dict(data), COLLECTIONS[collection])
-    canonical = json.dumps(json.loads(_json(unstructure(record))), sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 class Register:
@@ -709,8 +700,6 @@ class Register:
         problems = []
         for path, value, targets, kind in iter_refs(record):
             if kind == "term" and self.framework is not None and value not in self.framework.names(targets[0]):
-                from .validate import term_problem
-
                 where = format_path((f"{collection}[{record.id!r}]", *path))
                 problems.append(f"{where}: {term_problem(value, targets[0], self.framework)}")
                 continue
@@ -724,8 +713,6 @@ class Register:
                 )
                 problems.append(f"{format_path((f'{collection}[{record.id!r}]', *path))}: {found}")
         if self.framework is not None and not problems:
-            from .builtins.statutory import record_problems
-
             for path, message in record_problems(self.framework, collection, record):
                 problems.append(f"{format_path((f'{collection}[{record.id!r}]', *path))}: {message}")
             if not problems:

@@ -13,7 +13,12 @@ import attrs
 from .board import BOARD_FILE, LoadedBoard, _read, _suggest, board_root, iter_refs
 from .clocks import board_calendar
 from .errors import BoardInvalid, LifError, Problem, format_path
-from .frameworks import DEFAULT_FRAMEWORK, PLURALS, VOCABULARIES, StatutoryFramework, indefinite
+from .frameworks import (
+    DEFAULT_FRAMEWORK,
+    StatutoryFramework,
+    record_problems,
+    term_problem,
+)
 from .model import COLLECTIONS, Board, PluginSettings
 from .plugins import Plugins
 
@@ -80,18 +85,6 @@ def with_framework(loaded: LoadedBoard, plugins: Plugins) -> LoadedBoard:
     return attrs.evolve(loaded, framework=registry.get(name)) if name in registry else loaded
 
 
-def term_problem(value: str, vocabulary: str, framework: StatutoryFramework) -> str:
-    """Why ``value`` is not a name of the framework's ``vocabulary``, with the names it has."""
-    what, many = VOCABULARIES[vocabulary], PLURALS[vocabulary]
-    names = framework.names(vocabulary)
-    if not names:
-        return f"{framework.title} ({framework.name}) has no {many}: this key does not apply under it"
-    return (
-        f"{value!r} is not {indefinite(what)} of {framework.title} ({framework.name}){_suggest(value, names)}; "
-        f"its {many}: {', '.join(names)}"
-    )
-
-
 def _plugin_refs(
     values: Mapping[str, Any],
     origins: Mapping[tuple[str, int], tuple[str, int]],
@@ -138,7 +131,6 @@ def _record_problems(
 ) -> list[Problem]:
     """Each record held to its framework on its own (a review's stages and decision against its
     kind, a publication's reporting year), reported with the names, before any check runs."""
-    from .builtins.statutory import record_problems
 
     problems = []
     for key, check in (("reviews", "review-lifecycle"), ("publications", "publications-kept")):

@@ -14,11 +14,12 @@ from typing import Any
 import click
 import tomli_w
 
-from ..board import LoadedBoard, _read, _too_deep, board_root, load_board, noun, read_data_file
+from ..board import LoadedBoard, _read, board_root, load_board, noun, read_data_file
 from ..cli import DAY, as_of_day, as_of_option, write_output
 from ..clocks import ClockState, publications_due, review_clocks
 from ..convert import structure, to_json, unstructure
 from ..errors import BoardInvalid, LifError, Problem
+from ..files import too_deep
 from ..frameworks import DEFAULT_FRAMEWORK, StatutoryFramework
 from ..inspection import overdue
 from ..model import COLLECTIONS
@@ -122,7 +123,7 @@ def _value(text: str) -> Any:
         return text
     except (RecursionError, ValueError):
         value = None
-    if value is None or _too_deep(value) is not None:
+    if value is None or too_deep(value) is not None:
         raise click.BadParameter(
             f"{text[:40]!r}...: cannot be read as a value (nested too deeply, or a number too long)",
             param_hint="KEY=VALUE",

@@ -13,9 +13,9 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from ..errors import LifError, Problem, Severity
+from ..errors import Problem, Severity
 from ..extensions import Check
-from ..frameworks import StatutoryFramework, indefinite, period_bounds
+from ..frameworks import StatutoryFramework, indefinite, period_bounds, record_problems
 from ..plugins import hookimpl
 
 if TYPE_CHECKING:
@@ -24,58 +24,6 @@ if TYPE_CHECKING:
     from ..plugins import Plugins
 
 WARNING = Severity.WARNING
-
-
-def record_problems(
-    framework: StatutoryFramework, collection: str, record: object
-) -> Iterator[tuple[tuple[str | int, ...], str]]:
-    """What is wrong with one record under ``framework`` on its own (a review's stages and
-    decision against its kind; a publication's reporting year): ``(key path, message)``. The
-    register checks every write with this; :func:`review_lifecycle` and
-    :func:`publications_kept` check whole boards."""
-    if collection == "publications":
-        kind = framework.term("obligations", getattr(record, "kind", ""))
-        if kind is not None:
-            try:
-                period_bounds(record.period, kind.year_starts)  # type: ignore[attr-defined]
-            except LifError as exc:
-                yield ("period",), str(exc)
-        published, sent = getattr(record, "published", None), getattr(record, "sent", None)
-        if published and sent and sent < published:
-            yield ("sent",), "sent before it was published: check both dates"
-        return
-    if collection != "reviews":
-        return
-    review: CaseReview = record  # type: ignore[assignment]
-    spec = framework.review_kind(review.kind)
-    if spec is None:  # reported with the names
-        return
-    order = spec.stages
-    lifecycle = " -> ".join(order)
-    what = spec.title.lower()
-    if review.follows == review.id:
-        yield ("follows",), "a review cannot follow itself"
-    if review.stage not in order:
-        yield ("stage",), f"{review.stage!r} is not a stage of {indefinite(what)}; its stages are {lifecycle}"
-    for i, change in enumerate(review.stage_log):
-        before = review.stage_log[i - 1].stage if i else None
-        if change.stage not in order:
-            yield (
-                ("stage_log", i, "stage"),
-                f"{change.stage!r} is not a stage of {indefinite(what)}; its stages are {lifecycle}",
-            )
-        elif before in order and order.index(change.stage) <= order.index(before):
-            yield (
-                ("stage_log", i, "stage"),
-                f"{change.stage!r} cannot follow {before!r}: {indefinite(what)} runs {lifecycle} "
-                "(stages may be skipped, not repeated or reversed)",
-            )
-    if review.decision:
-        if not spec.decisions:
-            yield ("decision",), f"{indefinite(what)} records no decision; leave decision out"
-        elif spec.decision(review.decision) is None:
-            choices = ", ".join(d.name for d in spec.decisions)
-            yield ("decision",), f"{review.decision!r} is not a decision of {indefinite(what)}; use one of {choices}"
 
 
 def review_lifecycle(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem]:

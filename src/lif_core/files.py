@@ -1,0 +1,183 @@
+"""Reading the files a board is made of, safely: every failure is one :class:`UnreadableFile`
+naming the file and what to do; never a hang, a traceback or unbounded memory.
+
+The lowest layer of lif-core beside the model: the board loader, the statutory frameworks,
+the store and the report's narrative all read through it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import errno
+import json
+import os
+import stat
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from .errors import LifError, PathPart, format_path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
+    "UnreadableFile",
+    "describe_os_error",
+    "parse_text",
+    "read_data_file",
+    "read_text",
+    "resolve_inside",
+    "suggest",
+]
+
+#: The largest board or register file read; larger files are refused, not parsed.
+MAX_FILE_BYTES = 16 * 1024 * 1024
+#: The deepest nesting of tables and lists read from any file (a board's deepest is about 6);
+#: deeper data is refused before anything (the parsers, the converter) recurses through it.
+MAX_DEPTH = 32
+
+
+def suggest(word: str, options: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the option closest to ``word``, or ``""``."""
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.75)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def resolve_inside(root: Path, relative: str) -> Path:
+    """``root / relative``, refusing anything that would leave ``root`` (``..``, links)."""
+    base = root.resolve()
+    target = (base / relative).resolve()
+    if not target.is_relative_to(base):
+        raise LifError(f"{relative!r} points outside the board folder {root}")
+    return target
+
+
+class UnreadableFile(LifError):
+    """A file that cannot be read as data: ``file`` (as the user named it) and ``reason``
+    (what is wrong and what to do), one line."""
+
+    def __init__(self, file: str, reason: str) -> None:
+        self.file = file
+        self.reason = reason
+        super().__init__(f"{file}: {reason}")
+
+
+def read_text(path: Path, *, name: str | None = None, limit: int = MAX_FILE_BYTES) -> str:
+    """The UTF-8 text of a regular file, at most ``limit`` bytes.
+
+    Never hangs or exhausts memory on what is not a file (a folder, a pipe, ``/dev/zero``) and
+    never raises anything but :class:`UnreadableFile`, naming the file (``name``, else
+    ``path``) and what to do."""
+    label = str(path) if name is None else name
+    try:
+        # O_NONBLOCK: opening a named pipe must not wait for a writer (no effect on files).
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        raise UnreadableFile(label, f"cannot read: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if stat.S_ISDIR(info.st_mode):
+                raise UnreadableFile(label, "is a folder, not a file")
+            if not stat.S_ISREG(info.st_mode):
+                raise UnreadableFile(label, "is not a regular file (a device or a pipe?): name a file")
+            if info.st_size > limit:
+                raise UnreadableFile(label, f"file is {info.st_size:,} bytes; files read are limited to {limit:,}")
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise UnreadableFile(label, f"cannot read: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise UnreadableFile(label, f"file is over {limit:,} bytes; files read are limited to {limit:,}")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(label, f"not UTF-8 text (byte {exc.start}): save the file as UTF-8") from None
+
+
+_FULL = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
+_DENIED = {errno.EACCES, errno.EPERM, errno.EROFS}
+
+
+def describe_os_error(exc: OSError, path: Path | str) -> str:
+    """What an operating-system error writing ``path`` means for the user and what to do,
+    from its error number: a full disk, a read-only file or folder, else the system's words."""
+    if exc.errno in _FULL:
+        return "the disk is full (or a file size limit was reached): free some space, then try again"
+    if exc.errno in _DENIED:
+        return f"read-only: check the permissions of {path} and its folder ({exc.strerror})"
+    return str(exc.strerror or exc)
+
+
+def too_deep(data: Any) -> tuple[PathPart, ...] | None:
+    """The key path of the first value nested deeper than :data:`MAX_DEPTH`, if any (walked
+    without recursion, so any depth is safe)."""
+    stack: list[tuple[Any, tuple[PathPart, ...]]] = [(data, ())]
+    while stack:
+        value, path = stack.pop()
+        if len(path) > MAX_DEPTH:
+            return path
+        if isinstance(value, dict):
+            stack.extend((v, (*path, str(k))) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, (*path, i)) for i, v in enumerate(value))
+    return None
+
+
+def bad_text(data: Any) -> tuple[PathPart, ...] | None:
+    """The key path of the first text that is not valid Unicode (JSON's lone surrogates)."""
+    stack: list[tuple[Any, tuple[PathPart, ...]]] = [(data, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return path
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                stack.extend(((k, (*path, "<key>")), (v, (*path, str(k)))))
+        elif isinstance(value, list):
+            stack.extend((v, (*path, i)) for i, v in enumerate(value))
+    return None
+
+
+def parse_text(text: str, fmt: str, *, name: str) -> Any:
+    """``text`` parsed as ``fmt`` (``"toml"`` or ``"json"``); refuses data nested deeper than
+    :data:`MAX_DEPTH` and any other failure with one :class:`UnreadableFile` naming ``name``."""
+    kind = fmt.upper()
+    try:
+        data = tomllib.loads(text) if fmt == "toml" else json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UnreadableFile(name, f"not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UnreadableFile(name, f"not valid TOML: {exc}") from None
+    except RecursionError:
+        raise UnreadableFile(
+            name, f"nested too deeply to read: {kind} data here is never over {MAX_DEPTH} levels deep"
+        ) from None
+    except ValueError as exc:  # e.g. a whole number of thousands of digits
+        raise UnreadableFile(name, f"not valid {kind}: {exc}") from None
+    deep = too_deep(data)
+    if deep is not None:
+        raise UnreadableFile(
+            name,
+            f"{format_path(deep[:4])}...: nested more than {MAX_DEPTH} levels deep; "
+            "a board's data is never this deep: check the file",
+        )
+    bad = bad_text(data) if fmt == "json" else None
+    if bad is not None:
+        raise UnreadableFile(name, f"{format_path(bad) or 'text'}: not valid Unicode text (a lone surrogate escape)")
+    return data
+
+
+def read_data_file(path: Path, fmt: str, *, name: str | None = None, limit: int = MAX_FILE_BYTES) -> Any:
+    """A TOML or JSON file's data, read with :func:`read_text` and :func:`parse_text`: any
+    failure is one :class:`UnreadableFile` naming the file and what to do."""
+    label = str(path) if name is None else name
+    return parse_text(read_text(path, name=label, limit=limit), fmt, name=label)

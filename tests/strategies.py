@@ -26,6 +26,8 @@ FLOATS = st.floats(allow_nan=False, allow_infinity=False, width=64, min_value=-1
 INTS = st.integers(min_value=0, max_value=2**31)
 OPTION_VALUES = st.one_of(TEXT, st.booleans(), st.integers(-(10**12), 10**12), FLOATS)
 
+NARRATIVE_PATHS = st.from_regex(r"[a-z][a-z0-9_-]{0,8}(/[a-z0-9_-]{1,8}){0,2}\.md", fullmatch=True)
+
 # Fields validated beyond their type, and how to generate valid values for them.
 SPECIAL: dict[tuple[type, str], st.SearchStrategy[Any]] = {
     (model.Evaluation, "level"): st.sampled_from((1, 2, 3, 4)),
@@ -47,6 +49,7 @@ SPECIAL: dict[tuple[type, str], st.SearchStrategy[Any]] = {
     (model.StageChange, "stage"): st.sampled_from(LIFECYCLE),
     (model.CaseReview, "decision"): st.just("") | IDS,
     (model.AuditGrade, "grade"): st.sampled_from(("good", "inadequate", "green")),
+    (model.Contribution, "amount"): st.floats(min_value=0, max_value=9_999_999_999, allow_nan=False),
     (model.Settings, "disclosure_round_to"): st.sampled_from((0, *range(2, model.MAX_ROUND_TO + 1))),
 }
 
@@ -75,6 +78,8 @@ def _field(cls: type, field: attrs.Attribute[Any], *, refs: bool) -> st.SearchSt
         return SPECIAL[(cls, field.name)]
     if field.metadata.get("id"):
         return IDS
+    if field.metadata.get("narrative"):
+        return st.just("") | NARRATIVE_PATHS
     if field.metadata.get("ref") or field.metadata.get("plugin") or field.metadata.get("term"):
         if not refs and field.default is not attrs.NOTHING:
             return st.just(field.default)
@@ -147,6 +152,7 @@ def _consistent(board: model.Board) -> model.Board:
         f for f in kept["findings"] if any(f.source in ids[c] for c in ("reviews", "audits", "section11_audits"))
     )
     kept["planned_audits"] = tuple(p for p in kept["planned_audits"] if p.partner in ids["partners"])
+    kept["contributions"] = tuple(c for c in kept["contributions"] if c.partner in ids["partners"])
     kept["section11_audits"] = tuple(attrs.evolve(a, returns=()) for a in kept["section11_audits"])
     return attrs.evolve(board, **kept)
 

@@ -230,7 +230,7 @@ def test_hook_register_checks(plugins: Plugins, make_board: MakeBoard) -> None:
         ),
     ]
     builtin = [c for c in plugins.checks if plugins.checks.plugin_of(c.name).startswith("lif_core.builtins")]
-    assert len(builtin) == 19  # 13 general, 6 holding a board to its statutory framework
+    assert len(builtin) == 21  # 13 general, 6 holding a board to its statutory framework, 2 on its report
 
 
 def test_hook_register_commands(plugins: Plugins) -> None:
@@ -375,3 +375,53 @@ def test_hook_register_stores(plugins: Plugins, tmp_path: Path) -> None:
     result = validate_board(board, plugins)
     assert result.ok and result.loaded is not None
     assert next(a for a in result.loaded.board.actions if a.id == "a-dataset").status.value == "blocked"
+
+
+def test_hook_register_report_sections(plugins: Plugins, make_board: MakeBoard) -> None:
+    """A plugin's section is one a board's report.toml can name: the report holds it where the
+    definition puts it, under the definition's title, after the board's narrative for it; a
+    broken registration is named."""
+    from lif_core import ReportSection
+    from lif_core.report import SectionContext
+
+    def build(context: SectionContext) -> Section:
+        names = "; ".join(p.name for p in context.board.partners)
+        return Section("ignored", (Paragraph(f"Partners as at {context.as_of}: {names}"),))
+
+    class P:
+        @hookimpl
+        def register_report_sections(self, register: Callable[[ReportSection], None]) -> None:
+            register(ReportSection(name="partner-roll", title="Partner roll", description="Who", build=build))
+
+    plugins.register(P(), name="roll-plugin")
+    assert plugins.report_sections.plugin_of("partner-roll") == "roll-plugin"
+    root = make_board("")
+    (root / "report.toml").write_text(
+        'title = "Test report"\n'
+        '[[sections]]\nsection = "partner-roll"\ntitle = "Our partners"\n'
+        '[[sections]]\nsection = "summary"\n',
+        encoding="utf-8",
+    )
+    (root / "narrative").mkdir()
+    (root / "narrative" / "partner-roll.md").write_text("Our **partners** <b>met</b> monthly.\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        make_cli(plugins), ["report", "impact", str(root), "--as-of", "2026-03-31", "-f", "json", "--no-progress"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert [s["section"] for s in data["sections"]] == ["partner-roll", "summary"]
+    roll = data["sections"][0]
+    assert roll["title"] == "Our partners"
+    assert [b["text"] for b in roll["blocks"]][0] == "Our partners <b>met</b> monthly."
+    assert roll["blocks"][1]["text"].startswith("Partners as at 2026-03-31: ")
+    assert data["title"].endswith(": Test report 2025-26")
+
+    class Broken:
+        @hookimpl
+        def register_report_sections(self, register: Callable[[ReportSection], None]) -> None:
+            register(object())
+
+    host = Plugins.create()
+    host.register(Broken(), name="broken-sections")
+    with pytest.raises(PluginError, match='plugin "broken-sections" in hook "register_report_sections"'):
+        host.report_sections  # noqa: B018 - built on first use

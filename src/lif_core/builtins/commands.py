@@ -380,7 +380,7 @@ def measures_document(
 def register_commands(cli: click.Group) -> None:
     @cli.group()
     def report() -> None:
-        """Write reports from a board (the impact report)."""
+        """Write reports from a board (its yearly report: `lif report impact`)."""
 
     @report.command()
     @click.argument("board", type=click.Path(path_type=Path))
@@ -398,7 +398,7 @@ def register_commands(cli: click.Group) -> None:
     @click.option(
         "--previous",
         type=click.Path(dir_okay=False, exists=True, path_type=Path),
-        help="A previous impact report in JSON: adds what changed since then.",
+        help="An earlier report written with -f json: adds what changed since then, in names.",
     )
     @click.option("--progress/--no-progress", default=None, help="Show progress (default: on a terminal).")
     @click.pass_context
@@ -411,22 +411,26 @@ def register_commands(cli: click.Group) -> None:
         previous: Path | None,
         progress: bool | None,
     ) -> None:
-        """The impact report: is the board's learning changing practice?
+        """The board's report: its yearly (annual) report, and the evidence it takes to inspectors.
 
-        Per inspection recommendation (with the coverage matrix of recommendation x framework
-        area x evidence) and per business-plan priority: what was done, the recommendations
-        and actions (done, open, overdue), the evidence and its strength, the measures that
-        moved, and the gaps. Then the coverage of the statutory functions, case reviews and their
-        lifecycle, recurring themes, the multi-agency dataset (prompts and successes, trend
-        charts), partners' safeguarding self-assessments (Section 11 in England, section 28 in
-        Wales) with change since the last cycle, training reach and Kirkpatrick levels, the
-        voice of the child, and what changed since a --previous report. The statutory
-        framework's words are used throughout.
+        The sections are those of the board's report definition: its own report.toml, else its
+        statutory framework's yearly or annual report (a foreword, local context, the
+        arrangements, priorities and where progress was slow, local and national review
+        recommendations and the improvements that followed, case reviews, the dataset,
+        training, children's and families' feedback, independent scrutiny, funding, child
+        deaths, effectiveness, next year's priorities...). Text the board wrote (narrative/*.md)
+        is shown in each section; readers see names, never ids.
+
+        --as-of reports on the board as it stood at the end of that day, rebuilt from its dated
+        logs (and its store's history): what was done, at what stage, with what evidence, then.
+        --previous adds what changed since an earlier report written with -f json.
 
         Every figure from children's records passes the board's disclosure rule first (counts of
         1 to 5 shown as c, with secondary suppression); counts of the board's own work are shown
         as they are; the rule is recorded in the report.
         """
+        from ..report import report_definition
+
         plugins, loaded = _open(ctx, board)
         day = as_of_day(as_of, loaded)
         before = None
@@ -435,9 +439,9 @@ def register_commands(cli: click.Group) -> None:
 
             before = (previous_snapshot(previous), f"in {previous.name}")
         show = sys.stderr.isatty() if progress is None else progress
-        steps = ["measures", "inspection", "priorities", "reviews", "dataset"]
         if show:
-            with click.progressbar(length=len(steps), label="impact report", file=sys.stderr) as bar:
+            parts = len(report_definition(loaded)[0].sections) + (before is not None)
+            with click.progressbar(length=parts, label="report", file=sys.stderr) as bar:
                 document = impact_report(loaded, plugins, day, previous=before, progress=lambda _s: bar.update(1))
         else:
             document = impact_report(loaded, plugins, day, previous=before)

@@ -248,6 +248,17 @@ PREVIOUS_CASES = [
         'rows[0][1]: expected text, got {"x": 1}',
     ),
     ({"kind": "impact-report", "sections": [{"title": "Other"}]}, "has no register snapshot"),
+    ({"kind": "impact-report", "snapshot": {"a": 1}}, "snapshot: expected a list"),
+    ({"kind": "impact-report", "snapshot": [3]}, "snapshot[0]: expected a table of kind, id, name and state"),
+    ({"kind": "impact-report", "snapshot": [{"kind": "action", "id": "a"}]}, "snapshot[0]: missing state"),
+    (
+        {"kind": "impact-report", "snapshot": [{"kind": "action", "id": "a", "state": ["x"]}]},
+        'snapshot[0].state: expected text, got ["x"]',
+    ),
+    (
+        {"kind": "impact-report", "snapshot": [{"kind": "action", "id": "a", "state": "done", "name": None}]},
+        "snapshot[0].name: expected text, got null",
+    ),
     ([1, 2, 3], "not a JSON impact report"),
 ]
 

@@ -89,7 +89,7 @@ def test_a_board_in_a_read_only_folder_can_be_read(board: Path) -> None:
         for args in READING:
             result = lif(*[a.format(b=view) for a in args])
             assert result.exit_code == 0, (args, result.output)
-        assert "Register snapshot" in lif("report", "impact", str(view), "-f", "json").stdout
+        assert '"snapshot": [' in lif("report", "impact", str(view), "-f", "json").stdout
         for args in (
             ["status", str(view), "a-dataset", "completed"],
             ["add", str(view), "actions", "id=a-new", "text=New"],

@@ -232,12 +232,11 @@ def test_lif_validate_warns_while_the_required_section_is_unfilled(riverside: Pa
     toml.write_text(toml.read_text().replace("report_date = 2025-03-31", "report_date = 2026-03-31"))
     result = CliRunner().invoke(cli, ["validate", str(riverside)])
     assert result.exit_code == 0
-    warning = result.stderr.splitlines()[-1]
-    assert warning.startswith('warning: report.toml: sections[2]: report: "Multi-agency audit programme" (required')
-    assert warning.endswith(
-        "): no multi-agency audit is recorded in 2025-26 (add [[audits]]); the guidance: the "
-        "partnership's terms of reference: the report describes the year's audit programme"
-    )
+    warning = result.stderr.splitlines()[-1]  # worded by lif-core's report-content check; these parts are ours
+    assert warning.startswith("warning: report.toml: sections[2]: ")
+    assert '"Multi-agency audit programme"' in warning
+    assert "no multi-agency audit is recorded in 2025-26 (add [[audits]])" in warning
+    assert warning.endswith("the partnership's terms of reference: the report describes the year's audit programme")
 
 
 def test_the_same_plugin_installed_rather_than_local(riverside: Path) -> None:
@@ -364,3 +363,12 @@ def test_a_local_section_plugin_installed_twice_is_refused() -> None:
 def test_a_bad_registration_names_the_plugin(riverside: Path, registered: object, message: str) -> None:
     result = _run_broken(riverside, registered)
     assert result.stderr == f'Error: plugin "{BROKEN}" in hook "register_report_sections": {message}\n'
+
+
+@pytest.mark.xfail(
+    reason="the registry takes any record id (upper case too), but a report definition's section must be "
+    "lower case (frameworks._NAME): a section named 'Audits' registers, and no report.toml can name it"
+)
+def test_a_section_name_no_report_definition_can_write_is_refused_when_registered(riverside: Path) -> None:
+    result = _run_broken(riverside, _section_of("Audits", lambda _c: Section("")), listed=None)
+    assert "report section name 'Audits'" in result.stderr

@@ -15,9 +15,13 @@ from ...plugins import hookimpl
 
 #: The builtin sections' modules, in the order ``lif plugins`` lists them.
 MODULES = (
+    "foreword",
     "summary",
+    "local_context",
+    "arrangements",
     "inspection",
     "priorities",
+    "progress",
     "recommendations",
     "functions",
     "reviews",
@@ -26,8 +30,14 @@ MODULES = (
     "duty_audit",
     "training",
     "voice",
+    "feedback",
+    "scrutiny",
+    "child_deaths",
+    "funding",
+    "effectiveness",
     "next_year",
     "changes",
+    "narrative",
 )
 
 

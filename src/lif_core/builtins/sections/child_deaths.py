@@ -1,0 +1,80 @@
+"""Report section ``child-deaths``: the child death review partners' figures for each year
+recorded up to the report's: deaths notified, reviews completed and reviews that found
+modifiable factors, what the reviews found (as the board's themes) and the learning.
+
+These are counts of children: disclosure control hides the small ones (``c``), with the share
+worked out from them. A year's figures exist once the year has ended (a report is as the board
+stood on its day), so the year the section expects is the latest one ended by the report's day.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...document import BulletList, Cell, Count, Paragraph, Section, Share, Table
+from ...extensions import ReportSection
+from ...model import ChildDeathFigures
+from ...report.context import SectionContext
+from .funding import year_before
+
+COLUMNS = (
+    "Year",
+    "Deaths notified",
+    "Reviews completed",
+    "With modifiable factors",
+    "Share with modifiable factors (%)",
+)
+
+
+def expected_year(context: SectionContext) -> str:
+    """The year whose figures the report should carry: the reporting year where it has ended
+    by the report's day, else the year before it."""
+    return context.year_label() if context.year()[1] <= context.as_of else year_before(context)
+
+
+def figures(context: SectionContext) -> list[ChildDeathFigures]:
+    return sorted(context.board.child_deaths, key=lambda f: f.period)
+
+
+def build(context: SectionContext) -> Section:
+    items = figures(context)
+    if not items:
+        return Section("", (Paragraph("No child death review figures are recorded."),))
+    rows: list[tuple[Cell, ...]] = [
+        (
+            f.period,
+            Count(f.notified),
+            Count(f.reviewed),
+            Count(f.modifiable),
+            Share(f.modifiable, f.reviewed, columns=("With modifiable factors", "Reviews completed")),
+        )
+        for f in items
+    ]
+    table = Table(COLUMNS, tuple(rows), caption="Deaths notified and reviewed, by year")
+    details = []
+    for f in reversed(items):
+        blocks: list[Any] = []
+        if f.summary:
+            blocks.append(Paragraph(f.summary))
+        if f.themes:
+            blocks.append(BulletList(tuple(context.name(t) for t in f.themes)))
+        if blocks:
+            details.append(Section(f"What the reviews found, {f.period}", tuple(blocks)))
+    return Section("", (table,), tuple(details))
+
+
+def missing(context: SectionContext) -> str:
+    year = expected_year(context)
+    if any(f.period == year for f in context.board.child_deaths):
+        return ""
+    return f'no child death review figures are recorded for {year} (add [[child_deaths]] with period = "{year}")'
+
+
+SECTION = ReportSection(
+    name="child-deaths",
+    title="Child death reviews",
+    description="The child death review partners' figures by year: deaths notified, reviews completed, reviews "
+    "with modifiable factors (counts of children, under disclosure control), what they found and the learning.",
+    build=build,
+    missing=missing,
+)

@@ -1,14 +1,211 @@
 """Builtin checks of a board's report (hook: register_checks): its report definition, and
-the sections its framework requires that the board has not yet filled."""
+the sections its definition requires that the board has not yet filled.
+
+- ``report-definition``: the board's ``report.toml``, where it has one, is a report
+  definition (every problem with its key path) naming installed sections and narrative files
+  inside the folder; a statutory framework's own definition names installed sections (a
+  warning: the board is sound, but its report cannot be built here); every narrative file the
+  report would read can be read.
+- ``report-content``: a warning for each part of the board's report definition marked
+  ``required`` that the board has not filled, as the section judges it on the report's day
+  (``settings.report_date``, else today), from the board as it stood then: what is missing,
+  and what the guidance asks of it.
+
+Neither raises on a bad board: everything wrong is a problem.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
+import attrs
+
+from ..errors import BoardInvalid, LifError, Problem, Severity
 from ..extensions import Check
+from ..model import date_out_of_range
 from ..plugins import hookimpl
+from ..report.definition import (
+    NARRATIVE_FOLDER,
+    REPORT_FILE,
+    definition_problems,
+    narrative_file,
+    read_definition,
+)
+
+if TYPE_CHECKING:
+    from ..board import LoadedBoard
+    from ..document import Block, Section
+    from ..frameworks import ReportDefinition, ReportPart
+    from ..plugins import Plugins
+
+WARNING = Severity.WARNING
+
+
+@attrs.frozen
+class _Found:
+    """The board's report definition: its own ``report.toml`` (``own``), else its framework's;
+    ``definition`` is ``None`` where it has neither (lif-core's default requires nothing) or
+    where its ``report.toml`` cannot be read (``problems``)."""
+
+    definition: ReportDefinition | None
+    own: bool
+    where: str
+    problems: tuple[Problem, ...] = ()
+
+
+def _find(loaded: LoadedBoard) -> _Found:
+    try:
+        own = read_definition(loaded)
+    except BoardInvalid as exc:
+        return _Found(None, True, REPORT_FILE, exc.problems)
+    except LifError as exc:
+        return _Found(None, True, REPORT_FILE, (Problem(REPORT_FILE, "", str(exc)),))
+    if own is not None:
+        return _Found(own, True, REPORT_FILE)
+    framework = loaded.framework
+    if framework is not None and framework.report is not None:
+        return _Found(framework.report, False, f"the {framework.name} {framework.report.title.lower()}")
+    return _Found(None, False, "")
+
+
+def _narrative(loaded: LoadedBoard, part: ReportPart) -> tuple[str, tuple[Block, ...], tuple[Section, ...], str]:
+    """The part's narrative file (``""`` where none), its blocks and sections, and why it
+    cannot be read (``""`` where it can)."""
+    from ..report.narrative import read_narrative
+
+    relative = narrative_file(loaded, part)
+    if not relative:
+        return "", (), (), ""
+    try:
+        blocks, sections = read_narrative(loaded.root, relative)
+    except LifError as exc:
+        return relative, (), (), str(exc).removeprefix(f"{relative}: ")
+    return relative, blocks, sections, ""
+
+
+def report_definition_check(loaded: LoadedBoard, plugins: Plugins) -> Iterator[Problem]:
+    """The board's ``report.toml`` parses and names installed sections and narrative files
+    inside the folder; its framework's report names installed sections; the narrative files
+    the report reads can be read."""
+    found = _find(loaded)
+    if found.problems:
+        yield from found.problems
+        return
+    definition = found.definition
+    if definition is None:
+        return
+    registry = plugins.report_sections
+    if found.own:
+        problems = definition_problems(loaded, plugins, definition)
+        yield from problems
+        if problems:
+            return
+        if not definition.sections:
+            yield Problem(
+                REPORT_FILE,
+                "sections",
+                "lists no section, so the report would hold nothing: add [[sections]] (lif plugins lists them), "
+                "or remove report.toml to use the framework's report",
+                WARNING,
+            )
+    elif loaded.framework is not None:  # the definition is the board's framework's
+        framework = loaded.framework
+        for i, part in enumerate(definition.sections):
+            if part.section not in registry:
+                plugin = plugins.statutory_frameworks.plugin_of(framework.name) or "its plugin"
+                yield loaded.problem(
+                    None,
+                    ("board", "statutory_framework"),
+                    f"{framework.title}: its {definition.title.lower()} names section {part.section!r} "
+                    f"(report.sections[{i}]), which no installed plugin registers, so the report cannot be built "
+                    f"here: install the plugin that registers it, or write a {REPORT_FILE} without it "
+                    f"(the framework comes from {plugin!r}; installed sections: {', '.join(registry.names())})",
+                    severity=WARNING,
+                )
+    seen: set[str] = set()
+    for part in definition.sections:
+        relative, _blocks, _sections, unreadable = _narrative(loaded, part)
+        if unreadable and relative not in seen:
+            seen.add(relative)
+            yield Problem(relative, "", unreadable)
+
+
+def _report_day(loaded: LoadedBoard) -> dt.date | None:
+    """The day the report is judged at: ``settings.report_date``, else today; ``None`` where the
+    board's date is no real date (reported where the date is read)."""
+    day = loaded.board.settings.report_date
+    if day is None:
+        return dt.date.today()
+    return None if date_out_of_range(day) is not None else day
+
+
+def report_content(loaded: LoadedBoard, plugins: Plugins) -> Iterator[Problem]:
+    """A warning for each required part of the board's report definition the board has not
+    filled: what the section's own ``missing`` says on the report's day (given the board's
+    narrative for it), or, for a section that is the board's own text and has no ``missing``,
+    that no narrative is written. A section with neither is taken as filled."""
+    from ..disclosure import active_rule
+    from ..history import as_at
+    from ..report.context import SectionContext, Shared
+
+    found = _find(loaded)
+    definition = found.definition
+    if definition is None or (found.own and definition_problems(loaded, plugins, definition)):
+        return  # nothing required, or reported by report-definition: the report cannot be built as it stands
+    registry = plugins.report_sections
+    required = [(i, p) for i, p in enumerate(definition.sections) if p.required and p.section in registry]
+    day = _report_day(loaded)
+    if not required or day is None:
+        return
+    try:
+        then = as_at(loaded, day, plugins)
+    except LifError as exc:
+        yield Problem("", "", f"report: the board as it stood on {day} cannot be rebuilt to check its report: {exc}")
+        return
+    shared = Shared(then, plugins, active_rule(then, None, True))
+    for i, part in required:
+        spec = registry.get(part.section)
+        _relative, blocks, sections, unreadable = _narrative(then, part)
+        if unreadable:
+            continue  # reported by report-definition
+        if spec.missing is not None:
+            context = SectionContext(then, plugins, day, part, blocks, sections, shared=shared)
+            with plugins.using(registry, part.section):
+                missing = spec.missing(context)
+        elif spec.narrative_only and not (blocks or sections):
+            written_in = part.narrative or f"{NARRATIVE_FOLDER}/{part.section}.md"
+            missing = f"nothing is written yet (write it in {written_in})"
+        else:
+            continue  # filled whenever the board wrote for it or the register holds what it shows
+        if not missing:
+            continue
+        title = part.title or spec.title
+        guidance = f"; the guidance: {part.guidance}" if part.guidance else ""
+        if found.own:
+            yield Problem(REPORT_FILE, f"sections[{i}]", f'"{title}" is required: {missing}{guidance}', WARNING)
+        else:
+            message = f'report: "{title}" (required in {found.where}): {missing}{guidance}'
+            yield Problem("", "", message, WARNING)
+
+
+CHECKS = (
+    Check(
+        "report-definition",
+        "the board's report.toml is a report definition naming installed sections and narrative files in the "
+        "folder; the framework's report names installed sections; the report's narrative files can be read",
+        report_definition_check,
+    ),
+    Check(
+        "report-content",
+        "every section the report definition marks required is filled on the report's day",
+        report_content,
+    ),
+)
 
 
 @hookimpl(trylast=True)
 def register_checks(register: Callable[[Check], None]) -> None:
-    pass
+    for check in CHECKS:
+        register(check)

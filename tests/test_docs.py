@@ -96,7 +96,7 @@ def test_worked_example_installed_adds_its_command(tmp_path: Path) -> None:
     board = tmp_path / "riverside"
     shutil.copytree(RIVERSIDE, board)
     toml = board / "board.toml"
-    toml.write_text(toml.read_text().replace('local = ["plugins/riverside_plugin.py"]', ""))
+    toml.write_text(toml.read_text().replace('"plugins/riverside_plugin.py", ', ""))
     host = Plugins.create()
     host.register(module, name="riverside", kind="entry-point")
     result = CliRunner().invoke(make_cli(host), ["huddles", str(board)])

@@ -7,14 +7,14 @@ import datetime as dt
 import inspect
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import click
 import pytest
 from click.testing import CliRunner
 
-from lif_core import LifError, PluginError, Plugins, hookimpl, hookspecs, validate_board
+from lif_core import LifError, PluginError, Plugins, Problem, hookimpl, hookspecs, validate_board
 from lif_core._docgen import hook_names, hooks_page
 from lif_core.builtins.renderers import md_escape
 from lif_core.cli import make_cli
@@ -24,6 +24,12 @@ from lif_core.document import BulletList, Document, Facts, Paragraph, Section, T
 from .conftest import CROYDON, MINIMAL, ROOT
 
 MakeBoard = Callable[..., Path]
+
+
+def _own(problems: Iterable[Problem]) -> list[Problem]:
+    """The problems a test's own hook is about: without the report's warnings for sections a
+    test board has not filled (tested in tests/test_report_definition.py)."""
+    return [p for p in problems if p.source != "report-content"]
 
 
 def test_every_hook_is_documented_and_tested() -> None:
@@ -65,7 +71,9 @@ def test_hook_register_methodologies(plugins: Plugins, make_board: MakeBoard) ->
     assert plugins.methodologies.get("silent").stages == ("one", "two")
     root = make_board('[[reviews]]\nid = "r"\ntitle = "Child D"\nkind = "learning-review"\nmethodology = "silent"\n')
     result = validate_board(root, plugins)
-    assert result.ok and [str(p) for p in result.warnings] == ["warning: board.toml: reviews[0].title: checked Child D"]
+    assert result.ok and [str(p) for p in _own(result.warnings)] == [
+        "warning: board.toml: reviews[0].title: checked Child D"
+    ]
 
 
 def test_hook_register_data_sources(plugins: Plugins, tmp_path: Path) -> None:
@@ -164,7 +172,7 @@ def test_hook_register_inspection_frameworks(plugins: Plugins, croydon: Path) ->
     board.write_text(
         board.read_text().replace('areas = ["data", "quality-assurance", "early-help"]', 'areas = ["data", "dataset"]')
     )
-    (problem,) = validate_board(croydon, plugins).problems
+    (problem,) = [p for p in validate_board(croydon, plugins).problems if "areas[" in p.path]
     assert str(problem).startswith(
         "board.toml: inspection_recommendations[2].areas[1]: Ofsted review of the effectiveness of the Local "
         "Safeguarding Children Board has no area 'dataset'; its areas are: governance, coordination"
@@ -208,7 +216,7 @@ def test_hook_register_checks(plugins: Plugins, make_board: MakeBoard) -> None:
         """
     )
     result = validate_board(root, plugins)
-    assert [(str(p), p.source) for p in result.problems] == [
+    assert [(str(p), p.source) for p in _own(result.problems)] == [
         (
             "board.toml: reviews[0].dates.notified: 2019-01-30 is before incident (2019-02-01): check both dates",
             "review-dates",

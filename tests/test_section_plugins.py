@@ -261,7 +261,6 @@ def test_lif_plugins_lists_the_section_plugin() -> None:
     assert line.split()[1:] == ["entry-point", "register_report_sections"]
 
 
-@pytest.mark.xfail(reason="lif plugins --json leaves report sections out of 'provides' (cli.py's list of kinds)")
 def test_lif_plugins_json_says_which_section_a_plugin_provides() -> None:
     host = Plugins.create()
     host.register(_load_sections(), name="riverside-sections", kind="entry-point")
@@ -319,15 +318,12 @@ def test_a_section_whose_build_raises_names_the_plugin_and_section(riverside: Pa
     )
 
 
-def test_a_section_that_builds_something_else_is_refused(riverside: Path) -> None:
+def test_a_section_that_builds_something_else_is_refused_naming_the_plugin(riverside: Path) -> None:
     result = _run_broken(riverside, _section_of("broken-audits", lambda _c: "a paragraph"))
-    assert result.stderr == "Error: report section 'broken-audits' built str, not a lif_core.document.Section\n"
-
-
-@pytest.mark.xfail(reason="compose.py checks what build returned outside plugins.using: the plugin is not named")
-def test_a_section_that_builds_something_else_names_the_plugin(riverside: Path) -> None:
-    result = _run_broken(riverside, _section_of("broken-audits", lambda _c: "a paragraph"))
-    assert BROKEN in result.stderr
+    assert result.stderr == (
+        f'Error: plugin "{BROKEN}" in hook "register_report_sections (report section \'broken-audits\')": '
+        "TypeError: build() returned str, not a lif_core.document.Section\n"
+    )
 
 
 def test_a_section_registered_under_a_taken_name_names_both_plugins(riverside: Path) -> None:
@@ -365,10 +361,6 @@ def test_a_bad_registration_names_the_plugin(riverside: Path, registered: object
     assert result.stderr == f'Error: plugin "{BROKEN}" in hook "register_report_sections": {message}\n'
 
 
-@pytest.mark.xfail(
-    reason="the registry takes any record id (upper case too), but a report definition's section must be "
-    "lower case (frameworks._NAME): a section named 'Audits' registers, and no report.toml can name it"
-)
 def test_a_section_name_no_report_definition_can_write_is_refused_when_registered(riverside: Path) -> None:
     result = _run_broken(riverside, _section_of("Audits", lambda _c: Section("")), listed=None)
     assert "report section name 'Audits'" in result.stderr

@@ -454,10 +454,12 @@ class Entry(Generic[T]):
 class Registry(Generic[T]):
     """Named objects of one kind, each remembered with the plugin that registered it."""
 
-    def __init__(self, kind: str, hook: str, base: type[T]) -> None:
+    def __init__(self, kind: str, hook: str, base: type[T], *, lower_case: bool = False) -> None:
         self.kind = kind
         self.hook = hook
         self.base = base
+        #: Names must be lower case (names boards write where only lower case is accepted).
+        self.lower_case = lower_case
         self._entries: dict[str, Entry[T]] = {}
 
     def add(self, obj: object, plugin: str) -> None:
@@ -470,6 +472,12 @@ class Registry(Generic[T]):
         name = getattr(obj, "name", "")
         if not isinstance(name, str) or not ID_PATTERN.match(name):
             raise PluginError(f"{self.kind} name {name!r} is not a valid identifier", plugin=plugin, hook=self.hook)
+        if self.lower_case and name != name.lower():
+            raise PluginError(
+                f"{self.kind} name {name!r} must be lower case (report definitions name it so)",
+                plugin=plugin,
+                hook=self.hook,
+            )
         if name in self._entries:
             other = self._entries[name].plugin
             raise PluginError(

@@ -310,7 +310,7 @@ class Plugins:
     def _registry(self, kind: str) -> Registry[Any]:
         if kind not in self._registries:
             hook_name, base = _REGISTRATION_HOOKS[kind]
-            registry: Registry[Any] = Registry(_KIND_NAMES[kind], hook_name, base)
+            registry: Registry[Any] = Registry(_KIND_NAMES[kind], hook_name, base, lower_case=kind == "report_sections")
             for impl in self._impls(hook_name):
 
                 def register(obj: object, _plugin: str = impl.plugin_name) -> None:

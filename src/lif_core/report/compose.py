@@ -127,8 +127,8 @@ def _build(
     context = SectionContext(loaded, plugins, as_of, part, blocks, sections, previous, shared)
     with plugins.using(plugins.report_sections, part.section):
         built = spec.build(context)
-    if not isinstance(built, Section):
-        raise LifError(f"report section {part.section!r} built {type(built).__name__}, not a lif_core.document.Section")
+        if not isinstance(built, Section):
+            raise TypeError(f"build() returned {type(built).__name__}, not a lif_core.document.Section")
     title = part.title or built.title or spec.title
     own = built.blocks
     if spec.narrative_only and not blocks and not sections and not own:

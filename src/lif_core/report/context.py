@@ -169,11 +169,24 @@ class SectionContext:
         """How the report says a name from the framework's vocabulary."""
         return self.framework.title_of(vocabulary, name) if self.framework is not None else name
 
+    @staticmethod
+    def readable(value: str) -> str:
+        """A value as files write it (``knowledge-and-skill``) as a reader says it
+        (``Knowledge and skill``)."""
+        return readable(value)
+
     def words(self, key: str, default: str) -> str:
         """One of the framework's :class:`~lif_core.frameworks.Words`, else ``default``."""
         if self.framework is None:
             return default
         return str(getattr(self.framework.words, key, default) or default)
+
+
+def readable(value: str) -> str:
+    """A value as files write it (``knowledge-and-skill``) as a reader says it
+    (``Knowledge and skill``)."""
+    text = value.replace("-", " ").replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
 
 
 def record_name(record: Any, length: int = NAME_LENGTH) -> str:

@@ -108,7 +108,8 @@ def changes(previous: Snapshot, now: Snapshot) -> list[str]:
     """What changed from ``previous`` to ``now``, one line each, in names."""
 
     def state(kind: str, value: str) -> str:
-        return value.replace("-", " ")
+        # A status or stage is a name (in-progress); a measure's state carries a period (2018-19).
+        return value if kind == "measure" else value.replace("-", " ")
 
     before = {(k, i): (n, s) for k, i, n, s in previous}
     current = {(k, i): (n, s) for k, i, n, s in now}

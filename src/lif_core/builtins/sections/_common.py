@@ -9,15 +9,10 @@ from ...document import Provenance
 from ...inspection import CLOSED, overdue, strongest
 from ...measures import Score
 from ...model import ActionStatus, Evidence
+from ...report.context import readable as readable  # re-exported for the sections
 
 #: Counts of the board's own work: published as they are (the report names the items too).
 BOARD = Provenance.BOARD
-
-
-def readable(value: str) -> str:
-    """A file value (``knowledge-and-skill``) as a reader says it (``Knowledge and skill``)."""
-    text = value.replace("-", " ").replace("_", " ").strip()
-    return text[:1].upper() + text[1:]
 
 
 def strength(evidence: list[Evidence]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -60,7 +61,8 @@ def test_validate_strict_fails_on_warnings(run: Callable[..., Result], make_boar
     root = make_board('[[priorities]]\nid = "p"\ntitle = "No measure"\n')
     assert run("validate", str(root)).exit_code == 0
     strict = run("validate", "--strict", str(root))
-    assert strict.exit_code == 1 and "0 error(s), 1 warning(s)" in strict.stderr
+    assert strict.exit_code == 1 and "priorities[0].measures: a priority with no measure" in strict.stderr
+    assert re.search(r": 0 error\(s\), [1-9][0-9]* warning\(s\)", strict.stderr)
 
 
 def test_validate_missing_board(run: Callable[..., Result], tmp_path: Path) -> None:
@@ -125,9 +127,11 @@ def test_init_creates_a_valid_board(run: Callable[..., Result], tmp_path: Path) 
     result = run("init", "--name", 'Riverside "Partnership"', "--area", "Riverside", "--id", "riverside", str(target))
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in target.iterdir()) == ["board.toml", "register.toml"]
-    check = run("validate", "--strict", str(target))
+    check = run("validate", str(target))
     assert check.exit_code == 0, check.output
     assert 'Riverside "Partnership"' in check.stdout
+    # Its only warnings: the yearly report's required sections, not yet written.
+    assert check.stderr and all(line.startswith("warning: report: ") for line in check.stderr.splitlines())
     again = run("init", str(target))
     assert again.exit_code == 1 and "is not empty" in again.stderr
     bad_id = run("init", "--id", "no spaces", str(tmp_path / "other"))

@@ -218,7 +218,9 @@ def test_each_template_validates_as_created(plugins: Plugins, name: str, tmp_pat
         assert "{{" not in (root / file_name).read_text(encoding="utf-8")
     result = validate_board(root, plugins)
     assert result.ok, shown(result)
-    assert result.warnings == (), shown(result)
+    # A new board warns only for the report sections its framework requires and it has not
+    # yet filled (tests/test_england_report.py holds each set).
+    assert result.warnings and {w.source for w in result.warnings} == {"report-content"}, shown(result)
     info = tomllib.loads((root / "board.toml").read_text(encoding="utf-8"))["board"]
     assert info["statutory_framework"] == name
     assert not set(DEPRECATED) & set(info)
@@ -316,8 +318,9 @@ def test_lif_init_writes_each_template_and_it_validates(plugins: Plugins, name: 
     )
     assert made.exit_code == 0, made.output
     assert sorted(p.name for p in target.iterdir()) == sorted(TEMPLATE_FILES)
-    checked = invoke(plugins, "validate", "--strict", str(target))
+    checked = invoke(plugins, "validate", str(target))
     assert checked.exit_code == 0, checked.output
+    assert all(line.startswith("warning: report: ") for line in checked.stderr.splitlines()), checked.stderr
     board = opened(validate_board(target, plugins)).board
     assert board.board.name == 'Oak "Vale" \\ Safeguarding Children Partnership'
     assert board.board.statutory_framework == name and board.board.id == "oak-vale"

@@ -379,7 +379,9 @@ class ReportPart:
             plugins`` lists them).
         title: its heading in this report (the section's own title if blank).
         narrative: the board's own text for it, a Markdown file in the board folder (a board's
-            ``report.toml`` only; by default ``narrative/<section>.md`` where that exists).
+            ``report.toml`` only; by default ``narrative/<section>.md`` where that exists, and
+            for the generic ``narrative`` section ``narrative/<title as a file name>.md``:
+            "Working with other bodies" is ``narrative/working-with-other-bodies.md``).
         required: the guidance requires the report to cover it: ``lif validate`` warns while
             the board has not filled it.
         guidance: what the guidance asks of it, in a sentence, for that warning.
@@ -826,6 +828,26 @@ def framework_document(framework: StatutoryFramework, plugin: str = "") -> Any:
             ),
         )
     )
+    if framework.report is not None:
+        sections.append(
+            Section(
+                f"The report: {framework.report.title}",
+                (
+                    Paragraph(
+                        "The sections of `lif report impact` for a board under this framework, in order, "
+                        "unless the board's report.toml says otherwise; lif validate warns while a board "
+                        "has not filled a required one."
+                    ),
+                    Table(
+                        ("Section", "Title", "Required", "What the guidance asks"),
+                        tuple(
+                            (p.section, p.title or "-", "yes" if p.required else "", p.guidance)
+                            for p in framework.report.sections
+                        ),
+                    ),
+                ),
+            )
+        )
     return Document(
         kind="statutory-framework",
         title=framework.title,

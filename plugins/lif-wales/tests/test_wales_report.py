@@ -119,7 +119,10 @@ def test_a_new_welsh_board_warns_once_per_unfilled_required_section(plugins: Plu
     assert not ENGLISH.search(checked.output), checked.output
     warnings = unfilled(plugins, root)
     assert set(warnings) == titles(plugins, UNFILLED)
-    assert "write it in narrative/narrative.md" in warnings["Working with other bodies, and requests for information"]
+    assert (
+        "write it in narrative/working-with-other-bodies-and-requests-for-information.md"
+        in warnings["Working with other bodies, and requests for information"]
+    )
 
 
 def test_writing_the_boards_own_words_clears_their_warnings(plugins: Plugins, tmp_path: Path) -> None:
@@ -127,7 +130,7 @@ def test_writing_the_boards_own_words_clears_their_warnings(plugins: Plugins, tm
     narrative = root / "narrative"
     narrative.mkdir()
     (narrative / "effectiveness.md").write_text("Each agency played its part.\n", encoding="utf-8")
-    (narrative / "narrative.md").write_text(
+    (narrative / "working-with-other-bodies-and-requests-for-information.md").write_text(
         "## Working with other bodies\n\nWith the regional partnership board.\n\n## Requests under s.137\n\nNone.\n",
         encoding="utf-8",
     )

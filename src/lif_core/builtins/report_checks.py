@@ -27,8 +27,8 @@ from ..extensions import Check
 from ..model import date_out_of_range
 from ..plugins import hookimpl
 from ..report.definition import (
-    NARRATIVE_FOLDER,
     REPORT_FILE,
+    default_narrative,
     definition_problems,
     narrative_file,
     read_definition,
@@ -175,7 +175,7 @@ def report_content(loaded: LoadedBoard, plugins: Plugins) -> Iterator[Problem]:
             with plugins.using(registry, part.section):
                 missing = spec.missing(context)
         elif spec.narrative_only and not (blocks or sections):
-            written_in = part.narrative or f"{NARRATIVE_FOLDER}/{part.section}.md"
+            written_in = default_narrative(part)
             missing = f"nothing is written yet (write it in {written_in})"
         else:
             continue  # filled whenever the board wrote for it or the register holds what it shows

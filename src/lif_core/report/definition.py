@@ -8,6 +8,7 @@ Markdown file its part names, else ``narrative/<section>.md`` where that exists.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -20,6 +21,7 @@ __all__ = [
     "DEFAULT_REPORT",
     "NARRATIVE_FOLDER",
     "REPORT_FILE",
+    "default_narrative",
     "definition_problems",
     "narrative_file",
     "read_definition",
@@ -97,12 +99,24 @@ def report_definition(loaded: LoadedBoard) -> tuple[ReportDefinition, str]:
     return DEFAULT_REPORT, "lif-core's default"
 
 
-def narrative_file(loaded: LoadedBoard, part: ReportPart) -> str:
-    """The board's narrative file for ``part``, relative to the board folder: the one its
-    part names, else ``narrative/<section>.md`` where that exists; ``""`` where none."""
+def default_narrative(part: ReportPart) -> str:
+    """Where the board writes its narrative for ``part`` unless the part names a file:
+    ``narrative/<section>.md``; for the generic ``narrative`` section, which a definition may
+    list several times, ``narrative/<its title, as a file name>.md``."""
     if part.narrative:
         return part.narrative
-    default = f"{NARRATIVE_FOLDER}/{part.section}.md"
+    stem = part.section
+    if part.section == "narrative" and part.title:
+        stem = re.sub(r"[^a-z0-9]+", "-", part.title.lower()).strip("-")[:60].rstrip("-") or "narrative"
+    return f"{NARRATIVE_FOLDER}/{stem}.md"
+
+
+def narrative_file(loaded: LoadedBoard, part: ReportPart) -> str:
+    """The board's narrative file for ``part``, relative to the board folder: the one its
+    part names, else :func:`default_narrative` where that exists; ``""`` where none."""
+    if part.narrative:
+        return part.narrative
+    default = default_narrative(part)
     return default if (loaded.root / default).is_file() else ""
 
 

@@ -8,10 +8,18 @@ text, a link shows its address after its words, an image shows only its descript
 remote image is ever fetched or embedded).
 
 Parsing is markdown-it-py's (a maintained CommonMark parser); its HTML output is never used.
+
+Any text is safe here, whatever a file holds: control characters and bidirectional overrides
+are dropped (as board text refuses them); a link to anything but ``http``, ``https`` or
+``mailto`` (``javascript:``, ``data:``, ``vbscript:``) shows only its words; text nested more
+deeply than the parser follows (lists in quotes in lists...) is shown as plain paragraphs rather
+than lost; a table too wide to read shows each row as a line; a file over
+:data:`MAX_NARRATIVE_BYTES` is refused with a message naming it.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -31,14 +39,37 @@ MAX_NARRATIVE_BYTES = 512 * 1024
 MAX_LIST_DEPTH = 4
 #: Link schemes shown as addresses; any other (``javascript:``, ``data:``) is dropped.
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
+#: The widest table kept as a table; a wider one shows each row as a line of text.
+MAX_TABLE_COLUMNS = 20
+#: How deep the parser follows lists and quotes inside each other; text nested deeper makes
+#: the whole narrative plain paragraphs (the parser would drop it).
+MAX_NESTING = 20
 
-_PARSER = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+#: What board text refuses: C0 controls but tab and newlines, DEL, the C1 controls, the
+#: bidirectional overrides and isolates (:mod:`lif_core.convert` refuses the same).
+_REFUSED = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+_PARSER = MarkdownIt("commonmark", {"html": False, "linkify": False, "maxNesting": MAX_NESTING}).enable("table")
+# Every link is parsed as a link, so a link to an unsafe address shows its words without the
+# address (markdown-it would otherwise leave "[words](javascript:...)" in the text as written).
+_PARSER.validateLink = lambda url: True  # type: ignore[method-assign]
+
+
+def _clean(text: str) -> str:
+    """``text`` without what board text refuses, and without lone surrogates."""
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    return _REFUSED.sub("", text.replace("\r\n", "\n"))
+
+
+def _safe(href: str) -> bool:
+    return href.strip().lower().startswith(SAFE_SCHEMES)
 
 
 def _inline(token: Token) -> str:
     """The text of an inline token: words, with each link's address after it."""
     out: list[str] = []
     href = ""
+    autolink = False
     link_text: list[str] = []
     for child in token.children or ():
         kind = child.type
@@ -50,12 +81,18 @@ def _inline(token: Token) -> str:
             (link_text if href else out).append(child.content or "")
         elif kind == "link_open":
             href = str(child.attrs.get("href", "")) or "#"
+            autolink = child.markup == "autolink"
             link_text = []
-        elif kind == "link_close":
-            words = "".join(link_text)
-            safe = href.lower().startswith(SAFE_SCHEMES)
-            shown = href.removeprefix("mailto:")
-            out.append(words if not safe or shown == words else f"{words} ({shown})")
+        elif kind == "link_close" and href:
+            words = " ".join("".join(link_text).split())
+            safe = _safe(href)
+            shown = href.strip().removeprefix("mailto:")
+            if autolink:
+                out.append(shown if safe else "")
+            elif not safe or shown == words or shown in ("#", ""):
+                out.append(words)
+            else:
+                out.append(f"{words} ({shown})" if words else shown)
             href = ""
     return " ".join("".join(out).split())
 
@@ -66,23 +103,31 @@ def narrative_blocks(text: str) -> tuple[tuple[Block, ...], tuple[Section, ...]]
     Text before the first heading gives the blocks; each heading starts a section holding
     what follows it up to the next heading (headings of every level start a section at the
     same depth: a report section's narrative has one level of parts)."""
+    text = _clean(text)
     tokens = _PARSER.parse(text)
+    if any(t.level >= MAX_NESTING - 1 for t in tokens):
+        return _plain(text), ()
     blocks: list[Block] = []
     sections: list[tuple[str, list[Block]]] = []
     target = blocks
     i = 0
     list_items: list[str] = []
     depth = 0
+    quotes = 0
     while i < len(tokens):
         token = tokens[i]
         kind = token.type
-        if kind == "heading_open":
+        if kind == "blockquote_open":
+            quotes += 1
+        elif kind == "blockquote_close":
+            quotes -= 1
+        elif kind == "heading_open" and not depth and not quotes:
             title = _inline(tokens[i + 1]) or "Untitled"
             sections.append((title, []))
             target = sections[-1][1]
             i += 3
             continue
-        if kind in ("bullet_list_open", "ordered_list_open"):
+        elif kind in ("bullet_list_open", "ordered_list_open"):
             if depth == 0:
                 list_items = []
             depth += 1
@@ -95,7 +140,7 @@ def narrative_blocks(text: str) -> tuple[tuple[Block, ...], tuple[Section, ...]]
             line = _inline(token)
             if line:
                 list_items.append(f"{indent}{line}" if indent else line)
-        elif kind == "inline" and tokens[i - 1].type == "paragraph_open":
+        elif kind == "inline" and tokens[i - 1].type in ("paragraph_open", "heading_open"):
             line = _inline(token)
             if line:
                 target.append(Paragraph(line))
@@ -105,14 +150,19 @@ def narrative_blocks(text: str) -> tuple[tuple[Block, ...], tuple[Section, ...]]
                 target.append(Paragraph(" ".join(code.split())))
         elif kind == "table_open":
             table, i = _table(tokens, i)
-            if table is not None:
-                target.append(table)
+            target.extend(table)
             continue
         i += 1
     return tuple(blocks), tuple(Section(title, tuple(body)) for title, body in sections)
 
 
-def _table(tokens: list[Token], i: int) -> tuple[Table | None, int]:
+def _plain(text: str) -> tuple[Block, ...]:
+    """``text`` as paragraphs, one per run of lines between blank lines, as written."""
+    paragraphs = (" ".join(chunk.split()) for chunk in re.split(r"\n[ \t]*\n", text))
+    return tuple(Paragraph(p) for p in paragraphs if p)
+
+
+def _table(tokens: list[Token], i: int) -> tuple[list[Block], int]:
     header: list[str] = []
     rows: list[list[str]] = []
     row: list[str] | None = None
@@ -132,10 +182,13 @@ def _table(tokens: list[Token], i: int) -> tuple[Table | None, int]:
             row.append(_inline(tokens[i]))
         i += 1
     if not header:
-        return None, i + 1
+        return [], i + 1
     width = len(header)
+    if width > MAX_TABLE_COLUMNS:
+        lines = (" | ".join(cell for cell in row if cell) for row in (header, *rows))
+        return [Paragraph(line) for line in lines if line], i + 1
     body: tuple[tuple[Any, ...], ...] = tuple(tuple((r + [""] * width)[:width]) for r in rows)
-    return Table(tuple(header), body), i + 1
+    return [Table(tuple(header), body)], i + 1
 
 
 def read_narrative(root: Path, relative: str) -> tuple[tuple[Block, ...], tuple[Section, ...]]:
@@ -150,4 +203,6 @@ def read_narrative(root: Path, relative: str) -> tuple[tuple[Block, ...], tuple[
         text = read_text(path, name=relative, limit=MAX_NARRATIVE_BYTES)
     except UnreadableFile as exc:
         raise LifError(f"{relative}: {exc.reason} (a narrative file the board's report names)") from None
+    except (OSError, ValueError) as exc:  # a name no file system takes (a NUL byte, too long)
+        raise LifError(f"{relative!r}: not a file in the board folder ({exc}): name a Markdown file there") from None
     return narrative_blocks(text)

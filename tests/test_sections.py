@@ -842,27 +842,42 @@ def test_scrutiny_reported_after_the_report_day_is_not_shown(board: Path) -> Non
 # ---------------------------------------------------------------- funding
 
 
-def test_funding_shows_pounds_shares_and_totals_for_this_year_and_last(board: Path) -> None:
+def test_funding_shows_pounds_shares_and_totals_for_the_year_covered_and_the_year_before(board: Path) -> None:
+    # as at 2025-10-31 the report covers 2024-25, the last year ended by its day
     assert (
         missing(board, "funding")
-        == 'no partner contribution is recorded for 2025-26 (add [[contributions]] with period = "2025-26")'
+        == 'no partner contribution is recorded for 2024-25 (add [[contributions]] with period = "2024-25")'
     )
     add(board, CONTRIBUTIONS)
     section = only(report(board, "funding"))
-    assert [s.title for s in section.sections] == ["2025-26", "2024-25"]  # not 2023-24
-    this = table(section.sections[0], "Partner contributions, 2025-26")
-    assert this.total_row and this.columns == ("Partner", "Amount", "In kind", "Share of total", "Note")
-    assert this.rows == (
+    assert [s.title for s in section.sections] == ["2025-26, the year in progress", "2024-25", "2023-24"]
+    now = table(section.sections[0], "Partner contributions, 2025-26")
+    assert now.total_row and now.columns == ("Partner", "Amount", "In kind", "Share of total", "Note")
+    assert now.rows == (
         ("Testshire Council", "£45,000", "-", "66.7%", "-"),
         ("Testshire Integrated Care Board", "£22,500.50", "Designated nurse time", "33.3%", "Mid-year top-up"),
         ("Testshire Police", "£0", "Venues for training", "0.0%", "-"),
         ("Total", "£67,500.50", "", "100%", ""),
     )
-    last = table(section.sections[1], "Partner contributions, 2024-25")
-    assert last.columns == ("Partner", "Amount", "In kind", "Share of total")
-    assert last.rows == (("Testshire Council", "£40,000", "-", "100.0%"), ("Total", "£40,000", "", "100%"))
-    assert section.blocks == (Paragraph("Partners contributed £67,500.50 in 2025-26, against £40,000 in 2024-25."),)
+    covered = table(section.sections[1], "Partner contributions, 2024-25")
+    assert covered.columns == ("Partner", "Amount", "In kind", "Share of total")
+    assert covered.rows == (("Testshire Council", "£40,000", "-", "100.0%"), ("Total", "£40,000", "", "100%"))
+    assert table(section.sections[2], "Partner contributions, 2023-24").rows[-1] == ("Total", "£1,234", "", "100%")
+    assert section.blocks == (
+        Paragraph(
+            "Partners contributed £40,000 in 2024-25, against £1,234 in 2023-24; "
+            "£67,500.50 is recorded so far for 2025-26, the year in progress."
+        ),
+    )
     assert missing(board, "funding") == ""
+
+
+def test_funding_of_a_report_on_the_last_day_of_its_year(board: Path) -> None:
+    add(board, CONTRIBUTIONS)
+    day = dt.date(2025, 3, 31)
+    section = only(report(board, "funding", as_of=day))
+    assert [s.title for s in section.sections] == ["2024-25", "2023-24"]  # 2025-26 had not started
+    assert missing(board, "funding", as_of=day) == ""
 
 
 def test_funding_of_a_year_recorded_only_in_kind(board: Path) -> None:
@@ -870,8 +885,13 @@ def test_funding_of_a_year_recorded_only_in_kind(board: Path) -> None:
     section = only(report(board, "funding"))
     this = table(section, "Partner contributions, 2025-26")
     assert this.rows == (("Testshire Police", "£0", "Venues for training", "-"), ("Total", "£0", "", "-"))
-    assert "No contribution is recorded for 2024-25." in text(section)
-    assert missing(board, "funding") == ""
+    assert section.blocks == (
+        Paragraph(
+            "No partner contribution is recorded for 2024-25; £0 is recorded so far for 2025-26, the year in progress."
+        ),
+    )
+    assert "No contribution is recorded for 2023-24." in text(section)
+    assert "2024-25" in missing(board, "funding")
 
 
 # ---------------------------------------------------------------- child death reviews

@@ -4,7 +4,8 @@ modifiable factors, what the reviews found (as the board's themes) and the learn
 
 These are counts of children: disclosure control hides the small ones (``c``), with the share
 worked out from them. A year's figures exist once the year has ended (a report is as the board
-stood on its day), so the year the section expects is the latest one ended by the report's day.
+stood on its day): the year the section expects is the one the report covers
+(:func:`~lif_core.builtins.sections.funding.covered_year`), the latest ended by its day.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from ...document import BulletList, Cell, Count, Paragraph, Section, Share, Tabl
 from ...extensions import ReportSection
 from ...model import ChildDeathFigures
 from ...report.context import SectionContext
-from .funding import year_before
+from .funding import covered_year
 
 COLUMNS = (
     "Year",
@@ -24,12 +25,6 @@ COLUMNS = (
     "With modifiable factors",
     "Share with modifiable factors (%)",
 )
-
-
-def expected_year(context: SectionContext) -> str:
-    """The year whose figures the report should carry: the reporting year where it has ended
-    by the report's day, else the year before it."""
-    return context.year_label() if context.year()[1] <= context.as_of else year_before(context)
 
 
 def figures(context: SectionContext) -> list[ChildDeathFigures]:
@@ -64,7 +59,7 @@ def build(context: SectionContext) -> Section:
 
 
 def missing(context: SectionContext) -> str:
-    year = expected_year(context)
+    year = covered_year(context)
     if any(f.period == year for f in context.board.child_deaths):
         return ""
     return f'no child death review figures are recorded for {year} (add [[child_deaths]] with period = "{year}")'

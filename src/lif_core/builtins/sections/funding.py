@@ -1,7 +1,13 @@
 """Report section ``funding``: what each partner agency contributed to the arrangements in the
-report's reporting year and the year before: the amount in pounds, what it gave in kind, and
-its share of the year's total, with the total. These are the board's own accounts, not counts
-of children: they are published as they are."""
+year the report covers and the year before: the amount in pounds, what it gave in kind, and its
+share of the year's total, with the total; and, where the board has recorded them, the
+contributions to the year in progress. These are the board's own accounts, not counts of
+children: they are published as they are.
+
+The year a report covers is the reporting year of its day where that year has ended by then (a
+report as at 31 March 2019 covers 2018-19), else the year before (a yearly report as at October
+2025 covers 2024-25): :func:`covered_year`.
+"""
 
 from __future__ import annotations
 
@@ -16,12 +22,18 @@ def pounds(amount: float) -> str:
     return f"£{amount:,.0f}" if round(amount, 2) == round(amount) else f"£{amount:,.2f}"
 
 
-def year_before(context: SectionContext) -> str:
-    """The reporting year before the report's, written as boards write years (``2017-18``)."""
-    start, end = context.year()
-    if start.year == end.year:
-        return str(start.year - 1)
-    return f"{start.year - 1}-{str(start.year)[2:]}"
+def previous(label: str) -> str:
+    """The year before a reporting year written as boards write it (``2018-19`` -> ``2017-18``,
+    ``2018`` -> ``2017``)."""
+    first = int(label[:4]) - 1
+    return f"{first}-{str(first + 1)[2:]}" if "-" in label else str(first)
+
+
+def covered_year(context: SectionContext) -> str:
+    """The reporting year the report covers: the year of the report's day where it has ended by
+    that day, else the year before it."""
+    label = context.year_label()
+    return label if context.year()[1] <= context.as_of else previous(label)
 
 
 def of_year(context: SectionContext, period: str) -> list[Contribution]:
@@ -55,34 +67,51 @@ def _table(context: SectionContext, period: str, items: list[Contribution]) -> T
 
 
 def build(context: SectionContext) -> Section:
-    this, last = context.year_label(), year_before(context)
+    covered = covered_year(context)
+    before = previous(covered)
+    now = context.year_label()
+    years = [(covered, covered), (before, before)]
+    if now != covered and of_year(context, now):
+        years.insert(0, (now, f"{now}, the year in progress"))
+    if not any(of_year(context, period) for period, _heading in years):
+        return Section("", (Paragraph(f"No partner contribution is recorded for {covered} or {before}."),))
     parts = []
-    totals = []
-    for period in (this, last):
+    for period, heading in years:
         items = of_year(context, period)
-        if items:
-            parts.append(Section(period, (_table(context, period, items),)))
-            totals.append(f"{pounds(sum(c.amount for c in items))} in {period}")
-        else:
-            parts.append(Section(period, (Paragraph(f"No contribution is recorded for {period}."),)))
-    if not totals:
-        return Section("", (Paragraph(f"No partner contribution is recorded for {this} or {last}."),))
-    summary = Paragraph("Partners contributed " + ", against ".join(totals) + ".")
-    return Section("", (summary,), tuple(parts))
+        body = _table(context, period, items) if items else Paragraph(f"No contribution is recorded for {period}.")
+        parts.append(Section(heading, (body,)))
+    return Section("", (Paragraph(_summary(context, covered, before, now)),), tuple(parts))
+
+
+def _summary(context: SectionContext, covered: str, before: str, now: str) -> str:
+    def total(period: str) -> str:
+        return pounds(sum(c.amount for c in of_year(context, period)))
+
+    if of_year(context, covered):
+        text = f"Partners contributed {total(covered)} in {covered}"
+        if of_year(context, before):
+            text += f", against {total(before)} in {before}"
+    else:
+        text = f"No partner contribution is recorded for {covered}"
+        if of_year(context, before):
+            text += f"; partners contributed {total(before)} in {before}"
+    if now != covered and of_year(context, now):
+        text += f"; {total(now)} is recorded so far for {now}, the year in progress"
+    return text + "."
 
 
 def missing(context: SectionContext) -> str:
-    this = context.year_label()
-    if of_year(context, this):
+    covered = covered_year(context)
+    if of_year(context, covered):
         return ""
-    return f'no partner contribution is recorded for {this} (add [[contributions]] with period = "{this}")'
+    return f'no partner contribution is recorded for {covered} (add [[contributions]] with period = "{covered}")'
 
 
 SECTION = ReportSection(
     name="funding",
     title="Funding and partner contributions",
-    description="Each partner's contribution in the reporting year and the year before: amount in pounds, what it "
-    "gave in kind, share of the year's total, and the total.",
+    description="Each partner's contribution in the year the report covers and the year before (and the year in "
+    "progress where recorded): amount in pounds, what it gave in kind, share of the year's total, and the total.",
     build=build,
     missing=missing,
 )

@@ -699,18 +699,57 @@ def test_progress_lists_priorities_with_little_or_no_evidence_of_progress(board:
     assert table(section, "Priorities with little or no evidence").rows == (
         ("Babies are safe at home", "Case Review Group", "not judged", 1),
     )
-    assert "1 of the 1 priorities of the year shows little or no evidence of progress." in text(section)
+    assert "The priority of the year shows little or no evidence of progress." in text(section)
     assert sub(section, "Babies are safe at home").blocks == (
         BulletList(
             (
                 "no evidence",
                 "overdue action: Publish the bruising protocol. (due 2025-06-30)",
-                "measure Non-mobile babies with bruising seen by a paediatrician within a day: "
-                "80 in 2024-25 (red, worsening)",
+                "measure Non-mobile babies with bruising seen by a paediatrician within a day is short of its "
+                "target and worsening: 80 in 2024-25 (red, worsening)",
             )
         ),
     )
     assert missing(board, "progress") == ""
+
+
+SECOND = """
+[[priorities]]
+id = "p-second"
+title = "Children are heard in every review"
+period = "2025-26"
+measures = ["m-heard"]
+
+[[measures]]
+id = "m-heard"
+title = "Reviews in which the child's views were sought"
+kind = "performance-measure"
+quadrant = "how-well"
+polarity = "higher-is-better"
+unit = "percent"
+frequency = "annual"
+target = { value = 90.0 }
+values = [{ period = "2023-24", value = 91.0 }, { period = "2024-25", value = 95.0 }]
+
+[[evidence]]
+id = "e-heard"
+title = "Audit: children's views shaped every review's recommendations"
+kind = "audit"
+date = 2025-09-01
+strength = "strong"
+supports = ["p-second"]
+"""
+
+
+def test_progress_counts_the_priorities_listed_among_those_of_the_year(board: Path) -> None:
+    add(board, SECOND)
+    section = only(report(board, "progress"))
+    assert "1 of the 2 priorities of the year shows little or no evidence of progress." in text(section)
+    assert [s.title for s in section.sections] == ["Babies are safe at home"]
+    add(board, '[[priorities]]\nid = "p-third"\ntitle = "A third priority"\nperiod = "2025-26"\n')
+    assert "2 of the 3 priorities of the year show little" in text(only(report(board, "progress")))
+    replace(board, 'strength = "strong"', 'strength = "weak"')
+    assert "All 3 priorities of the year show little" in text(only(report(board, "progress")))
 
 
 def test_progress_names_the_board_judgement(board: Path) -> None:

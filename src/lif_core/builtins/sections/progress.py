@@ -2,7 +2,8 @@
 priorities the partners agreed, as a yearly report must say. A priority of the year is listed
 where the board judged its progress ``little`` or ``none``; where nothing, or only evidence of
 activity, shows its impact; where it has no measure; where its actions are overdue; or where a
-measure of it is red or worsening. Each is listed with every reason, in names.
+measure of it is short of its target (red) or worsening. Each is listed with every reason, in
+names, beside the board's own judgement.
 
 Where no priority is listed the section says so plainly: an honest "none" is an answer.
 """
@@ -34,8 +35,13 @@ def reasons(context: SectionContext, priority: Priority, scores: dict[str, Any])
     out += [f"overdue action: {a.text} (due {a.due.isoformat() if a.due else '-'})" for a in late]
     for measure in priority.measures:
         score = scores.get(measure)
-        if score is not None and (score.rag == "red" or score.trend == "worsening"):
-            out.append(f"measure {context.board.get(measure).title}: {moved(score)}")
+        if score is None:
+            continue
+        short = score.rag == "red"
+        worse = score.trend == "worsening"
+        if short or worse:
+            how = " and ".join(w for w, on in (("short of its target", short), ("worsening", worse)) if on)
+            out.append(f"measure {context.board.get(measure).title} is {how}: {moved(score)}")
     return out
 
 
@@ -74,12 +80,17 @@ def build(context: SectionContext) -> Section:
         tuple(rows),
         caption="Priorities with little or no evidence of progress",
     )
-    verb = "shows" if len(listed) == 1 else "show"
-    intro = Paragraph(
-        f"{len(listed)} of the {len(priorities)} priorities of the year {verb} little or no evidence of progress."
-    )
+    intro = Paragraph(f"{_how_many(len(listed), len(priorities))} little or no evidence of progress.")
     details = tuple(Section(p.title, (BulletList(tuple(why)),)) for p, why in listed)
     return Section("", (intro, table), details)
+
+
+def _how_many(listed: int, total: int) -> str:
+    if total == 1:
+        return "The priority of the year shows"
+    if listed == total:
+        return f"All {total} priorities of the year show"
+    return f"{listed} of the {total} priorities of the year {'shows' if listed == 1 else 'show'}"
 
 
 def missing(context: SectionContext) -> str:

@@ -180,6 +180,7 @@ safeguarding_partner = true
 id = "t-icb"
 name = "Testshire Integrated Care Board"
 sector = "health"
+roles = ["safeguarding-partner"]
 safeguarding_partner = true
 
 [[partners]]
@@ -571,7 +572,7 @@ def test_arrangements_show_who_holds_each_role_in_the_framework_words(board: Pat
     )
     assert table(section, "Partner agencies").rows == (
         ("Testshire Council", "Local authority", "Safeguarding partner"),
-        ("Testshire Integrated Care Board", "Health", "Safeguarding partner"),  # a statutory partner of its sector
+        ("Testshire Integrated Care Board", "Health", "Safeguarding partner"),
         ("Testshire Police", "Police", "Safeguarding partner"),
         ("Testshire schools and colleges", "Education", "Relevant agency; Education, a strategic partner"),
         ("Testshire Young People's Trust", "Voluntary and community sector", "Relevant agency"),

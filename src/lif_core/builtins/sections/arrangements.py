@@ -18,7 +18,7 @@ from typing import Any
 from ...document import BulletList, Cell, Facts, Paragraph, Section, Table
 from ...extensions import ReportSection
 from ...frameworks import Role, StatutoryFramework
-from ...model import Board, GroupKind, Partner, Person, Sector
+from ...model import Board, Group, GroupKind, Partner, Person, Sector
 from ...report.context import SectionContext
 from ._common import readable
 from .local_context import sector_name
@@ -39,13 +39,8 @@ def people_in(context: SectionContext, role: str) -> list[Person]:
 
 def agencies_in(board: Board, role: Role) -> list[Partner]:
     """The partner agencies holding an agency ``role``: those that list it in their ``roles``
-    and, for a role the framework gives one holder per sector, the statutory partners of those
-    sectors (``safeguarding_partner``)."""
-    return [
-        p
-        for p in board.partners
-        if role.name in p.roles or (role.sectors and p.safeguarding_partner and p.sector.value in role.sectors)
-    ]
+    (as ``lif validate`` counts them)."""
+    return [p for p in board.partners if role.name in p.roles]
 
 
 def chair_roles(framework: StatutoryFramework | None, word: str) -> tuple[str, ...]:
@@ -84,7 +79,7 @@ def _with_agency(context: SectionContext, person: Person) -> str:
     return f"{person.name} ({context.name(person.partner)})" if person.partner else person.name
 
 
-def _group_chair(board: Board, group: Any) -> str:
+def _group_chair(board: Board, group: Group) -> str:
     partner = board.get(group.chair_partner).name if group.chair_partner else ""
     if group.chair and partner:
         return f"{group.chair} ({partner})"
@@ -235,7 +230,7 @@ def missing(context: SectionContext) -> str:
         if count < role.minimum:
             problems.append(f"{role.title}: {count} of {role.minimum} recorded")
         uncovered = [sector_name(Sector(s)).lower() for s in role.sectors if s not in sectors]
-        if uncovered:
+        if count and uncovered:  # none at all is the minimum's to say, where there is one
             problems.append(f"{role.title}: none recorded for {', '.join(uncovered)}")
     if not chair_text(context):
         word = context.words("chair", "Chair")

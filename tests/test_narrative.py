@@ -338,7 +338,7 @@ def test_a_narrative_file_is_read(tmp_path: Path) -> None:
 def test_a_huge_narrative_file_is_refused_naming_it(tmp_path: Path) -> None:
     (tmp_path / "narrative").mkdir()
     (tmp_path / "narrative" / "foreword.md").write_bytes(b"a" * (MAX_NARRATIVE_BYTES + 1))
-    with pytest.raises(LifError, match=r"narrative/foreword\.md: .*limited to 524,288"):
+    with pytest.raises(LifError, match=r"narrative/foreword\.md: .*limited to 131,072"):
         read_narrative(tmp_path, "narrative/foreword.md")
 
 

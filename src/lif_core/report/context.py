@@ -110,17 +110,20 @@ class SectionContext:
         return "04-01"
 
     def year(self) -> tuple[dt.date, dt.date]:
-        """The first and last day of the reporting year the report's day falls in."""
+        """The first and last day of the reporting year the report's day falls in: the year
+        the report is on (a report as at 2019-03-31 is on 2018-19; to report on a year that
+        has ended, report as at its last day)."""
+        from ..clocks import add_months
+
         month, day = (int(p) for p in self.year_starts.split("-"))
         start = dt.date(self.as_of.year, month, min(day, 28) if month == 2 else day)
         if start > self.as_of:
             start = start.replace(year=start.year - 1)
-        from ..clocks import add_months
-
         return start, add_months(start, 12) - dt.timedelta(days=1)
 
     def year_label(self) -> str:
-        """The reporting year as boards write it (``2018-19``; ``2018`` for calendar years)."""
+        """The reporting year the report is on, as boards write it (``2018-19``; ``2018`` for
+        calendar years)."""
         start, end = self.year()
         return str(start.year) if start.year == end.year else f"{start.year}-{str(end.year)[2:]}"
 

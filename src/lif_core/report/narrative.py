@@ -34,7 +34,7 @@ __all__ = ["MAX_NARRATIVE_BYTES", "narrative_blocks", "read_narrative"]
 
 #: The largest narrative file read: a foreword is a few kilobytes; a whole report's text
 #: is well under this.
-MAX_NARRATIVE_BYTES = 512 * 1024
+MAX_NARRATIVE_BYTES = 128 * 1024
 #: Deepest list nesting kept; deeper items are shown at this depth.
 MAX_LIST_DEPTH = 4
 #: Link schemes shown as addresses; any other (``javascript:``, ``data:``) is dropped.

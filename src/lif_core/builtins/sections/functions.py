@@ -3,9 +3,6 @@ the board's statutory functions, under the framework's heading for them."""
 
 from __future__ import annotations
 
-import datetime as dt
-
-from ...clocks import add_months
 from ...document import Section, Table
 from ...extensions import ReportSection
 from ...report.context import SectionContext
@@ -15,24 +12,25 @@ from ._common import strength
 def build(context: SectionContext) -> Section:
     board = context.board
     framework = context.framework
-    year_start = add_months(context.as_of, -12)
+    year_start = context.year()[0]
+    year_end = min(context.year()[1], context.as_of)
     shown = framework.report_functions if framework is not None else ()
     functions = [f for f in board.functions if f.kind in shown] or list(board.functions)
     rows = []
     for f in functions:
-        evidence = [e for e in board.evidence if f.id in e.supports and year_start < e.date <= context.as_of]
+        evidence = [e for e in board.evidence if f.id in e.supports and year_start <= e.date <= year_end]
         rows.append(
             (
                 f.text,
                 strength(evidence),
                 "; ".join(e.title for e in evidence) or "",
-                "none" if evidence else "no evidence this year",
+                "none" if evidence else "no evidence in the year",
             )
         )
     table = Table(
         ("Function", "Evidence this year", "Items", "Gap"),
         tuple(rows),
-        caption=f"Evidence from {year_start + dt.timedelta(days=1)} to {context.as_of} for each statutory function",
+        caption=f"Evidence from {year_start} to {year_end} ({context.year_label()}) for each statutory function",
     )
     return Section(context.words("functions", "Statutory functions"), (table,))
 
@@ -44,7 +42,7 @@ def missing(context: SectionContext) -> str:
 SECTION = ReportSection(
     name="functions",
     title="Statutory functions",
-    description="Evidence dated in the twelve months to the report's day for each statutory function the "
+    description="Evidence dated in the reporting year the report covers for each statutory function the "
     "framework's report lists, and the gaps.",
     build=build,
     missing=missing,

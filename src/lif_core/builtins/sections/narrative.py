@@ -18,7 +18,7 @@ from ...document import Section
 from ...errors import LifError
 from ...extensions import ReportSection
 from ...report.context import SectionContext
-from ...report.definition import NARRATIVE_FOLDER, narrative_file
+from ...report.definition import default_narrative, narrative_file
 from ...report.narrative import read_narrative
 
 
@@ -41,7 +41,7 @@ def written(context: SectionContext) -> bool:
 
 def where(context: SectionContext) -> str:
     """The narrative file the section reads: the one its part names, else the default."""
-    return context.part.narrative or f"{NARRATIVE_FOLDER}/{context.part.section}.md"
+    return default_narrative(context.part)
 
 
 def unwritten(context: SectionContext, what: str) -> str:

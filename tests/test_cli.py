@@ -179,7 +179,7 @@ def _env() -> dict[str, str]:
 
 
 def test_readme_first_command_runs_as_a_process() -> None:
-    """The README's first command, after its set-up step: the impact report on the example."""
+    """The README's first command, after its set-up step: the example board's annual report."""
     validate = subprocess.run(
         [LIF, "validate", "examples/croydon"], cwd=ROOT, capture_output=True, text=True, env=_env(), timeout=120
     )
@@ -189,8 +189,10 @@ def test_readme_first_command_runs_as_a_process() -> None:
         [LIF, "report", "impact", "examples/croydon"], cwd=ROOT, capture_output=True, text=True, env=_env(), timeout=120
     )
     assert report.returncode == 0, report.stderr
-    assert report.stdout.startswith("# Croydon Safeguarding Children Board: impact report")
-    assert "## Inspection recommendations" in report.stdout
+    assert report.stdout.startswith("# Croydon Safeguarding Children Board: Annual report 2018-19\n")
+    assert (
+        "## Introduction by the Independent Chair" in report.stdout and "## Inspection recommendations" in report.stdout
+    )
 
 
 def test_bad_board_as_a_process_has_no_traceback(tmp_path: Path) -> None:

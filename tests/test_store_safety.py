@@ -22,12 +22,13 @@ from click.testing import CliRunner, Result
 
 from lif_core import Plugins, load_board
 from lif_core.cli import make_cli
-from lif_core.store import STORE_FILE, Register, StoreError
+from lif_core.store import REGISTER_COLLECTIONS, STORE_FILE, Register, StoreError
 
 from .conftest import CROYDON
 from .test_robustness import lif_limited, one_clean_error, read_only_view
 
-RECORDS = 43  # the Croydon example's register records
+#: The Croydon example's register records.
+RECORDS = sum(len(load_board(CROYDON).board.collection(c)) for c in REGISTER_COLLECTIONS)
 
 
 def lif(*args: str) -> Result:

@@ -80,16 +80,28 @@ independent = true
 """
 
 
+#: The report definition of the boards tests make: one section, none required, so the report's
+#: warnings for the sections a framework requires (tested where they are meant) stay out of
+#: tests about other things.
+TEST_REPORT = 'title = "Test report"\n\n[[sections]]\nsection = "summary"\n'
+
+
 @pytest.fixture
 def make_board(tmp_path: Path) -> Iterator[Callable[..., Path]]:
     """Write a board folder: ``make_board(extra_tables, top=top_level_keys, **other_files)``
-    (``a__b.toml`` is written as ``a/b.toml``); returns its path."""
+    (``a__b.toml`` is written as ``a/b.toml``), with :data:`TEST_REPORT` as its report.toml
+    unless ``report`` says otherwise (``report=None``: none, the framework's report); returns
+    its path."""
     counter = iter(range(1000))
 
-    def make(extra: str = "", base: str = MINIMAL, top: str = "", **files: str) -> Path:
+    def make(
+        extra: str = "", base: str = MINIMAL, top: str = "", report: str | None = TEST_REPORT, **files: str
+    ) -> Path:
         root = tmp_path / f"board{next(counter)}"
         root.mkdir()
         (root / "board.toml").write_text(top + base + textwrap.dedent(extra), encoding="utf-8")
+        if report is not None:
+            (root / "report.toml").write_text(report, encoding="utf-8")
         for name, text in files.items():
             path = root / name.replace("__", "/")
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -121,7 +121,7 @@ def test_a_report_toml_that_cannot_be_read_is_an_error(plugins: Plugins, make_bo
 def test_a_report_toml_outside_the_folder_is_refused(plugins: Plugins, make_board: MakeBoard, tmp_path: Path) -> None:
     outside = tmp_path / "elsewhere.toml"
     outside.write_text('[[sections]]\nsection = "summary"\n', encoding="utf-8")
-    root = make_board(REPORT_DAY)
+    root = make_board(REPORT_DAY, report=None)
     (root / "report.toml").symlink_to(outside)
     code, output = validate_output(plugins, root)
     assert code == 1 and "points outside the board folder" in output
@@ -212,7 +212,7 @@ def test_a_board_report_toml_warns_for_each_required_section_unfilled(make_board
 
 
 def test_a_framework_report_naming_an_uninstalled_section_is_a_warning(plugins: Plugins, make_board: MakeBoard) -> None:
-    root = make_board(REPORT_DAY)
+    root = make_board(REPORT_DAY, report=None)
     result = validate_board(root, plugins)
     loaded = result.loaded
     assert loaded is not None and loaded.framework is not None

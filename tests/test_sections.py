@@ -707,7 +707,7 @@ def test_progress_lists_priorities_with_little_or_no_evidence_of_progress(board:
                 "no evidence",
                 "overdue action: Publish the bruising protocol. (due 2025-06-30)",
                 "measure Non-mobile babies with bruising seen by a paediatrician within a day is short of its "
-                "target and worsening: 80 in 2024-25 (red, worsening)",
+                "target and worsening: 80% in 2024-25 (red, worsening)",
             )
         ),
     )

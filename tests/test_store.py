@@ -335,7 +335,7 @@ def test_measure_values_are_kept_in_the_register(board: Path) -> None:
     assert lif("value", str(board), "m-training-practice-change", "2019-20", "78").exit_code == 0  # replaces
     scorecard = json.loads(lif("measures", str(board), "-f", "json").stdout)["sections"][0]["blocks"][0]["rows"]
     row = next(r for r in scorecard if r[0].startswith("Delegates reporting a change"))
-    assert row[3] == "78 (2019-20)" and row[9] == "GREEN"  # 78 against a target of 75
+    assert row[3] == "78% (2019-20)" and row[9] == "GREEN"  # 78 against a target of 75
     story = lif("history", str(board), "m-training-practice-change").stdout
     assert "(follow-up survey)" in story
     assert lif("value", str(board), "a-dataset", "2019-20", "1").exit_code == 1

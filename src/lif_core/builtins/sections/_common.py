@@ -32,5 +32,5 @@ def moved(score: Score | None) -> str:
     """How a measure moved, as a sentence fragment."""
     if score is None or score.latest is None:
         return "hidden by disclosure control (c)" if score is not None and score.latest_text() == "c" else "no data"
-    trend = f", {score.trend}" if score.trend else ""
-    return f"{score.shown(*score.latest)} in {score.latest[0]} ({score.rag}{trend})"
+    judged = [w for w in (score.rag if score.rag != "none" else "", score.trend) if w]
+    return f"{score.shown(*score.latest)} in {score.latest[0]}" + (f" ({', '.join(judged)})" if judged else "")

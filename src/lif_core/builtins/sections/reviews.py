@@ -23,6 +23,13 @@ def _stage(context: SectionContext, stage: str) -> str:
     return readable(stage)
 
 
+def _decision(context: SectionContext, kind: str, decision: str) -> str:
+    """How the report says a review's decision: its title in the framework (``an LCSPR``)."""
+    spec = context.framework.review_kind(kind) if context.framework is not None else None
+    term = spec.decision(decision) if spec is not None else None
+    return str(term.title) if term is not None else readable(decision)
+
+
 def build(context: SectionContext) -> Section:
     board = context.board
     plugins = context.plugins
@@ -42,7 +49,8 @@ def build(context: SectionContext) -> Section:
         rows.append(
             (
                 r.title,
-                context.term("review_kinds", r.kind) + (f" ({readable(r.decision)})" if r.decision else ""),
+                context.term("review_kinds", r.kind)
+                + (f" ({_decision(context, r.kind, r.decision)})" if r.decision else ""),
                 method,
                 _stage(context, r.stage),
                 ", ".join(c.name for c in late) or "none",

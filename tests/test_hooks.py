@@ -420,7 +420,7 @@ def test_hook_register_report_sections(plugins: Plugins, make_board: MakeBoard) 
     assert [s["section"] for s in data["sections"]] == ["partner-roll", "summary"]
     roll = data["sections"][0]
     assert roll["title"] == "Our partners"
-    assert [b["text"] for b in roll["blocks"]][0] == "Our partners <b>met</b> monthly."
+    assert roll["blocks"][0]["text"] == "Our partners <b>met</b> monthly."
     assert roll["blocks"][1]["text"].startswith("Partners as at 2026-03-31: ")
     assert data["title"].endswith(": Test report 2025-26")
 

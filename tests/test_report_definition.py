@@ -254,3 +254,29 @@ def test_the_report_day_is_today_without_a_report_date(plugins: Plugins, make_bo
         encoding="utf-8",
     )
     assert report_problems(plugins, root) == []
+
+
+def test_a_record_naming_a_narrative_file_that_is_missing_or_outside_is_an_error(
+    plugins: Plugins, make_board: MakeBoard, tmp_path: Path
+) -> None:
+    """A priority's story or a scrutineer's account the report would read must be there: lif
+    validate says which record names it, before lif report stops on it."""
+    root = make_board(
+        REPORT_DAY
+        + '[[priorities]]\nid = "p1"\ntitle = "Babies"\nnarrative = "narrative/babies.md"\n'
+        + '[[scrutiny]]\nid = "s1"\ntitle = "Scrutiny"\ndate = 2025-01-10\nnarrative = "narrative/s1.md"\n'
+    )
+    (tmp_path / "outside.md").write_text("secret", encoding="utf-8")
+    (root / "narrative").mkdir()
+    (root / "narrative" / "s1.md").symlink_to(tmp_path / "outside.md")
+    problems = [str(p) for p in validate_board(root, plugins).errors]
+    assert problems == [
+        "board.toml: priorities[0].narrative: 'narrative/babies.md': cannot read: No such file or directory: "
+        "write the file, or correct the path",
+        f"board.toml: scrutiny[0].narrative: 'narrative/s1.md': 'narrative/s1.md' points outside the board folder "
+        f"{root}: write the file, or correct the path",
+    ]
+    (root / "narrative" / "s1.md").unlink()
+    (root / "narrative" / "s1.md").write_text("Found.\n", encoding="utf-8")
+    (root / "narrative" / "babies.md").write_text("Story.\n", encoding="utf-8")
+    assert validate_board(root, plugins).ok

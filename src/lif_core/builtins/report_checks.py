@@ -24,7 +24,7 @@ import attrs
 
 from ..errors import BoardInvalid, LifError, Problem, Severity
 from ..extensions import Check
-from ..model import date_out_of_range
+from ..model import COLLECTIONS, date_out_of_range
 from ..plugins import hookimpl
 from ..report.definition import (
     REPORT_FILE,
@@ -89,6 +89,7 @@ def report_definition_check(loaded: LoadedBoard, plugins: Plugins) -> Iterator[P
     """The board's ``report.toml`` parses and names installed sections and narrative files
     inside the folder; its framework's report names installed sections; the narrative files
     the report reads can be read."""
+    yield from _record_narratives(loaded)
     found = _find(loaded)
     if found.problems:
         yield from found.problems
@@ -130,6 +131,26 @@ def report_definition_check(loaded: LoadedBoard, plugins: Plugins) -> Iterator[P
         if unreadable and relative not in seen:
             seen.add(relative)
             yield Problem(relative, "", unreadable)
+
+
+def _record_narratives(loaded: LoadedBoard) -> Iterator[Problem]:
+    """Every narrative file a record names (a priority's story, a scrutineer's account) can be
+    read: the report reads each one, and would stop at a missing one."""
+    from ..report.narrative import read_narrative
+
+    for collection in COLLECTIONS:
+        for record in loaded.board.collection(collection):
+            for field in attrs.fields(type(record)):
+                relative = getattr(record, field.name) if field.metadata.get("narrative") else ""
+                if not relative:
+                    continue
+                try:
+                    read_narrative(loaded.root, relative)
+                except LifError as exc:
+                    why = str(exc).removeprefix(f"{relative}: ").split(" (a narrative file")[0]
+                    yield loaded.problem(
+                        record.id, field.name, f"{relative!r}: {why}: write the file, or correct the path"
+                    )
 
 
 def _report_day(loaded: LoadedBoard) -> dt.date | None:

@@ -54,7 +54,7 @@ def test_lower_is_better_and_worsening() -> None:
     assert (down.variance, down.rag, down.trend, down.run) == (7.5, "red", "improving", 2)
     worse = score(measure(target=None), [("a", 10.0), ("b", 12.0), ("c", 11.0)])
     assert (worse.direction, worse.run, worse.trend, worse.rag) == ("down", 1, "worsening", "none")
-    assert worse.prompts == ("worsening for 1 period(s) running, to 11%",)
+    assert worse.prompts == ("worsening for 1 period running, to 11%",)
     empty = score(measure(), [])
     assert empty.latest is None and empty.prompts == ("no data yet: nothing shows whether it is changing",)
 

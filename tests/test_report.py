@@ -85,7 +85,7 @@ def test_json_has_a_coverage_row_for_each_ofsted_recommendation() -> None:
     assert rows["115"][-2:] == ["1 (moderate)", "none"]
     assert rows["113"][-2:] == ["0", "no evidence"]
     assert rows["114"][-1] == "evidence of activity only: nothing moderate or strong shows impact"
-    assert rows["117"][-1] == "1 action(s) overdue"
+    assert rows["117"][-1] == "1 action overdue"
     matrix = next(s for s in inspection["sections"] if s["title"].startswith("Coverage matrix"))["blocks"][0]
     assert len(matrix["rows"]) == 5 and matrix["rows"][0][1] == "yes"  # 113 concerns governance
 

@@ -333,12 +333,15 @@ class Words:
         duty_audit: what partners' safeguarding self-assessments are called (``Section 11``).
         chair: the title of whoever chairs the arrangements.
         disclosure_rule: whose rule the small-number suppression follows, for the report's note.
+        board: what reports call the arrangements in a sentence ("the partnership's judgement",
+            "the Board's judgement"): ``partnership``, ``Board``.
     """
 
     functions: str = "Statutory functions"
     duty_audit: str = "Partner safeguarding self-assessment"
     chair: str = "Chair"
     disclosure_rule: str = ""
+    board: str = "board"
 
 
 #: Theme taxonomies shipped with lif-core, loaded unless ``[settings] default_themes`` says not.

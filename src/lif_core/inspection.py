@@ -70,7 +70,8 @@ class Coverage:
         elif self.strongest is Strength.WEAK:
             out.append("evidence of activity only: nothing moderate or strong shows impact")
         if self.overdue:
-            out.append(f"{len(self.overdue)} action(s) overdue")
+            late = len(self.overdue)
+            out.append(f"{late} action{'s' if late != 1 else ''} overdue")
         return tuple(out)
 
 

@@ -11,7 +11,6 @@ target = actual / target x 100; baseline change = (current - first) / first.
 from __future__ import annotations
 
 import datetime as dt
-
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -80,7 +79,7 @@ class Score:
 
     def shown(self, period: str, value: float) -> str:
         """How the figure of ``period`` reads in a table (``k`` where it is a small non-zero share)."""
-        return self.labels.get(period) or f"{value:g}"
+        return self.labels.get(period) or _fmt(value, self.measure.unit)
 
     def latest_text(self) -> str:
         """The latest figure as a table shows it (``13 (2018-19)``); ``c`` where every period
@@ -435,15 +434,19 @@ def score(
             f"red: {shown(latest)} in {latest[0]} against a target of {_fmt(target, unit)} ({variance:+.1f}%)"
         )
     elif rag == "amber" and latest and target is not None:
-        prompts.append(f"amber: {shown(latest)} in {latest[0]} is just short of the target of {_fmt(target, unit)}")
+        prompts.append(
+            f"amber: {shown(latest)} in {latest[0]} is close to the target of {_fmt(target, unit)} but not on it"
+        )
     elif rag == "green" and latest and target is not None:
         successes.append(f"on target: {shown(latest)} in {latest[0]} against {_fmt(target, unit)}")
     if trend == "worsening":
-        prompts.append(f"worsening for {run} period(s) running, to {shown(series[-1])}")
+        prompts.append(f"worsening for {run} period{'s' if run != 1 else ''} running, to {shown(series[-1])}")
     elif trend == "improving" and run >= 2:
         successes.append(f"improving for {run} periods running, to {shown(series[-1])}")
     for kind, value, verdict in comparisons:
         label = (comparators or {}).get(kind) or kind.replace("-", " ")
+        if label.startswith("The "):  # read inside a sentence: "better than the region"
+            label = "the " + label[4:]
         if verdict == "worse":
             prompts.append(f"worse than {label} ({_fmt(value, unit)})")
         elif verdict == "better":

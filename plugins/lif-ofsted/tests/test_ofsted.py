@@ -45,7 +45,7 @@ def test_coverage_of_croydon_by_hand() -> None:
     assert rows["116"].gaps == ("no evidence",)
     # [117]: the audit programme (due 2018-04-30, in progress) is overdue on 1 July 2018 ...
     assert [a.id for a in rows["117"].overdue] == ["a-audit-programme"]
-    assert rows["117"].gaps == ("1 action(s) overdue",)
+    assert rows["117"].gaps == ("1 action overdue",)
     # ... and not on 1 April 2018.
     early = {c.recommendation.number: c for c in coverage(loaded, plugins, dt.date(2018, 4, 1))}
     assert early["117"].gaps == ()

@@ -178,6 +178,12 @@ class SectionContext:
         (``Knowledge and skill``)."""
         return readable(value)
 
+    @property
+    def we(self) -> str:
+        """What the report calls the arrangements in a sentence: the framework's word (``the
+        partnership``, ``the Board``), else ``the board``."""
+        return "the " + self.words("board", "board")
+
     def words(self, key: str, default: str) -> str:
         """One of the framework's :class:`~lif_core.frameworks.Words`, else ``default``."""
         if self.framework is None:

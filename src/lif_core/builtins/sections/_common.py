@@ -34,3 +34,23 @@ def moved(score: Score | None) -> str:
         return "hidden by disclosure control (c)" if score is not None and score.latest_text() == "c" else "no data"
     judged = [w for w in (score.rag if score.rag != "none" else "", score.trend) if w]
     return f"{score.shown(*score.latest)} in {score.latest[0]}" + (f" ({', '.join(judged)})" if judged else "")
+
+
+def figure(value: float, unit: str) -> str:
+    """A measure's figure as readers write it: thousands separated, ``%`` for a percentage."""
+    text = f"{value:,.1f}".rstrip("0").rstrip(".") if value != int(value) else f"{int(value):,}"
+    return text + ("%" if unit == "percent" else "")
+
+
+def rag_words(rag: str) -> str:
+    """A RAG rating as a reader says it (``Red``; ``No target`` where none is set)."""
+    return {"none": "No target"}.get(rag, rag.capitalize())
+
+
+def trend_words(score: Score) -> str:
+    """How a measure is moving (``improving: down for 2 periods``); ``""`` with one period."""
+    if not score.direction:
+        return ""
+    if score.direction == "flat":
+        return f"no change for {score.run} period{'s' if score.run != 1 else ''}"
+    return f"{score.trend or 'moving'}: {score.direction} for {score.run} period{'s' if score.run != 1 else ''}"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...document import BulletList, Cell, Count, Paragraph, Section, Share, Table
+from ...document import Cell, Count, Paragraph, Section, Share, Table
 from ...extensions import ReportSection
 from ...model import ChildDeathFigures
 from ...report.context import SectionContext
@@ -52,7 +52,7 @@ def build(context: SectionContext) -> Section:
         if f.summary:
             blocks.append(Paragraph(f.summary))
         if f.themes:
-            blocks.append(BulletList(tuple(context.name(t) for t in f.themes)))
+            blocks.append(Paragraph("Themes: " + "; ".join(context.name(t) for t in f.themes) + "."))
         if blocks:
             details.append(Section(f"What the reviews found, {f.period}", tuple(blocks)))
     return Section("", (table,), tuple(details))

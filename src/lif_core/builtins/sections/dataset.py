@@ -6,7 +6,7 @@ from __future__ import annotations
 from ...document import BulletList, Chart, Paragraph, Section, Table
 from ...extensions import ReportSection
 from ...report.context import SectionContext
-from ._common import readable
+from ._common import figure, rag_words, trend_words
 
 
 def build(context: SectionContext) -> Section:
@@ -14,16 +14,15 @@ def build(context: SectionContext) -> Section:
     if not scores:
         return Section("", (Paragraph("No measure is recorded."),))
     table = Table(
-        ("Measure", "Quadrant", "Latest", "Target", "Variance", "Trend", "RAG"),
+        ("Measure", "Latest", "Target", "Variance from target", "Trend", "RAG"),
         tuple(
             (
                 s.measure.title,
-                readable(s.measure.quadrant.value),
                 s.latest_text(),
-                f"{s.measure.target.value:g}" if s.measure.target else "",
+                figure(s.measure.target.value, s.measure.unit.value) if s.measure.target else "",
                 f"{s.variance:+.1f}%" if s.variance is not None else "",
-                f"{s.trend} ({s.direction} {s.run})".strip() if s.direction else "",
-                s.rag.upper(),
+                trend_words(s),
+                rag_words(s.rag),
             )
             for s in scores
         ),
@@ -46,8 +45,14 @@ def build(context: SectionContext) -> Section:
         "",
         (table,),
         (
-            Section("Prompts where improvement is needed", (BulletList(prompts) if prompts else Paragraph("None."),)),
-            Section("Successes", (BulletList(successes) if successes else Paragraph("None yet."),)),
+            Section(
+                "Where improvement is needed",
+                (BulletList(prompts) if prompts else Paragraph("No measure is short of its target or worsening."),),
+            ),
+            Section(
+                "Successes",
+                (BulletList(successes) if successes else Paragraph("No measure has met its target yet."),),
+            ),
             Section("Trends", charts or (Paragraph("No measure has two periods yet."),)),
         ),
     )

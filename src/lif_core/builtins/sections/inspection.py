@@ -15,9 +15,19 @@ from ._common import BOARD, strength
 def build(context: SectionContext) -> Section:
     rows = coverage(context.loaded, context.plugins, context.as_of)
     if not rows:
-        return Section("", (Paragraph("The board has no inspection recommendations to answer."),))
+        return Section("", (Paragraph(f"{context.we.capitalize()} has no inspection recommendations to answer."),))
     summary = Table(
-        ("No.", "Recommendation", "Framework sections", "Responsible", "Done", "Open", "Overdue", "Evidence", "Gaps"),
+        (
+            "No.",
+            "Recommendation",
+            "Where our framework answers it",
+            "Responsible",
+            "Done",
+            "Open",
+            "Overdue",
+            "Evidence",
+            "Gaps",
+        ),
         tuple(
             (
                 c.recommendation.number,
@@ -51,11 +61,11 @@ def build(context: SectionContext) -> Section:
                 )
                 for c in items
             ),
-            caption=f"Coverage matrix: recommendation x {title} area x evidence",
+            caption=f"Which areas of the {title} each recommendation concerns, and its evidence",
         )
         subsections.append(Section(f"Coverage matrix: {title}", (matrix,)))
     for c in rows:
-        blocks: list[Any] = [Paragraph(c.recommendation.text)]
+        blocks: list[Any] = []
         if c.evidence:
             blocks.append(
                 Table(
@@ -67,7 +77,7 @@ def build(context: SectionContext) -> Section:
                 )
             )
         blocks.append(BulletList(tuple(f"Gap: {g}" for g in c.gaps) or ("No gaps.",)))
-        subsections.append(Section(f"[{c.recommendation.number}]", tuple(blocks)))
+        subsections.append(Section(f"Recommendation {c.recommendation.number}: the evidence", tuple(blocks)))
     return Section("", (summary,), tuple(subsections))
 
 

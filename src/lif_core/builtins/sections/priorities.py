@@ -8,7 +8,7 @@ from typing import Any
 
 from ...document import BulletList, Cell, Count, Facts, Paragraph, Section, Table
 from ...extensions import ReportSection
-from ...inspection import strongest
+from ...inspection import overdue, strongest
 from ...model import Priority, Strength
 from ...report.context import SectionContext
 from ...report.narrative import read_narrative
@@ -31,17 +31,32 @@ def actions_for(context: SectionContext, priority: Priority) -> list[Any]:
     ]
 
 
-def gaps(context: SectionContext, priority: Priority) -> list[str]:
+def gaps(context: SectionContext, priority: Priority, scores: dict[str, Any] | None = None) -> list[str]:
+    """Where the evidence does not yet show the priority's progress, one sentence each: no
+    measure, no evidence or evidence of activity only, overdue actions, measures short of their
+    target or worsening. Empty where it shows progress."""
+    if scores is None:
+        scores = {s.measure.id: s for s in context.scores()}
     actions = actions_for(context, priority)
     recs = {a.recommendation for a in actions if a.recommendation}
     evidence = context.index().evidence([priority.id, *(a.id for a in actions), *recs])
     out = []
     if not priority.measures:
-        out.append("a priority with no measure")
+        out.append("No measure shows whether it made a difference")
     if not evidence:
-        out.append("no evidence")
+        out.append("No evidence is recorded")
     elif strongest(evidence) is Strength.WEAK:
-        out.append("evidence of activity only")
+        out.append("The evidence shows activity, not yet impact")
+    for a in overdue(actions, context.as_of):
+        out.append(f"Overdue: {a.text.rstrip('.')} (due {a.due.isoformat() if a.due else '-'})")
+    for measure in priority.measures:
+        score = scores.get(measure)
+        if score is None:
+            continue
+        short, worse = score.rag == "red", score.trend == "worsening"
+        if short or worse:
+            how = " and ".join(w for w, on in (("short of its target", short), ("worsening", worse)) if on)
+            out.append(f"{context.board.get(measure).title} is {how}: {moved(score)}")
     return out
 
 
@@ -69,7 +84,7 @@ def build(context: SectionContext) -> Section:
                 Count(late, provenance=BOARD),
                 strength(evidence),
                 readable(p.progress.value) if p.progress else "-",
-                "; ".join(gaps(context, p)) or "none",
+                "; ".join(gaps(context, p, scores)) or "none",
             )
         )
         blocks: list[Any] = []
@@ -84,7 +99,17 @@ def build(context: SectionContext) -> Section:
         blocks.append(BulletList(tuple(measures) or ("No measure.",)))
         details.append(Section(p.title, tuple(blocks), sections))
     table = Table(
-        ("Priority", "Lead", "Actions", "Done", "Open", "Overdue", "Evidence", "Progress", "Gaps"),
+        (
+            "Priority",
+            "Lead",
+            "Actions",
+            "Done",
+            "Open",
+            "Overdue",
+            "Evidence",
+            f"{context.words('board', 'board').capitalize()}'s judgement",
+            "Where the evidence falls short",
+        ),
         tuple(rows),
         caption="Business-plan priorities",
     )

@@ -1,96 +1,92 @@
 """Report section ``progress``: where there is little or no evidence of progress on the
 priorities the partners agreed, as a yearly report must say. A priority of the year is listed
-where the board judged its progress ``little`` or ``none``; where nothing, or only evidence of
-activity, shows its impact; where it has no measure; where its actions are overdue; or where a
-measure of it is short of its target (red) or worsening. Each is listed with every reason, in
-names, beside the board's own judgement.
+first where the board judged its progress ``little`` or ``none``; then, apart from those,
+where the evidence does not yet show the progress the board judged (nothing, or only evidence
+of activity, shows its impact; it has no measure; its actions are overdue; a measure of it is
+short of its target or worsening). Each is listed with what falls short, in names, beside the
+board's own judgement, so the two are never confused.
 
 Where no priority is listed the section says so plainly: an honest "none" is an answer.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from ...document import BulletList, Cell, Count, Paragraph, Section, Table
 from ...extensions import ReportSection
 from ...inspection import overdue
 from ...model import Priority, Progress
 from ...report.context import SectionContext
-from ._common import BOARD, moved, readable
+from ._common import BOARD, readable
 from .priorities import actions_for, current, gaps
 
 #: The board's judgements that put a priority on the list.
 SLOW = (Progress.LITTLE, Progress.NONE)
 
 
-def reasons(context: SectionContext, priority: Priority, scores: dict[str, Any]) -> list[str]:
-    """Why ``priority`` shows little or no evidence of progress, one line each (none: it does)."""
-    out = []
-    if priority.progress in SLOW:
-        judged = "little" if priority.progress is Progress.LITTLE else "no"
-        out.append(f"the board judged it to have made {judged} progress")
-    out += gaps(context, priority)
-    late = overdue(actions_for(context, priority), context.as_of)
-    out += [f"overdue action: {a.text} (due {a.due.isoformat() if a.due else '-'})" for a in late]
-    for measure in priority.measures:
-        score = scores.get(measure)
-        if score is None:
-            continue
-        short = score.rag == "red"
-        worse = score.trend == "worsening"
-        if short or worse:
-            how = " and ".join(w for w, on in (("short of its target", short), ("worsening", worse)) if on)
-            out.append(f"measure {context.board.get(measure).title} is {how}: {moved(score)}")
-    return out
+def judged_slow(priority: Priority) -> bool:
+    """The board itself judged the priority to have made little or no progress."""
+    return priority.progress in SLOW
 
 
 def build(context: SectionContext) -> Section:
     priorities = current(context)
+    we = context.words("board", "board")
     if not priorities:
         return Section(
             "",
             (Paragraph("No business-plan priority is recorded for the year, so progress on them is not judged."),),
         )
     scores = {s.measure.id: s for s in context.scores()}
-    listed = [(p, why) for p in priorities if (why := reasons(context, p, scores))]
-    if not listed:
-        which = "The priority of the year" if len(priorities) == 1 else f"Each of the {len(priorities)} priorities"
+    slow = [(p, gaps(context, p, scores)) for p in priorities if judged_slow(p)]
+    short = [(p, why) for p in priorities if not judged_slow(p) and (why := gaps(context, p, scores))]
+    n = len(priorities)
+    of = "the priority of the year" if n == 1 else f"the {n} priorities of the year"
+    intro: list[str] = []
+    if slow:
+        intro.append(
+            f"The {we} judged {len(slow)} of {of} to have made little or no progress."
+            if n > 1
+            else f"The {we} judged {of} to have made little or no progress."
+        )
+    if short:
+        more = "more " if slow else ""
+        what = f"the progress the {we} judged to have been made" if all(p.progress for p, _ in short) else "progress"
+        intro.append(
+            f"For {len(short)} {more}{'priority' if len(short) == 1 else 'priorities'}, the evidence does not yet "
+            f"show {what}: what falls short is set out below."
+        )
+    if not intro:
+        which = "The priority of the year" if n == 1 else f"Each of the {n} priorities of the year"
         return Section(
             "",
             (
                 Paragraph(
                     f"{which} shows evidence of progress: none was judged to have made little or no progress, each "
                     "has a measure and evidence beyond activity, no action on them is overdue and none of their "
-                    "measures is red or worsening."
+                    "measures is short of its target or worsening."
                 ),
             ),
         )
+    listed = [*slow, *short]
     rows: list[tuple[Cell, ...]] = [
         (
             p.title,
             context.name(p.lead) if p.lead else "-",
-            readable(p.progress.value) if p.progress else "not judged",
+            readable(p.progress.value) if p.progress else "Not judged",
             Count(len(overdue(actions_for(context, p), context.as_of)), BOARD),
         )
         for p, _why in listed
     ]
     table = Table(
-        ("Priority", "Lead", "Board's judgement of progress", "Overdue actions"),
+        ("Priority", "Lead", f"The {we}'s judgement of progress", "Overdue actions"),
         tuple(rows),
-        caption="Priorities with little or no evidence of progress",
+        caption="Priorities where progress is slow or not yet shown",
     )
-    intro = Paragraph(f"{_how_many(len(listed), len(priorities))} little or no evidence of progress.")
-    details = tuple(Section(p.title, (BulletList(tuple(why)),)) for p, why in listed)
-    return Section("", (intro, table), details)
-
-
-def _how_many(listed: int, total: int) -> str:
-    if total == 1:
-        return "The priority of the year shows"
-    if listed == total:
-        return f"All {total} priorities of the year show"
-    return f"{listed} of the {total} priorities of the year {'shows' if listed == 1 else 'show'}"
+    details = tuple(
+        Section(p.title, (BulletList(tuple(why)) if why else Paragraph("The evidence shows no further gap."),))
+        for p, why in listed
+    )
+    return Section("", (*(Paragraph(t) for t in intro), table), details)
 
 
 def missing(context: SectionContext) -> str:

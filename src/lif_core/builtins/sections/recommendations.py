@@ -40,7 +40,7 @@ def _table(context: SectionContext, recs: list[Recommendation]) -> Table:
         rows.append(
             (
                 r.text,
-                context.name(r.source) if r.source else "-",
+                context.name(r.source, 240) if r.source else "-",
                 readable(r.kind.value),
                 Count(done, provenance=BOARD),
                 Count(open_, provenance=BOARD),

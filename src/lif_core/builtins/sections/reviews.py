@@ -53,10 +53,10 @@ def build(context: SectionContext) -> Section:
                 + (f" ({_decision(context, r.kind, r.decision)})" if r.decision else ""),
                 method,
                 _stage(context, r.stage),
-                ", ".join(c.name for c in late) or "none",
-                f"{len(problems)} rule(s) broken"
-                if problems
-                else ("as the method requires" if r.methodology else "no methodology"),
+                "; ".join(c.name for c in late) or "none",
+                (f"No: {len(problems)} of its rules not met" if problems else "Yes")
+                if r.methodology
+                else "No method recorded",
             )
         )
     stages = Counter(r.stage for r in board.reviews)
@@ -75,7 +75,9 @@ def build(context: SectionContext) -> Section:
         total_row=True,
     )
     table = Table(
-        ("Review", "Kind", "Methodology", "Stage", "Overdue", "Method check"), tuple(rows), caption="Case reviews"
+        ("Review", "Kind", "Methodology", "Stage", "Overdue", "Done as its method requires"),
+        tuple(rows),
+        caption="Case reviews",
     )
     return Section("", (table, by_stage))
 

@@ -4,6 +4,7 @@ evidence, and measures by RAG."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 
 from ...clocks import publications_due
@@ -15,10 +16,25 @@ from ...report.context import SectionContext
 
 
 def _publications(context: SectionContext) -> list[tuple[str, str]]:
-    by_kind: dict[str, list[tuple[str, str]]] = {}
+    """Each recurring publication's latest that was published by the report's day (what is
+    merely due is the board's business, not its published report's)."""
+    latest: dict[str, tuple[str, str]] = {}
     for due in publications_due(context.board, context.framework, context.as_of):
-        by_kind.setdefault(due.kind, []).append((f"{due.title} {due.period}", due.describe().split(": ", 1)[1]))
-    return [fact for facts in by_kind.values() for fact in facts[-2:]]  # each kind's latest and next
+        if due.published is not None:
+            latest[due.kind] = (f"{due.title} {due.period}", f"published on {_human(due.published)}")
+    return list(latest.values())
+
+
+def _human(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _measures(rag: Counter[str]) -> str:
+    """``4 red, 1 amber, 1 green, 2 with no target``."""
+    words = [f"{rag[k]} {k}" for k in ("red", "amber", "green") if rag[k]]
+    if rag["none"]:
+        words.append(f"{rag['none']} with no target")
+    return ", ".join(words) or "none"
 
 
 def build(context: SectionContext) -> Section:
@@ -32,14 +48,14 @@ def build(context: SectionContext) -> Section:
         (
             Facts(
                 (
-                    ("As at", context.as_of.isoformat()),
+                    ("As at", _human(context.as_of)),
                     ("Reporting year", context.year_label()),
                     *((("Framework", board.board.framework),) if board.board.framework else ()),
                     ("Statutory framework", framework.title if framework else board.board.statutory_framework),
                     *_publications(context),
                     ("Actions", f"{len(board.actions)} ({done} done, {late} overdue)"),
                     ("Evidence items", str(len(board.evidence))),
-                    ("Measures", ", ".join(f"{k.upper()} {v}" for k, v in sorted(rag.items())) or "none"),
+                    ("Measures", _measures(rag)),
                 )
             ),
         ),

@@ -31,7 +31,7 @@ def build(context: SectionContext) -> Section:
         if flagged
         else ("Every recurring theme has a board-level response." if found else "No theme recurs in the window.")
     )
-    return Section("", (table, Paragraph(note)))
+    return Section("", (table, Paragraph(note)) if found else (Paragraph(note),))
 
 
 SECTION = ReportSection(

@@ -11,6 +11,15 @@ from ...model import Involvement
 from ...report.context import SectionContext
 from ._common import BOARD, readable
 
+#: How each answer reads in the report.
+WORDS = {
+    Involvement.SOUGHT_AND_INCLUDED: "Sought and included",
+    Involvement.SOUGHT_DECLINED: "Sought, but the child declined",
+    Involvement.NOT_YET_SOUGHT: "Not yet sought",
+    Involvement.NOT_SOUGHT: "Not sought",
+    Involvement.NOT_APPLICABLE: "Not applicable",
+}
+
 ORDER = (
     Involvement.SOUGHT_AND_INCLUDED,
     Involvement.SOUGHT_DECLINED,
@@ -29,7 +38,7 @@ def build(context: SectionContext) -> Section:
         (
             *(
                 (
-                    readable(v.value),
+                    WORDS.get(v, readable(v.value)),
                     Count(views[v], BOARD),
                     Count(audit_views[v], BOARD),
                     Count(views[v] + audit_views[v], BOARD),

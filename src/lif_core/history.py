@@ -1,124 +1,272 @@
-"""A board as it stood on a past day: every record rebuilt from its dated logs.
+"""A board as it stood on a past day: every record rebuilt from its dated logs and, where the
+register lives in a store, from the store's history.
 
-``lif report impact --as-of DAY`` reports on the board as it stood on DAY, not on today's
-records judged against an old date. Every record says when things happened to it: an
-action's dated status log, a review's stage log and dates, an evidence item's, audit's or
-scrutiny's date, a recommendation's ``made`` day (or its source's). :func:`as_at` keeps
-only what had happened by the day:
+``lif report impact --as-of DAY`` reports on the board as it stood at the end of DAY, so a
+report as at a past day is the report that would have been produced that day from the files
+as they stood then (:func:`as_at`).
 
-- records that did not yet exist are left out (evidence, audits, reviews, scrutiny, national
-  reviews, feedback and child death figures dated later; recommendations made later, with
-  their findings and actions; people who took up their role later);
-- statuses and stages are those of the last log entry on or before the day (an action with
-  none yet is not started; a review is at the first stage of its kind);
-- dates after the day are blank (a review not yet published, a publication not yet sent,
-  feedback not yet acted on), and nested dated entries after it are dropped (practitioner
-  events, artefacts, evaluations, self-assessment returns);
-- measure values are kept only for periods that had ended by the day;
-- every reference to something left out is removed with it.
+Where the register lives in a store, its history is read first (:func:`stored_as_at`).
 
-Where the register lives in a store, the store's history gives each record as it stood at
-the end of the day first (:func:`stored_as_at`), for the records the store already held then;
-records stored later were recorded after the event and are judged by their dates alone.
+**The dated logs** (:func:`board_as_at`). Every record says when things happened to it; only
+what had happened by the end of the day is kept. A value with no date is taken as it is now:
+nothing says when it changed (the board's structure in board.toml, priorities and the board's
+judgement of their progress, its narrative files, a status with no log, a record with no day).
+
+- *Case reviews* exist from the first day they record (a stage change, or any key date but the
+  incident; the incident where that is all they record; undated reviews always). Their stage is
+  that of the last stage change on or before the day; a review known before its first stage
+  change is at its kind's first stage; a review with no stage log keeps its stage. Key dates,
+  practitioner events and artefacts after the day are dropped; the decision is blank until the
+  day it was decided (its ``decided`` date, else the stage change to its kind's decision
+  stage); statutory plans that had not started are dropped and those still running have no end.
+- *Findings* of a review exist once its report is in (report received, else board response,
+  else publication; with none of these, with the review); of a Section 11 cycle, once it was
+  moderated (its date); of an audit, with the audit.
+- *Recommendations* exist from the day they were made (``made``; else their source's day: an
+  audit's, scrutiny's or Section 11 cycle's date, a national review's or inspection's
+  publication, a review's board response, else its publication, else its report); undated ones
+  with their source (always, where they have none). A recommendation whose source did not yet
+  exist did not either.
+- *Actions* exist from their own first day (``opened``, or the first status change where that
+  is earlier); undated ones with their recommendation. Their status is that of the last status
+  change on or before the day, ``not-started`` before the first; an action with no status log
+  keeps its status; an ``opened`` day after the day is blank. An action agreed before its
+  recommendation was made loses the link until then.
+- *Evidence, audits, scrutiny, feedback* exist from their date; *national reviews* and
+  *inspection recommendations* from their publication; *people* from ``since`` (``until``
+  after the day is blank); feedback not yet acted on by the day has no ``did`` or ``done``.
+- *Section 11 cycles* exist from their first return (or their date); returns submitted after
+  the day are dropped; a cycle's date is the day its returns were moderated, so before it the
+  date and the moderated scores are blank.
+- *Planned audits* linked to an audit done after the day lose the link, and were ``planned``
+  where they are now ``completed``.
+- *Training courses* exist once their period has started; evaluations after the day are
+  dropped.
+- *Publications* published or sent after the day are not yet.
+- *Measures* keep the values, comparators and baseline of periods that had ended by the day
+  (a value is known once its period is over); *child death figures* exist once their year has
+  ended; *contributions* once their year has started.
+- Every reference to something left out is removed with it (nested records too); a record that
+  cannot be without it (a finding without its source) is left out as well.
+
+Periods are those boards and data write (:func:`period_bounds_of`): a reporting year
+(``2018-19``, also ``2018/19`` and DfE's ``201819``), a calendar year (``2018``), a month
+(``2018-06``) or a calendar quarter (``2018-Q2``); a period of no known shape is always kept.
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+import functools
 import re
-from collections.abc import Callable, Iterable
-from typing import Any
+import types
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Union, get_args, get_origin
 
 import attrs
 
 from .board import LoadedBoard
+from .frameworks import LIFECYCLE
 from .model import (
+    COLLECTIONS,
     Action,
     ActionStatus,
+    AuditStatus,
     Board,
     CaseReview,
+    Frequency,
     ReviewDates,
+    Section11Audit,
+    Section11Return,
 )
 
-__all__ = ["as_at", "board_as_at", "period_end"]
+if TYPE_CHECKING:
+    from .frameworks import StatutoryFramework
 
-_YEAR_PAIR = re.compile(r"^(\d{4})-(\d{2})$")
+__all__ = [
+    "as_at",
+    "board_as_at",
+    "period_bounds_of",
+    "period_end",
+    "period_start",
+    "review_known",
+    "stored_as_at",
+    "without_dangling",
+]
+
+_PAIR = re.compile(r"^(\d{4})[-/](\d{2})$")  # 2018-19, 2018/19 (a year) or 2018-06 (a month)
+_DFE_YEAR = re.compile(r"^(\d{4})(\d{2})$")  # DfE's tidy layout: 201819
 _YEAR = re.compile(r"^(\d{4})$")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+_MONTHLY = ("monthly", "month")
 
 
-def period_end(period: str, year_starts: str = "04-01") -> dt.date | None:
-    """The last day of a period as boards and data write it: a reporting year (``2018-19``,
-    the year starting ``year_starts``), a calendar year (``2018``), a month (``2018-06``) or a
-    calendar quarter (``2018-Q2``). ``None`` where it is none of these."""
-    from .clocks import add_months
+def _add_months(day: dt.date, months: int) -> dt.date:
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
-    match = _YEAR_PAIR.match(period)
-    if match and (int(match.group(1)) + 1) % 100 == int(match.group(2)):
-        month, day = (int(p) for p in year_starts.split("-"))
-        start = dt.date(int(match.group(1)), month, day)
-        return add_months(start, 12) - dt.timedelta(days=1)
-    match = _MONTH.match(period)
-    if match and 1 <= int(match.group(2)) <= 12:
-        return add_months(dt.date(int(match.group(1)), int(match.group(2)), 1), 1) - dt.timedelta(days=1)
-    match = _QUARTER.match(period)
-    if match:
-        return add_months(dt.date(int(match.group(1)), 3 * int(match.group(2)) - 2, 1), 3) - dt.timedelta(days=1)
-    match = _YEAR.match(period)
-    if match:
-        return dt.date(int(match.group(1)), 12, 31)
+
+def _month(year: int, month: int) -> tuple[dt.date, dt.date]:
+    return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _reporting_year(first: int, year_starts: str) -> tuple[dt.date, dt.date]:
+    month, day = (int(p) for p in year_starts.split("-"))
+    start = dt.date(first, month, min(day, calendar.monthrange(first, month)[1]))
+    return start, _add_months(start, 12) - dt.timedelta(days=1)
+
+
+def period_bounds_of(
+    period: str, year_starts: str = "04-01", *, frequency: str | Frequency | None = None
+) -> tuple[dt.date, dt.date] | None:
+    """The first and last day of a period as boards and data write it: a reporting year
+    (``2018-19``, ``2018/19`` or DfE's ``201819``: the year starting ``year_starts``), a
+    calendar year (``2018``), a month (``2018-06``) or a calendar quarter (``2018-Q2``).
+    ``None`` where it is none of these.
+
+    ``2011-12`` is both a reporting year and December 2011: a month where ``frequency`` is
+    monthly (a measure's), else the year."""
+    freq = frequency.value if isinstance(frequency, Frequency) else frequency
+    return _bounds(period.strip(), year_starts, freq in _MONTHLY)
+
+
+@functools.lru_cache(maxsize=4096)
+def _bounds(text: str, year_starts: str, monthly: bool) -> tuple[dt.date, dt.date] | None:
+    try:
+        match = _PAIR.match(text)
+        if match:
+            first, second = int(match.group(1)), int(match.group(2))
+            is_year = (first + 1) % 100 == second
+            is_month = 1 <= second <= 12 and "/" not in text
+            if is_month and (not is_year or monthly):
+                return _month(first, second)
+            return _reporting_year(first, year_starts) if is_year else None
+        match = _DFE_YEAR.match(text)
+        if match and (int(match.group(1)) + 1) % 100 == int(match.group(2)):
+            return _reporting_year(int(match.group(1)), year_starts)
+        match = _QUARTER.match(text)
+        if match:
+            start = dt.date(int(match.group(1)), 3 * int(match.group(2)) - 2, 1)
+            return start, _add_months(start, 3) - dt.timedelta(days=1)
+        match = _YEAR.match(text)
+        if match:
+            return dt.date(int(match.group(1)), 1, 1), dt.date(int(match.group(1)), 12, 31)
+    except (ValueError, OverflowError):  # year 0, year 9999's next year...
+        return None
     return None
+
+
+def period_end(period: str, year_starts: str = "04-01", *, frequency: str | Frequency | None = None) -> dt.date | None:
+    """The last day of a period (:func:`period_bounds_of`), ``None`` where it has no known shape."""
+    bounds = period_bounds_of(period, year_starts, frequency=frequency)
+    return bounds[1] if bounds else None
+
+
+def period_start(
+    period: str, year_starts: str = "04-01", *, frequency: str | Frequency | None = None
+) -> dt.date | None:
+    """The first day of a period (:func:`period_bounds_of`), ``None`` where it has no known shape."""
+    bounds = period_bounds_of(period, year_starts, frequency=frequency)
+    return bounds[0] if bounds else None
+
+
+# --------------------------------------------------------------------------- the dated logs
 
 
 def _after(day: dt.date | None, as_of: dt.date) -> bool:
     return day is not None and day > as_of
 
 
-def _review_start(review: CaseReview) -> dt.date | None:
-    days = [c.date for c in review.stage_log]
-    days += [d for d in attrs.astuple(review.dates, recurse=False) if isinstance(d, dt.date)]
+_REVIEW_DATES = tuple(f.name for f in attrs.fields(ReviewDates))
+
+
+def review_known(review: CaseReview) -> dt.date | None:
+    """The first day a review's record says it existed: its first stage change or key date
+    (the incident aside: it happened before anyone knew), else the incident; ``None`` where it
+    records no date at all."""
+    days = [c.date for c in review.stage_log[:1]]
+    days += [d for name in _REVIEW_DATES if name != "incident" and (d := getattr(review.dates, name)) is not None]
+    return min(days, default=review.dates.incident)
+
+
+def _report_day(review: CaseReview) -> dt.date | None:
+    """When a review's findings were known: its report received, else its board response,
+    else its publication."""
+    d = review.dates
+    return d.report_received or d.board_response or d.published
+
+
+@attrs.frozen
+class _Kinds:
+    """What a review's kind says about its stages (the framework's, else the usual lifecycle)."""
+
+    framework: StatutoryFramework | None
+
+    def first_stage(self, kind: str) -> str:
+        stages = self.framework.stages_of(kind) if self.framework is not None else LIFECYCLE
+        return stages[0] if stages else LIFECYCLE[0]
+
+    def decision_stage(self, kind: str) -> str:
+        if self.framework is None:
+            return "decision"
+        spec = self.framework.review_kind(kind)
+        return spec.decision_stage if spec is not None else "decision"
+
+
+def _review(review: CaseReview, as_of: dt.date, kinds: _Kinds) -> CaseReview | None:
+    if _after(review_known(review), as_of):
+        return None
+    changes: dict[str, Any] = {}
+    log = tuple(c for c in review.stage_log if c.date <= as_of)
+    if len(log) != len(review.stage_log):
+        changes["stage_log"] = log
+        changes["stage"] = log[-1].stage if log else kinds.first_stage(review.kind)
+    if any(_after(getattr(review.dates, n), as_of) for n in _REVIEW_DATES):
+        changes["dates"] = ReviewDates(
+            **{n: (None if _after(d := getattr(review.dates, n), as_of) else d) for n in _REVIEW_DATES}
+        )
+    if review.decision:
+        decided = review.dates.decided
+        if decided is None:
+            wanted = kinds.decision_stage(review.kind)
+            decided = next((c.date for c in review.stage_log if wanted and c.stage == wanted), None)
+        if _after(decided, as_of):
+            changes["decision"] = ""
+    if any(e.date > as_of for e in review.practitioner_events):
+        changes["practitioner_events"] = tuple(e for e in review.practitioner_events if e.date <= as_of)
+    if any(_after(a.date, as_of) for a in review.artefacts):
+        changes["artefacts"] = tuple(a for a in review.artefacts if not _after(a.date, as_of))
+    if any(p.start > as_of or _after(p.end, as_of) for p in review.statutory_plans):
+        changes["statutory_plans"] = tuple(
+            attrs.evolve(p, end=None) if _after(p.end, as_of) else p for p in review.statutory_plans if p.start <= as_of
+        )
+    return attrs.evolve(review, **changes) if changes else review
+
+
+def _action_known(action: Action) -> dt.date | None:
+    """An action's own first day: ``opened``, or its first status change where earlier."""
+    days = [action.opened] if action.opened is not None else []
+    days += [c.date for c in action.status_log[:1]]
     return min(days, default=None)
 
 
-def _review(review: CaseReview, as_of: dt.date, first_stage: Callable[[str], str]) -> CaseReview | None:
-    start = _review_start(review)
-    if start is not None and start > as_of:
-        return None
-    log = tuple(c for c in review.stage_log if c.date <= as_of)
-    stage = log[-1].stage if log else (first_stage(review.kind) if review.stage_log else review.stage)
-    dates = ReviewDates(
-        **{
-            f.name: (None if _after(getattr(review.dates, f.name), as_of) else getattr(review.dates, f.name))
-            for f in attrs.fields(ReviewDates)
-        }
-    )
-    decision = "" if _after(review.dates.decided, as_of) else review.decision
-    return attrs.evolve(
-        review,
-        stage=stage,
-        stage_log=log,
-        dates=dates,
-        decision=decision,
-        practitioner_events=tuple(e for e in review.practitioner_events if e.date <= as_of),
-        artefacts=tuple(a for a in review.artefacts if not _after(a.date, as_of)),
-    )
-
-
-def _action(action: Action, as_of: dt.date) -> Action | None:
-    if _after(action.opened, as_of):
-        return None
+def _action(action: Action, as_of: dt.date) -> Action:
+    changes: dict[str, Any] = {}
     log = tuple(c for c in action.status_log if c.date <= as_of)
-    if not action.status_log:
-        return action
-    status = log[-1].status if log else ActionStatus.NOT_STARTED
-    return attrs.evolve(action, status=status, status_log=log)
+    if len(log) != len(action.status_log):
+        changes["status"] = log[-1].status if log else ActionStatus.NOT_STARTED
+        changes["status_log"] = log
+    if _after(action.opened, as_of):  # agreed after its first status change: not yet
+        changes["opened"] = None
+    return attrs.evolve(action, **changes) if changes else action
 
 
 def _source_day(board: Board, source: str | None) -> dt.date | None:
-    """When a recommendation's source made it: an audit's or scrutiny's date, a national
-    review's or inspection's publication, a review's board response (else its publication,
-    else its report)."""
+    """The day a recommendation's source made it: an audit's, scrutiny's or Section 11 cycle's
+    date, a national review's or inspection's publication, a review's board response (else its
+    publication, else its report)."""
     if source is None:
         return None
     found = board.index().get(source)
@@ -127,100 +275,112 @@ def _source_day(board: Board, source: str | None) -> dt.date | None:
     collection, record = found
     if collection == "reviews":
         d = record.dates
-        return d.board_response or d.published or d.report_received
+        return d.board_response or d.published or d.report_received  # type: ignore[no-any-return]
     if collection in ("national_reviews", "inspection_recommendations"):
         return record.published  # type: ignore[no-any-return]
-    return getattr(record, "date", None)
+    day = getattr(record, "date", None)
+    return day if isinstance(day, dt.date) else None
 
 
-def board_as_at(
-    board: Board,
-    as_of: dt.date,
-    *,
-    first_stage: Callable[[str], str] = lambda _kind: "referral",
-    year_starts: str = "04-01",
-) -> Board:
-    """``board`` as it stood on ``as_of``, from its records' dated logs (see the module)."""
-    reviews = [r for r in (_review(r, as_of, first_stage) for r in board.reviews) if r is not None]
-    gone: set[str] = {r.id for r in board.reviews} - {r.id for r in reviews}
-    audits = [a for a in board.audits if a.date <= as_of]
-    section11 = [
-        attrs.evolve(a, returns=tuple(r for r in a.returns if not _after(r.submitted, as_of)))
-        for a in board.section11_audits
-        if not _after(a.date, as_of)
-    ]
-    national = [n for n in board.national_reviews if not _after(n.published, as_of)]
-    scrutiny = [s for s in board.scrutiny if s.date <= as_of]
-    gone |= {a.id for a in board.audits} - {a.id for a in audits}
-    gone |= {a.id for a in board.section11_audits} - {a.id for a in section11}
-    gone |= {n.id for n in board.national_reviews} - {n.id for n in national}
-    gone |= {s.id for s in board.scrutiny} - {s.id for s in scrutiny}
-    gone |= {r.id for r in board.inspection_recommendations if _after(r.published, as_of)}
-    findings = [f for f in board.findings if f.source not in gone]
-    gone |= {f.id for f in board.findings} - {f.id for f in findings}
-    recommendations = []
-    for rec in board.recommendations:
-        made = rec.made or _source_day(board, rec.source)
-        if rec.source in gone or _after(made, as_of):
-            gone.add(rec.id)
-            continue
-        recommendations.append(rec)
-    actions = []
-    for action in board.actions:
-        kept = None if action.recommendation in gone else _action(action, as_of)
-        if kept is None:
-            gone.add(action.id)
-        else:
-            actions.append(kept)
-    evidence = [e for e in board.evidence if e.date <= as_of]
-    gone |= {e.id for e in board.evidence} - {e.id for e in evidence}
-    feedback = [
-        attrs.evolve(f, did="", done=None) if _after(f.done, as_of) else f for f in board.feedback if f.date <= as_of
-    ]
-    gone |= {f.id for f in board.feedback} - {f.id for f in feedback}
-    people = [p for p in board.people if not _after(p.since, as_of)]
-    gone |= {p.id for p in board.people} - {p.id for p in people}
+def _section11(cycle: Section11Audit, as_of: dt.date) -> Section11Audit | None:
+    days = [cycle.date] if cycle.date is not None else []
+    days += [r.submitted for r in cycle.returns if r.submitted is not None]
+    if _after(min(days, default=None), as_of):
+        return None
+    returns: tuple[Section11Return, ...] = tuple(r for r in cycle.returns if not _after(r.submitted, as_of))
+    if not _after(cycle.date, as_of):
+        return cycle if len(returns) == len(cycle.returns) else attrs.evolve(cycle, returns=returns)
+    returns = tuple(attrs.evolve(r, scores=tuple(attrs.evolve(s, moderated="") for s in r.scores)) for r in returns)
+    return attrs.evolve(cycle, date=None, returns=returns)
 
-    def ended(period: str) -> bool:
-        end = period_end(period, year_starts)
+
+def board_as_at(board: Board, as_of: dt.date, *, framework: StatutoryFramework | None = None) -> Board:
+    """``board`` as it stood at the end of ``as_of``, from its records' dated logs (see the
+    module for the rules). ``framework`` (the board's statutory framework) gives each review
+    kind's first and decision stages and the reporting year; without it, the usual lifecycle
+    and a year from 1 April."""
+    kinds = _Kinds(framework)
+    year_starts = framework.obligations[0].year_starts if framework is not None and framework.obligations else "04-01"
+
+    def ended(period: str, frequency: Frequency | None = None) -> bool:
+        end = period_end(period, year_starts, frequency=frequency)
         return end is None or end <= as_of
 
     def started(period: str) -> bool:
-        end = period_end(period, year_starts)
-        return end is None or _start_of(period, end) <= as_of
+        start = period_start(period, year_starts)
+        return start is None or start <= as_of
 
-    measures = [
-        attrs.evolve(
-            m,
-            values=tuple(v for v in m.values if ended(v.period)),
-            comparators=tuple(c for c in m.comparators if ended(c.period)),
-            baseline=m.baseline if m.baseline is None or ended(m.baseline.period) else None,
-        )
-        for m in board.measures
-    ]
+    reviews = tuple(r for r in (_review(r, as_of, kinds) for r in board.reviews) if r is not None)
+    audits = tuple(a for a in board.audits if a.date <= as_of)
+    section11 = tuple(c for c in (_section11(c, as_of) for c in board.section11_audits) if c is not None)
+    national = tuple(n for n in board.national_reviews if not _after(n.published, as_of))
+    scrutiny = tuple(s for s in board.scrutiny if s.date <= as_of)
+    inspection = tuple(r for r in board.inspection_recommendations if not _after(r.published, as_of))
+    sources = _ids(reviews) | _ids(audits) | _ids(section11) | _ids(national) | _ids(scrutiny) | _ids(inspection)
+    # a review's findings come with its report; a Section 11 cycle's with its moderation
+    found: dict[str, dt.date | None] = {r.id: _report_day(r) for r in board.reviews}
+    found.update((c.id, c.date) for c in board.section11_audits)
+    findings = tuple(f for f in board.findings if f.source in sources and not _after(found.get(f.source), as_of))
+    recommendations = []
+    for rec in board.recommendations:
+        if rec.source is not None and rec.source not in sources:
+            continue
+        if not _after(rec.made or _source_day(board, rec.source), as_of):
+            recommendations.append(rec)
+    made = _ids(recommendations)
+    actions = []
+    for action in board.actions:
+        known = _action_known(action)
+        if known is None:
+            if action.recommendation is None or action.recommendation in made:
+                actions.append(action)  # undated: with its recommendation, its status as now
+        elif known <= as_of:
+            actions.append(_action(action, as_of))
     planned = []
+    done = _ids(audits)
     for p in board.planned_audits:
-        if p.audit is not None and p.audit in gone:
-            p = attrs.evolve(p, audit=None, status=_planned_status(p.status))
+        if p.audit is not None and p.audit not in done:
+            status = AuditStatus.PLANNED if p.status is AuditStatus.COMPLETED else p.status
+            p = attrs.evolve(p, audit=None, status=status)
         planned.append(p)
+    measures = []
+    for m in board.measures:
+        values = tuple(v for v in m.values if ended(v.period, m.frequency))
+        comparators = tuple(c for c in m.comparators if ended(c.period, m.frequency))
+        baseline = m.baseline if m.baseline is None or ended(m.baseline.period, m.frequency) else None
+        if (len(values), len(comparators), baseline) != (len(m.values), len(m.comparators), m.baseline):
+            m = attrs.evolve(m, values=values, comparators=comparators, baseline=baseline)
+        measures.append(m)
     changed = attrs.evolve(
         board,
-        reviews=tuple(reviews),
-        audits=tuple(audits),
-        section11_audits=tuple(section11),
-        national_reviews=tuple(national),
-        scrutiny=tuple(scrutiny),
-        inspection_recommendations=tuple(r for r in board.inspection_recommendations if r.id not in gone),
-        findings=tuple(findings),
+        reviews=reviews,
+        audits=audits,
+        section11_audits=section11,
+        national_reviews=national,
+        scrutiny=scrutiny,
+        inspection_recommendations=inspection,
+        findings=findings,
         recommendations=tuple(recommendations),
         actions=tuple(actions),
-        evidence=tuple(evidence),
-        feedback=tuple(feedback),
-        people=tuple(people),
+        evidence=tuple(e for e in board.evidence if e.date <= as_of),
+        feedback=tuple(
+            attrs.evolve(f, did="", done=None) if _after(f.done, as_of) else f
+            for f in board.feedback
+            if f.date <= as_of
+        ),
+        people=tuple(
+            attrs.evolve(p, until=None) if _after(p.until, as_of) else p
+            for p in board.people
+            if not _after(p.since, as_of)
+        ),
         measures=tuple(measures),
         planned_audits=tuple(planned),
         courses=tuple(
-            attrs.evolve(c, evaluations=tuple(e for e in c.evaluations if e.date <= as_of)) for c in board.courses
+            attrs.evolve(c, evaluations=tuple(e for e in c.evaluations if e.date <= as_of))
+            if any(e.date > as_of for e in c.evaluations)
+            else c
+            for c in board.courses
+            if started(c.period)
         ),
         publications=tuple(
             attrs.evolve(
@@ -228,62 +388,100 @@ def board_as_at(
                 published=None if _after(p.published, as_of) else p.published,
                 sent=None if _after(p.sent, as_of) else p.sent,
             )
+            if _after(p.published, as_of) or _after(p.sent, as_of)
+            else p
             for p in board.publications
         ),
         child_deaths=tuple(c for c in board.child_deaths if ended(c.period)),
         contributions=tuple(c for c in board.contributions if started(c.period)),
     )
-    return _without(changed, gone)
+    return without_dangling(changed)
 
 
-def _start_of(period: str, end: dt.date) -> dt.date:
-    match = _YEAR_PAIR.match(period) or _YEAR.match(period)
-    if match:
-        return dt.date(end.year - 1, end.month, end.day) + dt.timedelta(days=1)
-    return end.replace(day=1)
+def _ids(records: Iterable[Any]) -> set[str]:
+    return {r.id for r in records}
 
 
-def _planned_status(status: Any) -> Any:
-    from .model import AuditStatus
-
-    return AuditStatus.IN_PROGRESS if status is AuditStatus.COMPLETED else status
+# --------------------------------------------------------------------------- references
 
 
-def _drop_refs(record: Any, gone: set[str]) -> Any:
-    changes: dict[str, Any] = {}
-    for field in attrs.fields(type(record)):
-        value = getattr(record, field.name)
+def _nested(tp: Any) -> bool:
+    """Whether a field of type ``tp`` may hold records (a record, a tuple or optional of them)."""
+    if attrs.has(tp):
+        return True
+    origin = get_origin(tp)
+    if origin in (tuple, Union, types.UnionType):
+        return any(_nested(a) for a in get_args(tp) if a is not Ellipsis)
+    return False
+
+
+@functools.cache
+def _plan(cls: Any) -> tuple[tuple[str, bool, bool], ...]:
+    """For a record type: its fields holding references or records, as ``(name, is a
+    reference, required)``."""
+    plan = []
+    for field in attrs.fields(cls):
         if field.metadata.get("ref"):
+            plan.append((field.name, True, field.default is attrs.NOTHING))
+        elif _nested(field.type):
+            plan.append((field.name, False, field.default is attrs.NOTHING))
+    return tuple(plan)
+
+
+def _pruned(record: Any, present: set[str] | frozenset[str]) -> Any:
+    """``record`` without its references to ids not ``present`` (nested records too; an entry
+    of a list that needs a missing record is left out); ``None`` where it needs one itself."""
+    changes: dict[str, Any] = {}
+    cls: Any = type(record)
+    for name, is_ref, required in _plan(cls):
+        value = getattr(record, name)
+        if is_ref:
             if isinstance(value, tuple):
-                kept = tuple(v for v in value if v not in gone)
-                if kept != value:
-                    changes[field.name] = kept
-            elif value in gone:
-                changes[field.name] = None
+                kept = tuple(v for v in value if v in present)
+                if len(kept) != len(value):
+                    changes[name] = kept
+            elif value is not None and value not in present:
+                if required:
+                    return None
+                changes[name] = None
+        elif isinstance(value, tuple):
+            items = []
+            for item in value:
+                new = _pruned(item, present) if attrs.has(type(item)) else item
+                if new is not None:
+                    items.append(new)
+            if len(items) != len(value) or any(a is not b for a, b in zip(items, value, strict=False)):
+                changes[name] = tuple(items)
+        elif attrs.has(type(value)):
+            new = _pruned(value, present)
+            if new is None:
+                if required:
+                    return None
+                changes[name] = None
+            elif new is not value:
+                changes[name] = new
     return attrs.evolve(record, **changes) if changes else record
 
 
-def _without(board: Board, gone: set[str]) -> Board:
-    """``board`` with every reference to a record in ``gone`` removed."""
-    if not gone:
-        return board
-    from .model import COLLECTIONS
+def without_dangling(board: Board) -> Board:
+    """``board`` with every reference to a record it does not hold removed (in nested records
+    too), and every record that cannot be without one left out, until none is left."""
+    while True:
+        present = {r.id for name in COLLECTIONS for r in board.collection(name)}
+        changes: dict[str, Any] = {}
+        for name in COLLECTIONS:
+            if not _plan(COLLECTIONS[name]):
+                continue
+            records = board.collection(name)
+            kept = tuple(p for p in (_pruned(r, present) for r in records) if p is not None)
+            if len(kept) != len(records) or any(a is not b for a, b in zip(kept, records, strict=False)):
+                changes[name] = kept
+        if not changes:
+            return board
+        board = attrs.evolve(board, **changes)
 
-    return attrs.evolve(
-        board, **{name: tuple(_drop_refs(r, gone) for r in board.collection(name)) for name in COLLECTIONS}
-    )
 
-
-def as_at(loaded: LoadedBoard, as_of: dt.date, plugins: Any = None) -> LoadedBoard:
-    """The board ``loaded`` as it stood at the end of ``as_of``: from its store's history
-    where its register lives in a store, then from every record's dated logs."""
-    framework = loaded.framework
-    board = loaded.board
-    if plugins is not None:
-        board = stored_as_at(loaded, as_of, plugins)
-    first = (lambda kind: framework.stages_of(kind)[0]) if framework is not None else (lambda _kind: "referral")
-    year_starts = framework.obligations[0].year_starts if framework is not None and framework.obligations else "04-01"
-    return attrs.evolve(loaded, board=board_as_at(board, as_of, first_stage=first, year_starts=year_starts))
+# --------------------------------------------------------------------------- the store's history
 
 
 def stored_as_at(loaded: LoadedBoard, as_of: dt.date, plugins: Any) -> Board:
@@ -292,5 +490,26 @@ def stored_as_at(loaded: LoadedBoard, as_of: dt.date, plugins: Any) -> Board:
     return loaded.board
 
 
-def _ids(records: Iterable[Any]) -> set[str]:
-    return {r.id for r in records}
+def as_at(loaded: LoadedBoard, as_of: dt.date, plugins: Any = None) -> LoadedBoard:
+    """The board ``loaded`` as it stood at the end of ``as_of``: from its store's history
+    where its register lives in a store (given the plugin host that finds the store), then
+    from every record's dated logs (see the module)."""
+    board = stored_as_at(loaded, as_of, plugins) if plugins is not None else loaded.board
+    then = board_as_at(board, as_of, framework=loaded.framework)
+    return attrs.evolve(loaded, board=then, origins=_origins(loaded, then))
+
+
+def _origins(loaded: LoadedBoard, board: Board) -> dict[tuple[str, int], tuple[str, int]]:
+    """Where each record of ``board`` came from, by its id in the board ``loaded`` read."""
+    by_id: dict[str, tuple[str, int]] = {}
+    for name in COLLECTIONS:
+        for i, record in enumerate(loaded.board.collection(name)):
+            where = loaded.origins.get((name, i))
+            if where is not None:
+                by_id[record.id] = where
+    return {
+        (name, i): by_id[record.id]
+        for name in COLLECTIONS
+        for i, record in enumerate(board.collection(name))
+        if record.id in by_id
+    }

@@ -654,6 +654,26 @@ class Register:
             for seq, at, who, rid, col, old, new, note in rows
         ]
 
+    def records_at(self, moment: str) -> list[tuple[str, str, dict[str, Any] | None, bool]]:
+        """The register as it stood at ``moment``, from its history: ``(id, collection, data,
+        changed)`` for every record changed before ``moment``, in the order the register then
+        listed them (the order they were last added in). ``changed`` says whether the record
+        has changed since (updated, deleted, added again); where it has, ``data`` is the record
+        as the last change before ``moment`` left it (``None`` where that change deleted it);
+        where it has not, ``data`` is ``None``: the record is as it is now (:meth:`get`), so a
+        long register is not read twice. ``moment`` is written as changes are stamped (``at``:
+        UTC, ISO 8601 to the microsecond), so stamps compare as text. Records first changed
+        after ``moment`` are not listed."""
+        rows = self._query(
+            "WITH latest AS (SELECT record_id, MAX(CASE WHEN at < ? THEN seq END) AS last,"
+            " MAX(CASE WHEN at < ? AND (old IS NULL OR old = '') THEN seq END) AS added, MAX(seq) AS newest"
+            " FROM changes GROUP BY record_id)"
+            " SELECT c.record_id, c.collection, CASE WHEN latest.newest > c.seq THEN c.new END, latest.newest > c.seq"
+            " FROM latest JOIN changes AS c ON c.seq = latest.last ORDER BY latest.added, c.seq",
+            (moment, moment),
+        )
+        return [(rid, col, self._load(new or None, rid), bool(changed)) for rid, col, new, changed in rows]
+
     def imported(self) -> dict[str, str]:
         """``record id -> digest`` of each record as last imported from the board's files."""
         return {r: d for r, d in self._query("SELECT record_id, digest FROM imported")}

@@ -3,9 +3,21 @@ register lives in a store, from the store's history.
 
 ``lif report impact --as-of DAY`` reports on the board as it stood at the end of DAY, so a
 report as at a past day is the report that would have been produced that day from the files
-as they stood then (:func:`as_at`).
+as they stood then. :func:`as_at` does it in two steps.
 
-Where the register lives in a store, its history is read first (:func:`stored_as_at`).
+**The store's history** (:func:`stored_as_at`), where the register lives in a store (its file
+is in the board folder). Every change the store records is stamped with the moment it was made
+(``at``: UTC, ISO 8601, to the microsecond); the end of DAY is the first moment of the next
+day in the local time of the computer (the same local day ``lif status`` and ``lif stage``
+date their entries by; :func:`day_end`). Replaying the changes stamped before that moment:
+
+- a record the store held then is taken as it stood then: an old value where it has been
+  changed since, back where it has been deleted since;
+- a record the store had deleted by then is left out, even where it was added again later;
+- a record first stored after then was recorded after the event (brought in by ``lif
+  import``, added later): it is kept as it is now, and its own dates decide (below).
+
+The store is only read; a board without one is left as its files say.
 
 **The dated logs** (:func:`board_as_at`). Every record says when things happened to it; only
 what had happened by the end of the day is kept. A value with no date is taken as it is now:
@@ -57,19 +69,22 @@ Periods are those boards and data write (:func:`period_bounds_of`): a reporting 
 from __future__ import annotations
 
 import calendar
+import contextlib
 import datetime as dt
 import functools
 import re
 import types
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Union, get_args, get_origin
 
 import attrs
 
 from .board import LoadedBoard
+from .convert import structure
 from .frameworks import LIFECYCLE
 from .model import (
     COLLECTIONS,
+    REGISTER_COLLECTIONS,
     Action,
     ActionStatus,
     AuditStatus,
@@ -87,9 +102,11 @@ if TYPE_CHECKING:
 __all__ = [
     "as_at",
     "board_as_at",
+    "day_end",
     "period_bounds_of",
     "period_end",
     "period_start",
+    "replay",
     "review_known",
     "stored_as_at",
     "without_dangling",
@@ -484,10 +501,101 @@ def without_dangling(board: Board) -> Board:
 # --------------------------------------------------------------------------- the store's history
 
 
+def day_end(day: dt.date) -> str:
+    """The store moment that ends ``day``: the first moment of the next day in this computer's
+    local time, in UTC, written as the store stamps its changes (``at``: ISO 8601 with
+    microseconds), so moments compare as text. A change stamped before it was made on or
+    before ``day``."""
+    following = dt.datetime.combine(day, dt.time()) + dt.timedelta(days=1)
+    try:
+        moment = following.astimezone()  # naive: read as local time, with that day's offset
+    except (OverflowError, OSError, ValueError):  # pragma: no cover - outside the platform's clock
+        moment = following.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
+
+
+#: A store's records at a moment, as :meth:`lif_core.store.Register.records_at` lists them, by
+#: id: ``(collection, data as it stood then, changed since)``; ``data`` is ``None`` where the
+#: record was deleted by then, or where it has not changed since (it is as it is now).
+Stored = Mapping[str, tuple[str, Mapping[str, Any] | None, bool]]
+
+
+def replay(board: Board, stored: Stored) -> Board:
+    """``board`` with its register records as a store held them at a moment (``stored``): each
+    held then as it stood then (restored where deleted since), those deleted by then left out,
+    those first stored later as they are now; in the order the store then listed them, those
+    stored later after them. A stored version that no longer reads as a record (written by an
+    older lif-core) leaves the record as it is now."""
+    changes: dict[str, Any] = {}
+    by_collection: dict[str, list[tuple[str, Mapping[str, Any] | None, bool]]] = {}
+    for record_id, (collection, data, changed) in stored.items():
+        by_collection.setdefault(collection, []).append((record_id, data, changed))
+    for name in REGISTER_COLLECTIONS:
+        now = board.collection(name)
+        then = by_collection.get(name, [])
+        if not then:  # none of them stored by then: every one as it is now
+            continue
+        current = {r.id: r for r in now}
+        held: list[Any] = []
+        for record_id, data, changed in then:
+            record: Any = current.get(record_id)  # unchanged since: as now (absent: deleted then and now)
+            if changed:
+                if data is None:  # deleted by then
+                    continue
+                with contextlib.suppress(Exception):  # an old version that no longer reads: as now
+                    record = structure(dict(data), COLLECTIONS[name])
+            if record is not None:
+                held.append(record)
+        rebuilt = (*held, *(r for r in now if r.id not in stored))
+        if len(rebuilt) != len(now) or any(a is not b for a, b in zip(rebuilt, now, strict=False)):
+            changes[name] = rebuilt
+    if not changes:  # the store held every record as it is now
+        return board
+    return without_dangling(attrs.evolve(board, **changes))
+
+
 def stored_as_at(loaded: LoadedBoard, as_of: dt.date, plugins: Any) -> Board:
-    """The board with each record the store held at the end of ``as_of`` as it stood then
-    (from the store's history); records stored later are as they are now."""
-    return loaded.board
+    """The board with its register as its store held it at the end of ``as_of`` (see the
+    module): ``loaded.board`` itself where the register lives in no store (the board's
+    ``settings.store`` is not installed, or its file is not in the board folder). The store is
+    opened read-only; one that cannot give its records at a moment (``records_at``) is read
+    record by record through its ``history``, which cannot bring back records deleted since."""
+    board = loaded.board
+    name = board.settings.store
+    registry = getattr(plugins, "stores", None)
+    if registry is None or name not in registry:
+        return board
+    backend = registry.get(name)
+    filename = getattr(backend, "filename", "")
+    if not filename or not (loaded.root / filename).exists():
+        return board
+    moment = day_end(as_of)
+    with plugins.using(registry, name):
+        register = backend.open_read_only(loaded.root)
+        try:
+            if hasattr(register, "records_at"):
+                stored: dict[str, tuple[str, Mapping[str, Any] | None, bool]] = {
+                    record_id: (collection, data, changed)
+                    for record_id, collection, data, changed in register.records_at(moment)
+                }
+            else:
+                stored = _from_history(register, board, moment)
+        finally:
+            register.close()
+    return replay(board, stored)
+
+
+def _from_history(register: Any, board: Board, moment: str) -> dict[str, tuple[str, Mapping[str, Any] | None, bool]]:
+    """A store's records at ``moment`` (as :data:`Stored`) from each current record's history."""
+    stored: dict[str, tuple[str, Mapping[str, Any] | None, bool]] = {}
+    for name in REGISTER_COLLECTIONS:
+        for record in board.collection(name):
+            changes = register.history(record.id)
+            before = [c for c in changes if c.at < moment]
+            if before:
+                changed = len(before) < len(changes)
+                stored[record.id] = (before[-1].collection, before[-1].new if changed else None, changed)
+    return stored
 
 
 def as_at(loaded: LoadedBoard, as_of: dt.date, plugins: Any = None) -> LoadedBoard:

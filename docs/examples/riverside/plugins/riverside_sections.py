@@ -23,12 +23,6 @@ NAME = "riverside-audits"
 PROGRAMME = (AuditKind.MULTI_AGENCY_CASE_AUDIT, AuditKind.THEMATIC, AuditKind.COMMISSIONED)
 
 
-def readable(value: str) -> str:
-    """A value as the file writes it (``requires-improvement``) as a reader says it."""
-    text = value.replace("-", " ")
-    return text[:1].upper() + text[1:]
-
-
 def held_this_year(context: SectionContext) -> list[Audit]:
     """The programme's audits dated in the report's reporting year (the board is as it
     stood on the report's day, so nothing later is in it)."""
@@ -60,8 +54,9 @@ def programme(context: SectionContext, audits: list[Audit]) -> Table:
             context.name(audit.lead) if audit.lead else "-",
             ", ".join(context.name(p) for p in audit.agencies) or "-",
             Count(audit.cases, provenance=Provenance.BOARD),
-            readable(audit.child_views.value),
-            "; ".join(f"{readable(g.domain)}: {readable(g.grade)}" for g in audit.grades) or "not graded",
+            context.readable(audit.child_views.value),
+            "; ".join(f"{context.readable(g.domain)}: {context.readable(g.grade)}" for g in audit.grades)
+            or "not graded",
         )
         for audit in audits
     ]
@@ -98,7 +93,7 @@ def audit_log(context: SectionContext) -> Section:
                 p.topic,
                 context.name(p.partner),
                 p.due.isoformat() if p.due else "not set",
-                readable(p.status.value),
+                context.readable(p.status.value),
                 ", ".join(context.name(t) for t in p.themes) or "-",
             )
             for p in planned

@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-KEY = "benchmark-key-0123456789abcdef"
+KEY = "3de98331320950a5ce1dee63a4b13545ad94d01ec9628f136d6af98fe4389ccb"
 CHILDREN_POOL = 50_000
 ROWS = (100_000, 1_000_000)
 CIN_FILE = "cin-100000-2019.xml"

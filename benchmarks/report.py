@@ -28,7 +28,7 @@ from pathlib import Path
 import tomli_w
 
 ROOT = Path(__file__).resolve().parents[1]
-ENV = dict(os.environ, LIF_PSEUDONYM_KEY=os.environ.get("LIF_PSEUDONYM_KEY", "benchmark-key-0123456789abcdef"))
+ENV = dict(os.environ, LIF_PSEUDONYM_KEY=os.environ.get("LIF_PSEUDONYM_KEY", "3de98331320950a5ce1dee63a4b13545ad94d01ec9628f136d6af98fe4389ccb"))
 
 
 def timed(command: list[str], runs: int = 7) -> float:
@@ -86,8 +86,7 @@ def write_large_board(folder: Path, scale: float, seed: int = 1) -> dict[str, in
             "id": "large",
             "name": "Large Generated Partnership",
             "area": "Largeshire",
-            "arrangement": "safeguarding-partnership",
-            "working_together": "2018",
+            "statutory_framework": "england-wt2018",
         },
         "settings": {"report_date": dt.date(2018, 12, 31)},
         "partners": [
@@ -98,7 +97,7 @@ def write_large_board(folder: Path, scale: float, seed: int = 1) -> dict[str, in
             {"id": "g0", "name": "The partnership", "kind": "board", "responsible_for": ["f0", "f1", "f2", "f3"]}
         ]
         + [{"id": f"g{i}", "name": f"Sub-group {i}", "kind": "sub-group", "reports_to": "g0"} for i in range(1, 8)],
-        "functions": [{"id": f"f{i}", "kind": "regulation-5", "text": f"Function {i}"} for i in range(4)],
+        "functions": [{"id": f"f{i}", "kind": "local-arrangements", "text": f"Function {i}"} for i in range(4)],
         "inspection_recommendations": [
             {
                 "id": f"ir{i}",

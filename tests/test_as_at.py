@@ -1396,3 +1396,35 @@ def test_the_end_of_a_summer_day_in_london(monkeypatch: pytest.MonkeyPatch) -> N
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+def test_a_monthly_measure_scores_only_months_ended_by_the_day(tmp_path: Path) -> None:
+    """A monthly measure's ``2011-12`` is December 2011, not the 2011-12 reporting year: as at
+    15 December it is not yet known, on 31 December it is."""
+    from lif_core.measures import scorecard
+
+    board = tmp_path / "croydon"
+    shutil.copytree(CROYDON, board, ignore=shutil.ignore_patterns("register.sqlite*", ".lif"))
+    (board / "board.toml").write_text(
+        (board / "board.toml").read_text(encoding="utf-8")
+        + """
+[[measures]]
+id = "m-monthly"
+title = "A monthly count"
+quadrant = "how-much"
+polarity = "neither"
+unit = "count"
+frequency = "monthly"
+values = [{ period = "2011-11", value = 4.0 }, { period = "2011-12", value = 9.0 }]
+""",
+        encoding="utf-8",
+    )
+    plugins = Plugins.create()
+    loaded = open_board(board, plugins)
+
+    def latest(day: D) -> tuple[str, float] | None:
+        (score,) = [s for s in scorecard(loaded, plugins, as_of=day) if s.measure.id == "m-monthly"]
+        return score.latest
+
+    assert latest(D(2011, 12, 15)) == ("2011-11", 4.0)
+    assert latest(D(2011, 12, 31)) == ("2011-12", 9.0)

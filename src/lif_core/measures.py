@@ -29,7 +29,7 @@ from .indicators import (
     protect_results,
     rate_per_10000,
 )
-from .model import Comparator, Measure, OptionValue, Polarity, Source, Unit
+from .model import Comparator, Frequency, Measure, OptionValue, Polarity, Source, Unit
 from .plugins import Plugins
 from .validate import with_framework
 
@@ -477,13 +477,14 @@ def _family(loaded: LoadedBoard, source: Source) -> tuple[str, str, tuple[tuple[
 
 
 def _known_by(
-    series: list[tuple[str, float]], labels: dict[str, str], as_of: dt.date, year_starts: str
+    series: list[tuple[str, float]], labels: dict[str, str], as_of: dt.date, year_starts: str, frequency: Frequency
 ) -> tuple[list[tuple[str, float]], dict[str, str]]:
-    """The points of periods that had ended by ``as_of`` (periods of no known shape are kept)."""
+    """The points of periods that had ended by ``as_of`` (periods of no known shape are kept);
+    ``frequency`` says how to read a period such as ``2011-12`` (a month, or a year)."""
     from .history import period_end
 
     def known(period: str) -> bool:
-        end = period_end(tidy_period(period), year_starts)
+        end = period_end(tidy_period(period), year_starts, frequency=frequency)
         return end is None or end <= as_of
 
     return [p for p in series if known(p[0])], {k: v for k, v in labels.items() if known(k)}
@@ -533,6 +534,6 @@ def scorecard(
     for measure in loaded.board.measures:
         series, problems, labels = _series(loaded, measure, plugins, pseudo, computed.get(measure.id), active)
         if as_of is not None:
-            series, labels = _known_by(series, labels, as_of, year_starts)
+            series, labels = _known_by(series, labels, as_of, year_starts, measure.frequency)
         out.append(score(measure, series, problems, labels, titles))
     return out

@@ -6,6 +6,7 @@ required section the board has not filled is one warning, gone once it is filled
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -280,3 +281,23 @@ def test_a_record_naming_a_narrative_file_that_is_missing_or_outside_is_an_error
     (root / "narrative" / "s1.md").write_text("Found.\n", encoding="utf-8")
     (root / "narrative" / "babies.md").write_text("Story.\n", encoding="utf-8")
     assert validate_board(root, plugins).ok
+
+
+def test_a_years_own_narrative_is_read_for_a_report_on_that_year(plugins: Plugins, make_board: MakeBoard) -> None:
+    """narrative/<year>/<section>.md is that year's text, before narrative/<section>.md: a
+    report as at a day in 2024-25 shows 2024-25's foreword, one in 2025-26 the general one."""
+    root = make_board(report='title = "Yearly report"\n[[sections]]\nsection = "foreword"\nrequired = true\n')
+    (root / "narrative" / "2024-25").mkdir(parents=True)
+    (root / "narrative" / "2024-25" / "foreword.md").write_text("Our year 2024-25.\n", encoding="utf-8")
+    (root / "narrative" / "foreword.md").write_text("Our words for any year.\n", encoding="utf-8")
+
+    def foreword(day: str) -> str:
+        result = CliRunner().invoke(
+            make_cli(plugins), ["report", "impact", str(root), "--as-of", day, "-f", "json", "--no-progress"]
+        )
+        assert result.exit_code == 0, result.output
+        (section,) = json.loads(result.stdout)["sections"]
+        return str(section["blocks"][0]["text"])
+
+    assert foreword("2025-03-31") == "Our year 2024-25."
+    assert foreword("2025-04-01") == "Our words for any year."

@@ -24,6 +24,7 @@ import attrs
 
 from ..errors import BoardInvalid, LifError, Problem, Severity
 from ..extensions import Check
+from ..frameworks import ReportPart
 from ..model import COLLECTIONS, date_out_of_range
 from ..plugins import hookimpl
 from ..report.definition import (
@@ -37,7 +38,7 @@ from ..report.definition import (
 if TYPE_CHECKING:
     from ..board import LoadedBoard
     from ..document import Block, Section
-    from ..frameworks import ReportDefinition, ReportPart
+    from ..frameworks import ReportDefinition
     from ..plugins import Plugins
 
 WARNING = Severity.WARNING
@@ -70,12 +71,14 @@ def _find(loaded: LoadedBoard) -> _Found:
     return _Found(None, False, "")
 
 
-def _narrative(loaded: LoadedBoard, part: ReportPart) -> tuple[str, tuple[Block, ...], tuple[Section, ...], str]:
-    """The part's narrative file (``""`` where none), its blocks and sections, and why it
-    cannot be read (``""`` where it can)."""
+def _narrative(
+    loaded: LoadedBoard, part: ReportPart, year: str = ""
+) -> tuple[str, tuple[Block, ...], tuple[Section, ...], str]:
+    """The part's narrative file for a report on ``year`` (``""`` where none), its blocks and
+    sections, and why it cannot be read (``""`` where it can)."""
     from ..report.narrative import read_narrative
 
-    relative = narrative_file(loaded, part)
+    relative = narrative_file(loaded, part, year)
     if not relative:
         return "", (), (), ""
     try:
@@ -126,8 +129,9 @@ def report_definition_check(loaded: LoadedBoard, plugins: Plugins) -> Iterator[P
                     severity=WARNING,
                 )
     seen: set[str] = set()
+    year = _year_label(loaded, plugins)
     for part in definition.sections:
-        relative, _blocks, _sections, unreadable = _narrative(loaded, part)
+        relative, _blocks, _sections, unreadable = _narrative(loaded, part, year)
         if unreadable and relative not in seen:
             seen.add(relative)
             yield Problem(relative, "", unreadable)
@@ -151,6 +155,16 @@ def _record_narratives(loaded: LoadedBoard) -> Iterator[Problem]:
                     yield loaded.problem(
                         record.id, field.name, f"{relative!r}: {why}: write the file, or correct the path"
                     )
+
+
+def _year_label(loaded: LoadedBoard, plugins: Plugins) -> str:
+    """The reporting year of the report's day (``""`` where the board's date is no real date)."""
+    from ..report.context import SectionContext
+
+    day = _report_day(loaded)
+    if day is None:
+        return ""
+    return SectionContext(loaded, plugins, day, ReportPart(section="summary")).year_label()
 
 
 def _report_day(loaded: LoadedBoard) -> dt.date | None:
@@ -186,9 +200,10 @@ def report_content(loaded: LoadedBoard, plugins: Plugins) -> Iterator[Problem]:
         yield Problem("", "", f"report: the board as it stood on {day} cannot be rebuilt to check its report: {exc}")
         return
     shared = Shared(then, plugins, active_rule(then, None, True))
+    year = SectionContext(then, plugins, day, ReportPart(section="summary"), shared=shared).year_label()
     for i, part in required:
         spec = registry.get(part.section)
-        _relative, blocks, sections, unreadable = _narrative(then, part)
+        _relative, blocks, sections, unreadable = _narrative(then, part, year)
         if unreadable:
             continue  # reported by report-definition
         if spec.missing is not None:

@@ -77,6 +77,7 @@ def impact_report(
     if previous is not None and not any(p.section == "changes" for p in parts):
         parts.append(ReportPart(section="changes"))
     shared = Shared(loaded, plugins, active)
+    year = SectionContext(loaded, plugins, as_of, ReportPart(section="summary"), shared=shared).year_label()
     registry = plugins.report_sections
     sections = []
     for part in parts:
@@ -86,9 +87,8 @@ def impact_report(
                 f"installed: {', '.join(registry.names())} (check report.toml, or install the plugin)"
             )
         step(part.section)
-        sections.append(_build(registry.get(part.section), part, loaded, plugins, as_of, previous, shared))
+        sections.append(_build(registry.get(part.section), part, loaded, plugins, as_of, previous, shared, year))
     board = loaded.board
-    year = SectionContext(loaded, plugins, as_of, ReportPart(section="summary"), shared=shared).year_label()
     document = Document(
         kind="impact-report",
         title=f"{board.board.name}: {definition.title} {year}",
@@ -116,10 +116,11 @@ def _build(
     as_of: dt.date,
     previous: tuple[Snapshot, str] | None,
     shared: Shared,
+    year: str,
 ) -> Section:
     from .definition import narrative_file
 
-    relative = narrative_file(loaded, part)
+    relative = narrative_file(loaded, part, year)
     blocks: tuple[Any, ...] = ()
     sections: tuple[Section, ...] = ()
     if relative:

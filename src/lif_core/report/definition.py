@@ -2,7 +2,8 @@
 
 The board's own ``report.toml`` where it has one; else its statutory framework's yearly
 (annual) report; else :data:`DEFAULT_REPORT`. Board-written narrative for a section is the
-Markdown file its part names, else ``narrative/<section>.md`` where that exists.
+Markdown file its part names, else ``narrative/<year>/<section>.md`` for the report's year,
+else ``narrative/<section>.md``, where that exists.
 """
 
 from __future__ import annotations
@@ -111,12 +112,18 @@ def default_narrative(part: ReportPart) -> str:
     return f"{NARRATIVE_FOLDER}/{stem}.md"
 
 
-def narrative_file(loaded: LoadedBoard, part: ReportPart) -> str:
+def narrative_file(loaded: LoadedBoard, part: ReportPart, year: str = "") -> str:
     """The board's narrative file for ``part``, relative to the board folder: the one its
-    part names, else :func:`default_narrative` where that exists; ``""`` where none."""
+    part names; else, for a report on ``year`` (``2018-19``), ``narrative/<year>/<file>.md``
+    where that exists, so each year's report keeps its own words; else
+    :func:`default_narrative` where that exists; ``""`` where none."""
     if part.narrative:
         return part.narrative
     default = default_narrative(part)
+    if year:
+        yearly = f"{NARRATIVE_FOLDER}/{year}/{default.removeprefix(NARRATIVE_FOLDER + '/')}"
+        if (loaded.root / yearly).is_file():
+            return yearly
     return default if (loaded.root / default).is_file() else ""
 
 

@@ -29,7 +29,7 @@ def written(context: SectionContext) -> bool:
     validate`` reports why it cannot be read)."""
     if context.narrative or context.narrative_sections:
         return True
-    relative = narrative_file(context.loaded, context.part)
+    relative = narrative_file(context.loaded, context.part, context.year_label())
     if not relative:
         return False
     try:

@@ -28,7 +28,12 @@ from pathlib import Path
 import tomli_w
 
 ROOT = Path(__file__).resolve().parents[1]
-ENV = dict(os.environ, LIF_PSEUDONYM_KEY=os.environ.get("LIF_PSEUDONYM_KEY", "3de98331320950a5ce1dee63a4b13545ad94d01ec9628f136d6af98fe4389ccb"))
+ENV = dict(
+    os.environ,
+    LIF_PSEUDONYM_KEY=os.environ.get(
+        "LIF_PSEUDONYM_KEY", "3de98331320950a5ce1dee63a4b13545ad94d01ec9628f136d6af98fe4389ccb"
+    ),
+)
 
 
 def timed(command: list[str], runs: int = 7) -> float:

@@ -83,7 +83,14 @@ def build(context: SectionContext) -> Section:
         caption="Priorities where progress is slow or not yet shown",
     )
     details = tuple(
-        Section(p.title, (BulletList(tuple(why)) if why else Paragraph("The evidence shows no further gap."),))
+        Section(
+            p.title,
+            (
+                BulletList(tuple(why))
+                if why
+                else Paragraph(f"Beyond the {we}'s own judgement, the register shows no further gap."),
+            ),
+        )
         for p, why in listed
     )
     return Section("", (*(Paragraph(t) for t in intro), table), details)

@@ -82,6 +82,11 @@ def cli_page() -> str:
         origin = getattr(command.callback, "__module__", "") or ""
         mark = "" if origin.startswith("lif_core") else f" (plugin: `{origin.split('.')[0]}`)"
         out += [f"## `lif {name}`{mark}", "", "```text", command.get_help(sub), "```", ""]
+        if isinstance(command, click.Group):
+            for child_name in sorted(command.commands):
+                child = command.commands[child_name]
+                inner = click.Context(child, info_name=child_name, parent=sub, terminal_width=88, max_content_width=88)
+                out += [f"### `lif {name} {child_name}`", "", "```text", child.get_help(inner), "```", ""]
     return "\n".join(out).rstrip() + "\n"
 
 

@@ -1,6 +1,7 @@
 """The register: a board's reviews, findings, recommendations, actions, evidence, audits,
-training and measures (with their values), kept in SQLite beside board.toml, with every change
-recorded.
+training, measures (with their values), publications, national reviews, scrutiny,
+contributions, feedback and child death figures (:data:`REGISTER_COLLECTIONS`), kept in
+SQLite beside board.toml, with every change recorded.
 
 - **Durable.** WAL journal, one transaction per change (or per command, with
   :meth:`Register.transaction`), ``synchronous = FULL``: a change is on disk when it returns,

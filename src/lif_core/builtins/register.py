@@ -220,7 +220,8 @@ def register_commands(cli: click.Group) -> None:
         """Bring the register into its store (register.sqlite beside board.toml).
 
         Reads the register collections (reviews, findings, recommendations, actions, evidence,
-        audits, planned audits, Section 11 audits, courses, measures) from the board's files,
+        audits, planned audits, Section 11 audits, courses, measures, publications, national
+        reviews, scrutiny, contributions, feedback, child death figures) from the board's files,
         or from an export with --from, checks every record, and adds or updates them in one
         transaction, each change recorded with its author. From then on the register lives in
         the store: keep it with lif add, update, delete, status and stage.

@@ -100,21 +100,34 @@ def test_the_report_has_the_sections_of_the_boards_report_toml_in_its_order_unde
     document = _json(_report(Plugins.create(), RIVERSIDE))
     definition = tomllib.loads((RIVERSIDE / "report.toml").read_text(encoding="utf-8"))
     host = Plugins.create()
-    open_board(RIVERSIDE, host)  # the board's local plugins, for their sections' own titles
+    loaded = open_board(RIVERSIDE, host)  # the board's local plugins, for their sections' own titles
+    assert loaded.framework is not None and loaded.framework.report is not None
+    framework_titles = {p.section: p.title for p in loaded.framework.report.sections}
     expected = [
-        (p["section"], p.get("title") or host.report_sections.get(p["section"]).title) for p in definition["sections"]
+        (
+            p["section"],
+            p.get("title") or framework_titles.get(p["section"]) or host.report_sections.get(p["section"]).title,
+        )
+        for p in definition["sections"]
     ]
     assert [(s["section"], s["title"]) for s in document["sections"]] == expected
-    # What the file says, spelt out: reordered, renamed, some dropped, its own section added.
+    # What the file says, spelt out: reordered, renamed, some dropped, its own section added; a
+    # part it leaves untitled keeps the framework's title for it, else the section's own.
     assert expected == [
         ("summary", "The year at a glance"),
+        ("priorities", "Our priorities, and what we did"),
+        ("progress", "Where there has been little or no progress"),
+        ("effectiveness", "How well the partnership works"),
+        ("dataset", "Impact on outcomes for children and families"),
         ("reviews", "What our case reviews are teaching us"),
+        ("recommendations", "Acting on local and national reviews"),
         ("riverside-audits", "Multi-agency audit programme"),
         ("narrative", "What our young people's panel told us"),
         ("voice", "Hearing children and families"),
+        ("feedback", "What children and families told us, and what changed"),
         ("themes", "Recurring themes"),
         ("inspection", "Our regional peer review"),
-        ("training", "Training"),
+        ("training", "Training and its impact"),
     ]
     assert document["title"] == "Riverside Safeguarding Children Partnership: Learning and improvement report 2024-25"
 
@@ -233,7 +246,7 @@ def test_lif_validate_warns_while_the_required_section_is_unfilled(riverside: Pa
     result = CliRunner().invoke(cli, ["validate", str(riverside)])
     assert result.exit_code == 0
     warning = result.stderr.splitlines()[-1]  # worded by lif-core's report-content check; these parts are ours
-    assert warning.startswith("warning: report.toml: sections[2]: ")
+    assert warning.startswith("warning: report.toml: sections[7]: ")
     assert '"Multi-agency audit programme"' in warning
     assert "no multi-agency audit is recorded in 2025-26 (add [[audits]])" in warning
     assert warning.endswith("the partnership's terms of reference: the report describes the year's audit programme")

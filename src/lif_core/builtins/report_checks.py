@@ -33,6 +33,7 @@ from ..report.definition import (
     definition_problems,
     narrative_file,
     read_definition,
+    with_framework_titles,
 )
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ def _find(loaded: LoadedBoard) -> _Found:
     except LifError as exc:
         return _Found(None, True, REPORT_FILE, (Problem(REPORT_FILE, "", str(exc)),))
     if own is not None:
-        return _Found(own, True, REPORT_FILE)
+        return _Found(with_framework_titles(own, loaded.framework), True, REPORT_FILE)
     framework = loaded.framework
     if framework is not None and framework.report is not None:
         return _Found(framework.report, False, f"the {framework.name} {framework.report.title.lower()}")
@@ -110,10 +111,23 @@ def report_definition_check(loaded: LoadedBoard, plugins: Plugins) -> Iterator[P
             yield Problem(
                 REPORT_FILE,
                 "sections",
-                "lists no section, so the report would hold nothing: add [[sections]] (lif plugins lists them), "
-                "or remove report.toml to use the framework's report",
+                "lists no section, so the report would hold nothing: add [[sections]] (lif plugins --json lists "
+                "them), or remove report.toml to use the framework's report",
                 WARNING,
             )
+        framework = loaded.framework
+        if framework is not None and framework.report is not None:
+            listed = {p.section for p in definition.sections}
+            left_out = [p for p in framework.report.sections if p.required and p.section not in listed]
+            if left_out:
+                what = "; ".join(f"{p.title or p.section} ({p.section})" for p in left_out)
+                yield Problem(
+                    REPORT_FILE,
+                    "sections",
+                    f"leaves out what {framework.title}'s {framework.report.title.lower()} requires: {what}; "
+                    "list each (under any title), or the published report will not cover it",
+                    WARNING,
+                )
     elif loaded.framework is not None:  # the definition is the board's framework's
         framework = loaded.framework
         for i, part in enumerate(definition.sections):

@@ -24,7 +24,7 @@ from ..frameworks import ReportDefinition, ReportPart
 from ..plugins import Plugins
 from ..validate import with_framework
 from .context import SectionContext, Shared
-from .definition import report_definition
+from .definition import REPORT_FILE, report_definition, with_framework_titles
 from .narrative import read_narrative
 from .snapshot import Snapshot, snapshot_rows
 
@@ -73,6 +73,8 @@ def impact_report(
     step = progress or (lambda _label: None)
     if definition is None:
         definition, _source = report_definition(loaded)
+        if _source == REPORT_FILE:
+            definition = with_framework_titles(definition, loaded.framework)
     parts = list(definition.sections)
     if previous is not None and not any(p.section == "changes" for p in parts):
         parts.append(ReportPart(section="changes"))

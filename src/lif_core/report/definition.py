@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+import attrs
+
 from ..board import LoadedBoard, UnreadableFile, read_data_file, resolve_inside
 from ..errors import BoardInvalid, LifError, Problem, Severity, format_path
 from ..frameworks import ReportDefinition, ReportPart
@@ -26,6 +28,7 @@ __all__ = [
     "definition_problems",
     "narrative_file",
     "read_definition",
+    "with_framework_titles",
     "report_definition",
 ]
 
@@ -98,6 +101,24 @@ def report_definition(loaded: LoadedBoard) -> tuple[ReportDefinition, str]:
     if framework is not None and framework.report is not None:
         return framework.report, f"{framework.title} ({framework.name})"
     return DEFAULT_REPORT, "lif-core's default"
+
+
+def with_framework_titles(definition: ReportDefinition, framework: Any) -> ReportDefinition:
+    """A board's own definition with each untitled part titled as its framework's report
+    titles that section ("What we did: our priorities"), where the framework lists it once."""
+    report = getattr(framework, "report", None)
+    if report is None:
+        return definition
+    titles: dict[str, list[str]] = {}
+    for part in report.sections:
+        titles.setdefault(part.section, []).append(part.title)
+    parts = tuple(
+        attrs.evolve(p, title=titles[p.section][0])
+        if not p.title and len(titles.get(p.section, ())) == 1 and titles[p.section][0]
+        else p
+        for p in definition.sections
+    )
+    return attrs.evolve(definition, sections=parts)
 
 
 def default_narrative(part: ReportPart) -> str:

@@ -899,12 +899,12 @@ def test_funding_shows_pounds_shares_and_totals_for_the_year_covered_and_the_yea
         ("Testshire Council", "£45,000", "-", "66.7%", "-"),
         ("Testshire Integrated Care Board", "£22,500.50", "Designated nurse time", "33.3%", "Mid-year top-up"),
         ("Testshire Police", "£0", "Venues for training", "0.0%", "-"),
-        ("Total", "£67,500.50", "", "100%", ""),
+        ("Total", "£67,500.50", "", "100.0%", ""),
     )
     covered = table(section.sections[1], "Partner contributions, 2024-25")
     assert covered.columns == ("Partner", "Amount", "In kind", "Share of total")
-    assert covered.rows == (("Testshire Council", "£40,000", "-", "100.0%"), ("Total", "£40,000", "", "100%"))
-    assert table(section.sections[2], "Partner contributions, 2023-24").rows[-1] == ("Total", "£1,234", "", "100%")
+    assert covered.rows == (("Testshire Council", "£40,000", "-", "100.0%"), ("Total", "£40,000", "", "100.0%"))
+    assert table(section.sections[2], "Partner contributions, 2023-24").rows[-1] == ("Total", "£1,234", "", "100.0%")
     assert section.blocks == (
         Paragraph(
             "Partners contributed £40,000 in 2024-25, against £1,234 in 2023-24; "

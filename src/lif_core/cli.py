@@ -310,7 +310,8 @@ def make_cli(plugins: Plugins | None = None) -> click.Group:
                 param_hint="--framework",
             )
         if name is None:
-            name = f"{area} {chosen.arrangement.title}"
+            # "Brookside Local Safeguarding Partnership": the arrangement's title as a name.
+            name = f"{area} {' '.join(w[:1].upper() + w[1:] for w in chosen.arrangement.title.split())}"
             wrong = _bad_name(name)
             if wrong:
                 raise click.BadParameter(wrong, param_hint="--area")

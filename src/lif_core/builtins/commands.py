@@ -435,9 +435,9 @@ def register_commands(cli: click.Group) -> None:
         day = as_of_day(as_of, loaded)
         before = None
         if previous is not None:
-            from ..report import previous_snapshot
+            from ..report.snapshot import previous_report
 
-            before = (previous_snapshot(previous), f"in {previous.name}")
+            before = previous_report(previous)
         show = sys.stderr.isatty() if progress is None else progress
         if show:
             parts = len(report_definition(loaded)[0].sections) + (before is not None)

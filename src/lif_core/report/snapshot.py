@@ -18,7 +18,7 @@ from ..board import LoadedBoard, read_data_file
 from ..errors import LifError
 from .context import record_name
 
-__all__ = ["Snapshot", "previous_snapshot", "snapshot_rows"]
+__all__ = ["Snapshot", "previous_report", "previous_snapshot", "snapshot_rows"]
 
 #: ``(kind, id, name, state)`` rows.
 Snapshot = tuple[tuple[str, str, str, str], ...]
@@ -38,6 +38,22 @@ def snapshot_rows(loaded: LoadedBoard, scores: Sequence[Any]) -> Snapshot:
         ("measure", s.measure.id, s.measure.title, f"{s.rag} in {s.latest[0]}" if s.latest else s.rag) for s in scores
     ]
     return tuple(rows)
+
+
+def previous_report(path: Path) -> tuple[Snapshot, str]:
+    """A previous JSON report's snapshot (:func:`previous_snapshot`), and how "what changed"
+    names it: ``as at 30 September 2025`` from its meta, else ``in <its file name>``."""
+    import datetime as dt
+
+    snapshot = previous_snapshot(path)
+    data = read_data_file(path, "json", limit=256 * 1024 * 1024)
+    meta = data.get("meta") if isinstance(data, dict) else None
+    as_at = meta.get("As at") if isinstance(meta, dict) else None
+    try:
+        day = dt.date.fromisoformat(as_at) if isinstance(as_at, str) else None
+    except ValueError:
+        day = None
+    return snapshot, (f"as at {day.day} {day:%B %Y}" if day is not None else f"in {path.name}")
 
 
 def _wrong(path: Path, where: str, what: str) -> LifError:

@@ -58,7 +58,7 @@ def _table(context: SectionContext, period: str, items: list[Contribution]) -> T
         if notes:
             row.append("; ".join(c.note for c in given if c.note) or "-")
         rows.append(tuple(row))
-    total_row: list[Cell] = ["Total", pounds(total), "", "100%" if total else "-"]
+    total_row: list[Cell] = ["Total", pounds(total), "", "100.0%" if total else "-"]
     if notes:
         total_row.append("")
     rows.append(tuple(total_row))

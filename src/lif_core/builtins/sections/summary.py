@@ -50,7 +50,11 @@ def build(context: SectionContext) -> Section:
                 (
                     ("As at", _human(context.as_of)),
                     ("Reporting year", context.year_label()),
-                    *((("Framework", board.board.framework),) if board.board.framework else ()),
+                    *(
+                        (("Learning and improvement framework", board.board.framework),)
+                        if board.board.framework
+                        else ()
+                    ),
                     ("Statutory framework", framework.title if framework else board.board.statutory_framework),
                     *_publications(context),
                     ("Actions", f"{len(board.actions)} ({done} done, {late} overdue)"),

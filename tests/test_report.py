@@ -208,6 +208,7 @@ def test_what_changed_since_a_previous_report(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     changed = result.stdout.split("## What changed since the last report", 1)[1].split("\n## ")[0]
+    assert "Compared with the report as at 31 December 2018." in changed  # its day, not its file name
     assert "Pilot next-day notification of domestic abuse incidents" in changed
     assert "was in progress, now completed" in changed
     assert "a-child-f-1" not in changed  # told in names

@@ -350,7 +350,7 @@ def test_a_huge_narrative_file_is_refused_naming_it(tmp_path: Path) -> None:
         ("folder.md", r"folder\.md: (is a folder|cannot read)"),
         ("../outside.md", r"outside the board folder"),
         ("/etc/passwd", r"outside the board folder"),
-        ("bad\x00name.md", r"not a file in the board folder"),
+        ("bad\x00name.md", r"cannot be followed in the board folder"),
         ("x" * 5000 + ".md", r"x{10}"),
     ],
 )

@@ -52,7 +52,11 @@ def suggest(word: str, options: Iterable[str]) -> str:
 def resolve_inside(root: Path, relative: str) -> Path:
     """``root / relative``, refusing anything that would leave ``root`` (``..``, links)."""
     base = root.resolve()
-    target = (base / relative).resolve()
+    try:
+        target = (base / relative).resolve()
+    except (OSError, RuntimeError, ValueError) as exc:  # too long, a NUL byte, a symlink loop
+        reason = "a link that leads back to itself" if isinstance(exc, RuntimeError) else str(exc)
+        raise LifError(f"{relative!r} cannot be followed in the board folder {root}: {reason}") from None
     if not target.is_relative_to(base):
         raise LifError(f"{relative!r} points outside the board folder {root}")
     return target
@@ -95,7 +99,8 @@ def read_text(path: Path, *, name: str | None = None, limit: int = MAX_FILE_BYTE
     if len(data) > limit:
         raise UnreadableFile(label, f"file is over {limit:,} bytes; files read are limited to {limit:,}")
     try:
-        return data.decode("utf-8")
+        # A byte-order mark some editors write first is not part of the text (TOML refuses it).
+        return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         raise UnreadableFile(label, f"not UTF-8 text (byte {exc.start}): save the file as UTF-8") from None
 

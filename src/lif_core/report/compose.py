@@ -19,12 +19,12 @@ import attrs
 from ..board import LoadedBoard
 from ..disclosure import Rule, active_rule, protect
 from ..document import Document, Paragraph, Section
-from ..errors import LifError
+from ..errors import BoardInvalid, LifError
 from ..frameworks import ReportDefinition, ReportPart
 from ..plugins import Plugins
 from ..validate import with_framework
 from .context import SectionContext, Shared
-from .definition import REPORT_FILE, report_definition, with_framework_titles
+from .definition import REPORT_FILE, definition_problems, report_definition, with_framework_titles
 from .narrative import read_narrative
 from .snapshot import Snapshot, snapshot_rows
 
@@ -71,10 +71,16 @@ def impact_report(
     loaded = as_at(loaded, as_of, plugins)
     active = active_rule(loaded, rule, disclosure_control)
     step = progress or (lambda _label: None)
+    source = "the report definition"
     if definition is None:
-        definition, _source = report_definition(loaded)
-        if _source == REPORT_FILE:
+        definition, source = report_definition(loaded)
+        if source == REPORT_FILE:
             definition = with_framework_titles(definition, loaded.framework)
+    # What lif validate refuses in a definition, the report refuses too: never a report built
+    # from a definition the board was told is wrong.
+    problems = [p for p in definition_problems(loaded, plugins, definition, source) if p.is_error]
+    if problems:
+        raise BoardInvalid(problems, board=str(loaded.root))
     parts = list(definition.sections)
     if previous is not None and not any(p.section == "changes" for p in parts):
         parts.append(ReportPart(section="changes"))
@@ -89,7 +95,12 @@ def impact_report(
                 f"installed: {', '.join(registry.names())} (check report.toml, or install the plugin)"
             )
         step(part.section)
-        sections.append(_build(registry.get(part.section), part, loaded, plugins, as_of, previous, shared, year))
+        where = (
+            f"{REPORT_FILE}: sections[{definition.sections.index(part)}]"
+            if source == REPORT_FILE and part in definition.sections
+            else f"section {part.section!r}"
+        )
+        sections.append(_build(registry.get(part.section), part, loaded, plugins, as_of, previous, shared, year, where))
     board = loaded.board
     document = Document(
         kind="impact-report",
@@ -119,6 +130,7 @@ def _build(
     previous: tuple[Snapshot, str] | None,
     shared: Shared,
     year: str,
+    where: str,
 ) -> Section:
     from .definition import narrative_file
 
@@ -126,7 +138,10 @@ def _build(
     blocks: tuple[Any, ...] = ()
     sections: tuple[Section, ...] = ()
     if relative:
-        blocks, sections = read_narrative(loaded.root, relative)
+        try:
+            blocks, sections = read_narrative(loaded.root, relative)
+        except LifError as exc:  # where it is named, as lif validate says it
+            raise LifError(f"{where}: narrative: {exc}") from None
     context = SectionContext(loaded, plugins, as_of, part, blocks, sections, previous, shared)
     with plugins.using(plugins.report_sections, part.section):
         built = spec.build(context)

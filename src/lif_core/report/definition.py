@@ -9,6 +9,7 @@ else ``narrative/<section>.md``, where that exists.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -34,6 +35,8 @@ __all__ = [
 
 #: A board's own report definition, beside board.toml.
 REPORT_FILE = "report.toml"
+#: The most sections a report definition may list (a yearly report has about twenty).
+MAX_SECTIONS = 100
 #: Where a board's narrative files are looked for by default: ``narrative/<section>.md``.
 NARRATIVE_FOLDER = "narrative"
 
@@ -129,7 +132,8 @@ def default_narrative(part: ReportPart) -> str:
         return part.narrative
     stem = part.section
     if part.section == "narrative" and part.title:
-        stem = re.sub(r"[^a-z0-9]+", "-", part.title.lower()).strip("-")[:60].rstrip("-") or "narrative"
+        # Letters of any language kept ("beth-ddywedodd-y-plant-wrthym-ŵ"), the rest a hyphen.
+        stem = re.sub(r"[\W_]+", "-", part.title.lower()).strip("-")[:80].rstrip("-") or "narrative"
     return f"{NARRATIVE_FOLDER}/{stem}.md"
 
 
@@ -143,9 +147,11 @@ def narrative_file(loaded: LoadedBoard, part: ReportPart, year: str = "") -> str
     default = default_narrative(part)
     if year:
         yearly = f"{NARRATIVE_FOLDER}/{year}/{default.removeprefix(NARRATIVE_FOLDER + '/')}"
-        if (loaded.root / yearly).is_file():
+        if os.path.lexists(loaded.root / yearly):
             return yearly
-    return default if (loaded.root / default).is_file() else ""
+    # Whatever is there (a link, a folder, a device) is read, and refused with a reason: never
+    # quietly taken for "not yet written".
+    return default if os.path.lexists(loaded.root / default) else ""
 
 
 def _suggest(word: str, options: Iterable[str]) -> str:
@@ -159,6 +165,28 @@ def definition_problems(
     """What is wrong with a report definition for this board: sections no plugin registers,
     narrative files that are missing or outside the folder, sections listed twice."""
     problems = [Problem(file, where, message) for where, message in definition.problems()]
+    if len(definition.sections) > MAX_SECTIONS:
+        problems.append(
+            Problem(
+                file, "sections", f"lists {len(definition.sections):,} sections; a report has at most {MAX_SECTIONS}"
+            )
+        )
+        return problems
+    readers: dict[str, int] = {}
+    for i, part in enumerate(definition.sections):
+        if part.narrative or part.section != "narrative":
+            continue
+        default = default_narrative(part)
+        if default in readers:
+            problems.append(
+                Problem(
+                    file,
+                    f"sections[{i}].title",
+                    f"reads the same narrative file as sections[{readers[default]}] ({default}): give one of them "
+                    'its own narrative = "narrative/....md"',
+                )
+            )
+        readers.setdefault(default, i)
     registry = plugins.report_sections
     for i, part in enumerate(definition.sections):
         if part.section not in registry:
@@ -184,7 +212,11 @@ def _narrative_problems(loaded: LoadedBoard, relative: str) -> list[str]:
         path = resolve_inside(loaded.root, relative)
     except LifError as exc:
         return [str(exc)]
-    if not path.is_file():
+    try:
+        exists = path.is_file()
+    except OSError as exc:  # a name no file system takes (too long)
+        return [f"{relative[:80]!r}...: not a file name the file system takes ({exc.strerror}): name a shorter file"]
+    if not exists:
         return [f"{relative!r}: no such file in the board folder (write it, or drop the key)"]
     return []
 

@@ -37,6 +37,18 @@ __all__ = ["MAX_NARRATIVE_BYTES", "narrative_blocks", "read_narrative"]
 MAX_NARRATIVE_BYTES = 128 * 1024
 #: Deepest list nesting kept; deeper items are shown at this depth.
 MAX_LIST_DEPTH = 4
+#: The board's private folder (its pseudonymisation key): never read as narrative.
+PRIVATE_FOLDER = ".lif"
+#: The most headed parts one narrative file may have: a section's narrative has a few; more is
+#: not a narrative, and would make some renderers (Word) slow.
+MAX_HEADINGS = 100
+#: HTML comments: an author's notes to themselves ("<!-- TODO: chair to write -->"), never
+#: published and never counted as written text.
+_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+#: Invisible characters (zero-width spaces and joiners, the byte-order mark): dropped, so a
+#: file of nothing but them is not taken for written text.
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u2060\ufeff]")
+
 #: Link schemes shown as addresses; any other (``javascript:``, ``data:``) is dropped.
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
 #: The widest table kept as a table; a wider one shows each row as a line of text.
@@ -58,6 +70,7 @@ _PARSER.validateLink = lambda url: True  # type: ignore[method-assign]
 def _clean(text: str) -> str:
     """``text`` without what board text refuses, and without lone surrogates."""
     text = text.encode("utf-8", "replace").decode("utf-8")
+    text = _INVISIBLE.sub("", _COMMENT.sub("", text))
     return _REFUSED.sub("", text.replace("\r\n", "\n"))
 
 
@@ -105,6 +118,12 @@ def narrative_blocks(text: str) -> tuple[tuple[Block, ...], tuple[Section, ...]]
     same depth: a report section's narrative has one level of parts)."""
     text = _clean(text)
     tokens = _PARSER.parse(text)
+    headings = sum(t.type == "heading_open" for t in tokens)
+    if headings > MAX_HEADINGS:
+        raise LifError(
+            f"has {headings:,} headings; a section's narrative has at most {MAX_HEADINGS} headed parts: "
+            "split it across sections (report.toml), or use fewer headings"
+        )
     if any(t.level >= MAX_NESTING - 1 for t in tokens):
         return _plain(text), ()
     blocks: list[Block] = []
@@ -200,9 +219,22 @@ def read_narrative(root: Path, relative: str) -> tuple[tuple[Block, ...], tuple[
     """
     try:
         path = resolve_inside(root, relative)
+        inside = path.relative_to(root.resolve())
+        if path.suffix.lower() != ".md" or PRIVATE_FOLDER in inside.parts:
+            # A link named foreword.md may lead anywhere in the folder: to the board's key in
+            # .lif/, to a data source's children's records. Only Markdown is ever read.
+            raise LifError(
+                f"{relative}: leads to {inside.as_posix()}, not a Markdown file of the board's text: "
+                "a narrative file must be a .md file in the board folder (outside .lif/)"
+            )
         text = read_text(path, name=relative, limit=MAX_NARRATIVE_BYTES)
+        return narrative_blocks(text)
     except UnreadableFile as exc:
         raise LifError(f"{relative}: {exc.reason} (a narrative file the board's report names)") from None
     except (OSError, ValueError) as exc:  # a name no file system takes (a NUL byte, too long)
         raise LifError(f"{relative!r}: not a file in the board folder ({exc}): name a Markdown file there") from None
-    return narrative_blocks(text)
+    except LifError as exc:
+        message = str(exc)
+        raise LifError(
+            message if message.startswith((relative, repr(relative))) else f"{relative}: {message}"
+        ) from None

@@ -437,7 +437,7 @@ def register_commands(cli: click.Group) -> None:
         if previous is not None:
             from ..report.snapshot import previous_report
 
-            before = previous_report(previous)
+            before = previous_report(previous, loaded.board.board.name, day)
         show = sys.stderr.isatty() if progress is None else progress
         if show:
             parts = len(report_definition(loaded)[0].sections) + (before is not None)

@@ -9,12 +9,14 @@ lif-core 0.2 kept the snapshot as a "Register snapshot" section; those are still
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from ..board import LoadedBoard, read_data_file
+from ..document import terminal_safe
 from ..errors import LifError
 from .context import record_name
 
@@ -40,19 +42,33 @@ def snapshot_rows(loaded: LoadedBoard, scores: Sequence[Any]) -> Snapshot:
     return tuple(rows)
 
 
-def previous_report(path: Path) -> tuple[Snapshot, str]:
+def previous_report(path: Path, board: str | None = None, as_of: dt.date | None = None) -> tuple[Snapshot, str]:
     """A previous JSON report's snapshot (:func:`previous_snapshot`), and how "what changed"
-    names it: ``as at 30 September 2025`` from its meta, else ``in <its file name>``."""
-    import datetime as dt
+    names it: ``as at 30 September 2025`` from its meta, else ``in <its file name>``.
 
+    Raises:
+        LifError: the report is of another board than ``board`` (its name), or as at a day
+            after ``as_of``: "what changed since" would compare the wrong things.
+    """
     snapshot = previous_snapshot(path)
     data = read_data_file(path, "json", limit=256 * 1024 * 1024)
     meta = data.get("meta") if isinstance(data, dict) else None
-    as_at = meta.get("As at") if isinstance(meta, dict) else None
+    meta = meta if isinstance(meta, dict) else {}
+    of, as_at = meta.get("Board"), meta.get("As at")
+    if board is not None and isinstance(of, str) and of != board:
+        raise LifError(
+            f"{path}: a report of {terminal_safe(of)[:120]!r}, not of {board!r}: --previous takes an earlier report "
+            "of this board"
+        )
     try:
         day = dt.date.fromisoformat(as_at) if isinstance(as_at, str) else None
     except ValueError:
         day = None
+    if day is not None and as_of is not None and day > as_of:
+        raise LifError(
+            f"{path}: is as at {day.isoformat()}, after this report's day {as_of.isoformat()}: --previous takes an "
+            "earlier report (or give a later --as-of)"
+        )
     return snapshot, (f"as at {day.day} {day:%B %Y}" if day is not None else f"in {path.name}")
 
 
@@ -87,8 +103,9 @@ def previous_snapshot(path: Path) -> Snapshot:
             if missing:
                 raise _wrong(path, f"snapshot[{j}]", f"missing {', '.join(missing)}")
             kind, ident, state = (_text(path, f"snapshot[{j}].{k}", row[k]) for k in ("kind", "id", "state"))
-            name = _text(path, f"snapshot[{j}].name", row.get("name", ident))
-            out.append((kind, ident, name, state))
+            name = _text(path, f"snapshot[{j}].name", row.get("name", ""))
+            # Shown to readers: no control characters or direction overrides from a file.
+            out.append((kind, ident, _clean(name), _clean(state)))
         return tuple(out)
     return _legacy_snapshot(path, data)
 
@@ -115,9 +132,13 @@ def _legacy_snapshot(path: Path, data: dict[str, Any]) -> Snapshot:
                 got = f"{len(row)} value(s)" if isinstance(row, list) else type(row).__name__
                 raise _wrong(path, where, f"expected 3 values (item, id, state), got {got}")
             kind, ident, state = (_text(path, f"{where}[{k}]", cell) for k, cell in enumerate(row))
-            out.append((kind, ident, ident, state))
+            out.append((kind, ident, "", _clean(state)))  # no name: never shown as an id
         return tuple(out)
     raise LifError(f"{path}: has no register snapshot")
+
+
+def _clean(text: str) -> str:
+    return " ".join(terminal_safe(text).split())[:300]
 
 
 def changes(previous: Snapshot, now: Snapshot) -> list[str]:
@@ -137,7 +158,18 @@ def changes(previous: Snapshot, now: Snapshot) -> list[str]:
             lines.append(f"New {word}: {name} ({state(kind, value)})")
         elif was[1] != value:
             lines.append(f"{word.capitalize()} {name}: was {state(kind, was[1])}, now {state(kind, value)}")
+    unnamed: dict[str, int] = {}
     for (kind, ident), (name, _value) in before.items():
-        if (kind, ident) not in current:
+        if (kind, ident) in current:
+            continue
+        if name:
             lines.append(f"{KIND_WORDS.get(kind, kind).capitalize()} {name}: no longer in the register")
+        else:  # an earlier report that kept no names: its ids are never shown to readers
+            unnamed[kind] = unnamed.get(kind, 0) + 1
+    for kind, n in unnamed.items():
+        word = KIND_WORDS.get(kind, kind)
+        lines.append(
+            f"{n} {word if n == 1 or word == 'evidence' else word + 's'} of the earlier report "
+            f"{'is' if n == 1 else 'are'} no longer in the register"
+        )
     return lines

@@ -116,6 +116,10 @@ def _build(draw: st.DrawFn, cls: type, refs: bool) -> Any:
         for obs in values["values"]:
             seen.setdefault(obs.period, obs)
         values["values"] = tuple(seen.values())
+    if cls is model.ChildDeathFigures:
+        values["modifiable"] = min(values["modifiable"], values["reviewed"])
+    if cls is model.Feedback and values["done"] is not None and values["done"] < values["date"]:
+        values["done"] = values["date"]
     if cls is model.Closure and values["last"] is not None:
         first, last = sorted((values["first"], values["last"]))
         values["first"], values["last"] = first, min(last, first + dt.timedelta(days=366))

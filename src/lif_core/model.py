@@ -1354,6 +1354,20 @@ class Contribution:
     note: str = optional_text()
 
 
+def _check_part_of(inst: Any, _a: attrs.Attribute[Any], value: int) -> None:
+    if value > inst.reviewed:
+        raise FieldError(
+            "modifiable",
+            f"{value} is more than the {inst.reviewed} reviews completed: it counts completed reviews that found "
+            "modifiable factors",
+        )
+
+
+def _check_done(inst: Any, _a: attrs.Attribute[Any], value: dt.date | None) -> None:
+    if value is not None and value < inst.date:
+        raise FieldError("done", f"{value.isoformat()} is before the feedback was given ({inst.date.isoformat()})")
+
+
 @attrs.frozen(kw_only=True)
 class Feedback:
     """Feedback sought from children, families or practitioners, and what changed because of
@@ -1376,7 +1390,7 @@ class Feedback:
     how: str = optional_text()
     said: str = text()
     did: str = optional_text()
-    done: dt.date | None = None
+    done: dt.date | None = attrs.field(default=None, validator=_check_done)
     supports: tuple[str, ...] = refs("priorities", "recommendations", "actions")
 
 
@@ -1398,7 +1412,7 @@ class ChildDeathFigures:
     period: str = text()
     notified: int = count()
     reviewed: int = count()
-    modifiable: int = count()
+    modifiable: int = attrs.field(default=0, validator=[_check_nonneg, _check_part_of])
     themes: tuple[str, ...] = refs("themes")
     summary: str = optional_text()
 

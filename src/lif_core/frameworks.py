@@ -643,6 +643,14 @@ def indefinite(noun: str) -> str:
     return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
 
 
+def year_starts_of(framework: StatutoryFramework | None) -> str:
+    """The month and day a board's reporting year starts (``MM-DD``): its framework's
+    recurring publications' (April in England and Wales), else April."""
+    if framework is not None and framework.obligations:
+        return framework.obligations[0].year_starts
+    return "04-01"
+
+
 def period_bounds(period: str, year_starts: str = "04-01") -> tuple[dt.date, dt.date]:
     """The first and last day of a reporting year written ``2025-26`` (or ``2025``), for a
     year starting on ``year_starts`` (``MM-DD``).

@@ -81,7 +81,7 @@ import attrs
 
 from .board import LoadedBoard
 from .convert import structure
-from .frameworks import LIFECYCLE
+from .frameworks import LIFECYCLE, year_starts_of
 from .model import (
     COLLECTIONS,
     REGISTER_COLLECTIONS,
@@ -317,7 +317,7 @@ def board_as_at(board: Board, as_of: dt.date, *, framework: StatutoryFramework |
     kind's first and decision stages and the reporting year; without it, the usual lifecycle
     and a year from 1 April."""
     kinds = _Kinds(framework)
-    year_starts = framework.obligations[0].year_starts if framework is not None and framework.obligations else "04-01"
+    year_starts = year_starts_of(framework)
 
     def ended(period: str, frequency: Frequency | None = None) -> bool:
         end = period_end(period, year_starts, frequency=frequency)

@@ -20,6 +20,7 @@ from .board import LoadedBoard
 from .data import Pseudonymiser, SourceReport, board_key, holds_childrens_records, read_source, read_together
 from .disclosure import SMALL_SHARE, SUPPRESSED, Rule, active_rule
 from .errors import LifError, Problem, Severity
+from .frameworks import year_starts_of
 from .indicators import (
     ACCUMULATORS,
     INDICATORS,
@@ -33,7 +34,7 @@ from .model import Comparator, Frequency, Measure, OptionValue, Polarity, Source
 from .plugins import Plugins
 from .validate import with_framework
 
-__all__ = ["Score", "compute_indicators", "measure_series", "scorecard"]
+__all__ = ["Score", "compute_indicators", "format_figure", "measure_series", "scorecard"]
 
 _FREQUENCY = {"monthly": "month", "quarterly": "quarter", "annual": "year"}
 
@@ -79,7 +80,7 @@ class Score:
 
     def shown(self, period: str, value: float) -> str:
         """How the figure of ``period`` reads in a table (``k`` where it is a small non-zero share)."""
-        return self.labels.get(period) or _fmt(value, self.measure.unit)
+        return self.labels.get(period) or format_figure(value, self.measure.unit)
 
     def latest_text(self) -> str:
         """The latest figure as a table shows it (``13 (2018-19)``); ``c`` where every period
@@ -94,7 +95,8 @@ class Score:
         return tuple(sorted([*self.series, *hidden], key=lambda point: point[0]))
 
 
-def _fmt(value: float, unit: Unit) -> str:
+def format_figure(value: float, unit: Unit) -> str:
+    """A measure's figure as readers write it: thousands separated, ``%`` for a percentage."""
     text = f"{value:,.1f}".rstrip("0").rstrip(".") if value != int(value) else f"{int(value):,}"
     return text + ("%" if unit is Unit.PERCENT else "")
 
@@ -427,18 +429,19 @@ def score(
         )
 
     def shown(point: tuple[str, float]) -> str:
-        return labels.get(point[0]) or _fmt(point[1], unit)
+        return labels.get(point[0]) or format_figure(point[1], unit)
 
     if rag == "red" and latest and target is not None:
         prompts.append(
-            f"red: {shown(latest)} in {latest[0]} against a target of {_fmt(target, unit)} ({variance:+.1f}%)"
+            f"red: {shown(latest)} in {latest[0]} against a target of {format_figure(target, unit)} ({variance:+.1f}%)"
         )
     elif rag == "amber" and latest and target is not None:
         prompts.append(
-            f"amber: {shown(latest)} in {latest[0]} is close to the target of {_fmt(target, unit)} but not on it"
+            f"amber: {shown(latest)} in {latest[0]} is close to the target of "
+            f"{format_figure(target, unit)} but not on it"
         )
     elif rag == "green" and latest and target is not None:
-        successes.append(f"on target: {shown(latest)} in {latest[0]} against {_fmt(target, unit)}")
+        successes.append(f"on target: {shown(latest)} in {latest[0]} against {format_figure(target, unit)}")
     if trend == "worsening":
         prompts.append(f"worsening for {run} period{'s' if run != 1 else ''} running, to {shown(series[-1])}")
     elif trend == "improving" and run >= 2:
@@ -448,9 +451,9 @@ def score(
         if label.startswith("The "):  # read inside a sentence: "better than the region"
             label = "the " + label[4:]
         if verdict == "worse":
-            prompts.append(f"worse than {label} ({_fmt(value, unit)})")
+            prompts.append(f"worse than {label} ({format_figure(value, unit)})")
         elif verdict == "better":
-            successes.append(f"better than {label} ({_fmt(value, unit)})")
+            successes.append(f"better than {label} ({format_figure(value, unit)})")
     return Score(
         measure,
         tuple(series),
@@ -529,7 +532,7 @@ def scorecard(
         computed = {m.id: r for m, r in zip(indicated, results, strict=True)}
     framework = with_framework(loaded, plugins).framework
     titles = {t.name: t.title for t in framework.comparator_kinds} if framework is not None else {}
-    year_starts = framework.obligations[0].year_starts if framework is not None and framework.obligations else "04-01"
+    year_starts = year_starts_of(framework)
     out = []
     for measure in loaded.board.measures:
         series, problems, labels = _series(loaded, measure, plugins, pseudo, computed.get(measure.id), active)

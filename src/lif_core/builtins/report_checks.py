@@ -143,7 +143,7 @@ def report_definition_check(loaded: LoadedBoard, plugins: Plugins) -> Iterator[P
                     severity=WARNING,
                 )
     seen: set[str] = set()
-    year = _year_label(loaded, plugins)
+    year = _year_label(loaded)
     for part in definition.sections:
         relative, _blocks, _sections, unreadable = _narrative(loaded, part, year)
         if unreadable and relative not in seen:
@@ -151,34 +151,41 @@ def report_definition_check(loaded: LoadedBoard, plugins: Plugins) -> Iterator[P
             yield Problem(relative, "", unreadable)
 
 
+#: The collections whose records name narrative files, with those fields (priorities'
+#: ``narrative``, scrutiny's ``narrative``): worked out once, so no other record is walked.
+_NARRATIVE_FIELDS = {
+    name: fields
+    for name, cls in COLLECTIONS.items()
+    if (fields := tuple(f.name for f in attrs.fields(cls) if f.metadata.get("narrative")))
+}
+
+
 def _record_narratives(loaded: LoadedBoard) -> Iterator[Problem]:
     """Every narrative file a record names (a priority's story, a scrutineer's account) can be
     read: the report reads each one, and would stop at a missing one."""
     from ..report.narrative import read_narrative
 
-    for collection in COLLECTIONS:
+    for collection, fields in _NARRATIVE_FIELDS.items():
         for record in loaded.board.collection(collection):
-            for field in attrs.fields(type(record)):
-                relative = getattr(record, field.name) if field.metadata.get("narrative") else ""
+            for field in fields:
+                relative = getattr(record, field)
                 if not relative:
                     continue
                 try:
                     read_narrative(loaded.root, relative)
                 except LifError as exc:
                     why = str(exc).removeprefix(f"{relative}: ").split(" (a narrative file")[0]
-                    yield loaded.problem(
-                        record.id, field.name, f"{relative!r}: {why}: write the file, or correct the path"
-                    )
+                    yield loaded.problem(record.id, field, f"{relative!r}: {why}: write the file, or correct the path")
 
 
-def _year_label(loaded: LoadedBoard, plugins: Plugins) -> str:
+def _year_label(loaded: LoadedBoard) -> str:
     """The reporting year of the report's day (``""`` where the board's date is no real date)."""
-    from ..report.context import SectionContext
+    from ..report.context import year_label
 
     day = _report_day(loaded)
     if day is None:
         return ""
-    return SectionContext(loaded, plugins, day, ReportPart(section="summary")).year_label()
+    return year_label(loaded, day)
 
 
 def _report_day(loaded: LoadedBoard) -> dt.date | None:
@@ -197,7 +204,7 @@ def report_content(loaded: LoadedBoard, plugins: Plugins) -> Iterator[Problem]:
     that no narrative is written. A section with neither is taken as filled."""
     from ..disclosure import active_rule
     from ..history import as_at
-    from ..report.context import SectionContext, Shared
+    from ..report.context import SectionContext, Shared, year_label
 
     found = _find(loaded)
     definition = found.definition
@@ -214,7 +221,7 @@ def report_content(loaded: LoadedBoard, plugins: Plugins) -> Iterator[Problem]:
         yield Problem("", "", f"report: the board as it stood on {day} cannot be rebuilt to check its report: {exc}")
         return
     shared = Shared(then, plugins, active_rule(then, None, True))
-    year = SectionContext(then, plugins, day, ReportPart(section="summary"), shared=shared).year_label()
+    year = year_label(then, day)
     for i, part in required:
         spec = registry.get(part.section)
         _relative, blocks, sections, unreadable = _narrative(then, part, year)

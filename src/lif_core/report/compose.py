@@ -23,7 +23,7 @@ from ..errors import BoardInvalid, LifError
 from ..frameworks import ReportDefinition, ReportPart
 from ..plugins import Plugins
 from ..validate import with_framework
-from .context import SectionContext, Shared
+from .context import SectionContext, Shared, human_date, year_label
 from .definition import REPORT_FILE, definition_problems, report_definition, with_framework_titles
 from .narrative import read_narrative
 from .snapshot import Snapshot, snapshot_rows
@@ -34,10 +34,6 @@ Progress = Callable[[str], None]
 
 #: What a narrative-only section shows while the board has not written it.
 NOT_WRITTEN = "Not yet written."
-
-
-def _human(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 def impact_report(
@@ -85,7 +81,7 @@ def impact_report(
     if previous is not None and not any(p.section == "changes" for p in parts):
         parts.append(ReportPart(section="changes"))
     shared = Shared(loaded, plugins, active)
-    year = SectionContext(loaded, plugins, as_of, ReportPart(section="summary"), shared=shared).year_label()
+    year = year_label(loaded, as_of)
     registry = plugins.report_sections
     sections = []
     for part in parts:
@@ -105,7 +101,7 @@ def impact_report(
     document = Document(
         kind="impact-report",
         title=f"{board.board.name}: {definition.title} {year}",
-        subtitle=f"As at {_human(as_of)}",
+        subtitle=f"As at {human_date(as_of)}",
         sections=tuple(sections),
         meta=(("Board", board.board.name), ("As at", as_of.isoformat())),
         snapshot=snapshot_rows(loaded, SectionContext(loaded, plugins, as_of, parts[0], shared=shared).scores())

@@ -16,7 +16,7 @@ import attrs
 
 from ..board import LoadedBoard
 from ..document import Block, Section
-from ..frameworks import ReportPart, StatutoryFramework
+from ..frameworks import ReportPart, StatutoryFramework, year_starts_of
 from ..model import Board, Evidence
 from ..plugins import Plugins
 
@@ -55,6 +55,30 @@ class Shared:
     plugins: Plugins
     rule: Any
     cache: dict[str, Any] = attrs.field(factory=dict)
+
+
+def reporting_year(day: dt.date, year_starts: str) -> tuple[dt.date, dt.date]:
+    """The first and last day of the reporting year (starting ``year_starts``, ``MM-DD``)
+    that ``day`` falls in."""
+    from ..clocks import add_months
+
+    month, first = (int(p) for p in year_starts.split("-"))
+    start = dt.date(day.year, month, min(first, 28) if month == 2 else first)
+    if start > day:
+        start = start.replace(year=start.year - 1)
+    return start, add_months(start, 12) - dt.timedelta(days=1)
+
+
+def year_label(loaded: LoadedBoard, day: dt.date) -> str:
+    """The reporting year a report as at ``day`` is on, as boards write it (``2018-19``;
+    ``2018`` for calendar years)."""
+    start, end = reporting_year(day, year_starts_of(loaded.framework))
+    return str(start.year) if start.year == end.year else f"{start.year}-{str(end.year)[2:]}"
+
+
+def human_date(day: dt.date) -> str:
+    """A day as readers write it: ``31 March 2019``."""
+    return f"{day.day} {day:%B %Y}"
 
 
 def shorten(text: str, length: int = NAME_LENGTH) -> str:
@@ -104,28 +128,18 @@ class SectionContext:
     def year_starts(self) -> str:
         """The month and day the board's reporting year starts (``MM-DD``): its framework's
         recurring publications' (April in England and Wales), else April."""
-        framework = self.framework
-        if framework is not None and framework.obligations:
-            return framework.obligations[0].year_starts
-        return "04-01"
+        return year_starts_of(self.framework)
 
     def year(self) -> tuple[dt.date, dt.date]:
         """The first and last day of the reporting year the report's day falls in: the year
         the report is on (a report as at 2019-03-31 is on 2018-19; to report on a year that
         has ended, report as at its last day)."""
-        from ..clocks import add_months
-
-        month, day = (int(p) for p in self.year_starts.split("-"))
-        start = dt.date(self.as_of.year, month, min(day, 28) if month == 2 else day)
-        if start > self.as_of:
-            start = start.replace(year=start.year - 1)
-        return start, add_months(start, 12) - dt.timedelta(days=1)
+        return reporting_year(self.as_of, self.year_starts)
 
     def year_label(self) -> str:
         """The reporting year the report is on, as boards write it (``2018-19``; ``2018`` for
         calendar years)."""
-        start, end = self.year()
-        return str(start.year) if start.year == end.year else f"{start.year}-{str(end.year)[2:]}"
+        return year_label(self.loaded, self.as_of)
 
     def option(self, key: str, default: Any = None) -> Any:
         """One of the section's ``options`` in the report definition."""

@@ -8,16 +8,15 @@ else ``narrative/<section>.md``, where that exists.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
-from collections.abc import Iterable
 from typing import Any
 
 import attrs
 
-from ..board import LoadedBoard, UnreadableFile, read_data_file, resolve_inside
+from ..board import LoadedBoard
 from ..errors import BoardInvalid, LifError, Problem, Severity, format_path
+from ..files import UnreadableFile, read_data_file, resolve_inside, suggest
 from ..frameworks import ReportDefinition, ReportPart
 from ..model import FieldError
 
@@ -154,11 +153,6 @@ def narrative_file(loaded: LoadedBoard, part: ReportPart, year: str = "") -> str
     return default if os.path.lexists(loaded.root / default) else ""
 
 
-def _suggest(word: str, options: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
 def definition_problems(
     loaded: LoadedBoard, plugins: Any, definition: ReportDefinition, file: str = REPORT_FILE
 ) -> list[Problem]:
@@ -194,7 +188,7 @@ def definition_problems(
                 Problem(
                     file,
                     f"sections[{i}].section",
-                    f"no report section {part.section!r}{_suggest(part.section, registry.names())}; "
+                    f"no report section {part.section!r}{suggest(part.section, registry.names())}; "
                     f"installed: {', '.join(registry.names())}",
                 )
             )

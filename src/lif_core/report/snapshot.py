@@ -18,7 +18,7 @@ from typing import Any
 from ..board import LoadedBoard, read_data_file
 from ..document import terminal_safe
 from ..errors import LifError
-from .context import record_name
+from .context import human_date, record_name
 
 __all__ = ["Snapshot", "previous_report", "previous_snapshot", "snapshot_rows"]
 
@@ -50,9 +50,9 @@ def previous_report(path: Path, board: str | None = None, as_of: dt.date | None 
         LifError: the report is of another board than ``board`` (its name), or as at a day
             after ``as_of``: "what changed since" would compare the wrong things.
     """
-    snapshot = previous_snapshot(path)
-    data = read_data_file(path, "json", limit=256 * 1024 * 1024)
-    meta = data.get("meta") if isinstance(data, dict) else None
+    data = _read(path)
+    snapshot = _snapshot_of(path, data)
+    meta = data.get("meta")
     meta = meta if isinstance(meta, dict) else {}
     of, as_at = meta.get("Board"), meta.get("As at")
     if board is not None and isinstance(of, str) and of != board:
@@ -69,7 +69,7 @@ def previous_report(path: Path, board: str | None = None, as_of: dt.date | None 
             f"{path}: is as at {day.isoformat()}, after this report's day {as_of.isoformat()}: --previous takes an "
             "earlier report (or give a later --as-of)"
         )
-    return snapshot, (f"as at {day.day} {day:%B %Y}" if day is not None else f"in {path.name}")
+    return snapshot, (f"as at {human_date(day)}" if day is not None else f"in {path.name}")
 
 
 def _wrong(path: Path, where: str, what: str) -> LifError:
@@ -88,9 +88,18 @@ def previous_snapshot(path: Path) -> Snapshot:
     The file's shape is checked: any problem (not UTF-8, not JSON, nested too deeply, a
     snapshot that is not a list of ``{kind, id, name, state}``...) is one :class:`LifError`
     naming the file and the key path."""
+    return _snapshot_of(path, _read(path))
+
+
+def _read(path: Path) -> dict[str, Any]:
+    """A JSON report's data, read once (up to 256 MiB)."""
     data = read_data_file(path, "json", limit=256 * 1024 * 1024)
     if not isinstance(data, dict) or data.get("kind") != "impact-report":
         raise LifError(f"{path}: not a JSON impact report (write one with --format json)")
+    return data
+
+
+def _snapshot_of(path: Path, data: dict[str, Any]) -> Snapshot:
     if "snapshot" in data:
         rows = data["snapshot"]
         if not isinstance(rows, list):

@@ -36,12 +36,6 @@ def moved(score: Score | None) -> str:
     return f"{score.shown(*score.latest)} in {score.latest[0]}" + (f" ({', '.join(judged)})" if judged else "")
 
 
-def figure(value: float, unit: str) -> str:
-    """A measure's figure as readers write it: thousands separated, ``%`` for a percentage."""
-    text = f"{value:,.1f}".rstrip("0").rstrip(".") if value != int(value) else f"{int(value):,}"
-    return text + ("%" if unit == "percent" else "")
-
-
 def rag_words(rag: str) -> str:
     """A RAG rating as a reader says it (``Red``; ``No target`` where none is set)."""
     return {"none": "No target"}.get(rag, rag.capitalize())

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from ...document import BulletList, Chart, Paragraph, Section, Table
 from ...extensions import ReportSection
+from ...measures import format_figure
 from ...report.context import SectionContext
-from ._common import figure, rag_words, trend_words
+from ._common import rag_words, trend_words
 
 
 def build(context: SectionContext) -> Section:
@@ -19,7 +20,7 @@ def build(context: SectionContext) -> Section:
             (
                 s.measure.title,
                 s.latest_text(),
-                figure(s.measure.target.value, s.measure.unit.value) if s.measure.target else "",
+                format_figure(s.measure.target.value, s.measure.unit) if s.measure.target else "",
                 f"{s.variance:+.1f}%" if s.variance is not None else "",
                 trend_words(s),
                 rag_words(s.rag),

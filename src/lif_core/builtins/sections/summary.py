@@ -4,7 +4,6 @@ evidence, and measures by RAG."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 
 from ...clocks import publications_due
@@ -12,7 +11,7 @@ from ...document import Facts, Section
 from ...extensions import ReportSection
 from ...inspection import overdue
 from ...model import ActionStatus
-from ...report.context import SectionContext
+from ...report.context import SectionContext, human_date
 
 
 def _publications(context: SectionContext) -> list[tuple[str, str]]:
@@ -21,12 +20,8 @@ def _publications(context: SectionContext) -> list[tuple[str, str]]:
     latest: dict[str, tuple[str, str]] = {}
     for due in publications_due(context.board, context.framework, context.as_of):
         if due.published is not None:
-            latest[due.kind] = (f"{due.title} {due.period}", f"published on {_human(due.published)}")
+            latest[due.kind] = (f"{due.title} {due.period}", f"published on {human_date(due.published)}")
     return list(latest.values())
-
-
-def _human(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 def _measures(rag: Counter[str]) -> str:
@@ -48,7 +43,7 @@ def build(context: SectionContext) -> Section:
         (
             Facts(
                 (
-                    ("As at", _human(context.as_of)),
+                    ("As at", human_date(context.as_of)),
                     ("Reporting year", context.year_label()),
                     *(
                         (("Learning and improvement framework", board.board.framework),)

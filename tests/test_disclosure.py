@@ -25,7 +25,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from lif_core import Plugins, open_board
 from lif_core.cli import make_cli
 from lif_core.disclosure import DEFAULT_RULE, SMALL_SHARE, SUPPRESSED, Linked, Rule, protect, protect_table
-from lif_core.document import Chart, Count, Document, Provenance, Section, Share, Table
+from lif_core.document import Chart, Count, Document, Figure, Provenance, Section, Share, Table, cell_text
 from lif_core.indicators import IndicatorResult, IndicatorRow, ReferralCounts, ReReferrals, period_key, protect_results
 from lif_core.report import impact_report
 
@@ -209,7 +209,12 @@ def test_board_counts_are_published_as_they_are_and_shares_follow_their_counts()
             ),
         ),
     )
-    assert protect_table(table).rows == ((3, 14, SUPPRESSED, SUPPRESSED), (8, 7, SMALL_SHARE, "6.0"))
+    protected = protect_table(table).rows
+    assert protected == (
+        (3, 14, SUPPRESSED, SUPPRESSED),
+        (8, 7, Figure(None, SMALL_SHARE, "%", 1), Figure(6.0, "6.0", "", 1)),
+    )
+    assert [cell_text(c) for c in protected[1]] == ["8", "7", SMALL_SHARE, "6.0"]
     assert protect_table(table, Rule(round_to=10)).rows[0][:2] == (3, 10)
 
 

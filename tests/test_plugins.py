@@ -8,7 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from lif_core import Check, LoadedBoard, Methodology, PluginError, Plugins, Problem, Renderer, hookimpl, validate_board
+from lif_core import (
+    Check,
+    LoadedBoard,
+    Methodology,
+    PluginError,
+    Plugins,
+    Problem,
+    Renderer,
+    RenderOptions,
+    hookimpl,
+    validate_board,
+)
 from lif_core.document import Document
 from lif_core.model import CaseReview
 from lif_core.plugins import BUILTIN_PLUGINS
@@ -19,7 +30,7 @@ MakeBoard = Callable[..., Path]
 class BrokenRenderer(Renderer):
     name = "broken"
 
-    def render(self, document: Document) -> bytes:
+    def render(self, document: Document, options: RenderOptions | None = None) -> bytes:
         raise ZeroDivisionError("division by zero in render")
 
 

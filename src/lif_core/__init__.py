@@ -20,6 +20,7 @@ from .extensions import (
     Methodology,
     Record,
     Renderer,
+    RenderOptions,
     ReportSection,
     StoreBackend,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "Plugins",
     "Problem",
     "Record",
+    "RenderOptions",
     "Renderer",
     "ReportSection",
     "Severity",

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from .document import SMALL_SHARE, SUPPRESSED, Cell, Chart, Count, Document, Section, Share, Table
+from .document import SMALL_SHARE, SUPPRESSED, Cell, Chart, Count, Document, Figure, Section, Share, Table
 from .errors import LifError
 
 if TYPE_CHECKING:
@@ -450,13 +450,16 @@ def _integer_pinned(
 # --------------------------------------------------------------------------- documents
 
 
-def _share_text(share: Share) -> str:
+def _share_figure(share: Share) -> Figure | str:
+    """A share as published: its rounded value with the text readers see (``k``, with no
+    value, for a non-zero share that rounds to 0); an empty cell where the denominator is 0."""
     value = share.value
     if value is None:
         return ""
+    unit = "%" if share.per == 100 else ""
     if value == 0 and share.numerator > 0:
-        return SMALL_SHARE
-    return f"{value:.{share.places}f}"
+        return Figure(None, SMALL_SHARE, unit, share.places)
+    return Figure(value, f"{value:.{share.places}f}", unit, share.places)
 
 
 def _whole(denominator: int | float) -> int:
@@ -490,7 +493,7 @@ def protect_table(table: Table, rule: Rule = DEFAULT_RULE) -> Table:
     to ``smallest - 1`` and the shares resting on them shown as ``c``, with further cells hidden
     where the table's totals (``total_row``, ``total_column``) would reveal them, and a share
     hidden with the counts beside it that it would give away (see :attr:`Share.columns`); visible
-    counts from children's records rounded as the rule says; shares as text (``k`` for a
+    counts from children's records rounded as the rule says; shares as :class:`~lif_core.document.Figure` (``k`` for a
     non-zero share that rounds to 0); counts of the board's own work as they are."""
     linked = Linked()
     for i, row in enumerate(table.rows):
@@ -527,7 +530,7 @@ def protect_table(table: Table, rule: Rule = DEFAULT_RULE) -> Table:
             elif isinstance(cell, Count):
                 cells.append(rule.rounded(cell.value) if cell.sensitive else cell.value)
             elif isinstance(cell, Share):
-                cells.append(_share_text(cell))
+                cells.append(_share_figure(cell))
             else:
                 cells.append(cell)
         out.append(tuple(cells))

@@ -7,6 +7,7 @@ renderer written once draws all of them.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import re
 from collections.abc import Iterator
@@ -25,7 +26,10 @@ __all__ = [
     "Count",
     "Document",
     "Facts",
+    "Figure",
     "Paragraph",
+    "Rag",
+    "ReportStyle",
     "Provenance",
     "SMALL_SHARE",
     "SUPPRESSED",
@@ -102,10 +106,35 @@ class Share:
         return self.provenance is Provenance.CHILDREN
 
 
-#: A table cell: text, a whole number, a number, a count or a share under disclosure control,
-#: or nothing. After disclosure control (:func:`lif_core.disclosure.protect`) only text,
-#: numbers and nothing remain: a hidden figure reads ``c``, a share too small to show ``k``.
-Cell = str | int | float | Count | Share | None
+@attrs.frozen
+class Figure:
+    """A number as it is published: ``value`` for machines (spreadsheets, JSON), ``text`` as
+    readers see it (``13%``, ``£228,000``, ``-35.0%``). ``value`` is ``None`` where the text is
+    a symbol (``k``: a non-zero share too small to show). ``unit`` says what the number is:
+    ``"%"`` (a percentage: 13 means 13%), ``"£"`` (pounds), or ``""`` (a plain number); ``places``
+    how many decimal places the text shows."""
+
+    value: int | float | None
+    text: str
+    unit: str = ""
+    places: int = 0
+
+
+@attrs.frozen
+class Rag:
+    """A red, amber or green rating as published: ``text`` as readers see it (``Green``,
+    ``No target``), ``level`` one of ``red``, ``amber``, ``green`` or ``none``, which formats
+    with colour use (never colour alone: the text is always shown)."""
+
+    text: str
+    level: str = "none"
+
+
+#: A table cell: text, a whole number, a number, a day, a count or a share under disclosure
+#: control, a published figure, a rating, or nothing. After disclosure control
+#: (:func:`lif_core.disclosure.protect`) no count or share remains: a hidden figure reads ``c``,
+#: a share becomes a :class:`Figure` (``k`` where too small to show).
+Cell = str | int | float | dt.date | Count | Share | Figure | Rag | None
 
 
 @attrs.frozen
@@ -158,6 +187,10 @@ class Chart:
     unit: str = ""
     target: float | None = None
     labels: tuple[tuple[str, str], ...] = ()
+    #: Comparators drawn as labelled reference lines: ``(label, value)`` (``England 2018-19``).
+    references: tuple[tuple[str, float], ...] = ()
+    #: Which way is better: ``higher``, ``lower``, or ``""`` (neither, or not known).
+    polarity: str = ""
 
     def label(self, period: str, value: float | None) -> str:
         """How the point of ``period`` reads as text."""
@@ -168,6 +201,32 @@ class Chart:
 
 
 Block = Paragraph | BulletList | Facts | Table | Chart
+
+
+@attrs.frozen
+class ReportStyle:
+    """A board's house style for what it publishes, read from its folder and checked
+    (:func:`lif_core.report.style.read_style`): renderers that draw a designed page (HTML, PDF,
+    Word) use it; the rest ignore it.
+
+    Attributes:
+        logo: the logo's bytes (PNG or JPEG), or ``None``.
+        logo_type: its media type (``image/png``, ``image/jpeg``).
+        logo_text: the logo's text alternative (the board's name, by default).
+        accent: the main colour, ``#rrggbb`` (headings' rules, links, chart lines).
+        templates: ``(name, source)`` of the board's own templates overriding lif-core's
+            (``report.html``, ``cover.html``...), as read from its ``report/templates/`` folder.
+        css: the board's own stylesheet, added after lif-core's.
+        source: where it was read from, for messages.
+    """
+
+    logo: bytes | None = None
+    logo_type: str = ""
+    logo_text: str = ""
+    accent: str = "#1d70b8"
+    templates: tuple[tuple[str, str], ...] = ()
+    css: str = ""
+    source: str = ""
 
 
 @attrs.frozen
@@ -198,6 +257,8 @@ class Document:
         meta: label and value pairs about the document itself (the disclosure rule applied...).
         rule: the disclosure control rule the document has passed (``None`` until it has):
             see :func:`lif_core.disclosure.protect`.
+        author: who publishes it (the board's name).
+        date: the day the document is as at.
         snapshot: for machines only: ``(kind, id, name, state)`` of each record whose state a
             later report compares against (``lif report impact --previous``). Machine formats
             (JSON) write it; formats for readers never show it.
@@ -210,6 +271,10 @@ class Document:
     meta: tuple[tuple[str, str], ...] = ()
     rule: Rule | None = None
     snapshot: tuple[tuple[str, str, str, str], ...] = ()
+    #: Who publishes it (the board's name): Word's author property, the PDF's running header.
+    author: str = ""
+    #: The day it is as at: the date formats that carry one record (Word, PDF, the header).
+    date: dt.date | None = None
 
     def walk(self) -> Iterator[tuple[int, Section]]:
         """Every section with its depth (1 for top-level), in reading order."""
@@ -218,9 +283,13 @@ class Document:
 
 
 def cell_text(cell: Cell) -> str:
-    """How a cell reads as text (numbers without a trailing ``.0``)."""
+    """How a cell reads as text (numbers without a trailing ``.0``, days as ``2019-03-31``)."""
     if cell is None:
         return ""
+    if isinstance(cell, (Figure, Rag)):
+        return cell.text
+    if isinstance(cell, dt.date):
+        return cell.isoformat()
     if isinstance(cell, Count):
         return str(cell.value)
     if isinstance(cell, Share):

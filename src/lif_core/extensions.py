@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 import attrs
 
+from .document import ReportStyle
 from .errors import LifError, PluginError, Problem
 from .model import ID_PATTERN, CaseReview, OptionValue
 
@@ -32,6 +33,7 @@ __all__ = [
     "Methodology",
     "Record",
     "Registry",
+    "RenderOptions",
     "Renderer",
     "ReportSection",
     "StoreBackend",
@@ -285,26 +287,49 @@ class DataSourceAdapter(abc.ABC):
 # --------------------------------------------------------------------------- renderers
 
 
+@attrs.frozen
+class RenderOptions:
+    """How a renderer should draw one document, beyond the document itself: what the caller
+    knows of where the output goes. Every field has a default, so ``RenderOptions()`` is right
+    for a file.
+
+    Attributes:
+        width: the terminal's width in columns, where the output goes to one (``None``: a file).
+        colour: whether the output may use colour escapes (a terminal that supports them, and
+            ``NO_COLOR`` unset).
+        style: the board's house style for its published report (logo, colours, template
+            overrides), read and checked from its folder by
+            :func:`lif_core.report.style.read_style`; ``None``: lif-core's own.
+    """
+
+    width: int | None = None
+    colour: bool = False
+    style: ReportStyle | None = None
+
+
 class Renderer(abc.ABC):
     """Draws a :class:`lif_core.document.Document` in one format.
 
     Attributes:
         name: the format name users give (``--format markdown``).
+        aliases: other names users may give for it (``md``).
         title: a readable name.
         media_type: the output's MIME type.
         suffix: the usual file ending (``.md``).
-        binary: true where the output is not text.
+        binary: true where the output is not text (it must be written to a file).
     """
 
     name: str = ""
+    aliases: tuple[str, ...] = ()
     title: str = ""
     media_type: str = "text/plain"
     suffix: str = ".txt"
     binary: bool = False
 
     @abc.abstractmethod
-    def render(self, document: Document) -> bytes:
-        """The document in this format, as bytes (UTF-8 for text formats)."""
+    def render(self, document: Document, options: RenderOptions | None = None) -> bytes:
+        """The document in this format, as bytes (UTF-8 for text formats). ``options``
+        (``None``: ``RenderOptions()``) says where it goes; a renderer may ignore them."""
 
 
 # --------------------------------------------------------------------------- inspection
@@ -461,6 +486,8 @@ class Registry(Generic[T]):
         #: Names must be lower case (names boards write where only lower case is accepted).
         self.lower_case = lower_case
         self._entries: dict[str, Entry[T]] = {}
+        #: Other names an object answers to (a renderer's ``aliases``), each to its name.
+        self._aliases: dict[str, str] = {}
 
     def add(self, obj: object, plugin: str) -> None:
         if not isinstance(obj, self.base):
@@ -486,7 +513,27 @@ class Registry(Generic[T]):
                 plugin=plugin,
                 hook=self.hook,
             )
+        aliases = getattr(obj, "aliases", ())
+        for alias in aliases:
+            if not isinstance(alias, str) or not ID_PATTERN.match(alias):
+                raise PluginError(
+                    f"{self.kind} alias {alias!r} is not a valid identifier", plugin=plugin, hook=self.hook
+                )
+            if alias in self._entries or alias in self._aliases or alias == name:
+                raise PluginError(
+                    f"{self.kind} {name!r}: alias {alias!r} is already a name or alias of another {self.kind}",
+                    plugin=plugin,
+                    hook=self.hook,
+                )
+        if name in self._aliases:
+            raise PluginError(
+                f"{self.kind} name {name!r} is already an alias of {self._aliases[name]!r}",
+                plugin=plugin,
+                hook=self.hook,
+            )
         self._entries[name] = Entry(obj, plugin)
+        for alias in aliases:
+            self._aliases[alias] = name
 
     def __contains__(self, name: object) -> bool:
         return name in self._entries
@@ -500,13 +547,18 @@ class Registry(Generic[T]):
     def names(self) -> list[str]:
         return sorted(self._entries)
 
+    def canonical(self, name: str) -> str:
+        """``name``, or the name it is an alias of."""
+        return self._aliases.get(name, name)
+
     def get(self, name: str) -> T:
-        """The object registered as ``name``; a clear error naming the choices if none is."""
+        """The object registered as ``name`` (or with ``name`` among its aliases); a clear
+        error naming the choices if none is."""
         try:
-            return self._entries[name].obj
+            return self._entries[self.canonical(name)].obj
         except KeyError:
             choices = ", ".join(self.names()) or "none installed"
             raise LifError(f"no {self.kind} named {name!r}; available: {choices}") from None
 
     def plugin_of(self, name: str) -> str:
-        return self._entries[name].plugin
+        return self._entries[self.canonical(name)].plugin

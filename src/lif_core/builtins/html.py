@@ -11,7 +11,7 @@ from typing import Any
 
 from ..disclosure import SUPPRESSED
 from ..document import BulletList, Chart, Document, Facts, Paragraph, Section, Table, cell_text
-from ..extensions import Renderer
+from ..extensions import Renderer, RenderOptions
 
 CSS = """
 :root { --ink: #1b1b1b; --muted: #505a5f; --line: #b1b4b6; --accent: #1d70b8; --bad: #d4351c;
@@ -178,7 +178,7 @@ class HtmlRenderer(Renderer):
     media_type = "text/html"
     suffix = ".html"
 
-    def render(self, document: Document) -> bytes:
+    def render(self, document: Document, options: RenderOptions | None = None) -> bytes:
         toc = "".join(
             f'<li><a href="#{_anchor(str(i))}">{esc(s.title)}</a></li>'
             for i, s in enumerate(document.sections, start=1)

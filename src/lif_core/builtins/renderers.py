@@ -28,7 +28,7 @@ from ..document import (
     cell_text,
     terminal_safe,
 )
-from ..extensions import Renderer
+from ..extensions import Renderer, RenderOptions
 from ..plugins import hookimpl
 
 __all__ = ["ABOUT", "csv_safe", "document_to_data", "md_escape", "terminal_safe"]
@@ -67,7 +67,7 @@ class TextRenderer(Renderer):
     media_type = "text/plain"
     suffix = ".txt"
 
-    def render(self, document: Document) -> bytes:
+    def render(self, document: Document, options: RenderOptions | None = None) -> bytes:
         title = _line(document.title)
         head = [title, "=" * len(title)]
         if document.subtitle:
@@ -201,7 +201,7 @@ class MarkdownRenderer(Renderer):
     media_type = "text/markdown"
     suffix = ".md"
 
-    def render(self, document: Document) -> bytes:
+    def render(self, document: Document, options: RenderOptions | None = None) -> bytes:
         head = [f"# {_md_heading(document.title)}", ""]
         if document.subtitle:
             head += [md_escape(document.subtitle), ""]
@@ -296,7 +296,7 @@ class JsonRenderer(Renderer):
     media_type = "application/json"
     suffix = ".json"
 
-    def render(self, document: Document) -> bytes:
+    def render(self, document: Document, options: RenderOptions | None = None) -> bytes:
         return (json.dumps(document_to_data(document), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
@@ -330,7 +330,7 @@ class CsvRenderer(Renderer):
     media_type = "text/csv"
     suffix = ".csv"
 
-    def render(self, document: Document) -> bytes:
+    def render(self, document: Document, options: RenderOptions | None = None) -> bytes:
         import csv
         import io
 

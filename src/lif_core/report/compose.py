@@ -104,6 +104,8 @@ def impact_report(
         subtitle=f"As at {human_date(as_of)}",
         sections=tuple(sections),
         meta=(("Board", board.board.name), ("As at", as_of.isoformat())),
+        author=board.board.name,
+        date=as_of,
         snapshot=snapshot_rows(loaded, SectionContext(loaded, plugins, as_of, parts[0], shared=shared).scores())
         if parts
         else (),

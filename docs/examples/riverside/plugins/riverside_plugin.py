@@ -29,6 +29,7 @@ from lif_core import (
     Problem,
     Record,
     Renderer,
+    RenderOptions,
     hookimpl,
     open_board,
 )
@@ -99,7 +100,7 @@ class TablesCsv(Renderer):
     media_type = "text/csv"
     suffix = ".csv"
 
-    def render(self, document: Document) -> bytes:
+    def render(self, document: Document, options: RenderOptions | None = None) -> bytes:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         for _depth, section in document.walk():

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from lif_core import Renderer, hookimpl
+from lif_core import Renderer, RenderOptions, hookimpl
 from lif_core.document import BulletList, Chart, Document, Facts, Paragraph, Section, Table, cell_text
 
 #: The heading of the document's ``meta`` (the disclosure rule applied), as in text and Markdown.
@@ -87,7 +87,7 @@ class DocxRenderer(Renderer):
     suffix = ".docx"
     binary = True
 
-    def render(self, document: Document) -> bytes:
+    def render(self, document: Document, options: RenderOptions | None = None) -> bytes:
         import docx  # imported on use: python-docx (and lxml) are slow to import on every lif command
 
         doc = docx.Document()

@@ -25,12 +25,22 @@ from .board import BOARD_FILE, LoadedBoard, UnreadableFile, describe_os_error, r
 from .disclosure import DEFAULT_RULE, Rule, board_rule, protect
 from .document import Document, terminal_safe
 from .errors import LifError, Problem
+from .extensions import RenderOptions
 from .frameworks import DEFAULT_FRAMEWORK
 from .plugins import Plugins
 from .summary import board_summary
 from .validate import open_board, validate_board
 
-__all__ = ["as_of_day", "as_of_option", "emit_document", "format_option", "main", "make_cli", "output_option"]
+__all__ = [
+    "as_of_day",
+    "as_of_option",
+    "emit_document",
+    "format_option",
+    "main",
+    "make_cli",
+    "output_option",
+    "terminal_options",
+]
 
 BOARD = click.Path(file_okay=True, dir_okay=True, path_type=Path)
 
@@ -516,11 +526,16 @@ def emit_document(
     rule: Rule = DEFAULT_RULE,
     *,
     for_publication: bool = True,
+    options: RenderOptions | None = None,
 ) -> None:
     """Protect ``document`` with disclosure control under ``rule`` (pass the board's own,
     :func:`lif_core.disclosure.board_rule`), then render it with the ``fmt`` renderer to
     ``output`` or the terminal, blaming the renderer's plugin for any failure. No renderer ever
     sees a count that disclosure control has not passed.
+
+    ``options``: what the renderer is told beyond the document (the board's house style); the
+    terminal's width and whether it takes colour are filled in here when the output goes to one
+    (:func:`terminal_options`).
 
     ``for_publication=False`` is for a data owner's own check (``lif data``'s counts of records
     read): the document is rendered as it is, and says in its meta that it is not for
@@ -532,11 +547,13 @@ def emit_document(
         notice = ("Disclosure control", "not applied: the data owner's check, not for publication")
         ready = attrs.evolve(document, meta=(*(m for m in document.meta if m[0] != notice[0]), notice))
     with plugins.using(plugins.renderers, fmt):
-        data = renderer.render(ready)
+        data = renderer.render(ready, terminal_options(options, output))
     _write(data, output, renderer.binary)
 
 
-def emit_reference(plugins: Plugins, document: Document, fmt: str, output: Path | None = None) -> None:
+def emit_reference(
+    plugins: Plugins, document: Document, fmt: str, output: Path | None = None, *, options: RenderOptions | None = None
+) -> None:
     """Render a document that holds no figures at all (a reference page: ``lif frameworks``),
     with no disclosure note; a document with any count, share or chart is refused here and
     must go through :func:`emit_document`."""
@@ -549,8 +566,24 @@ def emit_reference(plugins: Plugins, document: Document, fmt: str, output: Path 
                 raise LifError("internal error: a document with figures must be emitted with disclosure control")
     renderer = plugins.renderers.get(fmt)
     with plugins.using(plugins.renderers, fmt):
-        data = renderer.render(document)
+        data = renderer.render(document, terminal_options(options, output))
     _write(data, output, renderer.binary)
+
+
+def terminal_options(options: RenderOptions | None, output: Path | None) -> RenderOptions:
+    """``options`` with what the terminal tells: where the output goes to standard output, its
+    width (the terminal's, or ``COLUMNS`` where set: output piped on keeps its natural width
+    otherwise) and whether colour may be used: only on a terminal, never where ``NO_COLOR`` is
+    set to anything (https://no-color.org) or ``TERM`` is ``dumb``."""
+    options = options or RenderOptions()
+    if output is not None:
+        return options
+    tty = sys.stdout.isatty()
+    width = options.width
+    if width is None and (tty or os.environ.get("COLUMNS", "").strip().isdigit()):
+        width = shutil.get_terminal_size().columns
+    colour = tty and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+    return attrs.evolve(options, width=width, colour=options.colour or colour)
 
 
 def _write(data: bytes, output: Path | None, binary: bool, board: Path | None = None) -> None:

@@ -12,7 +12,7 @@ import json
 import re
 import textwrap
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from ..disclosure import SUPPRESSED
 from ..document import (
@@ -22,7 +22,9 @@ from ..document import (
     Count,
     Document,
     Facts,
+    Figure,
     Paragraph,
+    Rag,
     Section,
     Table,
     cell_text,
@@ -59,8 +61,11 @@ def _block_lines(
 
 
 class TextRenderer(Renderer):
-    """Plain text for a terminal: headings underlined, tables aligned. Every piece of text is
-    made safe for a terminal first (:func:`terminal_safe`)."""
+    """Plain text for a terminal: headings underlined, tables aligned and fitted to the
+    terminal's width (:attr:`RenderOptions.width`: a table too wide for it even with its cells
+    wrapped is shown a row at a time, as ``column: value`` lines), ratings in colour where the
+    terminal takes it (:attr:`RenderOptions.colour`; the words are always there too). Every
+    piece of text is made safe for a terminal first (:func:`terminal_safe`)."""
 
     name = "text"
     title = "Plain text"
@@ -68,34 +73,88 @@ class TextRenderer(Renderer):
     suffix = ".txt"
 
     def render(self, document: Document, options: RenderOptions | None = None) -> bytes:
-        title = _line(document.title)
-        head = [title, "=" * len(title)]
+        options = options or RenderOptions()
+        paint = _Paint(options.colour)
+        titles = _caption(document.title, options.width)
+        head = [*(paint.bold(line) for line in titles), "=" * max(map(len, titles))]
         if document.subtitle:
             head.append(terminal_safe(document.subtitle))
         head.append("")
 
         def heading(depth: int, title: str) -> list[str]:
-            title = _line(title)
-            return [title, ("-" if depth == 1 else "~") * len(title)]
+            lines = _caption(title, options.width)
+            return [*(paint.bold(line) for line in lines), ("-" if depth == 1 else "~") * max(map(len, lines))]
 
-        body = _block_lines(document, self._block, heading)
+        def block(b: Any) -> list[str]:
+            return _text_block(b, options.width, paint)
+
+        body = _block_lines(document, block, heading)
         return ("\n".join(head) + "\n" + body).encode("utf-8")
 
-    @staticmethod
-    def _block(block: Any) -> list[str]:
-        if isinstance(block, Paragraph):
-            return [terminal_safe(block.text)]
-        if isinstance(block, BulletList):
+
+class _Paint:
+    """ANSI colour for a terminal that takes it; plain text otherwise. Only lif-core's own
+    escapes are ever written: board text has had every escape removed (:func:`terminal_safe`)."""
+
+    RAG: ClassVar[dict[str, str]] = {"red": "\x1b[1;31m", "amber": "\x1b[1;33m", "green": "\x1b[1;32m"}
+
+    def __init__(self, colour: bool) -> None:
+        self.colour = colour
+
+    def bold(self, text: str) -> str:
+        return f"\x1b[1m{text}\x1b[0m" if self.colour and text else text
+
+    def cell(self, text: str, cell: Cell) -> str:
+        """``text`` in the colour of its rating, if it is one."""
+        if not self.colour:
+            return text
+        if isinstance(cell, Rag) and cell.level in self.RAG:
+            return f"{self.RAG[cell.level]}{text}\x1b[0m"
+        if cell == SUPPRESSED:
+            return f"\x1b[2m{text}\x1b[0m"
+        return text
+
+
+def _text_block(block: Any, width: int | None, paint: _Paint) -> list[str]:
+    if isinstance(block, Paragraph):
+        text = terminal_safe(block.text)
+        if width is None:
+            return [text]
+        return [wrapped for line in text.split("\n") for wrapped in (textwrap.wrap(line, max(width, 20)) or [""])]
+    if isinstance(block, BulletList):
+        if width is None:
             return [f"  - {_line(item)}" for item in block.items]
-        if isinstance(block, Facts):
-            pairs = [(_line(k), _line(v)) for k, v in block.pairs]
-            width = max((len(k) for k, _ in pairs), default=0)
-            return [f"  {k + ':':<{width + 1}} {v}" for k, v in pairs]
-        if isinstance(block, Table):
-            return _text_table(block)
-        if isinstance(block, Chart):
-            return _text_table(_chart_table(block))
-        raise TypeError(f"unknown block {type(block).__name__}")
+        return [
+            line
+            for item in block.items
+            for line in textwrap.wrap(
+                _line(item), max(width, 20), initial_indent="  - ", subsequent_indent="    ", break_on_hyphens=False
+            )
+        ]
+    if isinstance(block, Facts):
+        pairs = [(_line(k), _line(v)) for k, v in block.pairs]
+        label = max((len(k) for k, _ in pairs), default=0)
+        if width is not None and label + 4 > width // 2:
+            label = 0  # labels too long to align: each value follows its own label
+        lines = []
+        for k, v in pairs:
+            first = f"  {k + ':':<{label + 1}} "
+            if width is None:
+                lines.append(first + v)
+            else:
+                lines += textwrap.wrap(
+                    v,
+                    max(width, len(first) + 20),
+                    initial_indent=first,
+                    subsequent_indent=" " * min(len(first), width // 2),
+                    break_on_hyphens=False,
+                ) or [first.rstrip()]
+        return lines
+    if isinstance(block, Table):
+        return _text_table(block, width, paint)
+    if isinstance(block, Chart):
+        return _text_table(_chart_table(block), width, paint)
+    raise TypeError(f"unknown block {type(block).__name__}")
 
 
 def _line(text: str) -> str:
@@ -105,10 +164,15 @@ def _line(text: str) -> str:
 
 def _chart_table(chart: Chart) -> Table:
     """A chart as the table of its points, for formats without graphics: a point disclosure
-    control hid (``None``) reads ``c``, as in any table, never a number."""
+    control hid (``None``) reads ``c``, as in any table, never a number. The caption gives
+    the target, the reference lines and which way is better, as the drawn chart does."""
     columns = ("Period", f"Value ({chart.unit})" if chart.unit else "Value")
     rows: tuple[tuple[Cell, ...], ...] = tuple((period, _point(chart, period, value)) for period, value in chart.points)
-    caption = chart.title + (f" (target {cell_text(chart.target)})" if chart.target is not None else "")
+    notes = [f"target {cell_text(chart.target)}"] if chart.target is not None else []
+    notes += [f"{label} {cell_text(value)}" for label, value in chart.references]
+    if chart.polarity in ("higher", "lower"):
+        notes.append(f"{chart.polarity} is better")
+    caption = chart.title + (f" ({'; '.join(notes)})" if notes else "")
     return Table(columns, rows, caption=caption)
 
 
@@ -122,28 +186,108 @@ def _point(chart: Chart, period: str, value: float | None) -> Cell:
 
 #: Widest a text table column grows before its cells wrap onto further lines.
 TEXT_COLUMN_WIDTH = 48
+#: Narrowest a column is squeezed to when a table is fitted to a terminal...
+TEXT_COLUMN_MIN = 6
+#: ... or, where its longest word is longer, that word's length up to this.
+TEXT_COLUMN_WORD = 12
+_INDENT, _GAP = 2, 2
 
 
-def _text_table(block: Table) -> list[str]:
-    """An aligned table; long cells wrap within their column, so wide text stays readable."""
+def _fit(natural: list[int], floor: list[int], width: int) -> list[int] | None:
+    """Column widths that fit ``width`` columns of terminal: each column gets its floor, and
+    the room left is shared in proportion to how much more each would take (so a column of
+    long text keeps more than a column of short words); ``None`` where even the floors do not
+    fit."""
+    room = width - _INDENT - _GAP * (len(natural) - 1)
+    if sum(floor) > room:
+        return None
+    if sum(natural) <= room:
+        return list(natural)
+    wants = [n - f for n, f in zip(natural, floor, strict=True)]
+    spare = room - sum(floor)
+    widths = [f + spare * w // sum(wants) for f, w in zip(floor, wants, strict=True)]
+    for i in sorted(range(len(widths)), key=lambda i: wants[i], reverse=True)[: room - sum(widths)]:
+        widths[i] += 1  # what rounding down left over, to the columns that want most
+    return widths
+
+
+def _text_table(block: Table, width: int | None = None, paint: _Paint | None = None) -> list[str]:
+    """An aligned table; long cells wrap within their column, so wide text stays readable.
+    Given a terminal ``width``, the columns are narrowed to fit it (the widest first); a table
+    that cannot fit even so is shown a row at a time (:func:`_record_table`). Numbers are
+    right-aligned."""
+    paint = paint or _Paint(False)
     header = [_line(c) for c in block.columns]
     body = [[_line(cell_text(c)) for c in row] for row in block.rows]
-    widths = [min(TEXT_COLUMN_WIDTH, max(len(header[i]), *(len(r[i]) for r in body), 1)) for i in range(len(header))]
-    out = [_line(block.caption)] if block.caption else []
+    natural = [min(TEXT_COLUMN_WIDTH, max(len(header[i]), *(len(r[i]) for r in body), 1)) for i in range(len(header))]
+    widths = natural
+    if width is not None:
+        words = [
+            max((len(w) for c in [h, *(r[i] for r in body)] for w in c.split()), default=1)
+            for i, h in enumerate(header)
+        ]
+        floor = [min(n, max(TEXT_COLUMN_MIN, min(w, TEXT_COLUMN_WORD))) for n, w in zip(natural, words, strict=True)]
+        fitted = _fit(natural, floor, width)
+        if fitted is None:
+            return _record_table(block, header, body, width, paint)
+        widths = fitted
+    numeric = [
+        bool(block.rows) and all(_is_number(row[i]) or cell_text(row[i]) in ("", SUPPRESSED) for row in block.rows)
+        for i in range(len(header))
+    ]
+    out = _caption(block.caption, width) if block.caption else []
 
-    def emit(cells: list[str]) -> None:
-        wrapped = [textwrap.wrap(c, w, break_on_hyphens=False) or [""] for c, w in zip(cells, widths, strict=True)]
+    def emit(cells: list[str], raw: tuple[Cell, ...] | None) -> None:
+        wrapped = [_wrap(c, w) for c, w in zip(cells, widths, strict=True)]
         for n in range(max(len(w) for w in wrapped)):
-            parts = [(w[n] if n < len(w) else "").ljust(width) for w, width in zip(wrapped, widths, strict=True)]
-            out.append("  " + "  ".join(parts).rstrip())
+            parts = []
+            for i, (w, cw) in enumerate(zip(wrapped, widths, strict=True)):
+                text = w[n] if n < len(w) else ""
+                padded = text.rjust(cw) if numeric[i] and raw is not None else text.ljust(cw)
+                if raw is not None and text:  # the colour on the words, not the padding
+                    padded = padded.replace(text, paint.cell(text, raw[i]), 1)
+                parts.append(padded)
+            out.append(" " * _INDENT + (" " * _GAP).join(parts).rstrip())
 
-    emit(header)
-    out.append("  " + "  ".join("-" * w for w in widths))
-    for row in body:
-        emit(row)
+    emit(header, None)
+    out.append(" " * _INDENT + (" " * _GAP).join("-" * w for w in widths))
+    for row, raw in zip(body, block.rows, strict=True):
+        emit(row, raw)
     if not body:
         out.append("  (none)")
     return out
+
+
+def _record_table(block: Table, header: list[str], body: list[list[str]], width: int, paint: _Paint) -> list[str]:
+    """A table too wide for the terminal, a row at a time: each cell on its own line after
+    its column's name, rows apart."""
+    out = _caption(block.caption, width) if block.caption else []
+    room = max(width - _INDENT - 2, 20)
+    for row, raw in zip(body, block.rows, strict=True):
+        for name, text, cell in zip(header, row, raw, strict=True):
+            lines = textwrap.wrap(f"{name}: {text}", room, subsequent_indent="  ", break_on_hyphens=False)
+            for n, line in enumerate(lines or [f"{name}:"]):
+                out.append(" " * _INDENT + (paint.cell(line, cell) if n == 0 and text else line))
+        out.append("")
+    if not body:
+        out.append("  (none)")
+    return out[:-1] if out and out[-1] == "" else out
+
+
+def _caption(text: str, width: int | None) -> list[str]:
+    """A title or caption on one line, or wrapped to the terminal's ``width``."""
+    line = _line(text)
+    return [line] if width is None else _wrap(line, max(width, 20))
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    return textwrap.wrap(text, width, break_on_hyphens=False) or [""]
+
+
+def _is_number(cell: Cell) -> bool:
+    return (isinstance(cell, (int, float)) and not isinstance(cell, bool)) or (
+        isinstance(cell, Figure) and cell.value is not None
+    )
 
 
 # Markdown. Backslash escapes every ASCII punctuation mark that can start markup (emphasis,
@@ -197,6 +341,7 @@ class MarkdownRenderer(Renderer):
     """GitHub-flavoured Markdown; every piece of user text escaped."""
 
     name = "markdown"
+    aliases = ("md",)
     title = "Markdown"
     media_type = "text/markdown"
     suffix = ".md"

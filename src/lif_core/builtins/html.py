@@ -1,173 +1,598 @@
 """Builtin HTML renderer (registered by renderers.py, hook: register_renderers): one
-self-contained page, with no network at all: inline CSS, inline SVG charts, no scripts, every
-piece of text escaped. Accessible (landmarks, captions, table headers with scope, charts with
-a title and a description and the figures as a table too) and made to print."""
+self-contained page from Jinja2 templates a board may override from its folder, with no network
+at all: inline CSS, inline SVG charts, images only as ``data:`` URIs, no scripts.
+
+Every value is escaped by Jinja2's autoescaping, and every template (lif-core's own and a
+board's) runs in Jinja2's immutable sandbox, so a board's template cannot reach Python. What the
+templates produce is then read back with :mod:`html.parser` and refused if it holds anything that
+could run, load or send something (:func:`check_page`). Accessible (landmarks, one ``h1``,
+captions, headers with scope, charts with a title and a description and their figures as a
+table), responsive down to 360 px wide, and printed on A4.
+
+Jinja2 is imported only when a page is rendered: ``lif report impact -f markdown`` never loads it.
+"""
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import functools
 import html
-from collections.abc import Iterator
-from typing import Any
+import re
+from collections.abc import Callable, Iterable, Iterator
+from html.parser import HTMLParser
+from importlib import resources
+from typing import TYPE_CHECKING, Any
 
 from ..disclosure import SUPPRESSED
-from ..document import BulletList, Chart, Document, Facts, Paragraph, Section, Table, cell_text
+from ..document import (
+    SMALL_SHARE,
+    BulletList,
+    Chart,
+    Document,
+    Facts,
+    Figure,
+    Paragraph,
+    Rag,
+    ReportStyle,
+    Section,
+    Table,
+    cell_text,
+)
+from ..errors import LifError
 from ..extensions import Renderer, RenderOptions
 
-CSS = """
-:root { --ink: #1b1b1b; --muted: #505a5f; --line: #b1b4b6; --accent: #1d70b8; --bad: #d4351c;
-  --warn: #f47738; --good: #00703c; }
-* { box-sizing: border-box; }
-body { font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Arial, sans-serif; color: var(--ink);
-  margin: 0 auto; max-width: 72rem; padding: 1.5rem; }
-header { border-bottom: 4px solid var(--accent); margin-bottom: 1.5rem; }
-h1 { font-size: 2rem; margin: 0 0 .25rem; } h2 { margin-top: 2.5rem; border-bottom: 1px solid var(--line); }
-h3 { margin-top: 1.75rem; } .subtitle { color: var(--muted); margin: 0 0 1rem; }
-nav ol { columns: 2; } a { color: var(--accent); }
-table { border-collapse: collapse; width: 100%; margin: .75rem 0 1.25rem; font-size: .95rem; }
-caption { text-align: left; font-weight: 600; padding: .25rem 0; }
-th, td { border: 1px solid var(--line); padding: .35rem .5rem; text-align: left; vertical-align: top; }
-th { background: #f3f2f1; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
-dl { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
-dt { font-weight: 600; } dd { margin: 0; }
-abbr.suppressed { text-decoration: none; font-style: italic; color: var(--muted); }
-.rag-RED { color: #fff; background: var(--bad); } .rag-AMBER { background: var(--warn); }
-.rag-GREEN { color: #fff; background: var(--good); }
-figure { margin: 1rem 0 1.5rem; } figcaption { font-weight: 600; }
-svg { max-width: 100%; height: auto; } .meta { color: var(--muted); font-size: .9rem; }
-.wrap { overflow-x: auto; }
-@media print { body { max-width: none; padding: 0; font-size: 11pt; } nav { display: none; }
-  .wrap { overflow: visible; }
-  h2 { break-before: auto; } table, figure { break-inside: avoid; } a { color: inherit; } }
-"""
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+__all__ = ["CSP", "TEMPLATES", "HtmlRenderer", "check_page", "colours", "contrast", "esc"]
+
+#: The page's Content-Security-Policy: nothing may load but inline styles and data: images.
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+#: The templates lif-core ships (``src/lif_core/templates``); a board overrides any of them by
+#: a file of the same name in its templates folder, and reaches the originals as ``lif/<name>``.
+TEMPLATES = (
+    "report.html",
+    "cover.html",
+    "contents.html",
+    "section.html",
+    "table.html",
+    "cell.html",
+    "chart.html",
+    "footer.html",
+    "style.css",
+)
+#: Tables of this many columns or more scroll inside a region the keyboard can reach.
+WIDE = 7
+#: Tables of this many columns or more are matrices: smaller type on screen and on paper.
+MATRIX = 10
+
+SYMBOLS = {
+    SUPPRESSED: "hidden by disclosure control: a small count, or one that would reveal it",
+    SMALL_SHARE: "a share above 0 that rounds to 0",
+}
+RAG_LEVELS = ("red", "amber", "green", "none")
 
 
 def esc(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _anchor(path: str) -> str:
-    return "s-" + path
+# ------------------------------------------------------------------------------- colours
 
 
-def _cell(value: Any, header: str) -> str:
+def _luminance(colour: str) -> float:
+    def channel(c: int) -> float:
+        s = c / 255
+        return s / 12.92 if s <= 0.04045 else ((s + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def contrast(one: str, two: str) -> float:
+    """WCAG's contrast ratio of two ``#rrggbb`` colours (1 to 21)."""
+    a, b = sorted((_luminance(one), _luminance(two)), reverse=True)
+    return (a + 0.05) / (b + 0.05)
+
+
+def _mix(colour: str, other: str, amount: float) -> str:
+    """``colour`` moved ``amount`` (0 to 1) of the way to ``other``."""
+    parts = [round(int(colour[i : i + 2], 16) * (1 - amount) + int(other[i : i + 2], 16) * amount) for i in (1, 3, 5)]
+    return "#" + "".join(f"{p:02x}" for p in parts)
+
+
+def colours(accent: str) -> dict[str, str]:
+    """The page's colours from a board's accent: ``accent`` itself (rules and borders),
+    ``tint`` (the cover's background: the accent faint on white), ``ink`` (the accent darkened
+    until text in it has 4.5:1 contrast on white and on the tint: links, chart lines) and
+    ``on_accent`` (black or white, whichever reads better on the accent)."""
+    accent = accent.lower()
+    tint = _mix(accent, "#ffffff", 0.92)
+    ink = accent
+    step = 0.0
+    while min(contrast(ink, "#ffffff"), contrast(ink, tint)) < 4.6 and step < 1:
+        step += 0.05
+        ink = _mix(accent, "#000000", step)
+    on_accent = "#ffffff" if contrast(accent, "#ffffff") >= contrast(accent, "#000000") else "#000000"
+    return {"accent": accent, "tint": tint, "ink": ink, "on_accent": on_accent}
+
+
+# ------------------------------------------------------------------------------- the view
+
+
+def _unit_text(unit: str) -> str:
+    return {"percent": "%", "%": "%", "rate-per-10000": "per 10,000", "count": "", "": ""}.get(unit, unit)
+
+
+def _value_text(value: float, unit: str) -> str:
     text = cell_text(value)
-    if text == SUPPRESSED:
-        return (
-            '<td class="num"><abbr class="suppressed" '
-            'title="hidden by disclosure control: a small count, or one that would reveal it">c</abbr></td>'
-        )
-    numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
-    classes = ["num"] if numeric else []
-    if header == "RAG" and text in ("RED", "AMBER", "GREEN"):
-        classes.append(f"rag-{text}")
-    attr = f' class="{" ".join(classes)}"' if classes else ""
-    return f"<td{attr}>{esc(text)}</td>"
+    shown = _unit_text(unit)
+    return f"{text}%" if shown == "%" else f"{text} {shown}".strip()
 
 
-def _table(table: Table) -> str:
-    out = ['<div class="wrap"><table>']
-    if table.caption:
-        out.append(f"<caption>{esc(table.caption)}</caption>")
-    out.append("<thead><tr>" + "".join(f'<th scope="col">{esc(c)}</th>' for c in table.columns) + "</tr></thead>")
-    out.append("<tbody>")
-    if not table.rows:
-        out.append(f'<tr><td colspan="{len(table.columns)}">(none)</td></tr>')
-    for row in table.rows:
-        out.append("<tr>" + "".join(_cell(v, h) for v, h in zip(row, table.columns, strict=True)) + "</tr>")
-    out.append("</tbody></table></div>")
-    return "".join(out)
+def _cell(value: Any, column: str, head: bool) -> dict[str, Any]:
+    text = cell_text(value)
+    cell: dict[str, Any] = {"text": text, "label": column, "head": head, "abbr": "", "rag": "", "date": ""}
+    classes: list[str] = []
+    numeric = isinstance(value, (int, float, Figure)) and not isinstance(value, bool)
+    if text in SYMBOLS and (isinstance(value, (str, Figure))):
+        cell["abbr"] = SYMBOLS[text]
+        numeric = True
+    if isinstance(value, Rag):
+        cell["rag"] = value.level if value.level in RAG_LEVELS else "none"
+    elif isinstance(value, str) and column.upper() == "RAG" and text.lower() in RAG_LEVELS[:3]:
+        cell["rag"] = text.lower()
+    elif isinstance(value, dt.date):
+        cell["date"] = value.isoformat()
+        cell["text"] = f"{value.day} {value:%b %Y}"
+    if numeric:
+        classes.append("num")
+    elif len(cell["text"]) <= 12 and " " not in cell["text"]:
+        classes.append("nowrap")  # a period (2018-19), a day, a code: never broken
+    cell["classes"] = " ".join(classes)
+    return cell
 
 
-def _chart(chart: Chart, ident: str) -> str:
-    """A line chart as inline SVG, with a title and a description giving every figure for
-    screen readers. A point disclosure control hid (``None``) is a gap: no marker, the line
-    broken there, only its period on the axis and ``c`` in the description."""
-    width, height, left, right, top, bottom = 640, 240, 56, 16, 16, 40
-    shown = [(i, v) for i, (_, v) in enumerate(chart.points) if v is not None]
-    values = [v for _, v in shown] + ([chart.target] if chart.target is not None else [])
-    low, high = (min(values), max(values)) if values else (0.0, 1.0)
-    if low == high:
-        low, high = low - 1, high + 1
-    span = high - low
-    low, high = low - span * 0.1, high + span * 0.1
+def _numeric_column(rows: Iterable[tuple[Any, ...]], index: int) -> bool:
+    seen = False
+    for row in rows:
+        value = row[index]
+        if value is None or value == "" or (isinstance(value, str) and value in SYMBOLS):
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float, Figure)):
+            return False
+        seen = True
+    return seen
 
-    def x(i: int) -> float:
-        n = max(len(chart.points) - 1, 1)
-        return left + (width - left - right) * i / n
 
-    def y(v: float) -> float:
-        return top + (height - top - bottom) * (1 - (v - low) / (high - low))
+def _table(table: Table, ident: str, section_title: str) -> dict[str, Any]:
+    columns = [{"text": c, "num": i > 0 and _numeric_column(table.rows, i)} for i, c in enumerate(table.columns)]
+    return {
+        "kind": "table",
+        "id": ident,
+        "caption": table.caption,
+        "label": table.caption or section_title,
+        "columns": columns,
+        "rows": [
+            [_cell(v, c, i == 0) for i, (v, c) in enumerate(zip(row, table.columns, strict=True))] for row in table.rows
+        ],
+        "wide": len(table.columns) >= WIDE,
+        "matrix": len(table.columns) >= MATRIX,
+    }
 
-    title_id, desc_id = f"{ident}-t", f"{ident}-d"
-    desc = "; ".join(f"{p}: {chart.label(p, v)}" for p, v in chart.points) or "no data"
-    parts = [
-        f'<svg viewBox="0 0 {width} {height}" role="img" aria-labelledby="{title_id} {desc_id}" '
-        f'xmlns="http://www.w3.org/2000/svg" data-chart="trend">',
-        f'<title id="{title_id}">{esc(chart.title)}</title><desc id="{desc_id}">{esc(desc)}</desc>',
-        f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" stroke="#505a5f"/>',
-        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}" stroke="#505a5f"/>',
-        f'<text x="{left - 6}" y="{y(high) + 12:.1f}" text-anchor="end" font-size="12">{esc(f"{high:.4g}")}</text>',
-        f'<text x="{left - 6}" y="{y(low):.1f}" text-anchor="end" font-size="12">{esc(f"{low:.4g}")}</text>',
-    ]
+
+def _chart_view(chart: Chart, ident: str, accent: str) -> dict[str, Any]:
+    from markupsafe import Markup
+
+    from ..charts import chart_svg
+
+    points = []
+    for period, value in chart.points:
+        label = chart.label(period, value)
+        abbr = SYMBOLS.get(label, "")
+        text = label if value is None or abbr else _value_text(value, chart.unit)
+        points.append({"label": period, "text": text, "abbr": abbr})
+    lines = []
     if chart.target is not None:
-        ty = y(chart.target)
-        parts.append(
-            f'<line x1="{left}" y1="{ty:.1f}" x2="{width - right}" y2="{ty:.1f}" stroke="#00703c" '
-            f'stroke-dasharray="6 4"/><text x="{width - right}" y="{ty - 4:.1f}" text-anchor="end" '
-            f'font-size="12" fill="#00703c">target {esc(cell_text(chart.target))}</text>'
-        )
-    for run in _runs(shown):  # the line joins neighbouring shown points only
-        if len(run) > 1:
-            points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in run)
-            parts.append(f'<polyline points="{points}" fill="none" stroke="#1d70b8" stroke-width="3"/>')
-    for i, (period, value) in enumerate(chart.points):
-        if value is not None:
-            parts.append(
-                f'<circle cx="{x(i):.1f}" cy="{y(value):.1f}" r="4" fill="#1d70b8"><title>{esc(period)}: '
-                f"{esc(chart.label(period, value))}</title></circle>"
-            )
-        parts.append(
-            f'<text x="{x(i):.1f}" y="{height - bottom + 16}" text-anchor="middle" font-size="12">{esc(period)}</text>'
-        )
-    parts.append("</svg>")
-    return f"<figure><figcaption>{esc(chart.title)}</figcaption>{''.join(parts)}</figure>"
+        lines.append({"label": "Target", "text": _value_text(chart.target, chart.unit)})
+    lines += [{"label": name, "text": _value_text(value, chart.unit)} for name, value in chart.references]
+    note = {"higher": "higher is better", "lower": "lower is better"}.get(chart.polarity, "")
+    unit = _unit_text(chart.unit)
+    return {
+        "kind": "chart",
+        "id": ident,
+        "title": chart.title,
+        "note": note,
+        "unit_label": "Value" if not unit else ("Per cent" if unit == "%" else unit[0].upper() + unit[1:]),
+        "points": points,
+        "lines": lines,
+        # drawn by lif-core (matplotlib, imported only here), every text in it escaped
+        "svg": Markup(chart_svg(chart, ident=ident, accent=accent)),
+    }
 
 
-def _runs(shown: list[tuple[int, float]]) -> list[list[tuple[int, float]]]:
-    """The shown points (index, value) split where a hidden point falls between them."""
-    runs: list[list[tuple[int, float]]] = []
-    for i, v in shown:
-        if runs and runs[-1][-1][0] == i - 1:
-            runs[-1].append((i, v))
-        else:
-            runs.append([(i, v)])
-    return runs
-
-
-def _blocks(section: Section, path: str) -> Iterator[str]:
+def _blocks(section: Section, ident: str, accent: str) -> Iterator[dict[str, Any]]:
     for n, block in enumerate(section.blocks):
         if isinstance(block, Paragraph):
-            yield f"<p>{esc(block.text)}</p>"
+            yield {"kind": "paragraph", "text": block.text}
         elif isinstance(block, BulletList):
-            yield "<ul>" + "".join(f"<li>{esc(i)}</li>" for i in block.items) + "</ul>"
+            yield {"kind": "list", "entries": list(block.items)}
         elif isinstance(block, Facts):
-            yield "<dl>" + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in block.pairs) + "</dl>"
+            yield {"kind": "facts", "pairs": [list(p) for p in block.pairs]}
         elif isinstance(block, Table):
-            yield _table(block)
+            yield _table(block, f"{ident}-t{n}", section.title)
         elif isinstance(block, Chart):
-            yield _chart(block, f"c{path}-{n}")
+            yield _chart_view(block, f"{ident}-c{n}", accent)
         else:  # pragma: no cover - the document model has no other blocks
             raise TypeError(f"unknown block {type(block).__name__}")
 
 
-def _section(section: Section, depth: int, path: str) -> Iterator[str]:
-    level = min(depth + 1, 6)
-    yield f'<section aria-labelledby="{_anchor(path)}">'
-    yield f'<h{level} id="{_anchor(path)}">{esc(section.title)}</h{level}>'
-    yield from _blocks(section, path)
-    for i, sub in enumerate(section.sections, start=1):
-        yield from _section(sub, depth + 1, f"{path}-{i}")
-    yield "</section>"
+def _section(section: Section, depth: int, ident: str, accent: str) -> dict[str, Any]:
+    return {
+        "id": ident,
+        "title": section.title,
+        "key": section.key,
+        "level": min(depth + 1, 6),
+        "blocks": list(_blocks(section, ident, accent)),
+        "sections": [_section(s, depth + 1, f"{ident}-{i}", accent) for i, s in enumerate(section.sections, start=1)],
+    }
+
+
+def view(document: Document, style: ReportStyle) -> dict[str, Any]:
+    """What the templates draw: plain dicts, lists and strings made from ``document``
+    (``doc``), the board's ``style`` and the page's ``colours``."""
+    from markupsafe import Markup
+
+    from ..report.context import human_date
+
+    palette = colours(style.accent)
+    heading, kicker = document.title, ""
+    if document.author and document.title.startswith(document.author + ": "):
+        kicker, heading = document.author, document.title[len(document.author) + 2 :]
+    logo = ""
+    if style.logo:
+        logo = f"data:{style.logo_type};base64,{base64.b64encode(style.logo).decode('ascii')}"
+    return {
+        "doc": {
+            "kind": document.kind,
+            "title": document.title,
+            "heading": heading,
+            "kicker": kicker,
+            "subtitle": document.subtitle,
+            "author": document.author,
+            "date": document.date.isoformat() if document.date else "",
+            "date_text": human_date(document.date) if document.date else "",
+            "meta": [list(m) for m in document.meta],
+            "sections": [_section(s, 1, f"s-{i}", palette["ink"]) for i, s in enumerate(document.sections, start=1)],
+        },
+        "style": {"logo": logo, "logo_text": style.logo_text or document.author, "accent": palette["accent"]},
+        "colours": palette,
+        "csp": CSP,
+        # Checked when it was read (report.lif_core.report.style): no '<', no @import, no url()
+        # but data: images. A style sheet is not HTML: escaping it would break it.
+        "board_css": Markup(style.css),
+    }
+
+
+# --------------------------------------------------------------------------- templates
+
+
+@functools.lru_cache(maxsize=1)
+def _own_templates() -> dict[str, str]:
+    folder = resources.files("lif_core") / "templates"
+    return {name: (folder / name).read_text(encoding="utf-8") for name in TEMPLATES}
+
+
+def _environment(style: ReportStyle) -> Environment:
+    from jinja2 import ChoiceLoader, FunctionLoader, PrefixLoader, StrictUndefined
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    own = _own_templates()
+    board = dict(style.templates)
+
+    def load(sources: dict[str, str], where: Callable[[str], str]) -> Callable[[str], Any]:
+        def loader(name: str) -> tuple[str, str, Callable[[], bool]] | None:
+            if name not in sources:
+                return None
+            return sources[name], where(name), lambda: True
+
+        return loader
+
+    lif = FunctionLoader(load(own, lambda n: f"lif-core's {n}"))
+    loaders = [FunctionLoader(load(board, _board_label)), PrefixLoader({"lif": lif}), lif]
+    return ImmutableSandboxedEnvironment(
+        loader=ChoiceLoader(loaders),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+
+
+def _board_label(name: str) -> str:
+    return f"the board's {name}"
+
+
+def _template_error(exc: Exception, known: set[str], source: str = "") -> LifError:
+    """A readable error for a template that does not parse or fails as it runs: the template
+    file and line (from the traceback Jinja2 rewrites to point into templates), what went
+    wrong, and what to do."""
+    from jinja2 import TemplateNotFound, TemplateSyntaxError
+
+    where, line = "", 0
+    if isinstance(exc, TemplateSyntaxError):
+        where, line = exc.filename or exc.name or "", exc.lineno
+    else:
+        tb = exc.__traceback__
+        while tb is not None:
+            name = tb.tb_frame.f_code.co_filename
+            if name in known:
+                where, line = name, tb.tb_lineno
+            tb = tb.tb_next
+    if isinstance(exc, TemplateNotFound):
+        what = (
+            f"there is no template {exc.name!r} (lif-core's are {', '.join(TEMPLATES)}; lif/<name> for the originals)"
+        )
+    else:
+        what = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    place = f"{where}, line {line}" if where and line else (where or "a template")
+    return LifError(
+        f"the HTML report's template ({place}{', ' + source if source and 'board' in where else ''}): {what}. "
+        "Fix the template, or remove it from the board's templates folder to use lif-core's own"
+    )
+
+
+def render_page(document: Document, style: ReportStyle | None = None) -> str:
+    """The report page as text, checked (:func:`check_page`)."""
+    from jinja2 import TemplateError
+    from jinja2.exceptions import SecurityError
+
+    style = style or ReportStyle()
+    env = _environment(style)
+    known = {f"lif-core's {n}" for n in TEMPLATES} | {_board_label(n) for n, _ in style.templates}
+    try:
+        page = env.get_template("report.html").render(view(document, style))
+    except (TemplateError, SecurityError, TypeError, ValueError, AttributeError, KeyError, RecursionError) as exc:
+        raise _template_error(exc, known, style.source) from None
+    culprit = (
+        f"the board's templates or style sheet ({style.source or 'its report style'})"
+        if style.templates or style.css
+        else "lif-core's own templates"
+    )
+    check_page(page, culprit)
+    return page
+
+
+# ------------------------------------------------------------------------- the check
+
+#: Elements a published page may hold: HTML's text, table and figure elements, and SVG's
+#: drawing elements. Anything else (script, iframe, object, embed, link, base, form, frame,
+#: SVG animation that could change a link...) is refused.
+ALLOWED_TAGS = frozenset(
+    [
+        "html",
+        "head",
+        "meta",
+        "title",
+        "style",
+        "body",
+        "header",
+        "main",
+        "nav",
+        "footer",
+        "section",
+        "article",
+        "aside",
+        "div",
+        "span",
+        "p",
+        "a",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "ol",
+        "ul",
+        "li",
+        "dl",
+        "dt",
+        "dd",
+        "table",
+        "caption",
+        "thead",
+        "tbody",
+        "tfoot",
+        "tr",
+        "th",
+        "td",
+        "colgroup",
+        "col",
+        "figure",
+        "figcaption",
+        "img",
+        "picture",
+        "br",
+        "hr",
+        "strong",
+        "em",
+        "b",
+        "i",
+        "u",
+        "s",
+        "small",
+        "sub",
+        "sup",
+        "abbr",
+        "time",
+        "code",
+        "pre",
+        "blockquote",
+        "q",
+        "cite",
+        "mark",
+        "address",
+        "details",
+        "summary",
+        "wbr",
+        "svg",
+        "g",
+        "path",
+        "defs",
+        "clippath",
+        "use",
+        "rect",
+        "text",
+        "tspan",
+        "desc",
+        "line",
+        "polyline",
+        "polygon",
+        "circle",
+        "ellipse",
+        "marker",
+        "pattern",
+        "lineargradient",
+        "radialgradient",
+        "stop",
+        "mask",
+        "symbol",
+        "image",
+        "metadata",
+    ]
+)
+#: Attributes holding an address: only ``#fragment`` or a ``data:`` image may be there.
+URL_ATTRIBUTES = frozenset(
+    [
+        "src",
+        "href",
+        "xlink:href",
+        "srcset",
+        "action",
+        "formaction",
+        "poster",
+        "background",
+        "data",
+        "ping",
+        "cite",
+        "longdesc",
+        "manifest",
+        "lowsrc",
+        "dynsrc",
+        "codebase",
+        "archive",
+        "usemap",
+    ]
+)
+_DATA_IMAGE = re.compile(r"data:image/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]*$", re.IGNORECASE)
+_CSS_URL = re.compile(r"url\s*\(\s*['\"]?\s*([^'\")\s]*)", re.IGNORECASE)
+_CSS_BAD = re.compile(r"@import|expression\s*\(|javascript:|-moz-binding|behavior\s*:", re.IGNORECASE)
+_CSS_ESCAPE = re.compile(r"\\[0-9a-fA-F]{1,6}\s?|\\(.)")
+
+
+def _unescape_css(text: str) -> str:
+    return _CSS_ESCAPE.sub(lambda m: m.group(1) or chr(min(int(m.group(0)[1:].strip(), 16), 0x10FFFF) or 0xFFFD), text)
+
+
+def css_problems(css: str) -> list[str]:
+    """What a style sheet must not do in a self-contained page with no network: import
+    another, load anything by url() other than a ``data:`` image or a ``#fragment``, run
+    script (old browsers' expression() and bindings)."""
+    text = _unescape_css(re.sub(r"/\*.*?\*/", "", css, flags=re.DOTALL))
+    problems = []
+    if _CSS_BAD.search(text):
+        problems.append(f"{_CSS_BAD.search(text).group(0)!r} is not allowed")  # type: ignore[union-attr]
+    for address in _CSS_URL.findall(text):
+        if not (address.startswith("#") or _DATA_IMAGE.match(address)):
+            problems.append(f"url({address[:60]}) loads something: only data:image/... and #fragments are allowed")
+    return problems
+
+
+def _address_ok(value: str, attribute: str) -> bool:
+    value = value.strip()
+    if attribute == "srcset":
+        return all(_address_ok(part.strip().split(" ")[0], "src") for part in value.split(",") if part.strip())
+    return value.startswith("#") or bool(_DATA_IMAGE.match(value)) or (attribute == "href" and value == "")
+
+
+class _Checker(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.problems: list[str] = []
+        self._style = False
+        self.csp = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        where = f"line {self.getpos()[0]}"
+        if tag not in ALLOWED_TAGS and not re.fullmatch(r"(rdf|cc|dc):[a-z]+", tag):
+            self.problems.append(f"<{tag}> ({where}): a published page holds no scripts, frames, forms or links out")
+        if tag == "style":
+            self._style = True
+        for name, value in attrs:
+            value = value or ""
+            if name.startswith("on"):
+                self.problems.append(f"<{tag} {name}=...> ({where}): event handlers run script")
+            elif "javascript:" in re.sub(r"\s", "", value).lower() or "vbscript:" in value.lower():
+                self.problems.append(f"<{tag} {name}=...> ({where}): javascript: addresses run script")
+            elif name in URL_ATTRIBUTES and not _address_ok(value, name):
+                self.problems.append(
+                    f"<{tag} {name}={value[:60]!r}> ({where}): loads or links to something outside the page; "
+                    "only #fragments and data: images are allowed"
+                )
+            elif name == "style":
+                self.problems += [f"<{tag} style=...> ({where}): {p}" for p in css_problems(value)]
+        if tag == "meta":
+            equiv = dict(attrs).get("http-equiv")
+            if equiv is not None:
+                if equiv.lower() != "content-security-policy":
+                    self.problems.append(
+                        f'<meta http-equiv="{equiv}"> ({where}): only the page\'s own policy is allowed'
+                    )
+                elif (dict(attrs).get("content") or "") == CSP:
+                    self.csp = True
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag == "style":
+            self._style = False
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "style":
+            self._style = False
+
+    def handle_data(self, data: str) -> None:
+        if self._style:
+            self.problems += [f"<style> (line {self.getpos()[0]}): {p}" for p in css_problems(data)]
+
+    def handle_pi(self, data: str) -> None:
+        self.problems.append("a processing instruction: not allowed")
+
+
+def check_page(page: str, culprit: str = "the page") -> None:
+    """Refuse a page that could run, load or send anything: any element not in
+    :data:`ALLOWED_TAGS` (``<script>``, ``<iframe>``, ``<object>``, ``<embed>``, ``<link>``,
+    ``<base>``...), ``<meta http-equiv>`` other than the page's own Content-Security-Policy
+    (which must be there), an event handler attribute (``on...``), a ``javascript:`` address,
+    an address other than a ``#fragment`` or a ``data:`` image, a style that imports or loads.
+
+    Raises:
+        LifError: naming ``culprit`` and each thing found.
+    """
+    checker = _Checker()
+    checker.feed(page)
+    checker.close()
+    problems = checker.problems
+    if not checker.csp:
+        problems.append(f'the page must keep <meta http-equiv="Content-Security-Policy" content="{CSP}"> in its head')
+    if problems:
+        shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
+        raise LifError(
+            f"the HTML report from {culprit} is refused: {shown}. The published page is one file that loads "
+            "nothing and runs nothing: take these out of the template (images go in as data: URIs, as the logo does)"
+        )
 
 
 class HtmlRenderer(Renderer):
@@ -179,28 +604,5 @@ class HtmlRenderer(Renderer):
     suffix = ".html"
 
     def render(self, document: Document, options: RenderOptions | None = None) -> bytes:
-        toc = "".join(
-            f'<li><a href="#{_anchor(str(i))}">{esc(s.title)}</a></li>'
-            for i, s in enumerate(document.sections, start=1)
-        )
-        body = "".join(part for i, s in enumerate(document.sections, start=1) for part in _section(s, 1, str(i)))
-        meta = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in document.meta)
-        page = (
-            '<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8">'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
-            'img-src data:">'
-            f"<title>{esc(document.title)}</title><style>{CSS}</style></head><body>"
-            f"<header><h1>{esc(document.title)}</h1>"
-            + (f'<p class="subtitle">{esc(document.subtitle)}</p>' if document.subtitle else "")
-            + "</header>"
-            + (
-                f'<nav aria-label="Contents"><h2>Contents</h2><ol>{toc}</ol></nav>'
-                if len(document.sections) > 1
-                else ""
-            )
-            + f"<main>{body}</main>"
-            + (f'<footer class="meta"><dl>{meta}</dl></footer>' if meta else "")
-            + "</body></html>\n"
-        )
-        return page.encode("utf-8")
+        style = options.style if options is not None else None
+        return render_page(document, style).encode("utf-8")

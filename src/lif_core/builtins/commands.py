@@ -17,12 +17,14 @@ from ..data import Pseudonymiser, SourceReport, board_key, read_batches
 from ..disclosure import Rule, active_rule, board_rule, protect
 from ..document import BulletList, Cell, Count, Document, Facts, Paragraph, Provenance, Section, Table
 from ..errors import BoardInvalid, LifError, Problem
+from ..extensions import RenderOptions
 from ..frameworks import StatutoryFramework
 from ..learning import audit_join_ups, recurring_themes, review_statuses
 from ..measures import scorecard
 from ..plugins import Plugins, hookimpl
 from ..quality import marker_summary
 from ..report import impact_report
+from ..report.style import read_style
 from ..validate import validate_board, with_framework
 
 
@@ -445,7 +447,11 @@ def register_commands(cli: click.Group) -> None:
                 document = impact_report(loaded, plugins, day, previous=before, progress=lambda _s: bar.update(1))
         else:
             document = impact_report(loaded, plugins, day, previous=before)
-        emit_document(plugins, document, fmt, output, board_rule(loaded))
+        # the board's house style (report.toml [style]: logo, colour, templates) for the
+        # formats that draw a designed page; read and checked here, whatever the format
+        emit_document(
+            plugins, document, fmt, output, board_rule(loaded), options=RenderOptions(style=read_style(loaded))
+        )
 
     @cli.command()
     @click.argument("board", type=click.Path(path_type=Path))

@@ -64,7 +64,8 @@ DEFAULT_REPORT = ReportDefinition(
 
 
 def read_definition(loaded: LoadedBoard) -> ReportDefinition | None:
-    """The board's own ``report.toml``, or ``None`` where it has none.
+    """The board's own ``report.toml``, or ``None`` where it has none (or one holding only a
+    ``[style]``, the house style :func:`lif_core.report.style.read_style` reads).
 
     Raises:
         BoardInvalid: with every problem in the file, each with its key path.
@@ -80,11 +81,17 @@ def read_definition(loaded: LoadedBoard) -> ReportDefinition | None:
         raise BoardInvalid([Problem(REPORT_FILE, "", exc.reason)]) from None
     except LifError as exc:
         raise BoardInvalid([Problem(REPORT_FILE, "", str(exc))]) from None
-    unknown = [k for k in data if k not in ("title", "sections")]
+    unknown = [k for k in data if k not in ("title", "sections", "style")]
     if unknown:
         raise BoardInvalid(
-            [Problem(REPORT_FILE, k, "unknown key; a report definition has title and [[sections]]") for k in unknown]
+            [
+                Problem(REPORT_FILE, k, "unknown key; a report definition has title, [[sections]] and [style]")
+                for k in unknown
+            ]
         )
+    data = {k: v for k, v in data.items() if k != "style"}  # the house style: lif_core.report.style
+    if not data:  # only a [style]: the sections are the framework's (or lif-core's default)
+        return None
     try:
         definition: ReportDefinition = structure(dict(data), ReportDefinition)
     except (FieldError, Exception) as exc:  # noqa: BLE001 - reported with key paths

@@ -18,7 +18,7 @@ import pytest
 
 from lif_core import Plugins, open_board
 from lif_core.board import LoadedBoard
-from lif_core.document import SUPPRESSED, BulletList, Document, Facts, Paragraph, Section, Table, cell_text
+from lif_core.document import SUPPRESSED, BulletList, Document, Facts, Figure, Paragraph, Section, Table, cell_text
 from lif_core.frameworks import ReportDefinition, ReportPart
 from lif_core.history import as_at
 from lif_core.report import SectionContext, impact_report
@@ -792,7 +792,8 @@ def test_feedback_shows_what_was_said_and_done_in_names(board: Path) -> None:
         "We did not know who to tell when something felt wrong online.",
         "The conference report arrived the night before.",
     ]
-    forum = said.rows[2]
+    forum = texts(said)[2]
+    assert said.rows[2][1] == dt.date(2025, 6, 10) and said.rows[2][5] == dt.date(2025, 9, 1)  # days, as dates
     assert forum == (
         "Young people",
         "2025-06-10",
@@ -802,9 +803,9 @@ def test_feedback_shows_what_was_said_and_done_in_names(board: Path) -> None:
         "2025-09-01",
         "Babies are safe at home; Briefings on learning from rapid reviews for designated safeguarding leads.",
     )
-    assert said.rows[3][0] == "Parents and carers" and said.rows[3][4:6] == ("not yet acted on", "")
+    assert texts(said)[3][0] == "Parents and carers" and texts(said)[3][4:6] == ("not yet acted on", "")
     # acted on after the report's day: not yet, as the board stood on that day
-    assert said.rows[1][4:6] == ("not yet acted on", "")
+    assert texts(said)[1][4:6] == ("not yet acted on", "")
     counts = table(section, "Feedback by who gave it")
     assert counts.total_row
     assert counts.rows == (
@@ -846,7 +847,7 @@ def test_scrutiny_shows_findings_response_account_and_recommendations(board: Pat
     )
     assert findings in part.blocks
     assert Paragraph("Response: The partnership takes the learning to schools this autumn.") in part.blocks
-    assert table(part, "Its recommendations").rows == (
+    assert texts(table(part, "Its recommendations")) == (
         (
             "Take the learning from rapid reviews to schools.",
             "Briefings on learning from rapid reviews for designated safeguarding leads.",
@@ -884,6 +885,11 @@ def test_scrutiny_reported_after_the_report_day_is_not_shown(board: Path) -> Non
 # ---------------------------------------------------------------- funding
 
 
+def texts(table: Table) -> tuple[tuple[str, ...], ...]:
+    """A table's rows as readers read them."""
+    return tuple(tuple(cell_text(c) for c in row) for row in table.rows)
+
+
 def test_funding_shows_pounds_shares_and_totals_for_the_year_covered_and_the_year_before(board: Path) -> None:
     # as at 2025-10-31 the report covers 2024-25, the last year ended by its day
     assert (
@@ -895,7 +901,7 @@ def test_funding_shows_pounds_shares_and_totals_for_the_year_covered_and_the_yea
     assert [s.title for s in section.sections] == ["2025-26, the year in progress", "2024-25", "2023-24"]
     now = table(section.sections[0], "Partner contributions, 2025-26")
     assert now.total_row and now.columns == ("Partner", "Amount", "In kind", "Share of total", "Note")
-    assert now.rows == (
+    assert texts(now) == (
         ("Testshire Council", "£45,000", "-", "66.7%", "-"),
         ("Testshire Integrated Care Board", "£22,500.50", "Designated nurse time", "33.3%", "Mid-year top-up"),
         ("Testshire Police", "£0", "Venues for training", "0.0%", "-"),
@@ -903,8 +909,11 @@ def test_funding_shows_pounds_shares_and_totals_for_the_year_covered_and_the_yea
     )
     covered = table(section.sections[1], "Partner contributions, 2024-25")
     assert covered.columns == ("Partner", "Amount", "In kind", "Share of total")
-    assert covered.rows == (("Testshire Council", "£40,000", "-", "100.0%"), ("Total", "£40,000", "", "100.0%"))
-    assert table(section.sections[2], "Partner contributions, 2023-24").rows[-1] == ("Total", "£1,234", "", "100.0%")
+    assert texts(covered) == (("Testshire Council", "£40,000", "-", "100.0%"), ("Total", "£40,000", "", "100.0%"))
+    assert texts(table(section.sections[2], "Partner contributions, 2023-24"))[-1] == ("Total", "£1,234", "", "100.0%")
+    # figures for machines beside the text: pounds and a percentage as numbers
+    assert now.rows[1][1] == Figure(22500.5, "£22,500.50", "£", 2)
+    assert now.rows[0][3] == Figure(66.7, "66.7%", "%", 1)
     assert section.blocks == (
         Paragraph(
             "Partners contributed £40,000 in 2024-25, against £1,234 in 2023-24; "
@@ -926,7 +935,7 @@ def test_funding_of_a_year_recorded_only_in_kind(board: Path) -> None:
     add(board, "[[contributions]]" + CONTRIBUTIONS.split("[[contributions]]")[4])
     section = only(report(board, "funding"))
     this = table(section, "Partner contributions, 2025-26")
-    assert this.rows == (("Testshire Police", "£0", "Venues for training", "-"), ("Total", "£0", "", "-"))
+    assert texts(this) == (("Testshire Police", "£0", "Venues for training", "-"), ("Total", "£0", "", "-"))
     assert section.blocks == (
         Paragraph(
             "No partner contribution is recorded for 2024-25; £0 is recorded so far for 2025-26, the year in progress."

@@ -6,8 +6,6 @@ not acted on, so it is not lost."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from ...clocks import add_months
 from ...document import Cell, Count, Paragraph, Section, Table
 from ...extensions import ReportSection
@@ -36,10 +34,6 @@ def shown(context: SectionContext) -> list[Feedback]:
     )
 
 
-def _when(day: dt.date | None) -> str:
-    return day.isoformat() if day else ""
-
-
 def build(context: SectionContext) -> Section:
     items = shown(context)
     if not items:
@@ -49,11 +43,11 @@ def build(context: SectionContext) -> Section:
     rows: list[tuple[Cell, ...]] = [
         (
             readable(f.given_by.value),
-            f.date.isoformat(),
+            f.date,
             f.how or "-",
             f.said,
             f.did or NOT_ACTED,
-            _when(f.done),
+            f.done,
             "; ".join(context.name(i) for i in f.supports) or "-",
         )
         for f in items

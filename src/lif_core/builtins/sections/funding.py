@@ -15,6 +15,7 @@ from ...document import Cell, Paragraph, Section, Table
 from ...extensions import ReportSection
 from ...model import Contribution
 from ...report.context import SectionContext
+from ._common import percent, pounds_cell
 
 
 def pounds(amount: float) -> str:
@@ -51,14 +52,14 @@ def _table(context: SectionContext, period: str, items: list[Contribution]) -> T
         amount = sum(c.amount for c in given)
         row: list[Cell] = [
             context.name(partner),
-            pounds(amount),
+            pounds_cell(amount),
             "; ".join(c.in_kind for c in given if c.in_kind) or "-",
-            f"{100 * amount / total:.1f}%" if total else "-",
+            percent(100 * amount / total) if total else "-",
         ]
         if notes:
             row.append("; ".join(c.note for c in given if c.note) or "-")
         rows.append(tuple(row))
-    total_row: list[Cell] = ["Total", pounds(total), "", "100.0%" if total else "-"]
+    total_row: list[Cell] = ["Total", pounds_cell(total), "", percent(100.0) if total else "-"]
     if notes:
         total_row.append("")
     rows.append(tuple(total_row))

@@ -71,8 +71,7 @@ def build(context: SectionContext) -> Section:
                 Table(
                     ("Evidence", "Kind", "Date", "Strength"),
                     tuple(
-                        (e.title, context.term("evidence_kinds", e.kind), e.date.isoformat(), e.strength.value)
-                        for e in c.evidence
+                        (e.title, context.term("evidence_kinds", e.kind), e.date, e.strength.value) for e in c.evidence
                     ),
                 )
             )

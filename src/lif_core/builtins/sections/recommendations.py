@@ -76,7 +76,7 @@ def build(context: SectionContext) -> Section:
                     (
                         a.text,
                         board.get(a.owner).name if a.owner else "",
-                        a.due.isoformat() if a.due else "",
+                        a.due,
                         readable(a.status.value),
                     )
                     for a in late_actions

@@ -40,13 +40,13 @@ def _recommendations(context: SectionContext, item: Scrutiny) -> Table | None:
         actions = context.index().actions_by_recommendation.get(r.id, [])
         late = overdue(actions, context.as_of)
         if not actions:
-            rows.append((r.text, "no action recorded yet", "", "", ""))
+            rows.append((r.text, "no action recorded yet", "", None, ""))
         rows += [
             (
                 r.text,
                 a.text,
                 context.name(a.owner) if a.owner else "-",
-                a.due.isoformat() if a.due else "-",
+                a.due,
                 readable(a.status.value) + (" (overdue)" if a in late else ""),
             )
             for a in actions

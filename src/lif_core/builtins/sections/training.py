@@ -3,23 +3,27 @@ no-shows) and evaluation (Kirkpatrick levels, confidence before and after, pract
 
 from __future__ import annotations
 
-from ...document import Count, Paragraph, Section, Table
+from ...document import Cell, Count, Paragraph, Section, Table
 from ...extensions import ReportSection
 from ...report.context import SectionContext
-from ._common import BOARD
+from ._common import BOARD, percent
 
 
 def build(context: SectionContext) -> Section:
     board = context.board
     if not board.courses:
         return Section("", (Paragraph("No training course is recorded."),))
-    rows = []
+    rows: list[tuple[Cell, ...]] = []
     for c in board.courses:
         levels = sorted({e.level for e in c.evaluations})
         confidence = [e for e in c.evaluations if e.confidence_before is not None and e.confidence_after is not None]
         change = f"{confidence[-1].confidence_before:g} -> {confidence[-1].confidence_after:g}" if confidence else "-"
         follow = [e for e in c.evaluations if e.practice_change is not None and e.respondents]
-        practice = f"{round(100 * follow[-1].practice_change / follow[-1].respondents)}%" if follow else "-"  # type: ignore[operator]
+        practice: Cell = (
+            percent(100 * follow[-1].practice_change / follow[-1].respondents, 0)  # type: ignore[operator]
+            if follow
+            else "-"
+        )
         rows.append(
             (
                 c.title,

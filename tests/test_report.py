@@ -72,7 +72,7 @@ def test_every_format(fmt: str, tmp_path: Path) -> None:
 
 def test_json_has_a_coverage_row_for_each_ofsted_recommendation() -> None:
     data = json.loads(report("-f", "json"))
-    assert data["schema"] == "lif-document/1" and data["kind"] == "impact-report"
+    assert data["schema"] == "lif-document/2" and data["kind"] == "impact-report"
     assert "shown as 'c'" in data["meta"]["Disclosure control"]
     assert data["meta"]["Disclosure rule"] == (
         "in line with the Department for Education's rule for children's social care statistics"

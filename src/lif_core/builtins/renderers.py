@@ -1,5 +1,6 @@
-"""Builtin renderers (hook: register_renderers): plain text, Markdown, JSON and CSV (HTML is
-in :mod:`lif_core.builtins.html`).
+"""Builtin renderers (hook: register_renderers): plain text and Markdown (HTML is in
+:mod:`lif_core.builtins.html`; JSON, CSV and the xlsx workbook for analysts in
+:mod:`lif_core.builtins.tables`).
 
 Board text can hold anything, so each renderer makes user text safe for where its output goes:
 :func:`terminal_safe` for a terminal (text, and the CLI's own messages), :func:`md_escape` for
@@ -8,7 +9,6 @@ Markdown (no markup, no links), :func:`csv_safe` for a spreadsheet (no formulas)
 
 from __future__ import annotations
 
-import json
 import re
 import textwrap
 from collections.abc import Callable
@@ -19,13 +19,11 @@ from ..document import (
     BulletList,
     Cell,
     Chart,
-    Count,
     Document,
     Facts,
     Figure,
     Paragraph,
     Rag,
-    Section,
     Table,
     cell_text,
     terminal_safe,
@@ -33,7 +31,7 @@ from ..document import (
 from ..extensions import Renderer, RenderOptions
 from ..plugins import hookimpl
 
-__all__ = ["ABOUT", "csv_safe", "document_to_data", "md_escape", "terminal_safe"]
+__all__ = ["ABOUT", "csv_safe", "md_escape", "terminal_safe"]
 
 #: The heading under which every format but HTML and JSON shows the document's ``meta`` (the
 #: disclosure rule applied, ...): a published output always states its rule.
@@ -381,70 +379,6 @@ class MarkdownRenderer(Renderer):
         raise TypeError(f"unknown block {type(block).__name__}")
 
 
-def document_to_data(document: Document) -> dict[str, Any]:
-    """The documented JSON shape of a document (see docs/renderers.md)."""
-
-    def block(b: Any) -> dict[str, Any]:
-        if isinstance(b, Paragraph):
-            return {"type": "paragraph", "text": b.text}
-        if isinstance(b, BulletList):
-            return {"type": "list", "items": list(b.items)}
-        if isinstance(b, Facts):
-            return {"type": "facts", "pairs": [{"label": k, "value": v} for k, v in b.pairs]}
-        if isinstance(b, Table):
-            return {
-                "type": "table",
-                "caption": b.caption,
-                "columns": list(b.columns),
-                "rows": [[c.value if isinstance(c, Count) else c for c in r] for r in b.rows],
-            }
-        if isinstance(b, Chart):
-            # A point disclosure control hid is null, with the text shown for it ("c") in labels.
-            return {
-                "type": "chart",
-                "title": b.title,
-                "unit": b.unit,
-                "target": b.target,
-                "points": [list(p) for p in b.points],
-                "labels": {p: b.label(p, v) for p, v in b.points if v is None or b.label(p, v) != cell_text(v)},
-            }
-        raise TypeError(f"unknown block {type(b).__name__}")
-
-    def section(s: Section) -> dict[str, Any]:
-        data: dict[str, Any] = {"title": s.title}
-        if s.key:
-            data["section"] = s.key
-        data["blocks"] = [block(b) for b in s.blocks]
-        data["sections"] = [section(x) for x in s.sections]
-        return data
-
-    data: dict[str, Any] = {
-        "schema": "lif-document/1",
-        "kind": document.kind,
-        "title": document.title,
-        "subtitle": document.subtitle,
-        "meta": dict(document.meta),
-        "sections": [section(s) for s in document.sections],
-    }
-    if document.snapshot:
-        data["snapshot"] = [
-            {"kind": kind, "id": ident, "name": name, "state": state} for kind, ident, name, state in document.snapshot
-        ]
-    return data
-
-
-class JsonRenderer(Renderer):
-    """JSON with a stable, documented shape (``schema: lif-document/1``)."""
-
-    name = "json"
-    title = "JSON"
-    media_type = "application/json"
-    suffix = ".json"
-
-    def render(self, document: Document, options: RenderOptions | None = None) -> bytes:
-        return (json.dumps(document_to_data(document), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-
-
 # What makes a spreadsheet read a cell as a formula (OWASP, CSV injection): '=', '+', '-', '@'
 # (and their full-width forms, which some spreadsheets treat alike), tab and carriage return.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
@@ -464,44 +398,35 @@ def csv_safe(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-class CsvRenderer(Renderer):
-    """Every table (and chart) of a document in one tidy CSV: a line per cell, as
-    ``section,table,row,column,value``, so a spreadsheet or pandas can pivot any of them; then
-    the document's ``meta`` (the disclosure rule applied) as one row of section
-    ``About this document``. Every cell is made safe from formula injection (:func:`csv_safe`)."""
-
-    name = "csv"
-    title = "CSV (tidy: one line per table cell)"
-    media_type = "text/csv"
-    suffix = ".csv"
-
-    def render(self, document: Document, options: RenderOptions | None = None) -> bytes:
-        import csv
-        import io
-
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["section", "table", "row", "column", "value"])
-        for _depth, section in document.walk():
-            for n, block in enumerate(section.blocks, start=1):
-                table = _chart_table(block) if isinstance(block, Chart) else block
-                if not isinstance(table, Table):
-                    continue
-                name = table.caption or f"table {n}"
-                for i, row in enumerate(table.rows, start=1):
-                    for column, cell in zip(table.columns, row, strict=True):
-                        writer.writerow([csv_safe(t) for t in (section.title, name, str(i), column, cell_text(cell))])
-        for label, value in document.meta:
-            writer.writerow([csv_safe(t) for t in (ABOUT, ABOUT, "1", label, value)])
-        return out.getvalue().encode("utf-8")
-
-
 @hookimpl(trylast=True)
 def register_renderers(register: Callable[[Renderer], None]) -> None:
     from .html import HtmlRenderer
+    from .tables import CsvZipRenderer, JsonRenderer, TidyCsvRenderer, XlsxRenderer
 
     register(TextRenderer())
     register(MarkdownRenderer())
     register(JsonRenderer())
-    register(CsvRenderer())
+    register(CsvZipRenderer())
+    register(TidyCsvRenderer())
+    register(XlsxRenderer())
     register(HtmlRenderer())
+
+
+#: Names that moved to :mod:`lif_core.builtins.tables`, still importable from here: the
+#: analysts' formats (``CsvRenderer`` is the tidy CSV it always was, now ``csv-tidy``).
+_MOVED = {
+    "JsonRenderer": "JsonRenderer",
+    "document_to_data": "document_to_data",
+    "CsvRenderer": "TidyCsvRenderer",
+    "TidyCsvRenderer": "TidyCsvRenderer",
+    "CsvZipRenderer": "CsvZipRenderer",
+    "XlsxRenderer": "XlsxRenderer",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MOVED:
+        from . import tables
+
+        return getattr(tables, _MOVED[name])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

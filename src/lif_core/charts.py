@@ -275,6 +275,7 @@ def _limits(values: list[float], unit: str) -> tuple[float, float]:
 def _draw(chart: Chart, accent: str, width_cm: float) -> Figure:
     """The chart as a matplotlib figure (call inside :func:`matplotlib.rc_context`)."""
     from matplotlib.figure import Figure
+    from matplotlib.patheffects import withStroke
     from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
 
     colour = _accent(accent)
@@ -299,6 +300,7 @@ def _draw(chart: Chart, accent: str, width_cm: float) -> Figure:
     height_in = width_in / 2 + (title_lines - 1) * 0.18 + (min(longest, _MAX_PERIOD) * 0.05 if rotate else 0)
 
     fig = Figure(figsize=(width_in, height_in), layout="constrained", facecolor="white")
+    fig.get_layout_engine().set(w_pad=0.08, h_pad=0.06)  # type: ignore[union-attr, call-arg]
     ax: Axes = fig.add_subplot()
     ax.set_facecolor("white")
     fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold", color=_INK)
@@ -313,20 +315,21 @@ def _draw(chart: Chart, accent: str, width_cm: float) -> Figure:
     # the series: NaN where a point is hidden, which breaks the line and draws no marker
     xs = list(range(n))
     ys = [math.nan if v is None else v for _, v, _ in points]
-    ax.plot(
-        xs,
-        ys,
-        color=colour,
-        linewidth=2.2,
-        linestyle="-",
-        marker="o" if n <= _MARKERS_UP_TO else "None",
-        markersize=5.5,
-        markerfacecolor=colour,
-        markeredgecolor="white",
-        markeredgewidth=0.8,
-        zorder=3,
-        gid="series",
-    )
+    if any(v is not None for _, v, _ in points):  # no empty path where every point is hidden
+        ax.plot(
+            xs,
+            ys,
+            color=colour,
+            linewidth=2.2,
+            linestyle="-",
+            marker="o" if n <= _MARKERS_UP_TO else "None",
+            markersize=5.5,
+            markerfacecolor=colour,
+            markeredgecolor="white",
+            markeredgewidth=0.8,
+            zorder=3,
+            gid="series",
+        )
 
     values = [v for _, v, _ in points if v is not None]
     low, high = _limits(values + ([target] if target is not None else []) + [v for _, v in references], unit)
@@ -353,7 +356,7 @@ def _draw(chart: Chart, accent: str, width_cm: float) -> Figure:
             ha="right" if rotate else "center",
             rotation_mode="anchor" if rotate else "default",
         )
-        if step > 1:
+        if step > 1 and n <= 200:  # a small tick at each unlabelled period, where few
             ax.xaxis.set_minor_locator(FixedLocator(xs))
     else:
         ax.xaxis.set_major_locator(NullLocator())
@@ -385,36 +388,19 @@ def _draw(chart: Chart, accent: str, width_cm: float) -> Figure:
                     fontstyle="italic",
                     color=_MUTED,
                 )
-    # values beside the markers where there are few
-    if 0 < n <= _VALUES_UP_TO:
-        for x, (_, v, _) in enumerate(points):
-            if v is not None:
-                ax.annotate(
-                    _figure(v, unit).replace(" per 10,000", ""),
-                    (x, v),
-                    xytext=(0, 7),
-                    textcoords="offset points",
-                    ha="center",
-                    va="bottom",
-                    fontsize=8,
-                    color=_INK,
-                    zorder=4,
-                )
-
-    # target and comparators: lines across, labelled in the right margin (nudged apart)
+    # target and comparators: lines across, labelled in the right margin, spread apart
     lines: list[tuple[str, float, str, Any, float]] = []
     if target is not None:
         lines.append((f"Target {_figure(target, unit)}", target, _INK, (0, (5, 3)), 1.4))
     for i, (label, value) in enumerate(references):
         text = _wrap(f"{label or 'Reference'} {_figure(value, unit)}", 22, 2)
         lines.append((text, value, _MUTED, _REFERENCE_STYLES[i % len(_REFERENCE_STYLES)], 1.3))
-    placed: list[float] = []
-    for text, value, line_colour, style, width in sorted(lines, key=lambda line: line[1]):
+    lines.sort(key=lambda line: line[1])
+    line_height = 8 * 1.3 / 72 / (height_in * 0.7)  # one 8pt line as a fraction of the axes' height
+    wanted = [(value - low) / (high - low) for _, value, _, _, _ in lines]
+    sizes = [line_height * (1 + text.count("\n")) for text, _, _, _, _ in lines]
+    for (text, value, line_colour, style, width), frac in zip(lines, _spread(wanted, sizes), strict=True):
         ax.axhline(value, color=line_colour, linestyle=style, linewidth=width, zorder=2)
-        frac = (value - low) / (high - low)
-        if placed and frac < placed[-1] + 0.09:
-            frac = placed[-1] + 0.09 * (1 + text.count("\n"))
-        placed.append(frac)
         ax.text(
             1.01,
             frac,
@@ -426,7 +412,55 @@ def _draw(chart: Chart, accent: str, width_cm: float) -> Figure:
             color=line_colour,
             clip_on=False,
         )
+
+    # values beside the markers where there are few: above, or below where a line runs just above
+    if 0 < n <= _VALUES_UP_TO:
+        near = 0.09 * (high - low)
+        for x, (_, v, _) in enumerate(points):
+            if v is None:
+                continue
+            below = any(0 <= value - v <= near for _, value, _, _, _ in lines) and not any(
+                0 <= v - value <= near for _, value, _, _, _ in lines
+            )
+            ax.annotate(
+                _figure(v, unit).replace(" per 10,000", ""),
+                (x, v),
+                xytext=(0, -8 if below else 7),
+                textcoords="offset points",
+                ha="center",
+                va="top" if below else "bottom",
+                fontsize=8,
+                color=_INK,
+                zorder=4,
+                path_effects=[withStroke(linewidth=3, foreground="white")],
+            )
     return fig
+
+
+def _spread(wanted: list[float], sizes: list[float]) -> list[float]:
+    """Label centres as near ``wanted`` (ascending) as they can be without overlapping, each
+    ``sizes[i]`` tall: overlapping labels are gathered into groups centred on their wishes."""
+    groups: list[list[int]] = []
+    centres: list[float] = []
+
+    def extent(group: list[int]) -> float:
+        return sum(sizes[i] for i in group)
+
+    for i in range(len(wanted)):
+        groups.append([i])
+        centres.append(wanted[i])
+        while len(groups) > 1 and centres[-2] + extent(groups[-2]) / 2 > centres[-1] - extent(groups[-1]) / 2:
+            last, centre = groups.pop(), centres.pop()
+            merged = groups[-1] + last
+            centres[-1] = sum(wanted[j] for j in merged) / len(merged)
+            groups[-1] = merged
+    out = []
+    for group, centre in zip(groups, centres, strict=True):
+        y = centre - extent(group) / 2
+        for i in group:
+            out.append(y + sizes[i] / 2)
+            y += sizes[i]
+    return out
 
 
 def _salt(chart: Chart, ident: str) -> str:
@@ -488,6 +522,15 @@ def _inline(svg: str, ident: str, title: str, description: str) -> str:
     root = ET.fromstring(svg.encode("utf-8"))  # matplotlib's own output: no entities, no DTD fetched
     for meta in root.findall(f"{{{_SVG}}}metadata"):
         root.remove(meta)
+    # matplotlib's stylesheet (``*{stroke-linejoin: round...}``) would style the whole HTML page:
+    # its two rules become the root's (inherited) presentation attributes instead
+    for defs in root.findall(f"{{{_SVG}}}defs"):
+        for style in defs.findall(f"{{{_SVG}}}style"):
+            defs.remove(style)
+        if not len(defs):
+            root.remove(defs)
+    root.set("stroke-linejoin", "round")
+    root.set("stroke-linecap", "butt")
     ref = re.compile(r"url\(#([^)]+)\)")
     href = f"{{{_XLINK}}}href"
     used: list[str] = []
@@ -505,6 +548,8 @@ def _inline(svg: str, ident: str, title: str, description: str) -> str:
             old = el.attrib.pop("id")
             if old in names:
                 el.set("id", names[old])
+            elif old == "series":  # the data line's group (gid), for tests and stylesheets
+                el.set("id", f"{ident}-series")
         for key, value in list(el.attrib.items()):
             if key in (href, "href") and value.startswith("#"):
                 el.set(key, "#" + names.get(value[1:], value[1:]))

@@ -296,7 +296,9 @@ def cell_text(cell: Cell) -> str:
         value = cell.value
         return "" if value is None else f"{value:.{cell.places}f}"
     if isinstance(cell, float):
-        return f"{cell:g}" if cell != int(cell) else str(int(cell))
+        if not cell.is_integer():  # also NaN and the infinities, which have no whole value
+            return f"{cell:g}"
+        return str(int(cell))
     return str(cell)
 
 

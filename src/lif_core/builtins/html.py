@@ -300,7 +300,8 @@ def _environment(style: ReportStyle) -> Environment:
         return loader
 
     lif = FunctionLoader(load(own, lambda n: f"lif-core's {n}"))
-    loaders = [FunctionLoader(load(board, _board_label)), PrefixLoader({"lif": lif}), lif]
+    folder = _board_folder(style)
+    loaders = [FunctionLoader(load(board, lambda n: f"{folder}/{n}")), PrefixLoader({"lif": lif}), lif]
     return ImmutableSandboxedEnvironment(
         loader=ChoiceLoader(loaders),
         autoescape=True,
@@ -311,11 +312,13 @@ def _environment(style: ReportStyle) -> Environment:
     )
 
 
-def _board_label(name: str) -> str:
-    return f"the board's {name}"
+def _board_folder(style: ReportStyle) -> str:
+    """Where the board's templates were read from, for messages (``report/templates``)."""
+    found = re.search(r"templates in (.+)$", style.source)
+    return found.group(1) if found else "the board's templates folder"
 
 
-def _template_error(exc: Exception, known: set[str], source: str = "") -> LifError:
+def _template_error(exc: Exception, known: set[str]) -> LifError:
     """A readable error for a template that does not parse or fails as it runs: the template
     file and line (from the traceback Jinja2 rewrites to point into templates), what went
     wrong, and what to do."""
@@ -339,7 +342,7 @@ def _template_error(exc: Exception, known: set[str], source: str = "") -> LifErr
         what = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     place = f"{where}, line {line}" if where and line else (where or "a template")
     return LifError(
-        f"the HTML report's template ({place}{', ' + source if source and 'board' in where else ''}): {what}. "
+        f"the HTML report's template {place}: {what}. "
         "Fix the template, or remove it from the board's templates folder to use lif-core's own"
     )
 
@@ -351,11 +354,12 @@ def render_page(document: Document, style: ReportStyle | None = None) -> str:
 
     style = style or ReportStyle()
     env = _environment(style)
-    known = {f"lif-core's {n}" for n in TEMPLATES} | {_board_label(n) for n, _ in style.templates}
+    folder = _board_folder(style)
+    known = {f"lif-core's {n}" for n in TEMPLATES} | {f"{folder}/{n}" for n, _ in style.templates}
     try:
         page = env.get_template("report.html").render(view(document, style))
     except (TemplateError, SecurityError, TypeError, ValueError, AttributeError, KeyError, RecursionError) as exc:
-        raise _template_error(exc, known, style.source) from None
+        raise _template_error(exc, known) from None
     culprit = (
         f"the board's templates or style sheet ({style.source or 'its report style'})"
         if style.templates or style.css
@@ -535,7 +539,7 @@ class _Checker(HTMLParser):
             value = value or ""
             if name.startswith("on"):
                 self.problems.append(f"<{tag} {name}=...> ({where}): event handlers run script")
-            elif "javascript:" in re.sub(r"\s", "", value).lower() or "vbscript:" in value.lower():
+            elif name in URL_ATTRIBUTES and re.match(r"(java|vb)script:", re.sub(r"\s", "", value).lower()):
                 self.problems.append(f"<{tag} {name}=...> ({where}): javascript: addresses run script")
             elif name in URL_ATTRIBUTES and not _address_ok(value, name):
                 self.problems.append(

@@ -105,7 +105,7 @@ def _wrap(text: str, width: int, lines: int) -> str:
     wrapped = textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=True) or [""]
     if len(wrapped) > lines:
         wrapped = wrapped[:lines]
-        wrapped[-1] = wrapped[-1][: width - 1].rstrip() + "…"
+        wrapped[-1] = wrapped[-1][: width - 1].rstrip(" …") + "…"
     return "\n".join(wrapped)
 
 
@@ -307,8 +307,12 @@ def _draw(chart: Chart, accent: str, width_cm: float) -> Figure:
     notes = []
     if polarity:
         notes.append("Higher is better ▲" if polarity == "higher" else "Lower is better ▼")
-    if any(v is None for _, v, _ in points) and n <= _MARKERS_UP_TO:
-        notes.append(f"{SUPPRESSED}: hidden to protect children's privacy")
+    if n <= _MARKERS_UP_TO:
+        marks = {text for _, v, text in points if v is None}
+        if SUPPRESSED in marks:
+            notes.append(f"{SUPPRESSED}: hidden to protect children's privacy")
+        if SMALL_SHARE in marks:
+            notes.append(f"{SMALL_SHARE}: too small to show")
     if notes:
         ax.set_title("   ·   ".join(notes), loc="left", fontsize=8.5, color=_MUTED, pad=6)
 
@@ -393,7 +397,7 @@ def _draw(chart: Chart, accent: str, width_cm: float) -> Figure:
     if target is not None:
         lines.append((f"Target {_figure(target, unit)}", target, _INK, (0, (5, 3)), 1.4))
     for i, (label, value) in enumerate(references):
-        text = _wrap(f"{label or 'Reference'} {_figure(value, unit)}", 22, 2)
+        text = _wrap(f"{label or 'Reference'} {_figure(value, unit)}", 22, 3)
         lines.append((text, value, _MUTED, _REFERENCE_STYLES[i % len(_REFERENCE_STYLES)], 1.3))
     lines.sort(key=lambda line: line[1])
     line_height = 8 * 1.3 / 72 / (height_in * 0.7)  # one 8pt line as a fraction of the axes' height
@@ -477,7 +481,8 @@ def chart_png(chart: Chart, *, width_cm: float = 16.0, dpi: int = 200, accent: s
     dpi = dpi if 30 <= dpi <= 1200 else 200
     with matplotlib.rc_context(_rc(_salt(chart, "png"))), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a glyph DejaVu Sans lacks draws as a box, not a warning
-        fig = _draw(chart, accent, width_cm)
+        # a whole number of pixels, so the image is exactly as wide as asked (matplotlib truncates)
+        fig = _draw(chart, accent, (round(width_cm / 2.54 * dpi) + 0.25) / dpi * 2.54)
         FigureCanvasAgg(fig)
         out = io.BytesIO()
         fig.savefig(out, format="png", dpi=dpi, metadata={"Software": None}, facecolor="white")

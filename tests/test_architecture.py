@@ -19,7 +19,7 @@ PACKAGE = SRC / "lif_core"
 
 #: From first to last: a module may import its own layer's modules or earlier layers'.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("foundations", ("errors", "document", "hookspecs", "files")),
+    ("foundations", ("errors", "document", "hookspecs", "files", "charts")),
     ("model", ("model", "convert")),
     ("statutory frameworks", ("frameworks",)),
     ("plugin host", ("extensions", "plugins")),

@@ -1,5 +1,5 @@
 """The impact report: every format, the coverage rows, disclosure control, escaping, the
-previous-report comparison, the HTML in a real headless Chromium; and each example board's
+previous-report comparison (the HTML in a real browser: test_html_browser.py); and each example board's
 report read as its readers read it: every section its report definition lists, in order, the
 board's own narrative shown, and no record id anywhere a reader looks."""
 
@@ -10,8 +10,6 @@ import html
 import json
 import re
 import shutil
-import subprocess
-import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -397,47 +395,3 @@ def test_the_example_narrative_files_are_each_shown_somewhere() -> None:
         used |= {p.narrative for p in loaded.board.priorities if p.narrative}
         used |= {s.narrative for s in loaded.board.scrutiny if s.narrative}
         assert written <= used, f"{name}: {sorted(written - used)}"
-
-
-# --------------------------------------------------------------------------- a real browser
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
-def test_the_html_report_in_headless_chromium(tmp_path: Path) -> None:
-    page = tmp_path / "report.html"
-    CliRunner().invoke(
-        make_cli(Plugins.create()),
-        ["report", "impact", str(CROYDON), "--as-of", "2019-03-31", "-f", "html", "-o", str(page)],
-    )
-    flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tempfile.mkdtemp()}",
-        "--enable-logging=stderr",
-        "--v=0",
-    ]
-    dom = subprocess.run([CHROMIUM, *flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
-    assert dom.returncode == 0, dom.stderr[-2000:]
-    console = [line for line in dom.stderr.splitlines() if "CONSOLE" in line]
-    assert console == [], console  # no console message at all: no errors, no blocked resources
-    assert dom.stdout.count('data-chart="trend"') >= 3  # the measures' trend charts rendered as SVG
-    assert "<polyline" in dom.stdout
-    foreword = html.unescape(dom.stdout)
-    assert "This is the Croydon Safeguarding Children Board's annual report for 2018-19." in foreword
-    shot = tmp_path / "report.png"
-    done = subprocess.run(
-        [CHROMIUM, *flags, "--window-size=1200,3000", f"--screenshot={shot}", page.as_uri()],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 50_000

@@ -239,6 +239,30 @@ def _section(section: Section, depth: int, ident: str, accent: str) -> dict[str,
     }
 
 
+def _unique_labels(sections: list[dict[str, Any]]) -> None:
+    """Each table's label (a region's name, for a wide one) told apart from another of the same
+    caption by its section's title, then by a number: landmarks must have distinct names."""
+    seen: set[str] = set()
+
+    def walk(section: dict[str, Any]) -> None:
+        for block in section["blocks"]:
+            if block["kind"] != "table":
+                continue
+            label = block["label"]
+            if label in seen:
+                label = f"{block['label']}: {section['title']}"
+            n = 2
+            while label in seen:
+                label, n = f"{block['label']}: {section['title']} ({n})", n + 1
+            seen.add(label)
+            block["label"] = label
+        for sub in section["sections"]:
+            walk(sub)
+
+    for section in sections:
+        walk(section)
+
+
 def view(document: Document, style: ReportStyle) -> dict[str, Any]:
     """What the templates draw: plain dicts, lists and strings made from ``document``
     (``doc``), the board's ``style`` and the page's ``colours``."""
@@ -253,6 +277,8 @@ def view(document: Document, style: ReportStyle) -> dict[str, Any]:
     logo = ""
     if style.logo:
         logo = f"data:{style.logo_type};base64,{base64.b64encode(style.logo).decode('ascii')}"
+    sections = [_section(s, 1, f"s-{i}", palette["ink"]) for i, s in enumerate(document.sections, start=1)]
+    _unique_labels(sections)
     return {
         "doc": {
             "kind": document.kind,
@@ -264,7 +290,7 @@ def view(document: Document, style: ReportStyle) -> dict[str, Any]:
             "date": document.date.isoformat() if document.date else "",
             "date_text": human_date(document.date) if document.date else "",
             "meta": [list(m) for m in document.meta],
-            "sections": [_section(s, 1, f"s-{i}", palette["ink"]) for i, s in enumerate(document.sections, start=1)],
+            "sections": sections,
         },
         "style": {"logo": logo, "logo_text": style.logo_text or document.author, "accent": palette["accent"]},
         "colours": palette,

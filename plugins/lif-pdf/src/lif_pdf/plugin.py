@@ -87,6 +87,16 @@ PAGE_CSS = """
 /* WeasyPrint keeps the named page for what follows unless told: back to portrait after it. */
 section:has(> .matrix) { break-after: page; }
 
+/* The title: WeasyPrint takes no clamp() (the page's own size for it), which leaves it the size
+   of the text around it. */
+h1 { font-size: 24pt !important; line-height: 1.15; }
+
+/* Columns as wide as their longest word: a cell may break a word only where it would not fit
+   at all (the page's print rules let any word break anywhere in a wide table, which WeasyPrint
+   takes as leave to make columns one letter wide: "201 8-19"). */
+th, td { overflow-wrap: break-word !important; }
+.wide .nowrap, .num { white-space: nowrap !important; }
+
 /* The contents, hidden on paper by the page's print rules, is shown with each section's page. */
 nav.contents, .contents { display: block !important; break-inside: avoid; }
 .contents a::after { content: leader(". ") target-counter(attr(href), page); }

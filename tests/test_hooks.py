@@ -154,12 +154,14 @@ def test_hook_register_renderers(plugins: Plugins) -> None:
     assert "Text with \\*stars\\* and \\[a\\](link)" in md
     assert "### Sub" in md
     data = json.loads(plugins.renderers.get("json").render(doc))
-    assert data["schema"] == "lif-document/1"
+    assert data["schema"] == "lif-document/2"
     assert data["sections"][0]["blocks"][3] == {
         "type": "table",
         "caption": "",
         "columns": ["Col", "N"],
         "rows": [["a|b", 1], ["multi\nline", 2.5], ["", None]],
+        "total_column": False,
+        "total_row": False,
     }
     assert md_escape("<b>") == "\\<b\\>"
 

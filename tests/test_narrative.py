@@ -404,14 +404,16 @@ def test_every_renderer_shows_hostile_narrative_as_text(hostile_report: object) 
     assert {"markdown", "html", "text", "docx"} <= set(names)
     for name in names:
         out = _render(hostile_report, name)
-        raw = out.decode("utf-8", "replace") if name != "docx" else _docx_xml(out)
+        raw = _docx_xml(out) if name in ("docx", "xlsx", "csv") else out.decode("utf-8", "replace")
         assert "javascript:" not in raw.lower(), name
         assert "evil.example/t.png" not in raw, name  # an image is never fetched or linked
 
 
 def _docx_xml(data: bytes) -> str:
     with zipfile.ZipFile(io.BytesIO(data)) as package:
-        return "\n".join(package.read(n).decode("utf-8") for n in package.namelist() if n.endswith(".xml"))
+        return "\n".join(
+            package.read(n).decode("utf-8") for n in package.namelist() if n.endswith((".xml", ".csv", ".json"))
+        )
 
 
 def test_html_escapes_the_narrative(hostile_report: object) -> None:
@@ -434,7 +436,7 @@ def test_text_json_and_csv_carry_the_literal_words(hostile_report: object) -> No
     assert "<script>alert(1)</script>" in text and "Read the plan or ." in text
     document = json.loads(_render(hostile_report, "json"))
     assert "<script>alert(1)</script>" in json.dumps(document, ensure_ascii=False)
-    rows = list(csv.reader(io.StringIO(_render(hostile_report, "csv").decode())))
+    rows = list(csv.reader(io.StringIO(_render(hostile_report, "csv-tidy").decode())))
     cells = [cell for row in rows for cell in row if "HYPERLINK" in cell]
     assert cells and not any(cell.startswith("=") for cell in cells)  # never a formula
 

@@ -93,10 +93,10 @@ def test_show_in_every_builtin_format(run: Callable[..., Result], tmp_path: Path
 
 
 def test_show_refuses_unknown_format_and_invalid_board(run: Callable[..., Result], make_board: MakeBoard) -> None:
-    bad_format = run("show", "-f", "pdf", str(CROYDON))
+    bad_format = run("show", "-f", "odt", str(CROYDON))
     assert bad_format.exit_code == 1
     assert bad_format.stderr.startswith(
-        "Error: no renderer named 'pdf'; available: csv, docx, html, json, markdown, text"
+        "Error: no renderer named 'odt'; available: csv, csv-tidy, docx, html, json, markdown (md), pdf, text, xlsx"
     )
     invalid = run("show", str(make_board('[[themes]]\nid = "t"\nlabel = "x"\naxis = "bad"\n')))
     assert invalid.exit_code == 1

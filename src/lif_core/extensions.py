@@ -557,7 +557,13 @@ class Registry(Generic[T]):
         try:
             return self._entries[self.canonical(name)].obj
         except KeyError:
-            choices = ", ".join(self.names()) or "none installed"
+            also: dict[str, list[str]] = {}
+            for alias, target in sorted(self._aliases.items()):
+                also.setdefault(target, []).append(alias)
+            choices = (
+                ", ".join(n + (f" ({', '.join(also[n])})" if n in also else "") for n in self.names())
+                or "none installed"
+            )
             raise LifError(f"no {self.kind} named {name!r}; available: {choices}") from None
 
     def plugin_of(self, name: str) -> str:

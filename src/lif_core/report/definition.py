@@ -89,9 +89,10 @@ def read_definition(loaded: LoadedBoard) -> ReportDefinition | None:
                 for k in unknown
             ]
         )
-    data = {k: v for k, v in data.items() if k != "style"}  # the house style: lif_core.report.style
-    if not data:  # only a [style]: the sections are the framework's (or lif-core's default)
-        return None
+    if "style" in data:  # the house style: lif_core.report.style
+        data = {k: v for k, v in data.items() if k != "style"}
+        if not data:  # only a [style]: the sections are the framework's (or lif-core's default)
+            return None
     try:
         definition: ReportDefinition = structure(dict(data), ReportDefinition)
     except (FieldError, Exception) as exc:  # noqa: BLE001 - reported with key paths

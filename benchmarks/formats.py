@@ -4,7 +4,8 @@
 
 (a) The Croydon report as Markdown, as a process (`lif report impact examples/croydon -f md`),
     this tree beside the tree at ``--base`` (a git revision, checked out in a temporary
-    worktree and run with this environment's Python and packages), run alternately so that
+    worktree and run with this environment's Python and packages; this tree's plugins lif-docx
+    and lif-pdf are disabled there, as they need this tree's lif-core), run alternately so that
     both see the same machine: the ratio is the figure (target: within 1.2x of the tree before
     the published formats, ``--base e5ff817~1``).
 (b) Which heavy libraries each format imports, in a fresh process per format: Markdown and
@@ -36,8 +37,10 @@ def process_times(src: Path, runs: int) -> list[float]:
     return [_once(src) for _ in range(runs)]
 
 
-def _once(src: Path) -> float:
+def _once(src: Path, disable: str = "") -> float:
     env = dict(os.environ, PYTHONPATH=str(src))
+    if disable:
+        env["LIF_DISABLE_PLUGINS"] = disable
     started = time.perf_counter()
     subprocess.run(
         [sys.executable, "-c", RUN, "report", "impact", str(CROYDON), "-f", "markdown"],
@@ -56,10 +59,14 @@ def side_by_side(base: str, runs: int) -> None:
         )
         try:
             ours, theirs = [], []
-            _once(ROOT / "src"), _once(tree / "src")  # warm both (bytecode, file cache)
+            # The installed lif-docx and lif-pdf are this tree's, written for its lif_core: the
+            # base tree runs without them (this tree loads them too: the comparison is fair or
+            # against this tree).
+            disable = "docx,pdf"
+            _once(ROOT / "src"), _once(tree / "src", disable)  # warm both (bytecode, file cache)
             for _ in range(runs):
                 ours.append(_once(ROOT / "src"))
-                theirs.append(_once(tree / "src"))
+                theirs.append(_once(tree / "src", disable))
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=True)
     a, b = statistics.median(ours), statistics.median(theirs)

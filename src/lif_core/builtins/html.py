@@ -41,6 +41,8 @@ from ..document import (
 )
 from ..errors import LifError
 from ..extensions import Renderer, RenderOptions
+from ..report.style import DATA_IMAGE as _DATA_IMAGE
+from ..report.style import page_css_problems as css_problems
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -517,28 +519,6 @@ URL_ATTRIBUTES = frozenset(
         "usemap",
     ]
 )
-_DATA_IMAGE = re.compile(r"data:image/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]*$", re.IGNORECASE)
-_CSS_URL = re.compile(r"url\s*\(\s*['\"]?\s*([^'\")\s]*)", re.IGNORECASE)
-_CSS_BAD = re.compile(r"@import|expression\s*\(|javascript:|-moz-binding|behavior\s*:", re.IGNORECASE)
-_CSS_ESCAPE = re.compile(r"\\[0-9a-fA-F]{1,6}\s?|\\(.)")
-
-
-def _unescape_css(text: str) -> str:
-    return _CSS_ESCAPE.sub(lambda m: m.group(1) or chr(min(int(m.group(0)[1:].strip(), 16), 0x10FFFF) or 0xFFFD), text)
-
-
-def css_problems(css: str) -> list[str]:
-    """What a style sheet must not do in a self-contained page with no network: import
-    another, load anything by url() other than a ``data:`` image or a ``#fragment``, run
-    script (old browsers' expression() and bindings)."""
-    text = _unescape_css(re.sub(r"/\*.*?\*/", "", css, flags=re.DOTALL))
-    problems = []
-    if _CSS_BAD.search(text):
-        problems.append(f"{_CSS_BAD.search(text).group(0)!r} is not allowed")  # type: ignore[union-attr]
-    for address in _CSS_URL.findall(text):
-        if not (address.startswith("#") or _DATA_IMAGE.match(address)):
-            problems.append(f"url({address[:60]}) loads something: only data:image/... and #fragments are allowed")
-    return problems
 
 
 def _address_ok(value: str, attribute: str) -> bool:

@@ -145,14 +145,37 @@ def read_style(loaded: LoadedBoard) -> ReportStyle | None:
 
 
 def css_problems(css: str) -> list[str]:
-    """What a style sheet must not do (see :func:`lif_core.builtins.html.css_problems`), and
-    no ``<`` (which could end the page's ``<style>``)."""
-    from ..builtins.html import css_problems as page_css_problems
-
+    """What a board's style sheet must not do (:func:`page_css_problems`), and no ``<``
+    (which could end the page's ``<style>``)."""
     found = page_css_problems(css)
     if "<" in css:
         found.append("'<' is not allowed in CSS (it could end the page's <style>)")
     return found
+
+
+#: A ``data:`` address of an image: the only address a published page may load.
+DATA_IMAGE = re.compile(r"data:image/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]*$", re.IGNORECASE)
+_CSS_URL = re.compile(r"url\s*\(\s*['\"]?\s*([^'\")\s]*)", re.IGNORECASE)
+_CSS_BAD = re.compile(r"@import|expression\s*\(|javascript:|-moz-binding|behavior\s*:", re.IGNORECASE)
+_CSS_ESCAPE = re.compile(r"\\[0-9a-fA-F]{1,6}\s?|\\(.)")
+
+
+def _unescape_css(text: str) -> str:
+    return _CSS_ESCAPE.sub(lambda m: m.group(1) or chr(min(int(m.group(0)[1:].strip(), 16), 0x10FFFF) or 0xFFFD), text)
+
+
+def page_css_problems(css: str) -> list[str]:
+    """What a style sheet must not do in a self-contained page with no network: import
+    another, load anything by url() other than a ``data:`` image or a ``#fragment``, run
+    script (old browsers' expression() and bindings)."""
+    text = _unescape_css(re.sub(r"/\*.*?\*/", "", css, flags=re.DOTALL))
+    problems = []
+    if _CSS_BAD.search(text):
+        problems.append(f"{_CSS_BAD.search(text).group(0)!r} is not allowed")  # type: ignore[union-attr]
+    for address in _CSS_URL.findall(text):
+        if not (address.startswith("#") or DATA_IMAGE.match(address)):
+            problems.append(f"url({address[:60]}) loads something: only data:image/... and #fragments are allowed")
+    return problems
 
 
 def template_problems(name: str, source: str) -> list[str]:

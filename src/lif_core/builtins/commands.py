@@ -394,7 +394,8 @@ def register_commands(cli: click.Group) -> None:
         default="markdown",
         show_default=True,
         metavar="NAME",
-        help="Any installed renderer: markdown, html, json, csv, text; docx with lif-docx.",
+        help="Any installed renderer: markdown (md), text, html, json, xlsx, csv (a zip of a CSV file per table), "
+        "csv-tidy; docx with lif-docx, pdf with lif-pdf. See docs/publishing.md.",
     )
     @output_option
     @click.option(

@@ -293,6 +293,9 @@ def test_what_a_board_style_may_not_do(tmp_path: Path, style: str, files: dict[s
     assert code != 0
     assert "report.toml" in output and message in " ".join(output.split()), output
     assert "Traceback" not in output
+    # lif validate finds it too, before anyone runs the report
+    checked = CliRunner().invoke(make_cli(), ["validate", str(board)])
+    assert checked.exit_code == 1 and message in " ".join(checked.output.split()), checked.output
 
 
 def test_a_link_out_of_the_board_folder_is_refused(tmp_path: Path) -> None:

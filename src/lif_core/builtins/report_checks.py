@@ -3,9 +3,9 @@ the sections its definition requires that the board has not yet filled.
 
 - ``report-definition``: the board's ``report.toml``, where it has one, is a report
   definition (every problem with its key path) naming installed sections and narrative files
-  inside the folder; a statutory framework's own definition names installed sections (a
-  warning: the board is sound, but its report cannot be built here); every narrative file the
-  report would read can be read.
+  inside the folder, with a house style (``[style]``) the report can use; a statutory
+  framework's own definition names installed sections (a warning: the board is sound, but its
+  report cannot be built here); every narrative file the report would read can be read.
 - ``report-content``: a warning for each part of the board's report definition marked
   ``required`` that the board has not filled, as the section judges it on the report's day
   (``settings.report_date``, else today), from the board as it stood then: what is missing,
@@ -89,6 +89,19 @@ def _narrative(
     return relative, blocks, sections, ""
 
 
+def _style_problems(loaded: LoadedBoard) -> Iterator[Problem]:
+    """What is wrong with the board's house style (``[style]`` in its ``report.toml``: logo,
+    colour, templates, stylesheet), as ``lif report impact`` would refuse it."""
+    from ..report.style import read_style
+
+    try:
+        read_style(loaded)
+    except BoardInvalid as exc:
+        yield from exc.problems
+    except LifError as exc:
+        yield Problem(REPORT_FILE, "style", str(exc))
+
+
 def report_definition_check(loaded: LoadedBoard, plugins: Plugins) -> Iterator[Problem]:
     """The board's ``report.toml`` parses and names installed sections and narrative files
     inside the folder; its framework's report names installed sections; the narrative files
@@ -98,6 +111,7 @@ def report_definition_check(loaded: LoadedBoard, plugins: Plugins) -> Iterator[P
     if found.problems:
         yield from found.problems
         return
+    yield from _style_problems(loaded)
     definition = found.definition
     if definition is None:
         return

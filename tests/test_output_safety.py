@@ -358,7 +358,7 @@ def test_a_hidden_chart_point_in_csv_json_and_word() -> None:
     import docx
 
     rows = _csv_rows(_doc(HIDDEN, meta=()))
-    assert [r[4] for r in rows if r[2] == "2" and r[3].startswith("Value")] == ["c"]
+    assert [r[4] for r in rows if r[2] == "2" and r[3] == "Percentage"] == ["c"]
     data = json.loads(JsonRenderer().render(_doc(HIDDEN)))
     chart = data["sections"][0]["blocks"][0]
     assert chart["points"][1] == ["2017-18", None]

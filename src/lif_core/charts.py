@@ -133,6 +133,18 @@ def _figure(value: float, unit: str) -> str:
     return text
 
 
+def figure_text(value: float, unit: str) -> str:
+    """A chart's value as readers write it with its unit (``13%``, ``£1,200``, ``2,045``,
+    ``117.1 per 10,000``); no matplotlib needed."""
+    return _figure(value, unit)
+
+
+def unit_title(unit: str) -> str:
+    """What a chart's values are, as a heading: ``Percentage``, ``Rate per 10,000 children``,
+    ``Number``; a unit lif-core does not know is shown as written; none is ``Value``."""
+    return _UNIT_AXIS.get(unit, unit) or "Value"
+
+
 def _tick(value: float, unit: str) -> str:
     if unit == "rate-per-10000" or unit == "days":
         return _number(value)

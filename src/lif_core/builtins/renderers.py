@@ -14,7 +14,7 @@ import textwrap
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from ..disclosure import SUPPRESSED
+from ..disclosure import SMALL_SHARE, SUPPRESSED
 from ..document import (
     BulletList,
     Cell,
@@ -31,7 +31,7 @@ from ..document import (
 from ..extensions import Renderer, RenderOptions
 from ..plugins import hookimpl
 
-__all__ = ["ABOUT", "csv_safe", "md_escape", "terminal_safe"]
+__all__ = ["ABOUT", "chart_table", "csv_safe", "md_escape", "terminal_safe"]
 
 #: The heading under which every format but HTML and JSON shows the document's ``meta`` (the
 #: disclosure rule applied, ...): a published output always states its rule.
@@ -160,26 +160,46 @@ def _line(text: str) -> str:
     return terminal_safe(text).replace("\n", " ")
 
 
-def _chart_table(chart: Chart) -> Table:
-    """A chart as the table of its points, for formats without graphics: a point disclosure
-    control hid (``None``) reads ``c``, as in any table, never a number. The caption gives
-    the target, the reference lines and which way is better, as the drawn chart does."""
-    columns = ("Period", f"Value ({chart.unit})" if chart.unit else "Value")
-    rows: tuple[tuple[Cell, ...], ...] = tuple((period, _point(chart, period, value)) for period, value in chart.points)
-    notes = [f"target {cell_text(chart.target)}"] if chart.target is not None else []
-    notes += [f"{label} {cell_text(value)}" for label, value in chart.references]
-    if chart.polarity in ("higher", "lower"):
-        notes.append(f"{chart.polarity} is better")
+def chart_table(chart: Chart) -> Table:
+    """A chart as the table of its figures, for formats without graphics and beside a drawn
+    chart: ``Period`` and the values under a readable heading (``Percentage``, ``Rate per 10,000
+    children``), each a :class:`Figure` (its number for machines, the text readers see), and a
+    ``Target`` column where the chart has a target. A point disclosure control hid (``None``)
+    reads ``c``, as in any table, never a number; a share too small to show ``k``. The caption
+    gives the target, the reference lines and which way is better, as the drawn chart does."""
+    from ..charts import figure_text, unit_title
+
+    symbol = "%" if chart.unit in ("percent", "%") else "£" if chart.unit in ("£", "pounds") else ""
+    bare = chart.unit in ("rate-per-10000", "days")  # the heading says the unit: not in every cell
+
+    def figure(value: float) -> Figure:
+        whole = float(value).is_integer()
+        shown = figure_text(value, "" if bare else chart.unit)
+        places = 0 if whole else len(shown.rstrip("%").rpartition(".")[2]) if "." in shown else 0
+        return Figure(int(value) if whole and abs(value) < 1e15 else value, shown, symbol, places)
+
+    target = (figure(chart.target),) if chart.target is not None else ()
+    rows: list[tuple[Cell, ...]] = []
+    for period, value in chart.points:
+        label = chart.label(period, value)
+        if value is None:
+            point: Cell = label or SUPPRESSED
+        elif label in (SUPPRESSED, SMALL_SHARE):
+            point = Figure(None, label, symbol)
+        else:
+            point = figure(value)
+        rows.append((period, point, *target))
+    notes = [f"target {figure_text(chart.target, chart.unit)}"] if chart.target is not None else []
+    notes += [f"{label} {figure_text(value, chart.unit)}" for label, value in chart.references]
+    if chart.polarity in ("higher", "lower", "higher-is-better", "lower-is-better"):
+        notes.append(f"{chart.polarity.split('-')[0]} is better")
     caption = chart.title + (f" ({'; '.join(notes)})" if notes else "")
-    return Table(columns, rows, caption=caption)
+    columns = ("Period", unit_title(chart.unit), *(("Target",) if target else ()))
+    return Table(columns, tuple(rows), caption=caption)
 
 
-def _point(chart: Chart, period: str, value: float | None) -> Cell:
-    """A chart point as a table cell: its number, or the text shown instead (``c``, ``k``)."""
-    label = chart.label(period, value)
-    if value is None:
-        return label or SUPPRESSED
-    return value if label == cell_text(value) else label
+#: The name this had before it was public.
+_chart_table = chart_table
 
 
 #: Widest a text table column grows before its cells wrap onto further lines.

@@ -44,7 +44,7 @@ from ..document import (
     cell_text,
 )
 from ..extensions import Renderer, RenderOptions
-from .renderers import ABOUT, _chart_table, csv_safe
+from .renderers import ABOUT, chart_table, csv_safe
 
 __all__ = [
     "SCHEMA",
@@ -79,30 +79,6 @@ class DocumentTable:
     @property
     def caption(self) -> str:
         return self.table.caption or self.section or f"Table {self.number}"
-
-
-def _symbol_unit(unit: str) -> str:
-    return "%" if unit in ("%", "percent") else "£" if unit in ("£", "pounds") else ""
-
-
-def chart_table(chart: Chart) -> Table:
-    """A chart as the table of its points, typed: each point a :class:`Figure` (its number and
-    the text readers see), a point disclosure control hid ``c``, never a number."""
-    base = _chart_table(chart)
-    unit = _symbol_unit(chart.unit)
-    rows: list[tuple[Cell, ...]] = []
-    for period, value in chart.points:
-        label = chart.label(period, value)
-        if value is None:
-            rows.append((period, label or SUPPRESSED))
-        elif label in (SUPPRESSED, SMALL_SHARE):
-            rows.append((period, Figure(None, label, unit)))
-        else:
-            places = len(label.split(".")[1].rstrip("%")) if "." in label else 0
-            shown = label + ("%" if unit == "%" and not label.endswith("%") else "")
-            rows.append((period, Figure(value, shown, unit, places)))
-    columns = ("Period", "Value") if unit else base.columns
-    return Table(columns, tuple(rows), caption=base.caption)
 
 
 def document_tables(document: Document) -> Iterator[DocumentTable]:
@@ -193,7 +169,8 @@ def document_to_data(document: Document) -> dict[str, Any]:
                 "unit": b.unit,
                 "target": _number(b.target),
                 "polarity": b.polarity,
-                "points": [[p, _number(v)] for p, v in b.points],
+                # a point labelled hidden is null, whatever number a section left in it
+                "points": [[p, None if b.label(p, v) == SUPPRESSED else _number(v)] for p, v in b.points],
                 "labels": {p: b.label(p, v) for p, v in b.points if v is None or b.label(p, v) != cell_text(v)},
                 "references": [{"label": label, "value": _number(value)} for label, value in b.references],
             }
@@ -258,7 +235,7 @@ class TidyCsvRenderer(Renderer):
         writer.writerow(["section", "table", "row", "column", "value"])
         for _depth, section in document.walk():
             for n, block in enumerate(section.blocks, start=1):
-                table = _chart_table(block) if isinstance(block, Chart) else block
+                table = chart_table(block) if isinstance(block, Chart) else block
                 if not isinstance(table, Table):
                     continue
                 name = table.caption or f"table {n}"

@@ -85,7 +85,7 @@ def test_lif_measures_shows_trend_variance_and_rag_for_every_measure() -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     table = data["sections"][0]["blocks"][0]
-    assert table["columns"][6:10] == ["Variance from target", "% of target", "Trend", "RAG"]
+    assert table["columns"][6:10] == ["Variance from target (% of target)", "% of target", "Trend", "RAG"]
     assert len(table["rows"]) == len(load_board(CROYDON).board.measures)
     assert all(row[9] in {"GREEN", "AMBER", "RED", "NONE"} and row[8] for row in table["rows"])
     text = CliRunner().invoke(make_cli(Plugins.create()), ["measures", str(CROYDON)]).stdout

@@ -139,7 +139,10 @@ def test_json_numbers_are_numbers_with_the_text_beside() -> None:
     first = dict(zip(scorecard["columns"], scorecard["rows"][0], strict=True))
     assert first["Period"] == "2018-19"
     assert first["Latest"] == {"type": "figure", "value": 13.0, "text": "13%", "unit": "%", "places": 0}
-    assert first["Variance from target"]["value"] == -35.0 and first["Variance from target"]["text"] == "-35.0%"
+    assert (
+        first["Variance from target (% of target)"]["value"] == -35.0
+        and first["Variance from target (% of target)"]["text"] == "-35.0%"
+    )
     assert first["RAG"] == {"type": "rag", "text": "Green", "rag": "green"}
     money = tables["Partner contributions, 2018-19"]["rows"][0]
     assert money[1] == {"type": "figure", "value": 228000, "text": "£228,000", "unit": "£", "places": 0}
@@ -206,7 +209,7 @@ def test_croydon_workbook_has_typed_cells_and_frozen_headers() -> None:
     first = XlsxRenderer.HEADER_ROW + 1
     latest = ws.cell(first, cols["Latest"])
     assert latest.data_type == "n" and latest.value == 13 and latest.number_format == '0"%"'
-    variance = ws.cell(first, cols["Variance from target"])
+    variance = ws.cell(first, cols["Variance from target (% of target)"])
     assert variance.value == -35 and variance.number_format == '0.0"%"'
     rag = ws.cell(first, cols["RAG"])
     assert rag.value == "Green" and rag.fill.fill_type == "solid"
@@ -305,9 +308,9 @@ def test_croydon_csv_is_a_zip_of_tables_described_by_a_data_package() -> None:
     scorecard = next(r for r in package["resources"] if r["title"] == "Scorecard")
     rows = files[scorecard["path"]]
     assert rows[0][:3] == ["Measure", "Period", "Latest"]
-    assert rows[1][1:3] == ["2018-19", "13.0"]
+    assert rows[1][1:3] == ["2018-19", "13"]
     types = {f["name"]: f["type"] for f in scorecard["schema"]["fields"]}
-    assert types["Latest"] == "number" and types["Variance from target (%)"] == "number"
+    assert types["Latest"] == "number" and types["Variance from target (% of target)"] == "number"
     money = next(r for r in package["resources"] if r["title"] == "Partner contributions, 2018-19")
     assert files[money["path"]][0][:2] == ["Partner", "Amount (£)"] and files[money["path"]][1][1] == "228000"
     said = next(r for r in package["resources"] if r["title"] == "You said, we did")

@@ -356,7 +356,7 @@ def measures_document(
             "Latest",
             "Change from baseline",
             "Target",
-            "Variance from target",
+            "Variance from target (% of target)",
             "% of target",
             "Trend",
             "RAG",

@@ -269,7 +269,10 @@ class Column:
     @property
     def header(self) -> str:
         """The header with the unit (``Latest (%)``), where the column is of figures in one."""
-        return f"{self.name} ({self.unit})" if self.unit and self.type in ("integer", "number") else self.name
+        said = f"({self.unit}" in self.name  # the header names its unit already: "Variance (% of target)"
+        if self.unit and self.type in ("integer", "number") and not said:
+            return f"{self.name} ({self.unit})"
+        return self.name
 
 
 def _is_int(cell: Cell) -> bool:

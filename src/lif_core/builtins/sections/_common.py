@@ -64,7 +64,8 @@ def measure_figure(value: float, unit: Unit, text: str = "") -> Figure:
     shown = text or format_figure(value, unit)
     if shown in (SUPPRESSED, "k"):
         return Figure(None, shown, figure_unit(unit))
-    return Figure(value, shown, figure_unit(unit), places_of(shown))
+    whole = float(value).is_integer() and abs(value) < 1e15
+    return Figure(int(value) if whole else value, shown, figure_unit(unit), places_of(shown))
 
 
 def percent(value: float, places: int = 1, *, signed: bool = False) -> Figure:

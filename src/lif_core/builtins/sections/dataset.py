@@ -59,7 +59,7 @@ def build(context: SectionContext) -> Section:
             )
         )
     table = Table(
-        ("Measure", "Period", "Latest", "Target", "Variance from target", "Trend", "RAG"),
+        ("Measure", "Period", "Latest", "Target", "Variance from target (% of target)", "Trend", "RAG"),
         tuple(rows),
         caption="Scorecard",
     )

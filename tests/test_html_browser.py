@@ -154,6 +154,13 @@ def test_the_report_prints_on_a4(browser: Any, pages: dict[str, Path]) -> None:
         assert abs(size[0] - 595.3) < 2 and abs(size[1] - 841.9) < 2, (number, size)  # A4, either way round
     text = "".join(p.extract_text() for p in reader.pages[:3])
     assert "Annual report 2018-19" in text
+    # The coverage matrix: its heading, caption and table together on one landscape page.
+    matrix = [
+        sheet for sheet in reader.pages if "Which areas of the Ofsted review" in " ".join(sheet.extract_text().split())
+    ]
+    assert len(matrix) == 1
+    assert matrix[0].mediabox.width > matrix[0].mediabox.height
+    assert "Coverage matrix: Ofsted review" in " ".join(matrix[0].extract_text().split())
 
 
 def test_axe_finds_what_is_wrong(browser: Any, tmp_path: Path) -> None:

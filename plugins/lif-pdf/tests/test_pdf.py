@@ -5,12 +5,14 @@ error where WeasyPrint is missing; WeasyPrint's warnings kept off the terminal."
 from __future__ import annotations
 
 import datetime as dt
+import html
 import http.server
 import io
 import json
 import logging
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -90,9 +92,15 @@ def words(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def croydon_pdf(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[pypdf.PdfReader, dict[str, object]]]:
+def croydon_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder for the Croydon report's files (impact.pdf, impact.json)."""
+    return tmp_path_factory.mktemp("pdf")
+
+
+@pytest.fixture(scope="module")
+def croydon_pdf(croydon_out: Path) -> Iterator[tuple[pypdf.PdfReader, dict[str, object]]]:
     """The Croydon impact report as PDF (lif report impact -f pdf, in process) and as JSON."""
-    out = tmp_path_factory.mktemp("pdf")
+    out = croydon_out
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("LIF_PSEUDONYM_KEY", KEY)
         for fmt in ("pdf", "json"):
@@ -140,6 +148,47 @@ def test_croydon_properties_and_contents(croydon_pdf: tuple[pypdf.PdfReader, dic
     titles = [item.title for item in pdf.outline if not isinstance(item, list)]
     assert "Case reviews and the learning lifecycle" in str(pdf.outline)
     assert titles and titles[0] == "Annual report 2018-19"
+
+
+def page_words(path: Path) -> list[tuple[float, float, list[tuple[float, float, float, float, str]]]]:
+    """Each page of the PDF at ``path`` as poppler's pdftotext -bbox reads it: its width, its
+    height and its words (left, top, right, bottom, text), in points."""
+    out = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    pages: list[tuple[float, float, list[tuple[float, float, float, float, str]]]] = []
+    for found in re.finditer(
+        r'<page width="([\d.]+)" height="([\d.]+)">|<word xMin="([-\d.]+)" yMin="([-\d.]+)" '
+        r'xMax="([-\d.]+)" yMax="([-\d.]+)">([^<]*)</word>',
+        out,
+    ):
+        if found[1]:
+            pages.append((float(found[1]), float(found[2]), []))
+        else:
+            left, top, right, bottom = (float(found[i]) for i in (3, 4, 5, 6))
+            pages[-1][2].append((left, top, right, bottom, html.unescape(found[7])))
+    return pages
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils' pdftotext is not installed")
+def test_croydon_matrix_is_one_landscape_page_and_no_text_is_off_the_page(
+    croydon_pdf: tuple[pypdf.PdfReader, dict[str, object]], croydon_out: Path
+) -> None:
+    """The coverage matrix's heading, caption and every column (the last: Gaps) on one landscape
+    page; and no word of any page outside the page (a table cut off at the right)."""
+    pages = page_words(croydon_out / "impact.pdf")
+    assert len(pages) == len(croydon_pdf[0].pages)
+    matrix = [
+        (width, height, texts)
+        for width, height, found in pages
+        if "Which areas of the Ofsted review" in (texts := " ".join(w[4] for w in found))
+    ]
+    assert len(matrix) == 1, "the matrix's caption on one page"
+    width, height, texts = matrix[0]
+    assert width > height, "the matrix's page is landscape"
+    assert "Coverage matrix: Ofsted review" in texts, "its heading on the same page"
+    assert "Evidence Gaps" in texts, "its last columns on the page"
+    for number, (width, height, found) in enumerate(pages, start=1):
+        off = [w for w in found if w[0] < -0.5 or w[2] > width + 0.5 or w[1] < -0.5 or w[3] > height + 0.5]
+        assert off == [], f"page {number}: text outside the page: {off[:5]}"
 
 
 def _charts(data: object) -> Iterator[str]:

@@ -81,11 +81,12 @@ PAGE_CSS = """
 /* The cover carries the title: no running header on it. */
 @page :first { @top-left { content: none; } @top-right { content: none; } }
 /* A matrix (a table the page marks "matrix": a column per standard or judgement) gets landscape
-   pages of its own. */
-@page wide { size: A4 landscape !important; margin: 2cm 2cm 1.8cm !important; }
-.matrix, section:has(> .matrix) { page: wide; }
+   pages of its own, with the heading of the section holding it ("has-matrix"): the page's own
+   named page "matrix", made landscape here over the A4 above. */
+@page matrix { size: A4 landscape !important; margin: 2cm 2cm 1.8cm !important; }
+.matrix, .has-matrix { page: matrix; }
 /* WeasyPrint keeps the named page for what follows unless told: back to portrait after it. */
-section:has(> .matrix) { break-after: page; }
+.has-matrix { break-after: page; }
 
 /* The title: WeasyPrint takes no clamp() (the page's own size for it), which leaves it the size
    of the text around it. */
@@ -96,6 +97,10 @@ h1 { font-size: 24pt !important; line-height: 1.15; }
    takes as leave to make columns one letter wide: "201 8-19"). */
 th, td { overflow-wrap: break-word !important; }
 .wide .nowrap, .num { white-space: nowrap !important; }
+
+/* Text for screen readers only (a chart's caption: the drawing shows its title) wraps in its
+   1px box instead of running on as one line, invisible, off the side of the page. */
+.vh { white-space: normal !important; }
 
 /* The contents, hidden on paper by the page's print rules, is shown with each section's page. */
 nav.contents, .contents { display: block !important; break-inside: avoid; }

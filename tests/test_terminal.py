@@ -199,3 +199,24 @@ def test_on_a_real_terminal_ratings_are_coloured_unless_no_color() -> None:
     assert max(len(ANSI.sub("", line)) for line in text.splitlines()) <= 90
     plain = _run_on_a_terminal(["report", "impact", str(CROYDON), "-f", "text"], {**env, "NO_COLOR": "1"})
     assert "\x1b" not in plain
+
+
+def test_the_report_format_follows_the_output_file_or_the_terminal(tmp_path: Path) -> None:
+    runner = CliRunner()
+    for name, starts in (("report.json", b"{"), ("report.xlsx", b"PK"), ("report.md", b"# "), ("report", b"# ")):
+        result = runner.invoke(make_cli(), ["report", "impact", str(CROYDON), "-o", str(tmp_path / name)])
+        assert result.exit_code == 0, result.output
+        assert (tmp_path / name).read_bytes().startswith(starts), name
+    piped = runner.invoke(make_cli(), ["report", "impact", str(CROYDON)])
+    assert piped.output.startswith("# ")  # markdown when piped
+    wrong = runner.invoke(make_cli(), ["report", "impact", str(CROYDON), "-o", str(tmp_path / "report.odt")])
+    assert wrong.exit_code == 1 and "no installed format writes .odt files" in wrong.output
+    assert not (tmp_path / "report.odt").exists()
+
+
+def test_on_a_terminal_the_report_is_text_fitted_to_it() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    env.update(TERM="xterm-256color", COLUMNS="100")
+    text = ANSI.sub("", _run_on_a_terminal(["report", "impact", str(CROYDON)], env))
+    assert text.splitlines()[1].startswith("=====")  # a text title, underlined: not markdown's "# "
+    assert max(len(line) for line in text.splitlines()) <= 100

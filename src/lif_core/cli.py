@@ -34,6 +34,7 @@ from .validate import open_board, validate_board
 __all__ = [
     "as_of_day",
     "as_of_option",
+    "default_format",
     "emit_document",
     "format_option",
     "main",
@@ -568,6 +569,26 @@ def emit_reference(
     with plugins.using(plugins.renderers, fmt):
         data = renderer.render(document, terminal_options(options, output))
     _write(data, output, renderer.binary)
+
+
+def default_format(plugins: Plugins, output: Path | None) -> str:
+    """The format a command writes where ``--format`` is not given: the renderer whose usual
+    ending ``--output`` has (``report.pdf``: ``pdf``; the builtin renderers first where two
+    share one; a file with no ending: ``markdown``), else ``text`` to a terminal and
+    ``markdown`` to a pipe. An ending no renderer writes is refused."""
+    if output is not None:
+        suffix = output.suffix.lower()
+        if not suffix:
+            return "markdown"
+        names = [r.name for r in plugins.renderers if r.suffix == suffix]
+        if not names:
+            endings = ", ".join(sorted({r.suffix for r in plugins.renderers}))
+            raise LifError(
+                f"--output {output.name}: no installed format writes {suffix} files; name one with --format, "
+                f"or end the file with one of: {endings}"
+            )
+        return min(names, key=lambda n: (not plugins.renderers.plugin_of(n).startswith("lif_core."), n))
+    return "text" if sys.stdout.isatty() else "markdown"
 
 
 def terminal_options(options: RenderOptions | None, output: Path | None) -> RenderOptions:

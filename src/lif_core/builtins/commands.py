@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from ..board import LoadedBoard
-from ..cli import as_of_day, as_of_option, emit_document, format_option, output_option
+from ..cli import as_of_day, as_of_option, default_format, emit_document, format_option, output_option
 from ..clocks import board_calendar
 from ..data import Pseudonymiser, SourceReport, board_key, read_batches
 from ..disclosure import Rule, active_rule, board_rule, protect
@@ -391,11 +391,12 @@ def register_commands(cli: click.Group) -> None:
         "--format",
         "-f",
         "fmt",
-        default="markdown",
-        show_default=True,
+        default=None,
         metavar="NAME",
         help="Any installed renderer: markdown (md), text, html, json, xlsx, csv (a zip of a CSV file per table), "
-        "csv-tidy; docx with lif-docx, pdf with lif-pdf. See docs/publishing.md.",
+        "csv-tidy; docx with lif-docx, pdf with lif-pdf. See docs/publishing.md. Default: the one --output's "
+        "ending names (.pdf, .docx, .html, .xlsx, .json, .zip, .md, .txt), else text on a terminal and markdown "
+        "when piped.",
     )
     @output_option
     @click.option(
@@ -409,7 +410,7 @@ def register_commands(cli: click.Group) -> None:
         ctx: click.Context,
         board: Path,
         as_of: dt.datetime | None,
-        fmt: str,
+        fmt: str | None,
         output: Path | None,
         previous: Path | None,
         progress: bool | None,
@@ -435,6 +436,7 @@ def register_commands(cli: click.Group) -> None:
         from ..report import report_definition
 
         plugins, loaded = _open(ctx, board)
+        fmt = fmt or default_format(plugins, output)
         day = as_of_day(as_of, loaded)
         before = None
         if previous is not None:

@@ -20,6 +20,8 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import attrs
+
 from lif_core import Renderer, RenderOptions, hookimpl
 from lif_core.document import (
     SMALL_SHARE,
@@ -55,10 +57,6 @@ PAGE_WIDTH, PAGE_HEIGHT = 11906, 16838
 MARGIN = 1134
 PORTRAIT_TEXT = PAGE_WIDTH - 2 * MARGIN  # 17 cm
 LANDSCAPE_TEXT = PAGE_HEIGHT - 2 * MARGIN  # 25.7 cm
-#: A table of more columns than this goes on a landscape page of its own.
-PORTRAIT_COLUMNS = 7
-#: The average width of a character of table text (9 pt Arial), in twips: what column widths assume.
-TABLE_CHAR = 92.0
 #: A row of at most this many lines is kept on one page; a longer one may break across two.
 KEEP_ROW_LINES = 12
 #: A table of at most this many lines of text (about 7 cm) is kept on one page where it fits.
@@ -218,29 +216,54 @@ def _insert_ppr_child(ppr: Any, child: Any) -> None:
 # ---------------------------------------------------------------- tables
 
 
-def _rotated(table: Table, j: int) -> bool:
-    """True where column ``j``'s header is better turned on its side: a matrix (a wide table)
-    column of ticks or short codes under a long header, which would otherwise break its words."""
-    if len(table.columns) <= PORTRAIT_COLUMNS or len(table.columns[j]) <= 12:
-        return False
-    return all(len(cell_text(row[j])) <= 4 for row in table.rows)
+def _matrix(table: Table) -> list[bool]:
+    """Which columns of ``table`` are a matrix's: ticks or short codes (at most four characters)
+    under a long header (more than twelve), whose header may be turned on its side. A table
+    with fewer than three such columns is not a matrix: none is turned."""
+    columns = [
+        len(" ".join(name.split())) > 12 and all(len(cell_text(row[j]).strip()) <= 4 for row in table.rows)
+        for j, name in enumerate(table.columns)
+    ]
+    return columns if sum(columns) >= 3 else [False] * len(columns)
+
+
+def _measured(table: Table, turned: Sequence[bool]) -> list[widths.Column]:
+    """Each column of ``table`` measured for :mod:`widths` (a turned header takes no width)."""
+    out = []
+    for j, name in enumerate(table.columns):
+        cells = [row[j] for row in table.rows]
+        filled = [c for c in cells if c is not None and cell_text(c) != ""]
+        number = bool(filled) and all(is_number(c) for c in filled) and any(not isinstance(c, str) for c in filled)
+        header = "" if turned[j] else xml_text(name)
+        out.append(widths.measure(header, [xml_text(cell_text(c)) for c in cells], number))
+    return out
+
+
+def arrangement(table: Table) -> tuple[bool, list[bool]]:
+    """Whether ``table`` needs a landscape page, and which of its headers are turned on their
+    side. A table goes on a landscape page only where its columns at their narrowest
+    (:func:`widths.minimum`: each as wide as its longest word, a column of sentences wide enough
+    to read) do not fit a portrait page's line, never for its number of columns; a matrix's long
+    headers are turned first, and it stays portrait if it then fits."""
+    plain = [False] * len(table.columns)
+    if widths.least(_measured(table, plain)) <= PORTRAIT_TEXT:
+        return False, plain
+    turned = _matrix(table)
+    return widths.least(_measured(table, turned)) > PORTRAIT_TEXT, turned
+
+
+def wants_landscape(table: Table) -> bool:
+    """True for a table too wide for a portrait page: one whose columns at their narrowest
+    (their longest words) do not fit its line, even with a matrix's headers turned."""
+    return arrangement(table)[0]
 
 
 def _table_layout(table: Table, available: int) -> tuple[list[int], list[bool], list[bool]]:
     """Column widths (twips) for ``table`` in ``available`` twips, which columns hold numbers,
     and which headers are turned on their side."""
-    numeric = []
-    rotated = []
-    measured = []
-    for j, name in enumerate(table.columns):
-        cells = [row[j] for row in table.rows]
-        filled = [c for c in cells if c is not None and cell_text(c) != ""]
-        number = bool(filled) and all(is_number(c) for c in filled) and any(not isinstance(c, str) for c in filled)
-        numeric.append(number)
-        rotated.append(_rotated(table, j))
-        header = "" if rotated[-1] else xml_text(name)
-        measured.append(widths.measure(header, [xml_text(cell_text(c)) for c in cells], number))
-    return widths.widths(measured, available, TABLE_CHAR), numeric, rotated
+    turned = arrangement(table)[1]
+    measured = _measured(table, turned)
+    return widths.widths(measured, available), [m.numeric for m in measured], turned
 
 
 def _header_height(table: Table, column_widths: Sequence[int], rotated: Sequence[bool]) -> int:
@@ -250,24 +273,11 @@ def _header_height(table: Table, column_widths: Sequence[int], rotated: Sequence
     for name, width, turned in zip(table.columns, column_widths, rotated, strict=True):
         if turned:
             lines = max(1, (width - widths.PADDING) // line)
-            words = xml_text(name).split()
-            text = len(name) * TABLE_CHAR * 1.1 * 1.25 / lines  # bold, and a quarter lost to line breaks
-            word = max((len(w) for w in words), default=1) * TABLE_CHAR * 1.1
-            tallest = max(tallest, round(max(text, word)) + 2 * 60)
+            text = xml_text(" ".join(name.split()))
+            long = widths.text_width(text, bold=True) * 1.25 / lines  # a quarter lost to line breaks
+            word = max((widths.text_width(w, bold=True) for w in text.split()), default=0) * widths.SLACK
+            tallest = max(tallest, round(max(long, word)) + 2 * 60)
     return min(tallest, 8 * widths.CM)
-
-
-def wants_landscape(table: Table) -> bool:
-    """True for a table too wide for a portrait page: more than :data:`PORTRAIT_COLUMNS` columns,
-    or columns whose least readable widths do not fit its line."""
-    if len(table.columns) > PORTRAIT_COLUMNS:
-        return True
-    least = 0
-    for j, name in enumerate(table.columns):
-        cells = [xml_text(cell_text(row[j])) for row in table.rows]
-        header = "" if _rotated(table, j) else xml_text(name)
-        least += widths.minimum(widths.measure(header, cells), TABLE_CHAR)
-    return least > PORTRAIT_TEXT
 
 
 def _cell(
@@ -335,7 +345,7 @@ def _table_element(table: Table, available: int, accent: str) -> Any:
     header_row.append(_el("w:tblHeader"))
     rows: Sequence[Sequence[Cell]] = table.rows or [("(none)",) + ("",) * (len(table.columns) - 1)]
     texts = [[xml_text(cell_text(c)) for c in row] for row in rows]
-    heights = [max(widths.lines(t, w, TABLE_CHAR) for t, w in zip(row, column_widths, strict=True)) for row in texts]
+    heights = [max(widths.lines(t, w) for t, w in zip(row, column_widths, strict=True)) for row in texts]
     # A short table is kept on one page (each row's paragraphs kept with the next row), which Word
     # and LibreOffice both honour; a longer one flows on, its header row repeated.
     keep = sum(heights) + len(heights) <= KEEP_TABLE_LINES
@@ -497,18 +507,25 @@ class _Writer:
 
     def chart(self, chart: Chart) -> None:
         """The chart as a picture (its description the alternative text) under a numbered caption,
-        and its figures as a small table (a hidden point reads ``c``)."""
+        and its figures as a small table (``lif_core.builtins.renderers.chart_table``: figures
+        with their unit, right-aligned; a hidden point reads ``c``). The caption is the table's:
+        the title with the target, the comparators and which way is better, each with its unit,
+        said once (the picture draws the title and the lines; the table the points)."""
+        from lif_core.builtins.renderers import chart_table
+
         self.figures += 1
-        caption = chart.title + (f" (target {cell_text(chart.target)})" if chart.target is not None else "")
-        p = _el("w:p", None, _ppr("Caption"))
-        for run in [*_runs("Figure "), *_field(" SEQ Figure \\* ARABIC ", str(self.figures)), *_runs(f": {caption}")]:
+        figures = chart_table(chart)
+        p = _el("w:p", None, _ppr("Caption", keep_next=True))
+        for run in [
+            *_runs("Figure "),
+            *_field(" SEQ Figure \\* ARABIC ", str(self.figures)),
+            *_runs(f": {figures.caption or chart.title}"),
+        ]:
             p.append(run)
         self.add(p)
         picture = _el("w:r", None, self._picture(chart))
         self.add(_el("w:p", None, _ppr(keep_next=True, spacing={"w:after": "80"}), picture))
-        columns = ("Period", f"Value ({chart.unit})" if chart.unit else "Value")
-        rows = tuple((p, chart.label(p, v)) for p, v in chart.points)
-        self.table(Table(columns, rows, caption=f"Figures for figure {self.figures}"))
+        self.table(attrs.evolve(figures, caption=f"Figures for figure {self.figures}"))
 
     def _picture(self, chart: Chart) -> Any:
         """A ``w:drawing`` of ``chart`` drawn by lif-core (matplotlib), its description (the

@@ -42,7 +42,7 @@ from ..document import (
 from ..errors import LifError
 from ..extensions import Renderer, RenderOptions
 from ..report.style import DATA_IMAGE as _DATA_IMAGE
-from ..report.style import page_css_problems as css_problems
+from ..report.style import css_problems
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -386,7 +386,16 @@ def render_page(document: Document, style: ReportStyle | None = None) -> str:
     known = {f"lif-core's {n}" for n in TEMPLATES} | {f"{folder}/{n}" for n, _ in style.templates}
     try:
         page = env.get_template("report.html").render(view(document, style))
-    except (TemplateError, SecurityError, TypeError, ValueError, AttributeError, KeyError, RecursionError) as exc:
+    except (
+        TemplateError,
+        SecurityError,
+        TypeError,
+        ValueError,
+        AttributeError,
+        LookupError,
+        ArithmeticError,
+        RecursionError,
+    ) as exc:
         raise _template_error(exc, known) from None
     culprit = (
         f"the board's templates or style sheet ({style.source or 'its report style'})"
@@ -521,6 +530,14 @@ URL_ATTRIBUTES = frozenset(
 )
 
 
+#: SVG's presentation attributes that take ``url()``: read as CSS, as a ``style`` is.
+CSS_ATTRIBUTES = frozenset(
+    ["fill", "stroke", "filter", "mask", "clip-path", "marker-start", "marker-mid", "marker-end", "cursor"]
+)
+#: Elements that may come before the policy <meta>: any other starts the body.
+HEAD_TAGS = frozenset(["html", "head", "meta", "title", "style"])
+
+
 def _address_ok(value: str, attribute: str) -> bool:
     value = value.strip()
     if attribute == "srcset":
@@ -533,14 +550,25 @@ class _Checker(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.problems: list[str] = []
         self._style = False
+        self._svg = 0
         self.csp = False
+        self.charset = False
+        #: Whether the body has begun (a browser obeys a policy <meta> only in the head).
+        self.body = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         where = f"line {self.getpos()[0]}"
         if tag not in ALLOWED_TAGS and not re.fullmatch(r"(rdf|cc|dc):[a-z]+", tag):
             self.problems.append(f"<{tag}> ({where}): a published page holds no scripts, frames, forms or links out")
+        if tag not in HEAD_TAGS:
+            self.body = True
+        if tag == "svg":
+            self._svg += 1
         if tag == "style":
             self._style = True
+            if self._svg:
+                # In SVG a <style>'s text is markup to a browser, but raw text to this parser.
+                self.problems.append(f"<style> inside <svg> ({where}): style the drawing from the page's <style>")
         for name, value in attrs:
             value = value or ""
             if name.startswith("on"):
@@ -552,16 +580,22 @@ class _Checker(HTMLParser):
                     f"<{tag} {name}={value[:60]!r}> ({where}): loads or links to something outside the page; "
                     "only #fragments and data: images are allowed"
                 )
-            elif name == "style":
-                self.problems += [f"<{tag} style=...> ({where}): {p}" for p in css_problems(value)]
+            elif name == "style" or name in CSS_ATTRIBUTES:
+                self.problems += [f"<{tag} {name}=...> ({where}): {p}" for p in css_problems(value)]
         if tag == "meta":
             equiv = dict(attrs).get("http-equiv")
+            charset = dict(attrs).get("charset")
+            if charset is not None:
+                if charset.strip().lower() != "utf-8":
+                    self.problems.append(f'<meta charset="{charset[:20]}"> ({where}): the page is UTF-8')
+                elif not self.body:
+                    self.charset = True
             if equiv is not None:
                 if equiv.lower() != "content-security-policy":
                     self.problems.append(
                         f'<meta http-equiv="{equiv}"> ({where}): only the page\'s own policy is allowed'
                     )
-                elif (dict(attrs).get("content") or "") == CSP:
+                elif (dict(attrs).get("content") or "") == CSP and not self.body:
                     self.csp = True
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -572,10 +606,17 @@ class _Checker(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == "style":
             self._style = False
+        elif tag == "svg":
+            self._svg = max(self._svg - 1, 0)
+        elif tag == "head":
+            self.body = True
 
     def handle_data(self, data: str) -> None:
         if self._style:
+            # '<' too: this parser ends a style only at '</style>', a browser at '</style x>' as well
             self.problems += [f"<style> (line {self.getpos()[0]}): {p}" for p in css_problems(data)]
+        elif data.strip() and self.lasttag not in ("title", "html", "head"):
+            self.body = True
 
     def handle_pi(self, data: str) -> None:
         self.problems.append("a processing instruction: not allowed")
@@ -592,11 +633,27 @@ def check_page(page: str, culprit: str = "the page") -> None:
         LifError: naming ``culprit`` and each thing found.
     """
     checker = _Checker()
+    problems = []
+    doctype = re.match(r"\s*<!doctype html>", page, re.IGNORECASE)
+    for found in re.finditer(r"<!", page[doctype.end() if doctype else 0 :]):
+        line = page.count("\n", 0, found.start() + (doctype.end() if doctype else 0)) + 1
+        problems.append(
+            f"'<!' (line {line}): a published page holds no HTML comment, CDATA or declaration but <!DOCTYPE html> "
+            "(browsers and checkers read them differently; write a template's comments as {# ... #})"
+        )
+        break
     checker.feed(page)
     checker.close()
-    problems = checker.problems
+    problems += checker.problems
+    declared = checker.charset and re.search(r"<meta\s+charset", page.encode("utf-8")[:1024].decode("utf-8", "ignore"))
+    if not declared and "\x1b" in page:
+        # Undeclared, a browser guesses the encoding, and ISO-2022-JP's escapes skip bytes this check reads.
+        problems.append('a page holding the escape character must start its head with <meta charset="utf-8">')
     if not checker.csp:
-        problems.append(f'the page must keep <meta http-equiv="Content-Security-Policy" content="{CSP}"> in its head')
+        problems.append(
+            f'the page must keep <meta http-equiv="Content-Security-Policy" content="{CSP}"> in its head, '
+            "before the body (a browser ignores one after)"
+        )
     if problems:
         shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
         raise LifError(

@@ -156,20 +156,75 @@ def css_problems(css: str) -> list[str]:
 #: A ``data:`` address of an image: the only address a published page may load.
 DATA_IMAGE = re.compile(r"data:image/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]*$", re.IGNORECASE)
 _CSS_URL = re.compile(r"url\s*\(\s*['\"]?\s*([^'\")\s]*)", re.IGNORECASE)
-_CSS_BAD = re.compile(r"@import|expression\s*\(|javascript:|-moz-binding|behavior\s*:", re.IGNORECASE)
+#: What may not be in a style sheet at all: an import, script (old browsers' expression() and
+#: bindings), and the functions that load an address given as a bare string (image-set(), src()).
+_CSS_BAD = re.compile(
+    r"@import|expression\s*\(|javascript:|-moz-binding|behavior\s*:|(?<![\w-])(?:-webkit-)?image-set\s*\("
+    r"|(?<![\w-])src\s*\(",
+    re.IGNORECASE,
+)
 _CSS_ESCAPE = re.compile(r"\\[0-9a-fA-F]{1,6}\s?|\\(.)")
+_CSS_IDENT_BEFORE = re.compile(r"(?:[A-Za-z0-9_-]|\\[0-9a-fA-F]{1,6}\s?|\\[^\n0-9a-fA-F])+$")
 
 
 def _unescape_css(text: str) -> str:
     return _CSS_ESCAPE.sub(lambda m: m.group(1) or chr(min(int(m.group(0)[1:].strip(), 16), 0x10FFFF) or 0xFFFD), text)
 
 
+def _without_comments(css: str) -> tuple[str, bool]:
+    """``css`` with its comments taken out as a browser finds them (not inside a string or an
+    unquoted ``url(...)``), and whether a comment mark ``/*`` stands inside a string or a
+    ``url(...)``, where a checker that does not read CSS as a browser does could take it for
+    the start of a comment (and not see what follows)."""
+    out: list[str] = []
+    mark = False
+    i, n = 0, len(css)
+    while i < n:
+        c = css[i]
+        if c == "\\":
+            out.append(css[i : i + 2])
+            i += 2
+        elif c in "\"'":
+            j = i + 1
+            while j < n and css[j] not in (c, "\n"):
+                j += 2 if css[j] == "\\" else 1
+            mark = mark or "/*" in css[i:j]
+            out.append(css[i : j + 1])
+            i = j + 1
+        elif css.startswith("/*", i):
+            end = css.find("*/", i + 2)
+            i = n if end < 0 else end + 2
+        elif (
+            c == "("
+            and (ident := _CSS_IDENT_BEFORE.search(css, 0, i))
+            and _unescape_css(ident.group()).lower() == "url"
+        ):
+            rest = css[i + 1 :].lstrip()
+            if rest[:1] in ("'", '"'):
+                out.append(c)
+                i += 1
+                continue
+            j = i + 1
+            while j < n and css[j] != ")":
+                j += 2 if css[j] == "\\" else 1
+            mark = mark or "/*" in css[i:j]
+            out.append(css[i : j + 1])
+            i = j + 1
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out), mark
+
+
 def page_css_problems(css: str) -> list[str]:
     """What a style sheet must not do in a self-contained page with no network: import
     another, load anything by url() other than a ``data:`` image or a ``#fragment``, run
     script (old browsers' expression() and bindings)."""
-    text = _unescape_css(re.sub(r"/\*.*?\*/", "", css, flags=re.DOTALL))
+    stripped, mark = _without_comments(css)
+    text = _unescape_css(stripped)
     problems = []
+    if mark:
+        problems.append("'/*' inside a string or url() is not allowed (it reads as a comment to some readers)")
     if _CSS_BAD.search(text):
         problems.append(f"{_CSS_BAD.search(text).group(0)!r} is not allowed")  # type: ignore[union-attr]
     for address in _CSS_URL.findall(text):

@@ -208,9 +208,9 @@ def test_croydon_workbook_has_typed_cells_and_frozen_headers() -> None:
     assert ws.auto_filter.ref and ws.auto_filter.ref.startswith(f"A{XlsxRenderer.HEADER_ROW}:")
     first = XlsxRenderer.HEADER_ROW + 1
     latest = ws.cell(first, cols["Latest"])
-    assert latest.data_type == "n" and latest.value == 13 and latest.number_format == '0"%"'
+    assert latest.data_type == "n" and latest.value == 0.13 and latest.number_format == "0%"
     variance = ws.cell(first, cols["Variance from target (% of target)"])
-    assert variance.value == -35 and variance.number_format == '0.0"%"'
+    assert variance.value == -0.35 and variance.number_format == "0.0%"
     rag = ws.cell(first, cols["RAG"])
     assert rag.value == "Green" and rag.fill.fill_type == "solid"
     assert ws.column_dimensions["A"].width > ws.column_dimensions["B"].width  # from content

@@ -479,12 +479,13 @@ def sheet_names(captions: list[str], reserved: tuple[str, ...] = ("Contents",)) 
 
 
 def number_format(figure: Figure) -> str:
-    """A figure's number format: places as its text shows them, ``%`` after a percentage (13
-    stays 13, shown ``13%``), ``£`` before money, a sign where the text has one."""
+    """A figure's number format: places as its text shows them, a percentage as Excel's own
+    (the cell holds 0.13, shown ``13%``, so formulas on it work as a spreadsheet user expects),
+    ``£`` before money, a sign where the text has one."""
     decimals = "." + "0" * figure.places if figure.places > 0 else ""
     body = f"#,##0{decimals}"
     if figure.unit == "%":
-        body = f'0{decimals}"%"'
+        body = f"0{decimals}%"  # Excel's own percentage: the cell holds 0.13
     elif figure.unit == "£":
         body = f'"£"#,##0{decimals}'
     if figure.text.startswith("+"):
@@ -497,7 +498,7 @@ class XlsxRenderer(Renderer):
     as-at day, the disclosure rule and the document's other ``meta``, and a link to each table's
     sheet with its caption and section), then a sheet per table and chart: its caption and
     section in the first rows, a bold header row that stays in view (frozen) with a filter, and
-    typed cells: numbers as numbers with number formats (``13%`` is 13 shown ``13"%"``,
+    typed cells: numbers as numbers with number formats (``13%`` is 0.13 shown ``13%``,
     ``£228,000`` is 228000), days as dates, ratings as their words with a fill, and what
     disclosure control hid as its symbol (``c``, ``k``), as text. No text cell can become a
     formula."""
@@ -596,7 +597,7 @@ class XlsxRenderer(Renderer):
                         if value.value is None or not math.isfinite(value.value):
                             text(cell, value.text)
                         else:
-                            cell.value = value.value
+                            cell.value = value.value / 100 if value.unit == "%" else value.value
                             cell.number_format = number_format(value)
                     elif isinstance(value, bool):
                         text(cell, str(value))

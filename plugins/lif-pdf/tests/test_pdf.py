@@ -38,10 +38,11 @@ BOARD = "Croydon Safeguarding Children Board"
 LIF = Path(sys.executable).with_name("lif")
 #: A4 in points, portrait.
 A4 = (595.28, 841.89)
-#: The Croydon report laid out well: 30 pages when this was written (cover and contents, 7 charts
-#: a page each or so, a landscape page for the coverage matrix). Far more means tables or charts
-#: are breaking badly (a page per row); far fewer, that sections are missing.
-PAGES = range(25, 39)
+#: The Croydon report laid out well: 25 pages when this was written (cover and contents, 9 charts
+#: with their figures beside them, four to a page, a landscape page for the coverage matrix). Far
+#: more means tables or charts are breaking badly (a chart or a row a page); far fewer, that
+#: sections are missing.
+PAGES = range(20, 34)
 #: Where the running header and the page number are: above the top margin (2.2cm) and below
 #: the bottom one (2cm), in points from the bottom of the page.
 HEADER_BELOW = A4[1] - 2.2 / 2.54 * 72

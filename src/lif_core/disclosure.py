@@ -539,10 +539,15 @@ def protect_table(table: Table, rule: Rule = DEFAULT_RULE) -> Table:
 
 def _check_chart(chart: Chart) -> Chart:
     """Charts carry figures already protected where they were computed (a measure's series);
-    one holding an unprotected count or share is refused rather than drawn."""
+    one holding an unprotected count or share is refused rather than drawn, and a point its
+    labels say is hidden (``c``) is made a gap whatever number was left in it, so no drawing,
+    description or table of the chart can show it."""
     for _period, value in chart.points:
         if value is not None and not isinstance(value, (int, float)):
             raise TypeError(f"chart {chart.title!r}: points must be numbers or None, not {type(value).__name__}")
+    hidden = {period for period, label in chart.labels if label == SUPPRESSED}
+    if any(value is not None and period in hidden for period, value in chart.points):
+        chart = attrs.evolve(chart, points=tuple((p, None if p in hidden else v) for p, v in chart.points))
     return chart
 
 

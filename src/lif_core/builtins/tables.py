@@ -562,7 +562,8 @@ class XlsxRenderer(Renderer):
             row += 1
             link = contents.cell(row, 1)
             text(link, sheet)
-            link.hyperlink = f"#'{sheet}'!A1"
+            quoted = sheet.replace("'", "''")  # a sheet name's apostrophe is doubled in a reference
+            link.hyperlink = f"#'{quoted}'!A1"
             link.style = "Hyperlink"
             text(contents.cell(row, 2), item.caption)
             text(contents.cell(row, 3), item.section)

@@ -93,9 +93,9 @@ PAGE_CSS = """
 h1 { font-size: 24pt !important; line-height: 1.15; }
 
 /* Columns as wide as their longest word: a cell may break a word only where it would not fit
-   at all (the page's print rules let any word break anywhere in a wide table, which WeasyPrint
-   takes as leave to make columns one letter wide: "201 8-19"). */
-th, td { overflow-wrap: break-word !important; }
+   at all (overflow-wrap: anywhere would let WeasyPrint make columns one letter wide: "201 8-19"),
+   and never at a hyphen it makes up: the page's own print rules for a wide table's headings. */
+th, td { overflow-wrap: break-word !important; hyphens: manual !important; }
 .wide .nowrap, .num { white-space: nowrap !important; }
 
 /* Text for screen readers only (a chart's caption: the drawing shows its title) wraps in its

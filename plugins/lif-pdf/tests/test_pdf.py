@@ -143,9 +143,25 @@ def test_croydon_properties_and_contents(croydon_pdf: tuple[pypdf.PdfReader, dic
     root = pdf.trailer["/Root"]
     assert root["/Lang"] == "en-GB"
     assert "/StructTreeRoot" in root, "tagged for screen readers"
-    # The contents on the cover, each entry with the page it starts on; bookmarks for the headings.
+    # The contents on the cover, each entry with the page it starts on; the report from page 2;
+    # bookmarks for the headings.
     cover = words(pdf.pages[0].extract_text())
-    assert re.search(r"Introduction by the Independent Chair[ .]+1\b", cover)
+    assert re.search(r"Introduction by the Independent Chair[ .]+2\b", cover)
+    assert margins(pdf.pages[1])[1].startswith("Introduction by the Independent Chair")
+    # The running header and the page numbers in the body's font (not a fallback of their own).
+    fonts: dict[str, set[str]] = {"margin": set(), "body": set()}
+    height = float(pdf.pages[1].mediabox.height)
+
+    def visit(text: str, cm: list[float], tm: list[float], font: object, _size: object) -> None:
+        if text.strip() and isinstance(font, dict) and abs(cm[5] - height) < 0.5:
+            y = cm[5] + cm[3] * tm[5]
+            fonts["margin" if y > HEADER_BELOW or y < FOOTER_ABOVE else "body"].add(str(font["/BaseFont"]))
+
+    pdf.pages[1].extract_text(visitor_text=visit)
+    assert fonts["margin"] and fonts["margin"] <= fonts["body"], fonts
+    # What the report says about itself, at the end, under a heading.
+    last = words(pdf.pages[-1].extract_text())
+    assert "About this report" in last and "Disclosure control Counts from" in last
     titles = [item.title for item in pdf.outline if not isinstance(item, list)]
     assert "Case reviews and the learning lifecycle" in str(pdf.outline)
     assert titles and titles[0] == "Annual report 2018-19"

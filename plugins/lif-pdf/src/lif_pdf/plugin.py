@@ -70,16 +70,18 @@ PAGE_CSS = """
 @page {
   size: A4 !important;
   margin: 2.2cm 2cm 2cm !important;
-  @top-left { content: BOARD; font: 8.5pt/1.2 system-ui, "DejaVu Sans", Arial, sans-serif; color: #505a5f;
+  @top-left { content: BOARD; font-size: 8.5pt; line-height: 1.2; color: #505a5f;
     vertical-align: bottom; padding-bottom: .35cm; }
-  @top-right { content: DATE; font: 8.5pt/1.2 system-ui, "DejaVu Sans", Arial, sans-serif; color: #505a5f;
+  @top-right { content: DATE; font-size: 8.5pt; line-height: 1.2; color: #505a5f;
     vertical-align: bottom; padding-bottom: .35cm; white-space: nowrap; }
   @bottom-center { content: "Page " counter(page) " of " counter(pages);
-    font: 8.5pt/1.2 system-ui, "DejaVu Sans", Arial, sans-serif; color: #505a5f; vertical-align: top;
+    font-size: 8.5pt; line-height: 1.2; color: #505a5f; vertical-align: top;
     padding-top: .35cm; }
 }
-/* The cover carries the title: no running header on it. */
+/* The cover carries the title and the contents: no running header on it; the report starts on
+   the next page. The margin boxes take the page's own font (set on its root element). */
 @page :first { @top-left { content: none; } @top-right { content: none; } }
+main { break-before: page; }
 /* A matrix (a table the page marks "matrix": a column per standard or judgement) gets landscape
    pages of its own, with the heading of the section holding it ("has-matrix"): the page's own
    named page "matrix", made landscape here over the A4 above. */

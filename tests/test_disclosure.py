@@ -349,7 +349,7 @@ def test_the_boards_own_rule_applies_to_every_series(tmp_path: Path) -> None:
     dataset = next(s for _d, s in document.walk() if s.key == "dataset")
     scorecard = dataset.blocks[0]
     assert isinstance(scorecard, Table)
-    latest = {row[0]: row[1] for row in scorecard.rows}
+    latest = {row[0]: cell_text(row[scorecard.columns.index("Latest")]) for row in scorecard.rows}
     repeat = "Children becoming the subject of a child protection plan for a second or subsequent time"
     assert latest[repeat] == SUPPRESSED  # every period hidden: "c", not "no data"
     charts = {b.title: b for _d, s in document.walk() for b in s.blocks if isinstance(b, Chart)}

@@ -70,6 +70,9 @@ def margins(page: pypdf.PageObject) -> tuple[str, str, str]:
     height = float(page.mediabox.height)
 
     def visit(text: str, cm: list[float], tm: list[float], _font: object, _size: object) -> None:
+        # pypdf reads a small subset of a font WeasyPrint embeds (a page of "x x x") as two bytes a
+        # character, a NUL before each (pdftotext reads it right): what the page shows has none.
+        text = text.replace("\x00", "")
         if not text.strip():
             return
         if abs(cm[5] - height) > 0.5:  # drawn in a figure of its own (a chart's SVG): body

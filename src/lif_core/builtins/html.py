@@ -330,7 +330,7 @@ def _environment(style: ReportStyle) -> Environment:
     lif = FunctionLoader(load(own, lambda n: f"lif-core's {n}"))
     folder = _board_folder(style)
     loaders = [FunctionLoader(load(board, lambda n: f"{folder}/{n}")), PrefixLoader({"lif": lif}), lif]
-    return ImmutableSandboxedEnvironment(
+    env = ImmutableSandboxedEnvironment(
         loader=ChoiceLoader(loaders),
         autoescape=True,
         undefined=StrictUndefined,
@@ -338,6 +338,23 @@ def _environment(style: ReportStyle) -> Environment:
         lstrip_blocks=True,
         auto_reload=False,
     )
+    env.filters["periods"] = periods
+    return env
+
+
+#: A period or a day in text (2018-19, 2018-07-31): never broken at its hyphen.
+_PERIOD = re.compile(r"(?<![\w-])\d{4}-\d{2}(?:\d{2})?(?:-\d{2})?(?![\w-])")
+
+
+def periods(text: Any) -> Any:
+    """``text`` escaped, each period or day in it (``2018-19``, ``2018-07-31``) in a
+    ``<span class="nowrap">``, so a line never breaks at its hyphen (``2018-`` / ``19``): the
+    templates' ``periods`` filter. The text itself is unchanged (copied or searched, it reads
+    the same)."""
+    from markupsafe import Markup, escape
+
+    escaped = str(escape(text))
+    return Markup(_PERIOD.sub(lambda m: f'<span class="nowrap">{m[0]}</span>', escaped))
 
 
 def _board_folder(style: ReportStyle) -> str:

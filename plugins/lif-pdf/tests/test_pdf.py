@@ -38,7 +38,7 @@ BOARD = "Croydon Safeguarding Children Board"
 LIF = Path(sys.executable).with_name("lif")
 #: A4 in points, portrait.
 A4 = (595.28, 841.89)
-#: The Croydon report laid out well: 25 pages when this was written (cover and contents, 9 charts
+#: The Croydon report laid out well: 26 pages when this was written (cover and contents, 7 charts
 #: with their figures beside them, four to a page, a landscape page for the coverage matrix). Far
 #: more means tables or charts are breaking badly (a chart or a row a page); far fewer, that
 #: sections are missing.

@@ -61,7 +61,7 @@ def test_the_plugins_distribution_is_found_through_its_entry_point(plugins: Plug
 
 def test_entry_points_can_be_left_out_and_plugins_disabled() -> None:
     assert "ofsted" not in {p.name for p in Plugins.create(entry_points=False).info()}
-    host = Plugins.create(disabled=["ofsted", "docx", "lif_core.builtins.renderers"])
+    host = Plugins.create(disabled=["ofsted", "docx", "pdf", "lif_core.builtins.renderers"])
     names = {p.name for p in host.info()}
     assert "ofsted" not in names and "lif_core.builtins.renderers" not in names
     assert len(host.renderers) == 0

@@ -11,7 +11,15 @@ from pathlib import Path
 import click
 
 from ..board import LoadedBoard
-from ..cli import as_of_day, as_of_option, default_format, emit_document, format_option, output_option
+from ..cli import (
+    as_of_day,
+    as_of_option,
+    default_format,
+    emit_document,
+    format_option,
+    output_option,
+    refuse_board_output,
+)
 from ..clocks import board_calendar
 from ..data import Pseudonymiser, SourceReport, board_key, read_batches
 from ..disclosure import Rule, active_rule, board_rule, protect
@@ -436,6 +444,8 @@ def register_commands(cli: click.Group) -> None:
         from ..report import report_definition
 
         plugins, loaded = _open(ctx, board)
+        if output is not None:  # before anything is built: never onto the board's own files
+            refuse_board_output(output, board)
         fmt = fmt or default_format(plugins, output)
         day = as_of_day(as_of, loaded)
         before = None

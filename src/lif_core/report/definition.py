@@ -28,6 +28,7 @@ __all__ = [
     "definition_problems",
     "narrative_file",
     "read_definition",
+    "read_report_file",
     "with_framework_titles",
     "report_definition",
 ]
@@ -63,6 +64,26 @@ DEFAULT_REPORT = ReportDefinition(
 )
 
 
+def read_report_file(loaded: LoadedBoard) -> dict[str, Any] | None:
+    """The board's ``report.toml`` as data, or ``None`` where it has none: its report
+    definition (:func:`read_definition`) and its house style
+    (:func:`lif_core.report.style.read_style`) are read from it.
+
+    Raises:
+        BoardInvalid: where it cannot be read or parsed, naming the file.
+    """
+    path = loaded.root / REPORT_FILE
+    if not path.exists() and not path.is_symlink():
+        return None
+    try:
+        data: dict[str, Any] = read_data_file(resolve_inside(loaded.root, REPORT_FILE), "toml", name=REPORT_FILE)
+    except UnreadableFile as exc:
+        raise BoardInvalid([Problem(REPORT_FILE, "", exc.reason)]) from None
+    except LifError as exc:
+        raise BoardInvalid([Problem(REPORT_FILE, "", str(exc))]) from None
+    return data
+
+
 def read_definition(loaded: LoadedBoard) -> ReportDefinition | None:
     """The board's own ``report.toml``, or ``None`` where it has none (or one holding only a
     ``[style]``, the house style :func:`lif_core.report.style.read_style` reads).
@@ -72,15 +93,9 @@ def read_definition(loaded: LoadedBoard) -> ReportDefinition | None:
     """
     from ..convert import iter_errors, structure
 
-    path = loaded.root / REPORT_FILE
-    if not path.exists() and not path.is_symlink():
+    data = read_report_file(loaded)
+    if data is None:
         return None
-    try:
-        data = read_data_file(resolve_inside(loaded.root, REPORT_FILE), "toml", name=REPORT_FILE)
-    except UnreadableFile as exc:
-        raise BoardInvalid([Problem(REPORT_FILE, "", exc.reason)]) from None
-    except LifError as exc:
-        raise BoardInvalid([Problem(REPORT_FILE, "", str(exc))]) from None
     unknown = [k for k in data if k not in ("title", "sections", "style")]
     if unknown:
         raise BoardInvalid(

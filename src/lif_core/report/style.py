@@ -29,8 +29,8 @@ from typing import Any
 from ..board import LoadedBoard
 from ..document import ReportStyle
 from ..errors import BoardInvalid, LifError, Problem
-from ..files import UnreadableFile, read_data_file, read_text, resolve_inside, suggest
-from .definition import REPORT_FILE
+from ..files import UnreadableFile, read_text, resolve_inside, suggest
+from .definition import REPORT_FILE, read_report_file
 
 __all__ = ["MAX_LOGO_BYTES", "MAX_TEMPLATE_BYTES", "STYLE_KEYS", "TEMPLATES_FOLDER", "read_style", "template_problems"]
 
@@ -65,15 +65,9 @@ def read_style(loaded: LoadedBoard) -> ReportStyle | None:
     Raises:
         BoardInvalid: with every problem found, each naming ``report.toml`` and its key.
     """
-    path = loaded.root / REPORT_FILE
-    if not path.exists() and not path.is_symlink():
+    data = read_report_file(loaded)
+    if data is None:
         return None
-    try:
-        data = read_data_file(resolve_inside(loaded.root, REPORT_FILE), "toml", name=REPORT_FILE)
-    except UnreadableFile as exc:
-        raise BoardInvalid([Problem(REPORT_FILE, "", exc.reason)]) from None
-    except LifError as exc:
-        raise BoardInvalid([Problem(REPORT_FILE, "", str(exc))]) from None
     table = data.get("style")
     if table is None:
         return None

@@ -281,25 +281,37 @@ def first_sentence(root: Path, relative: str) -> str:
 
 class _Visible(HTMLParser):
     """What a reader of an HTML page sees: its text, and the words of title and alt attributes;
-    not styles, scripts or other markup."""
+    not styles, scripts or other markup. Text inside a line (around a ``<span>`` or ``<b>``)
+    stays on its line."""
+
+    INLINE = frozenset(["span", "b", "strong", "em", "i", "a", "code", "small", "time", "mark", "sub", "sup"])
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self._hidden = 0
+        self._inline = False  # the next text continues the line before it
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in ("style", "script"):
             self._hidden += 1
-        self.parts += [value for name, value in attrs if name in ("title", "alt", "aria-label") and value]
+        words = [value for name, value in attrs if name in ("title", "alt", "aria-label") and value]
+        self.parts += words
+        self._inline = tag in self.INLINE and not words
 
     def handle_endtag(self, tag: str) -> None:
         if tag in ("style", "script"):
             self._hidden -= 1
+        self._inline = tag in self.INLINE
 
     def handle_data(self, data: str) -> None:
-        if not self._hidden:
+        if self._hidden:
+            return
+        if self._inline and self.parts:
+            self.parts[-1] += data
+        else:
             self.parts.append(data)
+        self._inline = False
 
 
 def readers_text(root: Path, day: dt.date, fmt: str, tmp_path: Path) -> str:

@@ -37,6 +37,7 @@ __all__ = [
     "Share",
     "Table",
     "terminal_safe",
+    "xml_text",
 ]
 
 
@@ -319,6 +320,17 @@ _TERMINAL_SEQUENCE = re.compile(
 # DEL, C1 controls, and the bidirectional overrides and isolates that make text display in an
 # order other than the one it is stored in ("Trojan Source").
 _TERMINAL_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+# What XML 1.0 cannot hold (Word and workbook files refuse it): the C0 controls but tab, newline
+# and carriage return, lone surrogates, U+FFFE and U+FFFF.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` with every character XML cannot hold replaced by U+FFFD, so a reader sees that
+    something was there: for the formats written as XML (Word, a workbook)."""
+    return _NOT_XML.sub("\ufffd", text)
 
 
 def terminal_safe(text: str) -> str:

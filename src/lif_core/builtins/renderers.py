@@ -151,7 +151,7 @@ def _text_block(block: Any, width: int | None, paint: _Paint) -> list[str]:
     if isinstance(block, Table):
         return _text_table(block, width, paint)
     if isinstance(block, Chart):
-        return _text_table(_chart_table(block), width, paint)
+        return _text_table(chart_table(block), width, paint)
     raise TypeError(f"unknown block {type(block).__name__}")
 
 
@@ -196,10 +196,6 @@ def chart_table(chart: Chart) -> Table:
     caption = chart.title + (f" ({'; '.join(notes)})" if notes else "")
     columns = ("Period", unit_title(chart.unit), *(("Target",) if target else ()))
     return Table(columns, tuple(rows), caption=caption)
-
-
-#: The name this had before it was public.
-_chart_table = chart_table
 
 
 #: Widest a text table column grows before its cells wrap onto further lines.
@@ -395,7 +391,7 @@ class MarkdownRenderer(Renderer):
             out += ["| " + " | ".join(cell(c) for c in row) + " |" for row in block.rows]
             return out
         if isinstance(block, Chart):
-            return MarkdownRenderer._block(_chart_table(block))
+            return MarkdownRenderer._block(chart_table(block))
         raise TypeError(f"unknown block {type(block).__name__}")
 
 

@@ -42,6 +42,7 @@ from ..document import (
     Share,
     Table,
     cell_text,
+    xml_text,
 )
 from ..extensions import Renderer, RenderOptions
 from .renderers import ABOUT, chart_table, csv_safe
@@ -439,9 +440,6 @@ SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 SHEET_NAME_LIMIT = 31
 #: Longest text a workbook's cell holds.
 CELL_LIMIT = 32_767
-# What a workbook's XML cannot hold: C0 controls but tab, newline and carriage return, and the
-# non-characters U+FFFE, U+FFFF (lone surrogates cannot be written as UTF-8 at all).
-_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 #: Fills of a rating's cell (light, so its words stay readable): the words are always there too.
 RAG_FILLS = {"red": "F4CCCC", "amber": "FFE599", "green": "D9EAD3"}
 #: What a symbol in a cell means, said once on the contents sheet and on each sheet using one.
@@ -454,7 +452,7 @@ SYMBOL_NOTE = (
 def xml_safe(text: str) -> str:
     """Text a workbook can hold: characters its XML cannot are replaced (by U+FFFD), and the
     text is cut to a cell's limit."""
-    text = _XML_ILLEGAL.sub("\ufffd", text)
+    text = xml_text(text)
     return text if len(text) <= CELL_LIMIT else text[: CELL_LIMIT - 1] + "\u2026"
 
 
@@ -465,7 +463,7 @@ def sheet_names(captions: list[str], reserved: tuple[str, ...] = ("Contents",)) 
     taken = {r.lower() for r in (*reserved, "History")}
     out = []
     for n, caption in enumerate(captions, start=1):
-        base = " ".join(SHEET_FORBIDDEN.sub(" ", _XML_ILLEGAL.sub("", caption)).split()).strip("'").strip()
+        base = " ".join(SHEET_FORBIDDEN.sub(" ", xml_text(caption).replace("\ufffd", "")).split()).strip("'").strip()
         base = base or f"Table {n}"
         name = base[:SHEET_NAME_LIMIT].rstrip().rstrip("'")
         k = 1

@@ -16,7 +16,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
-import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -40,6 +39,7 @@ from lif_core.document import (
     Share,
     Table,
     cell_text,
+    xml_text,
 )
 
 from . import styles, widths
@@ -70,16 +70,7 @@ CHART_WIDTH_CM = 14.0
 #: and told apart in greyscale by their words (the text is always shown).
 RAG_COLOURS = {"red": ("F4CDC6", "942514"), "amber": ("FCD6C3", "6E3619"), "green": ("CCE2D8", "005A30")}
 
-# What XML 1.0 cannot hold (python-docx refuses it with a ValueError): the C0 controls but tab,
-# newline and carriage return, lone surrogates, U+FFFE and U+FFFF. Each becomes U+FFFD, so the
-# reader sees that something was there.
-_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _NUMBER_SYMBOLS = frozenset({SUPPRESSED, SMALL_SHARE})
-
-
-def xml_text(text: str) -> str:
-    """``text`` with every character XML cannot hold replaced by U+FFFD."""
-    return _NOT_XML.sub("\ufffd", text)
 
 
 def _property(text: str) -> str:

@@ -435,3 +435,21 @@ def test_hook_register_report_sections(plugins: Plugins, make_board: MakeBoard) 
     host.register(Broken(), name="broken-sections")
     with pytest.raises(PluginError, match='plugin "broken-sections" in hook "register_report_sections"'):
         host.report_sections  # noqa: B018 - built on first use
+
+
+def test_hook_register_indicators(plugins: Plugins) -> None:
+    """A plugin's indicator is in the registry under its name, with its plugin; lif-core's own
+    are a builtin plugin of the same hook (end to end through `lif measures`:
+    tests/test_indicator_hook.py)."""
+    from lif_core.extensions import Indicator
+    from lif_core.indicators import ReferralCounts
+
+    class P:
+        @hookimpl
+        def register_indicators(self, register: Callable[[Indicator], None]) -> None:
+            register(Indicator("visits", "Visits", "Home visits by the period of the visit.", "count", ReferralCounts))
+
+    plugins.register(P(), name="visits-plugin")
+    assert plugins.indicators.plugin_of("visits") == "visits-plugin"
+    assert plugins.indicators.plugin_of("re-referrals-12m") == "lif_core.builtins.indicators"
+    assert plugins.indicators.get("visits").frequencies == ("month", "quarter", "year")

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .board import LoadedBoard
     from .document import Document, Section
     from .frameworks import StatutoryFramework
+    from .indicators import Accumulator
     from .report.context import SectionContext
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "Batch",
     "Check",
     "DataSourceAdapter",
+    "Indicator",
     "InspectionFramework",
     "Methodology",
     "Record",
@@ -282,6 +284,65 @@ class DataSourceAdapter(abc.ABC):
         except LifError as exc:
             return [str(exc)]
         return []
+
+
+# --------------------------------------------------------------------------- indicators
+
+#: The period frequencies an indicator can be counted by (a measure's ``monthly``, ``quarterly``
+#: and ``annual``).
+FREQUENCIES = ("month", "quarter", "year")
+#: What an indicator's figures are.
+INDICATOR_UNITS = ("percent", "count")
+
+
+def _check_frequencies(_inst: object, _attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
+    if not value or any(f not in FREQUENCIES for f in value):
+        raise ValueError(f"an indicator's frequencies are one or more of {', '.join(FREQUENCIES)}, not {value!r}")
+
+
+def _check_unit(_inst: object, _attribute: attrs.Attribute[Any], value: str) -> None:
+    if value not in INDICATOR_UNITS:
+        raise ValueError(f"an indicator's unit is {' or '.join(INDICATOR_UNITS)}, not {value!r}")
+
+
+def _check_inputs(_inst: object, _attribute: attrs.Attribute[Any], value: Mapping[str, str]) -> None:
+    for role in value:
+        if not isinstance(role, str) or not ID_PATTERN.match(role):
+            raise ValueError(f"an indicator's input role {role!r} is not a valid identifier")
+
+
+@attrs.frozen(eq=False)
+class Indicator:
+    """An indicator a measure can compute from case-level records (``indicator = "<name>"``).
+
+    It is worked out by an accumulator fed the records a batch at a time, keeping only what
+    its definition needs, so one reading of a file serves every indicator computed from it.
+
+    Attributes:
+        name: what a measure writes in ``indicator`` (lower case: ``re-referrals-12m``).
+        title: a readable name.
+        description: its definition as published (whose, and what is counted), for
+            ``lif plugins`` and the docs.
+        unit: ``percent`` or ``count``.
+        accumulator: ``accumulator(frequency)``: a fresh
+            :class:`lif_core.indicators.Accumulator` counting by periods of ``frequency``
+            (``month``, ``quarter`` or ``year``: one of :attr:`frequencies`), declaring the
+            fields it reads from the measure's source (``fields``) and from each input
+            (``input_fields``).
+        frequencies: the period frequencies it can be counted by; a measure of another
+            frequency is refused.
+        inputs: the further tables it reads besides the measure's ``source``, by role, each with
+            what it must be (``{"header": "the SSDA903 header table (CHILD, DOB)"}``); a measure
+            names a source for each role in its ``inputs``.
+    """
+
+    name: str
+    title: str
+    description: str
+    unit: str = attrs.field(validator=_check_unit)
+    accumulator: Callable[[str], Accumulator]
+    frequencies: tuple[str, ...] = attrs.field(default=FREQUENCIES, converter=tuple, validator=_check_frequencies)
+    inputs: Mapping[str, str] = attrs.field(factory=dict, converter=dict, validator=_check_inputs)
 
 
 # --------------------------------------------------------------------------- renderers

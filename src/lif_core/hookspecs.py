@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .extensions import (
         Check,
         DataSourceAdapter,
+        Indicator,
         InspectionFramework,
         Methodology,
         Renderer,
@@ -79,6 +80,25 @@ def register_data_sources(register: Callable[[DataSourceAdapter], None]) -> None
     folder; ``lif validate`` checks the adapter exists and can open the file.
 
     :param register: call with each :class:`lif_core.DataSourceAdapter` instance.
+    :return: nothing; register through the callback.
+    """
+
+
+@hookspec
+def register_indicators(register: Callable[[Indicator], None]) -> None:
+    """Register indicators that measures compute from case-level records (re-referrals within
+    12 months, placement stability, a local early-help measure...).
+
+    A measure names one in ``indicator``, with the case-level ``source`` it reads and, for an
+    indicator reading further tables, a source for each of its input roles in ``inputs``.
+    Each indicator gives a fresh :class:`lif_core.indicators.Accumulator` per measure, fed
+    the records a batch at a time: every file is read once for all the indicators computed
+    from it, and only the fields the accumulators declare are read. What they count passes
+    disclosure control before any figure is shown. lif-core's own indicators are a builtin
+    plugin of this hook; ``lif validate`` refuses a measure naming one no plugin registered,
+    a frequency it does not support, or a field its sources do not declare.
+
+    :param register: call with each :class:`lif_core.extensions.Indicator`.
     :return: nothing; register through the callback.
     """
 

@@ -27,6 +27,7 @@ from .errors import LifError, PluginError, Problem
 from .extensions import (
     Check,
     DataSourceAdapter,
+    Indicator,
     InspectionFramework,
     Methodology,
     Registry,
@@ -61,6 +62,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "lif_core.builtins.register",
     "lif_core.builtins.sections",
     "lif_core.builtins.report_checks",
+    "lif_core.builtins.indicators",
 )
 
 _REGISTRATION_HOOKS: dict[str, tuple[str, type]] = {
@@ -72,6 +74,7 @@ _REGISTRATION_HOOKS: dict[str, tuple[str, type]] = {
     "stores": ("register_stores", StoreBackend),
     "statutory_frameworks": ("register_statutory_frameworks", StatutoryFramework),
     "report_sections": ("register_report_sections", ReportSection),
+    "indicators": ("register_indicators", Indicator),
 }
 _KIND_NAMES = {
     "methodologies": "methodology",
@@ -82,6 +85,7 @@ _KIND_NAMES = {
     "stores": "store",
     "statutory_frameworks": "statutory framework",
     "report_sections": "report section",
+    "indicators": "indicator",
 }
 _local_counter = itertools.count(1)
 
@@ -310,7 +314,9 @@ class Plugins:
     def _registry(self, kind: str) -> Registry[Any]:
         if kind not in self._registries:
             hook_name, base = _REGISTRATION_HOOKS[kind]
-            registry: Registry[Any] = Registry(_KIND_NAMES[kind], hook_name, base, lower_case=kind == "report_sections")
+            registry: Registry[Any] = Registry(
+                _KIND_NAMES[kind], hook_name, base, lower_case=kind in ("report_sections", "indicators")
+            )
             for impl in self._impls(hook_name):
 
                 def register(obj: object, _plugin: str = impl.plugin_name) -> None:
@@ -352,6 +358,10 @@ class Plugins:
     @property
     def report_sections(self) -> Registry[ReportSection]:
         return self._registry("report_sections")
+
+    @property
+    def indicators(self) -> Registry[Indicator]:
+        return self._registry("indicators")
 
     def registry(self, kind: str) -> Registry[Any]:
         """A registry by its name in board metadata (``methodologies``, ``data_sources``...)."""

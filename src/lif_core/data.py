@@ -570,7 +570,17 @@ class SourceReport:
         failed: true if reading stopped at an error.
         left_out: the file's columns that no field declares, which are not read (named by
             position where a name might be data: see :func:`column_label`).
+        checks: records each data-quality check found, by the check's name
+            (``{"after-reference-date": 4}``): counted from the adapter's warnings that end
+            with the check's name and what was done, in square brackets (see
+            :data:`CHECK_TAG`).
+        excluded: of those, the records each check left out of the indicators (the rest were
+            kept as given).
     """
+
+    #: How an adapter's warning names the data-quality check that found it and what was done:
+    #: ``... [after-reference-date: left out]`` or ``... [overlapping-plans: kept]``, at its end.
+    CHECK_TAG = re.compile(r" \[([a-z][a-z0-9-]*): (left out|kept)\]$")
 
     source: str
     rows: int = 0
@@ -580,12 +590,21 @@ class SourceReport:
     warnings: int = 0
     failed: bool = False
     left_out: list[str] = attrs.field(factory=list)
+    checks: dict[str, int] = attrs.field(factory=dict)
+    excluded: dict[str, int] = attrs.field(factory=dict)
 
     def add(self, problem: Problem) -> None:
         if problem.is_error:
             self.errors += 1
         else:
             self.warnings += 1
+            if problem.message.endswith("]"):
+                found = self.CHECK_TAG.search(problem.message)
+                if found:
+                    check = found.group(1)
+                    self.checks[check] = self.checks.get(check, 0) + 1
+                    if found.group(2) == "left out":
+                        self.excluded[check] = self.excluded.get(check, 0) + 1
         if len(self.problems) < MAX_LISTED:
             self.problems.append(problem)
 

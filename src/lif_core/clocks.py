@@ -7,6 +7,13 @@ Public holidays come from the ``holidays`` library for the framework's calendar 
 Wales, Scotland, Northern Ireland...), which computes them offline, including substitute days
 and one-off holidays such as coronations; a board adds its own closure days
 (``settings.closures``). Nothing is typed in by hand here.
+
+Importing the library and computing a calendar take a noticeable part of a short command's
+time, so a calendar's holidays for every year lif-core takes a date in (1900 to 2100) are
+computed once and cached per user (:func:`~lif_core.files.user_cache_dir`), one JSON file per
+calendar, library version and language: holiday dates and names only, never a board's data.
+A missing, corrupt or stale file is computed again; a day outside those years, or a cache
+that cannot be used, is the library's answer as before.
 """
 
 from __future__ import annotations
@@ -15,14 +22,19 @@ import calendar
 import datetime as dt
 import enum
 import functools
+import hashlib
+import json
+import os
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import attrs
 
 from .errors import LifError
+from .files import read_text, user_cache_dir, write_cache_file
 from .frameworks import ClockRule, StatutoryFramework, due_date, period_bounds
-from .model import LATEST_DATE, Board, CaseReview, Deadline, Publication
+from .model import EARLIEST_DATE, LATEST_DATE, Board, CaseReview, Deadline, Publication
 
 __all__ = [
     "Clock",
@@ -36,6 +48,64 @@ __all__ = [
 ]
 
 
+#: The years whose public holidays are cached: every year lif-core takes a date in.
+_YEARS = range(EARLIEST_DATE.year, LATEST_DATE.year + 1)
+#: Changed whenever what a cache file holds changes, so older files are never read.
+_CACHE_FORMAT = 1
+
+
+def _cache_key(country: str, subdivision: str) -> dict[str, Any] | None:
+    """What a calendar's cached holidays depend on: the ``holidays`` library's version, the
+    calendar, the years, and the language the library names holidays in (where none is given,
+    gettext's, from the environment). ``None`` (no cache) where the version cannot be read."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        library = version("holidays")
+    except PackageNotFoundError:  # pragma: no cover - holidays is a dependency
+        return None
+    language = next((v for v in map(os.environ.get, ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")) if v), "")
+    return {
+        "cache": "lif-core public holidays",
+        "format": _CACHE_FORMAT,
+        "holidays": library,
+        "country": country,
+        "subdivision": subdivision,
+        "language": language,
+        "years": [_YEARS[0], _YEARS[-1]],
+    }
+
+
+def _cache_path(key: dict[str, Any]) -> Path | None:
+    """The cache file of ``key``'s holidays (its country named, for whoever looks), if any."""
+    folder, country = user_cache_dir(), key["country"]
+    if folder is None or not (country.isascii() and country.isalnum()):
+        return None
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:20]
+    return folder / f"holidays-{country}-{digest}.json"
+
+
+def _read_cache(path: Path, key: dict[str, Any]) -> dict[dt.date, str] | None:
+    """The cached holidays in ``path`` if it holds exactly ``key``'s; ``None`` for a missing,
+    unreadable, corrupt or stale file (then built again)."""
+    try:
+        data = json.loads(read_text(path, limit=1024 * 1024))
+        if not isinstance(data, dict) or data.get("key") != key or not isinstance(data.get("dates"), dict):
+            return None
+        dates = {dt.date.fromisoformat(day): name for day, name in data["dates"].items()}
+    except (LifError, ValueError, TypeError):
+        return None
+    first, last = _YEARS[0], _YEARS[-1]
+    if not all(isinstance(name, str) and first <= day.year <= last for day, name in dates.items()):
+        return None
+    return dates
+
+
+def _write_cache(path: Path, key: dict[str, Any], dates: dict[dt.date, str]) -> None:
+    text = json.dumps({"key": key, "dates": {day.isoformat(): name for day, name in sorted(dates.items())}})
+    write_cache_file(path, text)
+
+
 class WorkingDays:
     """Monday to Friday, less the public holidays of one calendar (by default England's:
     country ``GB``, subdivision ``ENG``) and any closure days given."""
@@ -44,19 +114,46 @@ class WorkingDays:
         self.country = country
         self.subdivision = subdivision
         self.closures = frozenset(closures)
+        self._library: Any = None
+        # The public holidays from self._first to self._last by date; any other day's from the
+        # library when first asked about.
+        self._dates: dict[dt.date, str] = {}
+        self._first, self._last = dt.date.min, dt.date.max
         if country:
-            import holidays  # imported when first needed: it takes a noticeable part of start-up
+            key = _cache_key(country, subdivision)
+            path = _cache_path(key) if key is not None else None
+            dates = _read_cache(path, key) if path is not None and key is not None else None
+            if dates is None and path is not None and key is not None:
+                dates = self._from_library(_YEARS)  # (refuses a calendar the library does not know)
+                _write_cache(path, key, dates)
+            if dates is None:  # no cache: every year from the library
+                self._first, self._last = dt.date.max, dt.date.min
+                self._holidays()
+            else:
+                self._dates, self._first, self._last = dates, dt.date(_YEARS[0], 1, 1), dt.date(_YEARS[-1], 12, 31)
+
+    def _holidays(self) -> Any:
+        """The ``holidays`` library's calendar (imported when first needed: importing it
+        takes a noticeable part of start-up), its years computed as they are asked about."""
+        if self._library is None:
+            import holidays
 
             try:
-                self._holidays: Any = holidays.country_holidays(country, subdiv=subdivision or None)
+                self._library = holidays.country_holidays(self.country, subdiv=self.subdivision or None)
             except (NotImplementedError, KeyError, ValueError, AttributeError, TypeError):
-                where = f"{country}-{subdivision}" if subdivision else country
+                where = f"{self.country}-{self.subdivision}" if self.subdivision else self.country
                 raise LifError(
                     f"{where!r} is not a holiday calendar the holidays library knows: give an ISO 3166 country "
                     "code and one of its subdivisions (GB-ENG, GB-WLS, GB-SCT, GB-NIR)"
                 ) from None
-        else:
-            self._holidays = {}
+        return self._library
+
+    def _from_library(self, years: range) -> dict[dt.date, str]:
+        """The library's public holidays in ``years``, by date."""
+        library = self._holidays()
+        for year in years:
+            library.get(dt.date(year, 1, 1))  # computes the year
+        return {day: str(name) for day, name in library.items() if day.year in years}
 
     @classmethod
     @functools.cache
@@ -65,11 +162,17 @@ class WorkingDays:
         return cls(subdivision, country=country, closures=closures)
 
     def is_working_day(self, day: dt.date) -> bool:
-        return day.weekday() < 5 and day not in self._holidays and day not in self.closures
+        if day.weekday() >= 5 or day in self.closures:
+            return False
+        if self._first <= day <= self._last:
+            return day not in self._dates
+        return day not in self._holidays()
 
     def holiday(self, day: dt.date) -> str | None:
         """The public holiday's name on ``day``, if it is one."""
-        name = self._holidays.get(day)
+        if self._first <= day <= self._last:
+            return self._dates.get(day)
+        name = self._holidays().get(day)
         return str(name) if name is not None else None
 
     def add(self, start: dt.date, days: int) -> dt.date:

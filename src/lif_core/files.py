@@ -7,12 +7,14 @@ the store and the report's narrative all read through it.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import errno
 import json
 import os
 import stat
 import sys
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 __all__ = [
+    "CACHE_ENV",
     "MAX_DEPTH",
     "MAX_FILE_BYTES",
     "UnreadableFile",
@@ -34,6 +37,8 @@ __all__ = [
     "read_text",
     "resolve_inside",
     "suggest",
+    "user_cache_dir",
+    "write_cache_file",
 ]
 
 #: The largest board or register file read; larger files are refused, not parsed.
@@ -41,6 +46,50 @@ MAX_FILE_BYTES = 16 * 1024 * 1024
 #: The deepest nesting of tables and lists read from any file (a board's deepest is about 6);
 #: deeper data is refused before anything (the parsers, the converter) recurses through it.
 MAX_DEPTH = 32
+
+
+#: Environment variable: the folder lif-core caches what it computes in (never a child's data);
+#: set but empty, nothing is cached.
+CACHE_ENV = "LIF_CACHE_DIR"
+
+
+def user_cache_dir() -> Path | None:
+    """The folder for lif-core's per-user cache: ``$LIF_CACHE_DIR`` if set (``None`` where it
+    is set empty: no cache), else ``lif`` in ``$XDG_CACHE_HOME`` or ``~/.cache`` (on Windows,
+    ``%LOCALAPPDATA%\\lif\\cache``). ``None`` where no home folder can be found. Never inside a
+    board: a board folder is shared and published, a cache is neither."""
+    chosen = os.environ.get(CACHE_ENV)
+    if chosen is not None:
+        return Path(chosen) if chosen else None
+    if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
+        return Path(os.environ["LOCALAPPDATA"]) / "lif" / "cache"
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):  # the XDG rule: a relative value is ignored
+        try:
+            base = str(Path.home() / ".cache")
+        except RuntimeError:  # no home folder
+            return None
+    return Path(base) / "lif"
+
+
+def write_cache_file(path: Path, text: str) -> bool:
+    """Write ``text`` to the cache file ``path`` (its folder made, readable by its owner only),
+    through a temporary file renamed over it, so a reader never sees half a file. A cache is
+    an optimisation: a failure (a read-only home, a full disk) writes nothing and returns
+    ``False``, never an error."""
+    temp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temp, path)
+    except OSError:
+        if temp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+        return False
+    return True
 
 
 def suggest(word: str, options: Iterable[str]) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import json
-import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from importlib import resources
 from pathlib import Path
@@ -30,14 +29,10 @@ from .files import (
     read_text,
     resolve_inside,
     suggest,
+    tomllib,
 )
 from .frameworks import DEFAULT_FRAMEWORK, TAXONOMIES, StatutoryFramework
 from .model import COLLECTIONS, ID_PATTERN, Board, BoardInfo, PluginSettings, Settings, Theme
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
 
 __all__ = [
     "BOARD_FILE",

@@ -21,10 +21,14 @@ from typing import Any
 
 from .errors import LifError, PathPart, format_path
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
+# TOML is read with tomli, a dependency: its wheels for CPython are compiled (mypyc), about
+# twice as fast as the standard library's tomllib, the same parser in pure Python, with the
+# same errors. Capped below 2.4, which reads TOML 1.1 where tomllib (to Python 3.14) reads
+# TOML 1.0: a board reads the same whichever is installed. Without tomli, tomllib.
+try:
     import tomli as tomllib
+except ImportError:  # pragma: no cover - lif-core installed without its dependencies
+    import tomllib  # type: ignore[no-redef]
 
 __all__ = [
     "CACHE_ENV",
@@ -37,6 +41,7 @@ __all__ = [
     "read_text",
     "resolve_inside",
     "suggest",
+    "tomllib",
     "user_cache_dir",
     "write_cache_file",
 ]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from ..cli import DAY, as_of_day, as_of_option, write_output
 from ..clocks import ClockState, publications_due, review_clocks
 from ..convert import structure, to_json, unstructure
 from ..errors import BoardInvalid, LifError, Problem
-from ..files import too_deep
+from ..files import tomllib, too_deep
 from ..frameworks import DEFAULT_FRAMEWORK, StatutoryFramework
 from ..inspection import overdue
 from ..model import COLLECTIONS
@@ -29,11 +28,6 @@ from ..validate import board_framework, load_board_plugins, with_framework
 
 #: The largest export ``lif import --from`` reads (a register may outgrow a board file).
 IMPORT_LIMIT = 256 * 1024 * 1024
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 
 def _structure(

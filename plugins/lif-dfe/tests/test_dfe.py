@@ -38,9 +38,22 @@ def test_every_cin_sample_loads_in_every_table(sample: str, table: str) -> None:
 
 @needs_samples
 def test_cin_sample_details() -> None:
-    records = list(CIN.read(DFE / "cin_census" / "sample-CIN_Census_2026.xml", {"table": "assessments"}))
-    first = records[0]
+    path = DFE / "cin_census" / "sample-CIN_Census_2026.xml"
+    first = next(iter(CIN.read(path, {"table": "assessments", "after_reference_date": "keep"})))
     assert first.fields["start"] == "2028-04-28" and first.fields["authorised"] == "2020-09-19"  # messy, kept as given
+    assert (
+        "start",
+        "is after the census reference date (2024-03-31): kept as given, so it counts in a period after the census "
+        "ended [after-reference-date: kept]",
+    ) in first.warnings
+    # By default an assessment starting after the census's reference date is left out.
+    first = next(iter(CIN.read(path, {"table": "assessments"})))
+    assert first.fields["start"] is None and first.fields["authorised"] is None
+    assert (
+        "start",
+        "is after the census reference date (2024-03-31): the record is left out: its dates are emptied, so no "
+        "indicator counts it [after-reference-date: left out]",
+    ) in first.warnings
     assert (
         "Header/CollectionDetails/Year",
         "the header says 2023 but the file name says 2026: read as 2023",

@@ -4,15 +4,21 @@ before anything in it is read (and one whose prolog cannot be checked goes throu
 
 Every table asked of a file comes from one reading of it. A plainly laid out return is cut into
 runs of whole ``<Child>`` elements, each parsed in C; any other is read element by element.
-Both ways give the same records and the same errors (see ``_layout``)."""
+Both ways give the same records and the same errors (see ``_layout``).
+
+Three data-quality checks run on every record read, each reported as a warning naming the
+file, element path and field (never the child or the date), ending with the check's name and
+what was done, which ``lif data`` counts (see :data:`CHECKS`)."""
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import functools
 import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from xml.etree import ElementTree
 from xml.etree.ElementTree import Element, ParseError
 
@@ -23,7 +29,7 @@ from defusedxml.ElementTree import iterparse
 from lif_core import DataSourceAdapter, LifError, Record
 from lif_core.board import default_themes
 from lif_core.extensions import BATCH_SIZE, Batch, quiet_collector
-from lif_core.model import OptionValue
+from lif_core.model import EARLIEST_DATE, LATEST_DATE, OptionValue
 
 YEARS = range(2017, 2027)
 #: Returns up to this size are parsed once per process and their records kept for every table.
@@ -80,6 +86,17 @@ NESTED: dict[str, tuple[str, dict[str, str]]] = {
         },
     ),
     "cin-plans": ("CINPlanDates", {"start": "CINPlanStartDate", "end": "CINPlanEndDate"}),
+}
+
+
+#: The dates of each table the data-quality checks look at, the one the record starts on first
+#: (an initial conference's target date is a plan, not an event, and may fall after the census).
+EVENT_DATES: dict[str, tuple[str, ...]] = {
+    "referrals": ("referral_date", "closure_date", "initial_cpc"),
+    "assessments": ("start", "authorised"),
+    "section47": ("start", "icpc_date"),
+    "cp-plans": ("start", "end"),
+    "cin-plans": ("start", "end"),
 }
 
 
@@ -208,17 +225,54 @@ MAX_RUN = MAX_CHILD_BYTES
 MAX_HEAD = 1 << 16
 
 
-def _options(path: Path, options: Mapping[str, OptionValue]) -> tuple[str, int | None]:
-    unknown = sorted(set(options) - {"table", "year"})
+#: The data-quality checks, by the option that says what each does with what it finds
+#: (``"exclude"`` or ``"keep"``): the check's name (as warnings and ``lif data`` give it) and
+#: whether it leaves its findings out unless told otherwise.
+CHECKS: dict[str, tuple[str, bool]] = {
+    # An event dated after the census's reference date cannot be in the return (DfE's
+    # validation refuses it); counted, it lands in a period after the census ended.
+    "after_reference_date": ("after-reference-date", True),
+    # A child protection plan starting before the same child's previous plan ended: which of
+    # the two is wrong the return cannot say, so both are kept unless told otherwise.
+    "overlapping_plans": ("overlapping-plans", False),
+    # An event more than 40 weeks (280 days) before the child's date of birth, or expected date
+    # of birth (DfE's rule 8606: work with an unborn child is recorded, but not before it was
+    # conceived): usually a wrong date of birth, so kept unless told otherwise.
+    "before_birth": ("before-birth", False),
+}
+#: Work before birth is recorded for an unborn child, but not more than this long before.
+BEFORE_BIRTH = dt.timedelta(days=280)
+OPTIONS = ("table", "year", *CHECKS)
+
+
+class Screening(NamedTuple):
+    """What each data-quality check does with what it finds: true to leave it out."""
+
+    after_reference_date: bool = True
+    overlapping_plans: bool = False
+    before_birth: bool = False
+
+
+DEFAULT_SCREENING = Screening()
+
+
+def _options(path: Path, options: Mapping[str, OptionValue]) -> tuple[str, int | None, Screening]:
+    unknown = sorted(set(options) - set(OPTIONS))
     if unknown:
-        raise LifError(f"{path.name}: unknown option(s) {', '.join(unknown)}; known: table, year")
+        raise LifError(f"{path.name}: unknown option(s) {', '.join(unknown)}; known: {', '.join(OPTIONS)}")
     table = options.get("table", "referrals")
     if table not in TABLES:
         raise LifError(f"{path.name}: option table must be one of {', '.join(TABLES)}, not {table!r}")
     forced = options.get("year")
     if forced is not None and (isinstance(forced, bool) or not isinstance(forced, int) or forced not in YEARS):
         raise LifError(f"{path.name}: option year must be a collection year from 2017 to 2026")
-    return str(table), forced
+    screening = {}
+    for option, (_check, exclude) in CHECKS.items():
+        value = options.get(option, "exclude" if exclude else "keep")
+        if value not in ("exclude", "keep"):
+            raise LifError(f'{path.name}: option {option} must be "exclude" or "keep", not {value!r}')
+        screening[option] = value == "exclude"
+    return str(table), forced, Screening(**screening)
 
 
 class CinCensusAdapter(DataSourceAdapter):
@@ -227,8 +281,11 @@ class CinCensusAdapter(DataSourceAdapter):
 
     Options: ``table`` (``referrals`` by default; also ``children``, ``assessments``,
     ``section47``, ``cp-plans``, ``cin-plans``), ``year`` (the collection year, when neither the
-    header nor the file name gives it). Locations are element paths
-    (``Message/Children/Child[3]/CINdetails[1]/Assessments[2]``).
+    header nor the file name gives it), and what each data-quality check does with the records
+    it finds, ``"exclude"`` (their dates are emptied, so no indicator counts them) or ``"keep"``:
+    ``after_reference_date`` (``"exclude"`` by default), ``overlapping_plans`` and
+    ``before_birth`` (``"keep"`` by default). Each finding is a warning either way. Locations
+    are element paths (``Message/Children/Child[3]/CINdetails[1]/Assessments[2]``).
     """
 
     name = "cin-census"
@@ -259,44 +316,30 @@ class CinCensusAdapter(DataSourceAdapter):
         year and referral date always are); a small one is read whole, once, and kept."""
         wanted = [_options(path, o) for o in options]
         hints: dict[str, set[str] | None] = {}  # per table: the fields any reading wants (None: all)
-        for index, (table, _forced) in enumerate(wanted):
+        for index, (table, _forced, _screening) in enumerate(wanted):
             hint = columns[index] if columns is not None else None
             so_far = hints.get(table, set())
             hints[table] = None if hint is None or so_far is None else so_far | set(hint)
-        by_year: dict[int | None, list[int]] = {}
-        for index, (_table, forced) in enumerate(wanted):
-            by_year.setdefault(forced, []).append(index)
-        try:
-            for forced, indexes in by_year.items():
+        # One reading for each forced year and choice of what the checks leave out.
+        by_reading: dict[tuple[int | None, Screening], list[int]] = {}
+        for index, (_table, forced, screening) in enumerate(wanted):
+            by_reading.setdefault((forced, screening), []).append(index)
+        with _reading(path):
+            for (forced, screening), indexes in by_reading.items():
                 tables = tuple(dict.fromkeys(wanted[i][0] for i in indexes))
                 size = path.stat().st_size
                 if size <= SMALL_FILE:
                     # A small return is parsed once per process for all its tables (a board's
                     # measures often read several tables of one census); a large one streams.
-                    parsed = _parsed(str(path), size, path.stat().st_mtime_ns, forced)
+                    parsed = _parsed(str(path), size, path.stat().st_mtime_ns, forced, screening)
                     for index in indexes:
                         for batch in parsed[wanted[index][0]]:
                             yield index, batch
                     continue
-                for table, batch in self._parse(path, tables, forced, hints):
+                for table, batch in self._parse(path, tables, forced, hints, screening):
                     for index in indexes:
                         if wanted[index][0] == table:
                             yield index, batch
-        except DefusedXmlException as exc:
-            raise LifError(
-                f"{path.name}: refused: the file declares a DTD, entities or external references "
-                f"({type(exc).__name__}); CIN census files never need them, and they can be used to attack the "
-                "reader (entity expansion)"
-            ) from None
-        except ParseError as exc:
-            line, column = getattr(exc, "position", (0, 0))
-            raise LifError(f"{path.name}: line {line}, column {column}: not well-formed XML ({exc})") from None
-        except OSError as exc:
-            raise LifError(f"{path.name}: cannot read: {exc.strerror}") from None
-        except LookupError:
-            raise LifError(
-                f"{path.name}: its XML declaration names an encoding Python does not know; save it as UTF-8"
-            ) from None
 
     def _parse(
         self,
@@ -304,8 +347,9 @@ class CinCensusAdapter(DataSourceAdapter):
         tables: tuple[str, ...],
         forced: int | None,
         hints: Mapping[str, Collection[str] | None] | None = None,
+        screening: Screening = DEFAULT_SCREENING,
     ) -> Iterator[tuple[str, Batch]]:
-        out = _Tables(path, tables, forced, hints or {})
+        out = _Tables(path, tables, forced, hints or {}, screening)
         layout = _layout(path)
         done = 0  # children read by the fast path, if it had to stop
         if layout is not None:
@@ -325,13 +369,40 @@ class CinCensusAdapter(DataSourceAdapter):
         yield from out.rest()
 
 
+@contextlib.contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    """What goes wrong reading the file, as one line naming it."""
+    try:
+        yield
+    except DefusedXmlException as exc:
+        raise LifError(
+            f"{path.name}: refused: the file declares a DTD, entities or external references "
+            f"({type(exc).__name__}); CIN census files never need them, and they can be used to attack the "
+            "reader (entity expansion)"
+        ) from None
+    except ParseError as exc:
+        line, column = getattr(exc, "position", (0, 0))
+        raise LifError(f"{path.name}: line {line}, column {column}: not well-formed XML ({exc})") from None
+    except OSError as exc:
+        raise LifError(f"{path.name}: cannot read: {exc.strerror}") from None
+    except LookupError:
+        raise LifError(
+            f"{path.name}: its XML declaration names an encoding Python does not know; save it as UTF-8"
+        ) from None
+
+
 class _Tables:
     """Rows of the tables being read, handed on a batch at a time."""
 
     def __init__(
-        self, path: Path, tables: tuple[str, ...], forced: int | None, hints: Mapping[str, Collection[str] | None]
+        self,
+        path: Path,
+        tables: tuple[str, ...],
+        forced: int | None,
+        hints: Mapping[str, Collection[str] | None],
+        screening: Screening,
     ) -> None:
-        self.path, self.tables, self.forced = path, tables, forced
+        self.path, self.tables, self.forced, self.screening = path, tables, forced, screening
         # Each table's columns, and the element tags read for them: the identifiers, year and
         # referral date always; the rest only if wanted.
         self.columns: dict[str, tuple[str, ...]] = {}
@@ -356,7 +427,19 @@ class _Tables:
             self.tags[table] = tuple(keep.values())
         self.named = year_from_name(path)
         self.year: int | None = None
+        self.reference = ""  # the census's reference date (ISO), once the header is read
         self.notes: list[tuple[str, str]] = []
+        # Each table's dates the checks look at, by position in its rows, with whether the
+        # record starts on it.
+        self.dates: dict[str, tuple[tuple[int, str, bool], ...]] = {
+            t: tuple(
+                (self.columns[t].index(name), name, n == 0)
+                for n, name in enumerate(EVENT_DATES[t])
+                if name in self.columns[t]
+            )
+            for t in tables
+            if t in EVENT_DATES
+        }
         # Each table's pending rows, their places and warnings (the same lists throughout: a
         # batch takes a copy and they are emptied).
         self.rows: dict[str, list[tuple[Any, ...]]] = {t: [] for t in tables}
@@ -367,7 +450,13 @@ class _Tables:
         # What _rows does for every child, worked out once.
         self.want_children = "children" in tables
         self.referrals = (
-            (self.rows["referrals"], self.places["referrals"], self.tags["referrals"])
+            (
+                self.rows["referrals"],
+                self.places["referrals"],
+                self.tags["referrals"],
+                self.dates["referrals"],
+                self.warnings["referrals"],
+            )
             if "referrals" in tables
             else None
         )
@@ -379,6 +468,8 @@ class _Tables:
                 self.rows[t],
                 self.places[t],
                 self.warnings[t],
+                self.dates[t],
+                t == "cp-plans",
             )
             for t in tables
             if t in NESTED
@@ -387,12 +478,16 @@ class _Tables:
     def header(self, header: Element | None) -> None:
         if self.year is not None:
             return  # read already (the event parser going on where the fast path stopped)
-        given = _text(header.find("CollectionDetails"), "Year") if header is not None else None
+        details = header.find("CollectionDetails") if header is not None else None
+        given = _text(details, "Year")
         self.year, self.notes = _year(self.path, self.forced, given, self.named)
+        self.reference, note = _reference(_text(details, "ReferenceDate"), self.forced, given, self.named)
+        if note:
+            self.notes.append(("Header/CollectionDetails/ReferenceDate", note))
 
     def add(self, child: Element, where: str) -> None:
         if self.year is None:
-            self.year, self.notes = _year(self.path, self.forced, None, self.named)
+            self.header(None)
         if self.notes:
             before = {t: len(self.rows[t]) for t in self.tables}
             _rows(self, child, where)
@@ -446,6 +541,125 @@ def _year(path: Path, forced: int | None, header: str | None, named: int | None)
     return year, notes
 
 
+def _reference(given: str | None, forced: int | None, year: str | None, named: int | None) -> tuple[str, str]:
+    """The census's reference date (ISO): the header's, else 31 March of the collection year
+    (as the option, the header or the file name gives it); and a note if the header's is not
+    a date."""
+    from_header = int(year) if year and year.isdigit() else None
+    fallback = f"{forced or from_header or named or 2026:04d}-03-31"
+    if not given:
+        return fallback, ""
+    if not _real_date(given):
+        return fallback, f"the reference date is not a date (YYYY-MM-DD): events are checked against {fallback}"
+    return given, ""
+
+
+def _real_date(value: str) -> bool:
+    """Whether ``value`` is a date as the reader takes one (``YYYY-MM-DD``, 1900 to 2100): only
+    those are checked; the reader reports any other as not a date."""
+    if len(value) != 10 or value[4] != "-" or value[7] != "-":
+        return False
+    try:
+        day = dt.date(int(value[0:4]), int(value[5:7]), int(value[8:10]))
+    except ValueError:
+        return False
+    return EARLIEST_DATE <= day <= LATEST_DATE
+
+
+def _and(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+#: What a check that left a whole record out did.
+_LEFT_OUT = "the record is left out: its dates are emptied, so no indicator counts it"
+
+
+def _screened(
+    out: _Tables,
+    row: tuple[Any, ...],
+    dates: tuple[tuple[int, str, bool], ...],
+    born: str | None,
+    warnings: list[tuple[int, str, str]],
+    index: int,
+) -> tuple[tuple[Any, ...], bool]:
+    """``row`` (record ``index`` of its table) as the checks of dates after the reference date
+    and before birth leave it, with a warning for each that found it; and whether it is left
+    out. ``born`` is the child's date of birth (or expected date of birth) as written. Called
+    only for a row with a date after the reference date or before ``born``."""
+    reference, screening, gone = out.reference, out.screening, False
+    late = [(p, name, starts) for p, name, starts in dates if (v := row[p]) and v > reference and _real_date(v)]
+    if late:
+        fields = [name for _p, name, _s in late]
+        also = f", as {_and(fields[1:])} {'is' if len(fields) == 2 else 'are'}" if len(fields) > 1 else ""
+        if not screening.after_reference_date:
+            outcome = "kept as given, so it counts in a period after the census ended [after-reference-date: kept]"
+        elif any(starts for _p, _n, starts in late):
+            gone, emptied = True, {p for p, _n, _s in dates}
+            outcome = f"{_LEFT_OUT} [after-reference-date: left out]"
+        else:
+            emptied = {p for p, _n, _s in late}
+            what = "it" if len(fields) == 1 else "they"
+            outcome = f"emptied, as {what} had not happened by then [after-reference-date: left out]"
+        if screening.after_reference_date:
+            row = tuple(None if i in emptied else v for i, v in enumerate(row))
+        warnings.append((index, fields[0], f"is after the census reference date ({reference}){also}: {outcome}"))
+    if gone or not born or not _real_date(born):
+        return row, gone
+    floor = (dt.date.fromisoformat(born) - BEFORE_BIRTH).isoformat()
+    early = [name for p, name, _s in dates if (v := row[p]) and v < floor and _real_date(v)]
+    if early:
+        also = f", as {_and(early[1:])} {'is' if len(early) == 2 else 'are'}" if len(early) > 1 else ""
+        if screening.before_birth:
+            gone = True
+            row = tuple(None if i in {p for p, _n, _s in dates} else v for i, v in enumerate(row))
+            outcome = f"{_LEFT_OUT} [before-birth: left out]"
+        else:
+            outcome = "kept as given: check the date of birth [before-birth: kept]"
+        warnings.append(
+            (index, early[0], f"is more than 40 weeks before the child was born (or is due){also}: {outcome}")
+        )
+    return row, gone
+
+
+#: An open plan's end, for comparing.
+_OPEN = "9999-12-31"
+
+
+def _overlapping(
+    out: _Tables,
+    plans: list[tuple[Element, int, int, int, bool]],
+    rows: list[tuple[Any, ...]],
+    warnings: list[tuple[int, str, str]],
+) -> None:
+    """Check a child's child protection plans (element, its CINdetails and its place among
+    them, row, left out already) for one starting before an earlier one ended, by the dates as
+    written."""
+    dated = []
+    for order, (plan, n, m, index, gone) in enumerate(plans):
+        start, end = (plan.findtext("CPPstartDate") or "").strip(), (plan.findtext("CPPendDate") or "").strip()
+        if not gone and _real_date(start):
+            dated.append((start, order, end, index, f"CINdetails[{n}]/ChildProtectionPlans[{m}]"))
+    dated.sort()
+    exclude = out.screening.overlapping_plans
+    positions = {p for p, _n, _s in out.dates["cp-plans"]}
+    latest, latest_place = "", ""  # the latest end of the plans before, and that plan's place
+    for start, _order, end, index, place in dated:
+        if latest_place and start < latest:
+            if exclude:
+                rows[index] = tuple(None if i in positions else v for i, v in enumerate(rows[index]))
+                outcome = f"{_LEFT_OUT.replace('record', 'plan')} [overlapping-plans: left out]"
+            else:
+                outcome = "kept as given, so the child is on two plans at once [overlapping-plans: kept]"
+            warnings.append(
+                (index, "start", f"starts before the plan at {latest_place} of the same child ended: {outcome}")
+            )
+            if exclude:
+                continue
+        ends = _OPEN if not end else end if _real_date(end) and end >= start else start
+        if ends > latest or not latest_place:
+            latest, latest_place = ends, place
+
+
 def _rows(out: _Tables, child: Element, where: str) -> None:
     """Add one child's rows to every table being read.
 
@@ -461,19 +675,31 @@ def _rows(out: _Tables, child: Element, where: str) -> None:
     referrals, nested = out.referrals, out.nested
     if referrals is None and not nested:
         return
+    # The checks of dates before birth compare with this (the expected date for an unborn child).
+    born = ids.findtext("PersonBirthDate") or ids.findtext("ExpectedPersonBirthDate") if ids is not None else None
+    born = born.strip() or None if born else None
+    reference = out.reference
+    plans: list[tuple[Element, int, int, int, bool]] = []  # the child's plans: element, places, row, left out
+    row: tuple[Any, ...]
     for n, episode in enumerate(child.findall("CINdetails"), start=1):
         here = f"{where}/CINdetails[{n}]"
         referral_date = episode.findtext("CINreferralDate")
         if referral_date:
             referral_date = referral_date.strip()
         if referrals is not None:
-            rows, places, tags = referrals
+            rows, places, tags, dates, warnings = referrals
             if tags:
-                rows.append((cid, year, referral_date, *[v.strip() if v else v for v in map(episode.findtext, tags)]))
+                row = (cid, year, referral_date, *[v.strip() if v else v for v in map(episode.findtext, tags)])
             else:
-                rows.append((cid, year, referral_date))
+                row = (cid, year, referral_date)
+            for position, _name, _starts in dates:  # a quick look first: rows to look at closer are few
+                value = row[position]
+                if value and (value > reference or (born is not None and value < born)):
+                    row = _screened(out, row, dates, born, warnings, len(rows))[0]
+                    break
+            rows.append(row)
             places.append(here)
-        for element, tags, factors_wanted, rows, places, warnings in nested:
+        for element, tags, factors_wanted, rows, places, warnings, dates, is_plans in nested:
             for m, item in enumerate(episode.findall(element), start=1):
                 values = [v.strip() if v else v for v in map(item.findtext, tags)]
                 if factors_wanted:
@@ -484,8 +710,18 @@ def _rows(out: _Tables, child: Element, where: str) -> None:
                         if code not in known:
                             message = f"assessment factor {code!r} is not a {year} CIN census code; kept as given"
                             warnings.append((len(rows), "factors", message))
-                rows.append((cid, year, referral_date, *values))
+                row, gone = (cid, year, referral_date, *values), False
+                for position, _name, _starts in dates:
+                    value = row[position]
+                    if value and (value > reference or (born is not None and value < born)):
+                        row, gone = _screened(out, row, dates, born, warnings, len(rows))
+                        break
+                if is_plans:
+                    plans.append((item, n, m, len(rows), gone))
+                rows.append(row)
                 places.append(f"{here}/{element}[{m}]")
+    if len(plans) > 1:
+        _overlapping(out, plans, out.rows["cp-plans"], out.warnings["cp-plans"])
 
 
 def _child_row(
@@ -780,10 +1016,12 @@ def _add_chunk(out: _Tables, layout: _Layout, chunk: bytes, line: int, column: i
 
 
 @functools.lru_cache(maxsize=4)
-def _parsed(path: str, _size: int, _mtime: int, forced: int | None) -> dict[str, tuple[Batch, ...]]:
+def _parsed(
+    path: str, _size: int, _mtime: int, forced: int | None, screening: Screening
+) -> dict[str, tuple[Batch, ...]]:
     """Every table of a small return from one parse (keyed by path, size and modification
-    time, so a changed file is read again)."""
+    time, so a changed file is read again, and by what the checks leave out)."""
     out: dict[str, list[Batch]] = {t: [] for t in TABLES}
-    for table, batch in CinCensusAdapter()._parse(Path(path), TABLES, forced):
+    for table, batch in CinCensusAdapter()._parse(Path(path), TABLES, forced, None, screening):
         out[table].append(batch)
     return {t: tuple(batches) for t, batches in out.items()}

@@ -2,7 +2,7 @@
 protection plans overlapping the same child's previous plan, and events more than 40 weeks
 before the child was born (or is due). Each is checked against an oracle written from the
 definitions, over random dates around the reference date and the date of birth, for each
-choice of what the checks leave out;"""
+choice of what the checks leave out; and the readable check reads no further than it must."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lif_dfe import CinCensusAdapter
 from lif_dfe import cin as cin_module
+from lif_dfe.fake import write_cin
 
 from lif_core import LifError
 
@@ -410,8 +411,13 @@ def test_a_check_option_must_say_exclude_or_keep(tmp_path: Path) -> None:
     path = _one(tmp_path, _episode_of("2019-01-01"))
     with pytest.raises(LifError, match=r'cin-2019\.xml: option before_birth must be "exclude" or "keep", not \'yes\''):
         list(CIN.read(path, {"before_birth": "yes"}))
-    with pytest.raises(LifError, match="known: table, year, after_reference_date, overlapping_plans, before_birth"):
-        list(CIN.read(path, {"tables": "x"}))
+    assert CIN.check(path, {"overlapping_plans": True}) == [
+        'cin-2019.xml: option overlapping_plans must be "exclude" or "keep", not True'
+    ]
+    assert (
+        "known: table, year, after_reference_date, overlapping_plans, before_birth"
+        in CIN.check(path, {"tables": "x"})[0]
+    )
 
 
 def test_dates_that_are_not_dates_are_left_to_the_reader(tmp_path: Path) -> None:
@@ -420,3 +426,68 @@ def test_dates_that_are_not_dates_are_left_to_the_reader(tmp_path: Path) -> None
     path.write_text(path.read_text().replace("2019-01-01", "2099-99-99"))
     (record,) = CIN.read(path, {})
     assert record.fields["referral_date"] == "2099-99-99" and record.warnings == ()
+
+
+# --------------------------------------------------------------------------- the readable check
+
+
+def test_the_readable_check_reads_no_further_than_the_first_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "cin-2019.xml"
+    write_cin(path, 200, 2019, seed=4)
+    text = path.read_text(encoding="utf-8")
+    seen: list[int] = []
+    real = cin_module._Tables.add
+    monkeypatch.setattr(cin_module._Tables, "add", lambda self, *a: (seen.append(1), real(self, *a)))
+    assert CIN.check(path, {}) == [] and seen == []  # no record made
+    # Broken after its first child: the check passes, and reading names the line and column.
+    cut = text.index("</Child>", text.index("</Child>") + 1)
+    path.write_text(text[:cut] + "<Broken>" + text[cut:], encoding="utf-8")
+    assert CIN.check(path, {}) == []
+    with pytest.raises(LifError, match=r"cin-2019\.xml: line \d+, column \d+: not well-formed XML"):
+        list(CIN.read(path, {}))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("<Census><Children/></Census>", "the root element is <Census>, not <Message>: not a CIN census file"),
+        ("<Message><Header></Message>", "line 1, column 19: not well-formed XML"),
+        (
+            '<!DOCTYPE m [<!ENTITY x "y">]><Message/>',
+            "refused: the file declares a DTD, entities or external references (DTDForbidden)",
+        ),
+        ("<Message><Children><Child><ChildIdentifiers></Child>", "line 1, column 46: not well-formed XML"),
+        ("", "line 1, column 0: not well-formed XML (no element found"),
+    ],
+)
+def test_the_readable_check_says_what_reading_says_up_to_the_first_child(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = tmp_path / "cin-2019.xml"
+    path.write_text(text, encoding="utf-8")
+    (found,) = CIN.check(path, {})
+    assert found.startswith(f"cin-2019.xml: {message}"), found
+    with pytest.raises(LifError) as info:
+        list(CIN.read(path, {}))
+    assert str(info.value) == found
+
+
+def test_the_readable_check_needs_a_collection_year(tmp_path: Path) -> None:
+    path = tmp_path / "census.xml"
+    path.write_text("<Message><Children><Child/></Children></Message>", encoding="utf-8")
+    assert CIN.check(path, {}) == ["census.xml: no collection year in the header or the file name: set option year"]
+    assert CIN.check(path, {"year": 2019}) == []
+    path.write_text("<Message><Header><CollectionDetails><Year>2019</Year></CollectionDetails></Header></Message>")
+    assert CIN.check(path, {}) == []
+    assert CIN.check(tmp_path / "cin.csv", {}) == ["cin.csv does not end in .xml"]
+
+
+def test_the_readable_check_keeps_the_size_limits(tmp_path: Path) -> None:
+    path = tmp_path / "cin-2019.xml"
+    path.write_text("<Message><Header>" + "<Note/>" * 30_000 + "</Header><Children/></Message>", encoding="utf-8")
+    assert CIN.check(path, {}) == [
+        "cin-2019.xml: Message/Header: more than 20,000 elements in one <Header>; a census child is a few KB: "
+        "check that this is the census return, or split the file"
+    ]

@@ -341,6 +341,25 @@ class CinCensusAdapter(DataSourceAdapter):
                         if wanted[index][0] == table:
                             yield index, batch
 
+    def check(self, path: Path, options: Mapping[str, OptionValue]) -> list[str]:
+        """Whether the return opens: its options, and the file up to the end of its first
+        child (no DTD or entity, the root ``<Message>``, the header's collection year, the size
+        limits), read from events and no further. A fault after that is found by reading the
+        file (``lif data``, the indicators), which names its line and column."""
+        if path.suffix.lower() not in self.suffixes:
+            return [f"{path.name} does not end in {' or '.join(self.suffixes)}"]
+        try:
+            _table, forced, _screening = _options(path, options)
+            out = _Tables(path, (), forced, {}, DEFAULT_SCREENING)
+            with _reading(path):
+                for _first in _children_streamed(path, out):
+                    break
+                if out.year is None:  # no child, or no header before it: the year as reading finds it
+                    out.header(None)
+        except LifError as exc:
+            return [str(exc)]
+        return []
+
     def _parse(
         self,
         path: Path,

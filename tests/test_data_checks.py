@@ -4,7 +4,19 @@ source's report, and `lif data` reads every file once for all the sources naming
 
 from __future__ import annotations
 
-from lif_core.data import SourceReport
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from lif_dfe import cin
+from lif_dfe.fake import write_cin
+
+from lif_core import Plugins, load_board
+from lif_core.cli import make_cli
+from lif_core.data import MAX_LISTED, Pseudonymiser, SourceReport, read_batches
 from lif_core.errors import Problem, Severity
 
 
@@ -27,10 +39,121 @@ def test_a_source_report_counts_each_check_and_what_it_left_out() -> None:
 
 
 def test_checks_are_counted_past_the_problems_listed() -> None:
-    from lif_core.data import MAX_LISTED
-
     report = SourceReport("s")
     for _ in range(MAX_LISTED + 50):
         report.add(_warning("is more than 40 weeks before the child's date of birth [before-birth: kept]"))
     assert len(report.problems) == MAX_LISTED
     assert report.checks == {"before-birth": MAX_LISTED + 50} and report.excluded == {}
+
+
+# --------------------------------------------------------------------------- lif data
+
+TABLES = ("referrals", "assessments", "cp-plans")
+
+
+def _census_board(make_board: Callable[..., Path], *extra: str, on_error: str = "fail") -> Path:
+    sources = "".join(
+        f'[[sources]]\nid = "cin-{t}"\nadapter = "cin-census"\npath = "cin-2019.xml"\non_error = "{on_error}"\n'
+        f'options = {{ table = "{t}" }}\n'
+        for t in TABLES
+    )
+    root = make_board(sources + "".join(extra))
+    write_cin(root / "cin-2019.xml", 300, 2019, seed=5)
+    return root
+
+
+def _data(root: Path) -> tuple[int, dict[str, list[Any]], dict[str, Any], str]:
+    result = CliRunner().invoke(make_cli(Plugins.create()), ["data", str(root), "--no-progress", "-f", "json"])
+    document = json.loads(result.stdout)
+    rows = {r[0]: r for r in document["sections"][0]["blocks"][0]["rows"]}
+    sections = {s["title"]: s for s in document["sections"]}
+    return result.exit_code, rows, sections, result.stdout
+
+
+def _alone(root: Path, source_id: str) -> list[Any]:
+    """A source's row counts as reading it alone gives them: rows, kept, errors, warnings."""
+    loaded = load_board(root)
+    source = next(s for s in loaded.board.sources if s.id == source_id)
+    report = SourceReport(source_id)
+    try:
+        for _batch in read_batches(loaded, source, Plugins.create(), report, pseudonymiser=Pseudonymiser(b"k" * 32)):
+            pass
+    except Exception:  # noqa: BLE001 (the counts up to the failure are what is compared)
+        pass
+    return [report.rows, report.kept, report.errors, report.warnings]
+
+
+@pytest.mark.parametrize("small", [True, False])
+def test_lif_data_reads_a_census_once_for_all_its_tables(
+    make_board: Callable[..., Path], monkeypatch: pytest.MonkeyPatch, small: bool
+) -> None:
+    root = _census_board(make_board)
+    if not small:
+        monkeypatch.setattr(cin, "SMALL_FILE", 0)  # streamed, as a large census is
+    cin._parsed.cache_clear()
+    readings: list[int] = []
+    real = cin.CinCensusAdapter._parse
+
+    def counting(self: Any, *args: Any, **kwargs: Any) -> Any:
+        readings.append(1)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(cin.CinCensusAdapter, "_parse", counting)
+    code, rows, sections, _text = _data(root)
+    assert code == 0 and len(readings) == 1
+    for table in TABLES:
+        assert rows[f"cin-{table}"][3:8] == [*_alone(root, f"cin-{table}"), "read"]
+    # Each check's records, and those left out, per source.
+    checks = sections["Data-quality checks"]["blocks"][0]
+    assert checks["columns"] == ["Source", "Check", "Records", "Left out"]
+    counted = {(r[0], r[1]): r[2:] for r in checks["rows"]}
+    assert counted[("cin-cp-plans", "overlapping-plans")][1] == 0  # kept by default
+    assert all(left == found for (_s, check), (found, left) in counted.items() if check == "after-reference-date")
+
+
+def test_one_failing_source_fails_alone_and_the_others_read(make_board: Callable[..., Path]) -> None:
+    """A value that will not convert stops its own source; the census's other tables read on."""
+    root = _census_board(make_board)
+    toml = (root / "board.toml").read_text()
+    (root / "board.toml").write_text(
+        toml.replace(
+            'options = { table = "assessments" }', 'options = { table = "assessments" }\nfields = { factors = "int" }'
+        )
+    )
+    cin._parsed.cache_clear()
+    code, rows, sections, text = _data(root)
+    assert code == 1
+    assert rows["cin-assessments"][7] == "failed"
+    assert "factors: is not a whole number" in json.dumps(sections["cin-assessments: problems"])
+    for table in ("referrals", "cp-plans"):
+        assert rows[f"cin-{table}"][3:8] == [*_alone(root, f"cin-{table}"), "read"]
+    assert rows["cin-assessments"][3:7] == _alone(root, "cin-assessments")
+    assert "FAKE0" not in text
+
+
+def test_a_source_whose_options_are_wrong_fails_alone(make_board: Callable[..., Path]) -> None:
+    root = _census_board(make_board)
+    toml = (root / "board.toml").read_text()
+    (root / "board.toml").write_text(
+        toml.replace('options = { table = "cp-plans" }', 'options = { table = "cp-plans", before_birth = "drop" }')
+    )
+    cin._parsed.cache_clear()
+    code, rows, sections, _text = _data(root)
+    assert code == 1 and rows["cin-cp-plans"][7] == "failed"
+    assert [rows[f"cin-{t}"][7] for t in ("referrals", "assessments")] == ["read", "read"]
+    assert sections["cin-cp-plans: problems"]["blocks"][0]["items"] == [
+        'cin-2019.xml: option before_birth must be "exclude" or "keep", not \'drop\''
+    ]
+
+
+def test_a_broken_census_fails_every_table_naming_the_place(make_board: Callable[..., Path]) -> None:
+    root = _census_board(make_board)
+    path = root / "cin-2019.xml"
+    text = path.read_text()
+    cut = text.index("</Child>", len(text) // 2)
+    path.write_text(text[:cut] + "<Broken>" + text[cut:])
+    cin._parsed.cache_clear()
+    code, rows, sections, _text = _data(root)
+    assert code == 1 and all(rows[f"cin-{t}"][7] == "failed" for t in TABLES)
+    messages = {json.dumps(sections[f"cin-{t}: problems"]["blocks"][0]["items"][-1]) for t in TABLES}
+    assert len(messages) == 1 and "not well-formed XML" in messages.pop()

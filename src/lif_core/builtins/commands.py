@@ -21,7 +21,7 @@ from ..cli import (
     refuse_board_output,
 )
 from ..clocks import board_calendar
-from ..data import Pseudonymiser, SourceReport, board_key, read_batches
+from ..data import Pseudonymiser, SourceReport, board_key, read_together
 from ..disclosure import Rule, active_rule, board_rule, protect
 from ..document import BulletList, Cell, Count, Document, Facts, Paragraph, Provenance, Section, Table
 from ..errors import BoardInvalid, LifError, Problem
@@ -29,6 +29,7 @@ from ..extensions import RenderOptions
 from ..frameworks import StatutoryFramework
 from ..learning import audit_join_ups, recurring_themes, review_statuses
 from ..measures import scorecard
+from ..model import Source
 from ..plugins import Plugins, hookimpl
 from ..quality import marker_summary
 from ..report import impact_report
@@ -233,22 +234,37 @@ def audits_document(loaded: LoadedBoard, *, rule: Rule | None = None, disclosure
 
 
 def data_document(loaded: LoadedBoard, plugins: Plugins, *, progress: bool) -> tuple[Document, bool]:
-    """Read every source through; the document and whether any source failed."""
-    pseudo = Pseudonymiser(board_key(loaded.root)) if loaded.board.sources else None
-    rows: list[tuple[Cell, ...]] = []
-    details: list[Section] = []
-    failed = False
-    for source in loaded.board.sources:
-        report = SourceReport(source.id)
-        started = time.perf_counter()
-        status = "read"
+    """Read every source through; the document and whether any source failed.
+
+    Each file is read once for all the sources naming it with one adapter (the tables of one
+    census from one reading, :func:`lif_core.data.read_together`), and the time that took is
+    shared among them by the records each read. Where one of them fails, it is reported as
+    failed and the others are read again without it, so each is reported as if read alone."""
+    sources = loaded.board.sources
+    pseudo = Pseudonymiser(board_key(loaded.root)) if sources else None
+    reports = {source.id: SourceReport(source.id) for source in sources}
+    seconds = dict.fromkeys(reports, 0.0)
+    errors: dict[str, LifError] = {}
+    groups: dict[tuple[str, object], list[Source]] = {}
+    for source in sources:
         try:
-            batches = read_batches(loaded, source, plugins, report, pseudonymiser=pseudo)
+            key: tuple[str, object] = (source.adapter, loaded.resolve(source.path))
+        except LifError:
+            key = (source.adapter, source.id)  # read alone: reading it says what is wrong
+        groups.setdefault(key, []).append(source)
+
+    def read(group: list[Source]) -> None:
+        for source in group:
+            reports[source.id] = SourceReport(source.id)
+        ids = [source.id for source in group]
+        started = time.perf_counter()
+        batches = read_together(loaded, group, plugins, [reports[i] for i in ids], pseudonymiser=pseudo)
+        try:
             if progress:
                 with click.progressbar(
                     batches,
-                    label=f"{source.id}",
-                    item_show_func=lambda _batch, r=report: f"{r.rows:,} rows",
+                    label=", ".join(ids),
+                    item_show_func=lambda _batch: f"{sum(reports[i].rows for i in ids):,} rows",
                     file=sys.stderr,
                 ) as bar:
                     for _ in bar:
@@ -257,13 +273,38 @@ def data_document(loaded: LoadedBoard, plugins: Plugins, *, progress: bool) -> t
                 for _ in batches:
                     pass
         except LifError as exc:
-            failed = True
+            if len(group) == 1:
+                errors[group[0].id] = exc
+                return
+            stopped = [source for source in group if reports[source.id].failed]
+            if not stopped:  # the file or one source's options: each read alone says which
+                for source in group:
+                    read([source])
+                return
+            for source in stopped:
+                errors[source.id] = exc
+            read([source for source in group if source not in stopped])
+            return
+        elapsed = time.perf_counter() - started
+        total = sum(reports[i].rows for i in ids)
+        for i in ids:  # one pass for all: its time shared by the records each read
+            seconds[i] = elapsed * (reports[i].rows / total if total else 1 / len(ids))
+
+    for group in groups.values():
+        read(group)
+
+    rows: list[tuple[Cell, ...]] = []
+    checks: list[tuple[Cell, ...]] = []
+    details: list[Section] = []
+    for source in sources:
+        report = reports[source.id]
+        status = "read"
+        if source.id in errors:
             status = "failed"
-            message = str(exc)
+            message = str(errors[source.id])
             if not report.problems or report.problems[-1].message not in message:
                 named = message.startswith((f"{source.path}:", f"{Path(source.path).name}:"))
                 report.add(Problem("" if named else source.path, "", message))  # the file named once
-        seconds = time.perf_counter() - started
         rows.append(
             (
                 source.id,
@@ -274,8 +315,11 @@ def data_document(loaded: LoadedBoard, plugins: Plugins, *, progress: bool) -> t
                 report.errors,
                 report.warnings,
                 status,
-                round(seconds, 2),
+                round(seconds[source.id], 2),
             )
+        )
+        checks.extend(
+            (source.id, check, found, report.excluded.get(check, 0)) for check, found in sorted(report.checks.items())
         )
         if report.problems:
             more = report.errors + report.warnings - len(report.problems)
@@ -304,14 +348,29 @@ def data_document(loaded: LoadedBoard, plugins: Plugins, *, progress: bool) -> t
         "Children's identifiers are replaced by keyed pseudonyms as they are read; dates of birth keep only the "
         "month and postcodes only the sector. No identifier appears in this output."
     )
+    found: tuple[Section, ...] = ()
+    if checks:
+        found = (
+            Section(
+                "Data-quality checks",
+                (
+                    Table(("Source", "Check", "Records", "Left out"), tuple(checks)),
+                    Paragraph(
+                        "Records a data-quality check of the adapter found (each is a warning below, naming its "
+                        "place and field): those left out are not counted by any indicator, the others are counted "
+                        "as given. The source's options say which a check does."
+                    ),
+                ),
+            ),
+        )
     return (
         Document(
             kind="data",
             title=f"{loaded.board.board.name}: data sources",
             subtitle=NOT_FOR_PUBLICATION,
-            sections=(Section("Sources", (table, note)), *details),
+            sections=(Section("Sources", (table, note)), *found, *details),
         ),
-        failed,
+        bool(errors),
     )
 
 

@@ -449,7 +449,9 @@ def test_no_small_count_can_be_worked_out_from_a_boards_published_measures(
         plugins = Plugins.create()
         loaded = open_board(root, plugins)
         scores = {s.measure.id: s for s in scorecard(loaded, plugins)}
-        raw = compute_indicators(loaded, [_indicator_request(loaded, m) for m in loaded.board.measures], plugins)
+        raw = compute_indicators(
+            loaded, [_indicator_request(loaded, m, plugins) for m in loaded.board.measures], plugins
+        )
         results = [result for result, _report in raw]
         document = impact_report(loaded, plugins, dt.date(2019, 6, 30))
     values, sums = _quantities(results)

@@ -14,8 +14,8 @@ from lif_core.clocks import WorkingDays
 from lif_core.indicators import (
     assessment_timeliness,
     long_cp_plans,
+    percentage,
     period_key,
-    placement_stability,
     rate_per_10000,
     re_referrals,
     referral_counts,
@@ -107,29 +107,24 @@ def test_plans_lasting_two_years_or_more() -> None:
     assert rows(long_cp_plans(PLANS, "year")) == {("2018-19", ""): (2, 3, 66.7)}
 
 
-def test_placement_stability() -> None:
-    episodes = [
-        # X: three placements in 2018-19, looked after 11 months: not in the long-term group.
-        {"CHILD": "X", "DECOM": D(2018, 5, 1), "DEC": D(2018, 8, 1), "RNE": "S"},
-        {"CHILD": "X", "DECOM": D(2018, 8, 1), "DEC": D(2018, 12, 1), "RNE": "P"},
-        {"CHILD": "X", "DECOM": D(2018, 12, 1), "DEC": None, "RNE": "P"},
-        # Y: in care since June 2015, same placement since Sept 2016 (a legal status change in Nov
-        # 2018 is not a move): one placement this year; long-term stable.
-        {"CHILD": "Y", "DECOM": D(2015, 6, 1), "DEC": D(2016, 9, 1), "RNE": "S"},
-        {"CHILD": "Y", "DECOM": D(2016, 9, 1), "DEC": D(2018, 11, 1), "RNE": "P"},
-        {"CHILD": "Y", "DECOM": D(2018, 11, 1), "DEC": None, "RNE": "L"},
-        # Z: left care before the year: not counted.
-        {"CHILD": "Z", "DECOM": D(2017, 1, 1), "DEC": D(2018, 2, 1), "RNE": "S"},
-        # W: four placements this year; 17 on 31 March, so not in the under-16 group.
-        {"CHILD": "W", "DECOM": D(2018, 6, 1), "DEC": D(2018, 7, 1), "RNE": "S"},
-        {"CHILD": "W", "DECOM": D(2018, 7, 1), "DEC": D(2018, 9, 1), "RNE": "P"},
-        {"CHILD": "W", "DECOM": D(2018, 9, 1), "DEC": D(2019, 1, 1), "RNE": "T"},
-        {"CHILD": "W", "DECOM": D(2019, 1, 1), "DEC": None, "RNE": "P"},
-    ]
-    header = [{"CHILD": "X", "DOB": "2010-01"}, {"CHILD": "Y", "DOB": "2008-05"}, {"CHILD": "W", "DOB": "2002-02"}]
-    short, long = placement_stability(episodes, header, [2019])
-    assert rows(short) == {("2018-19", ""): (2, 3, 66.7)}
-    assert rows(long) == {("2018-19", ""): (1, 1, 100.0)}
+def test_percentages_round_half_up_to_their_published_precision() -> None:
+    # 1 of 8 is 12.5% exactly: 13 to whole numbers (as published tables round), not 12 (banker's).
+    assert percentage(1, 8, 0) == 13.0 and percentage(3, 8, 0) == 38.0 and percentage(1, 16, 1) == 6.3
+    assert percentage(2, 3) == 66.7 and percentage(2, 3, 0) == 67.0 and percentage(0, 5) == 0.0
+    assert percentage(1, 0) is None and percentage(1, 1000, 0) == 0.0  # a non-zero share reading 0: "k"
+
+
+@given(st.integers(0, 10_000), st.integers(1, 10_000), st.integers(0, 3))
+def test_percentage_is_the_nearest_at_its_precision(numerator: int, denominator: int, places: int) -> None:
+    from fractions import Fraction
+
+    value = percentage(numerator, denominator, places)
+    assert value is not None
+    exact = Fraction(100 * numerator, denominator)
+    step = Fraction(1, 10**places)
+    shown = Fraction(value).limit_denominator(10**places)
+    assert abs(shown - exact) <= step / 2  # the nearest figure at that precision
+    assert abs(shown - exact) < step / 2 or shown > exact  # a tie goes up
 
 
 def test_population_must_be_positive() -> None:
@@ -257,10 +252,18 @@ def test_a_census_grouped_by_child_is_counted_child_by_child() -> None:
     assert later.gave_up
 
 
-def test_each_accumulator_agrees_with_its_function() -> None:
-    from lif_core.indicators import ACCUMULATORS, INDICATORS, ReReferrals, feed_all
+def test_each_builtin_indicator_agrees_with_its_function() -> None:
+    from lif_core import Plugins
+    from lif_core.indicators import feed_all
 
-    tables = {
+    functions = {
+        "referrals": ("referrals", referral_counts),
+        "re-referrals-12m": ("referrals", re_referrals),
+        "assessments-45-days": ("assessments", assessment_timeliness),
+        "repeat-cp-plans": ("cp-plans", repeat_cp_plans),
+        "cp-plans-2-years": ("cp-plans", long_cp_plans),
+    }
+    tables: dict[str, list[dict[str, Any]]] = {
         "referrals": REFERRALS,
         "assessments": [
             {"referral_date": D(2019, 1, 7), "start": D(2019, 1, 8), "authorised": D(2019, 3, 1)},
@@ -273,10 +276,17 @@ def test_each_accumulator_agrees_with_its_function() -> None:
             {"child": "B", "start": D(2018, 7, 1), "end": D(2018, 12, 1), "previous_plans": 2},
         ],
     }
-    for name, (table, function) in INDICATORS.items():
-        acc = ACCUMULATORS[name]("month")
+    registry = Plugins.create(entry_points=False).indicators
+    builtin = [n for n in registry.names() if registry.plugin_of(n) == "lif_core.builtins.indicators"]
+    assert sorted(builtin) == sorted(functions)
+    for name, (table, function) in functions.items():
+        indicator = registry.get(name)
+        acc = indicator.accumulator("month")
         feed_all(acc, _batches(tables[table], 2))
-        if isinstance(acc, ReReferrals) and acc.gave_up:  # out of order after its first batch
-            acc = ReReferrals("month")
+        again = acc.again()
+        if again is not None:  # out of order after its first batch: counted again from the start
+            acc = again
             feed_all(acc, _batches(tables[table], 2))
-        assert acc.result() == function(tables[table], "month"), name
+        result = acc.result()
+        assert result == function(tables[table], "month"), name
+        assert result.unit == indicator.unit and result.name == name

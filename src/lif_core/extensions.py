@@ -295,6 +295,14 @@ FREQUENCIES = ("month", "quarter", "year")
 INDICATOR_UNITS = ("percent", "count")
 
 
+def _names(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
+def _roles(value: Mapping[str, str]) -> dict[str, str]:
+    return dict(value)
+
+
 def _check_frequencies(_inst: object, _attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
     if not value or any(f not in FREQUENCIES for f in value):
         raise ValueError(f"an indicator's frequencies are one or more of {', '.join(FREQUENCIES)}, not {value!r}")
@@ -341,8 +349,8 @@ class Indicator:
     description: str
     unit: str = attrs.field(validator=_check_unit)
     accumulator: Callable[[str], Accumulator]
-    frequencies: tuple[str, ...] = attrs.field(default=FREQUENCIES, converter=tuple, validator=_check_frequencies)
-    inputs: Mapping[str, str] = attrs.field(factory=dict, converter=dict, validator=_check_inputs)
+    frequencies: tuple[str, ...] = attrs.field(default=FREQUENCIES, converter=_names, validator=_check_frequencies)
+    inputs: Mapping[str, str] = attrs.field(factory=dict, converter=_roles, validator=_check_inputs)
 
 
 # --------------------------------------------------------------------------- renderers

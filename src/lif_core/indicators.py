@@ -3,6 +3,11 @@ children's social care statistics; Working Together timescales). Each reads one 
 streamed records and keeps only what the definition needs (a child's dates, counters per
 period), never the records themselves.
 
+An indicator is an :class:`Accumulator` fed batch by batch; measures find them by name in the
+plugin host's ``indicators`` registry (hook ``register_indicators``): the ones here are
+registered by the builtin plugin :mod:`lif_core.builtins.indicators`, others by plugins (the
+placement stability measures of SSDA903 by lif-dfe).
+
 Periods: ``month`` (``2019-04``), ``quarter`` (``2019-Q2``, calendar quarters) and ``year``
 (the financial year the census uses, ``2018-19`` for April 2018 to March 2019).
 """
@@ -16,7 +21,8 @@ import math
 import re
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -27,9 +33,7 @@ from .errors import LifError
 from .extensions import Batch
 
 __all__ = [
-    "ACCUMULATORS",
     "ASSESSMENT_BUCKETS",
-    "INDICATORS",
     "Accumulator",
     "AssessmentTimeliness",
     "LongCpPlans",
@@ -41,8 +45,8 @@ __all__ = [
     "assessment_timeliness",
     "feed_all",
     "long_cp_plans",
+    "percentage",
     "period_key",
-    "placement_stability",
     "protect_results",
     "rate_per_10000",
     "re_referrals",
@@ -125,6 +129,9 @@ class IndicatorResult:
         hidden: ``(period, group)`` of each row disclosure control hides, once protected
             (:meth:`protected`, :func:`protect_results`); ``None`` before.
         rule: the rule it was protected under.
+        precision: the decimal places its percentages are given to, as the figures are
+            published (DfE: children in need to 1, children looked after to 0, whole numbers);
+            the rows' values are rounded to it (see :func:`percentage`).
     """
 
     name: str
@@ -138,6 +145,7 @@ class IndicatorResult:
     group_by: str = ""
     hidden: frozenset[tuple[str, str]] | None = None
     rule: Rule | None = None
+    precision: int = 1
 
     def protected(self, rule: Rule = DEFAULT_RULE) -> IndicatorResult:
         """This result with the rows disclosure control hides under ``rule`` marked (its groups
@@ -350,19 +358,28 @@ def protect_results(
     ]
 
 
+def percentage(numerator: int, denominator: int, precision: int = 1) -> float | None:
+    """``numerator`` as a percentage of ``denominator`` to ``precision`` decimal places (half
+    away from zero, as published tables round: 12.5 reads 13); ``None`` for a denominator of 0."""
+    if denominator <= 0:
+        return None
+    scale: int = 10**precision
+    whole, rest = divmod(100 * scale * numerator, denominator)
+    if 2 * rest >= denominator:
+        whole += 1
+    return round(whole / scale, precision)
+
+
 def _rows(
-    num: Mapping[tuple[str, str], int], den: Mapping[tuple[str, str], int], percent: bool
+    num: Mapping[tuple[str, str], int], den: Mapping[tuple[str, str], int], percent: bool, precision: int = 1
 ) -> tuple[IndicatorRow, ...]:
+    """Rows by (period, group): percentages of ``num`` over ``den``, or counts (``den``'s)."""
     out = []
     for key in sorted(den):
         n, d = num.get(key, 0), den[key]
-        value = round(100.0 * n / d, 1) if percent and d else (float(n) if not percent else None)
+        value = percentage(n, d, precision) if percent else float(n)
         out.append(IndicatorRow(key[0], key[1], n, d, value))
     return tuple(out)
-
-
-def _date(record: Record, field: str) -> dt.date | None:
-    return _checked_date(record.get(field), field)
 
 
 def _checked_date(value: Any, field: str) -> dt.date | None:
@@ -376,27 +393,59 @@ def _checked_date(value: Any, field: str) -> dt.date | None:
 Records = Iterable[Record] | Iterable[Batch]
 
 
+def _zipped(batch: Batch, fields: Sequence[str | None]) -> Iterator[tuple[Any, ...]]:
+    # Rows are unpacked in each loop's header, so zip reuses one tuple for every row.
+    columns = (batch.column(f) if f is not None else itertools.repeat(None, batch.size) for f in fields)
+    return zip(*columns, strict=True)
+
+
 class Accumulator(abc.ABC):
     """An indicator worked out a batch at a time, keeping only what its definition needs.
 
-    Push batches in with :meth:`feed` (or tuples of :attr:`fields` with :meth:`add_rows`),
-    then ask for :meth:`result`. Several accumulators can be fed from one reading of a file
-    (:func:`lif_core.measures.compute_indicators`); the functions below (:func:`re_referrals`
-    and the rest) feed one from records or batches.
+    Push batches of the measure's source in with :meth:`feed` (or tuples of :attr:`fields`
+    with :meth:`add_rows`), batches of each further input with :meth:`feed_input`, in any
+    order, then ask for :meth:`result`. Several accumulators can be fed from one reading of a
+    file (:func:`lif_core.measures.compute_indicators`); the functions below
+    (:func:`re_referrals` and the rest) feed one from records or batches.
+
+    Subclass it for an indicator of your own (hook ``register_indicators``): set
+    :attr:`fields` (and :attr:`input_fields` for further tables), implement :meth:`add_rows`
+    (and :meth:`add_input_rows`) and :meth:`result`. Keep per child only what the definition
+    needs: a source can hold millions of records.
     """
 
     #: The fields each row needs, in the order :meth:`add_rows` takes them (``None`` for one
     #: not asked for this time, such as an unused grouping: always ``None`` in the row).
     fields: tuple[str | None, ...] = ()
+    #: For an indicator reading further tables: each input role's fields, in the order
+    #: :meth:`add_input_rows` takes them (``{"header": ("CHILD", "DOB")}``). The roles are the
+    #: indicator's ``inputs``; a measure names a source for each.
+    input_fields: Mapping[str, tuple[str | None, ...]] = MappingProxyType({})
 
     def feed(self, batch: Batch) -> None:
-        # Rows are unpacked in each loop's header, so zip reuses one tuple for every row.
-        columns = (batch.column(f) if f is not None else itertools.repeat(None, batch.size) for f in self.fields)
-        self.add_rows(zip(*columns, strict=True))
+        """Count a batch of the measure's source."""
+        self.add_rows(_zipped(batch, self.fields))
+
+    def feed_input(self, role: str, batch: Batch) -> None:
+        """Take in a batch of the further input ``role``."""
+        if role not in self.input_fields:
+            raise LifError(f"{type(self).__name__} reads no input {role!r}")
+        self.add_input_rows(role, _zipped(batch, self.input_fields[role]))
 
     @abc.abstractmethod
     def add_rows(self, rows: Iterable[tuple[Any, ...]]) -> None:
         """Count rows of :attr:`fields` values."""
+
+    def add_input_rows(self, role: str, rows: Iterable[tuple[Any, ...]]) -> None:
+        """Take in rows of the input ``role``'s :attr:`input_fields` values (an accumulator
+        with inputs implements this)."""
+        raise LifError(f"{type(self).__name__} reads no input {role!r}")
+
+    def again(self) -> Accumulator | None:
+        """A fresh accumulator to count everything again from a second reading of the sources,
+        where this one could not count in one reading (records in an order it relied on
+        and did not find); ``None`` (the default) when its result stands."""
+        return None
 
     @abc.abstractmethod
     def result(self) -> IndicatorResult:
@@ -643,6 +692,11 @@ class ReReferrals(Accumulator, _Periods):
                 by_child[child] = array("I", (dates, ordinal))
             else:
                 dates.append(ordinal)
+
+    def again(self) -> ReReferrals | None:
+        """Where the records' order broke after the first batch: a fresh count keeping every
+        referral (``ordered=False``), for a second reading."""
+        return ReReferrals(self.frequency, self.group_by) if self.gave_up else None
 
     def result(self) -> IndicatorResult:
         if self.gave_up:
@@ -916,124 +970,8 @@ def long_cp_plans(records: Records, frequency: str = "year") -> IndicatorResult:
     return _run(LongCpPlans(frequency), records)
 
 
-# --------------------------------------------------------------------------- children looked after
-
-_NEW_PLACEMENT = {"S", "P", "B", "T", "U"}
-
-
-def placement_stability(
-    episodes: Iterable[Record], header: Iterable[Record], years: Iterable[int]
-) -> tuple[IndicatorResult, IndicatorResult]:
-    """Placement stability from SSDA903 episodes (``CHILD``, ``DECOM``, ``DEC``, ``RNE``) and
-    the header (``CHILD``, ``DOB`` as year-month), for financial years ending 31 March of each
-    year in ``years``:
-
-    - short term: children looked after on 31 March with 3 or more placements during the year
-      (an episode starting a new placement, ``RNE`` S, P, B, T or U, or the first episode of the
-      year, counts; a change of legal status only, ``L``, does not);
-    - long term: children under 16 on 31 March looked after continuously for 2.5 years or
-      more, who have been in the same placement for 2 years or more.
-    """
-    by_child: dict[str, list[tuple[int, int | None, str]]] = defaultdict(list)
-    excluded: Counter[str] = Counter()
-    for r in episodes:
-        child, start, end = r.get("CHILD"), _date(r, "DECOM"), _date(r, "DEC")
-        if not child or start is None:
-            excluded["no child or start date"] += 1
-            continue
-        by_child[child].append((start.toordinal(), end.toordinal() if end else None, str(r.get("RNE") or "")))
-    births: dict[str, str] = {}
-    for r in header:
-        if r.get("CHILD") and r.get("DOB"):
-            births[r["CHILD"]] = r["DOB"]
-    short_num: Counter[tuple[str, str]] = Counter()
-    short_den: Counter[tuple[str, str]] = Counter()
-    long_num: Counter[tuple[str, str]] = Counter()
-    long_den: Counter[tuple[str, str]] = Counter()
-    for year in years:
-        year_end = dt.date(year, 3, 31)
-        first = dt.date(year - 1, 4, 1).toordinal()
-        last = year_end.toordinal()
-        key = (f"{year - 1}-{year % 100:02d}", "")
-        for child, items in by_child.items():
-            items.sort()
-            current = [e for e in items if e[0] <= last and (e[1] is None or e[1] > last)]
-            if not current:
-                continue  # not looked after on 31 March
-            overlapping = [e for e in items if e[0] <= last and (e[1] is None or e[1] >= first)]
-            placements = sum(1 for i, e in enumerate(overlapping) if i == 0 or e[2] in _NEW_PLACEMENT)
-            short_den[key] += 1
-            if placements >= 3:
-                short_num[key] += 1
-            born = births.get(child)
-            if born is None:
-                excluded["no date of birth (long-term stability)"] += 1
-                continue
-            birth_year, birth_month = int(born[:4]), int(born[5:7])
-            # Under 16 on 31 March, judged on the month of birth (the day is not kept).
-            if (year, 3) >= (birth_year + 16, birth_month):
-                continue
-            run_start = current[0][0]
-            for e in reversed([e for e in items if e[0] < current[0][0]]):
-                if e[1] == run_start:
-                    run_start = e[0]
-                else:
-                    break
-            if run_start > (year_end - dt.timedelta(days=913)).toordinal():  # 2.5 years
-                continue
-            long_den[key] += 1
-            placement_start = current[0][0]
-            for e in reversed([e for e in items if e[0] < current[0][0] and e[0] >= run_start]):
-                if current[0][2] in _NEW_PLACEMENT:
-                    break
-                placement_start = e[0]
-                if e[2] in _NEW_PLACEMENT:
-                    break
-            if placement_start <= (year_end - dt.timedelta(days=730)).toordinal():
-                long_num[key] += 1
-    return (
-        IndicatorResult(
-            "placement-stability-3plus",
-            "Children looked after at 31 March with 3 or more placements in the year",
-            "percent",
-            _rows(short_num, short_den, True),
-            dict(excluded),
-            frequency="year",
-            parts=("looked-after-3-plus-placements", "looked-after-31-march"),
-        ),
-        IndicatorResult(
-            "placement-stability-long-term",
-            "Under 16s looked after 2.5 years or more, in the same placement for 2 years or more",
-            "percent",
-            _rows(long_num, long_den, True),
-            dict(excluded),
-            frequency="year",
-            parts=("under-16-same-placement-2-years", "under-16-looked-after-2.5-years"),
-        ),
-    )
-
-
 def rate_per_10000(count: int | float, population: int | float) -> float:
     """A count per 10,000 children aged 0-17, to 1 decimal place."""
     if population <= 0:
         raise LifError("the population must be more than 0")
     return round(count / population * 10_000, 1)
-
-
-#: Indicators a measure can name, with the record table each reads.
-INDICATORS: dict[str, tuple[str, Callable[..., IndicatorResult]]] = {
-    "referrals": ("referrals", referral_counts),
-    "re-referrals-12m": ("referrals", re_referrals),
-    "assessments-45-days": ("assessments", assessment_timeliness),
-    "repeat-cp-plans": ("cp-plans", repeat_cp_plans),
-    "cp-plans-2-years": ("cp-plans", long_cp_plans),
-}
-
-#: Each indicator's accumulator, made from the period frequency (to read sources together).
-ACCUMULATORS: dict[str, Callable[[str], Accumulator]] = {
-    "referrals": ReferralCounts,
-    "re-referrals-12m": lambda frequency: ReReferrals(frequency, ordered=True),
-    "assessments-45-days": AssessmentTimeliness,
-    "repeat-cp-plans": RepeatCpPlans,
-    "cp-plans-2-years": LongCpPlans,
-}

@@ -10,9 +10,13 @@ target = actual / target x 100; baseline change = (current - first) / first.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from types import MappingProxyType
+from typing import NamedTuple
 
 import attrs
 
@@ -21,22 +25,24 @@ from .data import Pseudonymiser, SourceReport, board_key, holds_childrens_record
 from .disclosure import SMALL_SHARE, SUPPRESSED, Rule, active_rule
 from .errors import LifError, Problem, Severity
 from .frameworks import year_starts_of
-from .indicators import (
-    ACCUMULATORS,
-    INDICATORS,
-    Accumulator,
-    IndicatorResult,
-    ReReferrals,
-    protect_results,
-    rate_per_10000,
-)
+from .indicators import Accumulator, IndicatorResult, protect_results, rate_per_10000
 from .model import Comparator, Frequency, Measure, OptionValue, Polarity, Source, Unit
 from .plugins import Plugins
 from .validate import with_framework
 
-__all__ = ["Score", "compute_indicators", "format_figure", "measure_series", "scorecard"]
+__all__ = [
+    "IndicatorRequest",
+    "Score",
+    "compute_indicators",
+    "format_figure",
+    "indicator_problems",
+    "measure_series",
+    "scorecard",
+]
 
+#: A measure's frequency as the period frequency indicators count by, and back.
 _FREQUENCY = {"monthly": "month", "quarterly": "quarter", "annual": "year"}
+_MEASURE_FREQUENCY = {period: measure for measure, period in _FREQUENCY.items()}
 
 
 @attrs.frozen
@@ -117,52 +123,219 @@ def tidy_period(period: str) -> str:
     return period
 
 
+class IndicatorRequest(NamedTuple):
+    """One indicator to compute (:func:`compute_indicators`).
+
+    Attributes:
+        source: the source the accumulator counts (its :meth:`~Accumulator.feed`).
+        accumulator: a fresh accumulator.
+        inputs: for an accumulator reading further tables, the source of each input role
+            (its :attr:`~lif_core.indicators.Accumulator.input_fields`).
+        indicator: the registered indicator's name, where it came from the plugin host: a
+            failure inside the accumulator then names the plugin that registered it.
+    """
+
+    source: Source
+    accumulator: Accumulator
+    inputs: Mapping[str, Source] = MappingProxyType({})
+    indicator: str = ""
+
+
+class _Computed(NamedTuple):
+    result: IndicatorResult
+    report: SourceReport
+    inputs: Mapping[str, SourceReport]
+
+
+def _blame(plugins: Plugins, indicator: str) -> contextlib.AbstractContextManager[None]:
+    """Failures inside a registered indicator's accumulator name its plugin and the hook."""
+    if indicator and indicator in plugins.indicators:
+        return plugins.using(plugins.indicators, indicator)
+    return contextlib.nullcontext()
+
+
+def _feed(
+    loaded: LoadedBoard,
+    plugins: Plugins,
+    pseudo: Pseudonymiser,
+    requests: Sequence[IndicatorRequest],
+) -> dict[str, SourceReport]:
+    """Read every source the requests name once, feeding each batch to every accumulator on it
+    (as its source or as one of its inputs); the reports of the readings, by source id."""
+    sources: dict[str, Source] = {}
+    feeding: dict[str, list[tuple[Accumulator, str | None, str]]] = {}
+    for request in requests:
+        for role, source in ((None, request.source), *request.inputs.items()):
+            sources.setdefault(source.id, source)
+            feeding.setdefault(source.id, []).append((request.accumulator, role, request.indicator))
+    reports = {sid: SourceReport(sid) for sid in sources}
+    # Only the fields the indicators use are read (and checked): `lif data` checks the rest.
+    fields = [
+        {
+            f
+            for acc, role, _name in feeding[sid]
+            for f in (acc.fields if role is None else acc.input_fields[role])
+            if f is not None
+        }
+        for sid in sources
+    ]
+    for source, batch in read_together(
+        loaded, list(sources.values()), plugins, list(reports.values()), pseudonymiser=pseudo, columns=fields
+    ):
+        for acc, role, name in feeding[source.id]:
+            with _blame(plugins, name):  # a plugin's failure names it and the hook
+                if role is None:
+                    acc.feed(batch)
+                else:
+                    acc.feed_input(role, batch)
+    return reports
+
+
+def _checked_request(request: IndicatorRequest | tuple[Source, Accumulator], plugins: Plugins) -> IndicatorRequest:
+    request = request if isinstance(request, IndicatorRequest) else IndicatorRequest(*request)
+    acc = request.accumulator
+    with _blame(plugins, request.indicator):
+        wanted = set(acc.input_fields)
+    given = set(request.inputs)
+    if wanted != given:
+        name = request.indicator or type(acc).__name__
+        raise LifError(
+            f"{name} reads input(s) {', '.join(sorted(wanted)) or 'none'}, "
+            f"but was given {', '.join(sorted(given)) or 'none'}"
+        )
+    return request
+
+
+def _compute(
+    loaded: LoadedBoard,
+    requests: Sequence[IndicatorRequest | tuple[Source, Accumulator]],
+    plugins: Plugins,
+    pseudo: Pseudonymiser,
+) -> list[_Computed]:
+    checked = [_checked_request(r, plugins) for r in requests]
+    reports = _feed(loaded, plugins, pseudo, checked)
+    out: list[_Computed] = []
+    for request in checked:
+        report = reports[request.source.id]
+        inputs = {role: reports[source.id] for role, source in request.inputs.items()}
+        with _blame(plugins, request.indicator):
+            fresh = request.accumulator.again()
+        if fresh is not None:  # it could not count in one reading: read its sources again for it alone
+            request = request._replace(accumulator=fresh)
+            again = _feed(loaded, plugins, pseudo, [request])
+            report = again[request.source.id]
+            inputs = {role: again[source.id] for role, source in request.inputs.items()}
+        with _blame(plugins, request.indicator):
+            result = request.accumulator.result()
+            if not isinstance(result, IndicatorResult):
+                raise TypeError(f"result() gave {type(result).__name__}, not an IndicatorResult")
+        out.append(_Computed(result, report, inputs))
+    return out
+
+
 def compute_indicators(
     loaded: LoadedBoard,
-    requests: Sequence[tuple[Source, Accumulator]],
+    requests: Sequence[IndicatorRequest | tuple[Source, Accumulator]],
     plugins: Plugins,
     *,
     pseudonymiser: Pseudonymiser | None = None,
 ) -> list[tuple[IndicatorResult, SourceReport]]:
-    """Each accumulator's indicator over its source, reading every file once: accumulators on
-    one source share its batches, and sources naming one file (tables of one census) are read
-    together. A date-ordered re-referral count that finds its source out of order past the
-    first batch is counted again from a second reading of that source alone."""
+    """Each accumulator's indicator over its source (and its inputs), reading every file
+    once: accumulators on one source share its batches, a source several indicators read (as
+    their source or as an input) is read once for all, and sources naming one file (tables of
+    one census) are read together. An accumulator that could not count in one reading (a
+    date-ordered re-referral count that finds its source out of order past the first batch:
+    :meth:`~lif_core.indicators.Accumulator.again`) is counted again from a second reading of
+    its own sources. Each request is an :class:`IndicatorRequest` or ``(source, accumulator)``;
+    each result comes with what reading its source found."""
     pseudo = pseudonymiser or Pseudonymiser(board_key(loaded.root))
-    sources: dict[str, Source] = {}
-    feeding: dict[str, list[Accumulator]] = {}
-    for source, acc in requests:
-        sources.setdefault(source.id, source)
-        feeding.setdefault(source.id, []).append(acc)
-    reports = {sid: SourceReport(sid) for sid in sources}
-    # Only the fields the indicators use are read (and checked): `lif data` checks the rest.
-    fields = [{f for acc in feeding[sid] for f in acc.fields if f is not None} for sid in sources]
-    for source, batch in read_together(
-        loaded, list(sources.values()), plugins, list(reports.values()), pseudonymiser=pseudo, columns=fields
-    ):
-        for acc in feeding[source.id]:
-            acc.feed(batch)
-    out: list[tuple[IndicatorResult, SourceReport]] = []
-    for source, acc in requests:
-        report = reports[source.id]
-        if isinstance(acc, ReReferrals) and acc.gave_up:
-            acc = ReReferrals(acc.frequency, acc.group_by)
-            report = SourceReport(source.id)
-            wanted = [f for f in acc.fields if f is not None]
-            for _source, batch in read_together(
-                loaded, [source], plugins, [report], pseudonymiser=pseudo, columns=[wanted]
-            ):
-                acc.feed(batch)
-        out.append((acc.result(), report))
-    return out
+    return [(c.result, c.report) for c in _compute(loaded, requests, plugins, pseudo)]
 
 
-def _indicator_request(loaded: LoadedBoard, measure: Measure) -> tuple[Source, Accumulator]:
-    where = loaded.locate(measure.id, "source")
-    if measure.indicator not in ACCUMULATORS:
-        raise LifError(f"{where[0]}: {where[1]}: no indicator {measure.indicator!r}; known: {', '.join(INDICATORS)}")
-    source = next(s for s in loaded.board.sources if s.id == measure.source)
-    return source, ACCUMULATORS[measure.indicator](_FREQUENCY[measure.frequency.value])
+def indicator_problems(loaded: LoadedBoard, measure: Measure, plugins: Plugins) -> list[Problem]:
+    """What keeps a measure's ``indicator`` from being computed, each naming the file and key:
+    an indicator no plugin registered (with the known ones), a frequency it is not counted by,
+    an input role it does not read or one it needs left out, an input naming no source of the
+    board. Empty when there is nothing wrong (or no indicator)."""
+    if not measure.indicator:
+        if measure.inputs:
+            return [
+                loaded.problem(measure.id, "inputs", "inputs are read only by an indicator: name one, or drop them")
+            ]
+        return []
+    registry = plugins.indicators
+    if measure.indicator not in registry:
+        close = difflib.get_close_matches(measure.indicator, registry.names(), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        return [
+            loaded.problem(
+                measure.id,
+                "indicator",
+                f"no indicator {measure.indicator!r}{hint}; known: {', '.join(registry.names()) or 'none installed'}",
+            )
+        ]
+    indicator = registry.get(measure.indicator)
+    problems = []
+    frequency = _FREQUENCY[measure.frequency.value]
+    if frequency not in indicator.frequencies:
+        allowed = " or ".join(repr(_MEASURE_FREQUENCY[f]) for f in indicator.frequencies)
+        problems.append(
+            loaded.problem(
+                measure.id,
+                "frequency",
+                f"indicator {indicator.name!r} is counted {allowed} only, not {measure.frequency.value!r}",
+            )
+        )
+    sources = {s.id for s in loaded.board.sources}
+    for role, source_id in measure.inputs.items():
+        if role not in indicator.inputs:
+            reads = ", ".join(repr(r) for r in indicator.inputs) or "none"
+            problems.append(
+                loaded.problem(
+                    measure.id,
+                    ("inputs", role),
+                    f"indicator {indicator.name!r} reads no input {role!r}; its inputs: {reads}",
+                )
+            )
+        elif source_id not in sources:
+            close = difflib.get_close_matches(source_id, sorted(sources), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(loaded.problem(measure.id, ("inputs", role), f"no source with id {source_id!r}{hint}"))
+    for role, what in indicator.inputs.items():
+        if role not in measure.inputs:
+            problems.append(
+                loaded.problem(
+                    measure.id,
+                    "inputs",
+                    f"indicator {indicator.name!r} also reads {what}: name its source as inputs.{role} "
+                    f'(inputs = {{ {role} = "<source id>" }})',
+                )
+            )
+    return problems
+
+
+def _indicator_request(loaded: LoadedBoard, measure: Measure, plugins: Plugins) -> IndicatorRequest:
+    """The request computing a measure's indicator: its accumulator from the plugin that
+    registered it, its source and inputs. A clear error where the measure names it wrongly."""
+    problems = indicator_problems(loaded, measure, plugins)
+    if problems:
+        raise LifError(str(problems[0]))
+    indicator = plugins.indicators.get(measure.indicator)
+    with plugins.using(plugins.indicators, indicator.name):
+        acc = indicator.accumulator(_FREQUENCY[measure.frequency.value])
+        if not isinstance(acc, Accumulator):
+            raise TypeError(f"accumulator() gave {type(acc).__name__}, not an Accumulator")
+        if set(acc.input_fields) != set(indicator.inputs):
+            raise TypeError(
+                f"its accumulator reads inputs {sorted(acc.input_fields)}, "
+                f"the indicator declares {sorted(indicator.inputs)}"
+            )
+    by_id = {s.id: s for s in loaded.board.sources}
+    source = by_id.get(measure.source or "")
+    if source is None:
+        raise LifError(str(loaded.problem(measure.id, "source", f"no source with id {measure.source!r}")))
+    inputs = {role: by_id[sid] for role, sid in measure.inputs.items()}
+    return IndicatorRequest(source, acc, inputs, indicator.name)
 
 
 def _few(count: int, rule: Rule | None) -> str:
@@ -178,7 +351,7 @@ def _source_series(
     measure: Measure,
     plugins: Plugins,
     pseudo: Pseudonymiser | None,
-    computed: tuple[IndicatorResult, SourceReport] | None,
+    computed: _Computed | None,
     rule: Rule | None,
 ) -> tuple[list[tuple[str, float]], list[Problem], dict[str, str]]:
     assert measure.source is not None
@@ -188,15 +361,25 @@ def _source_series(
     labels: dict[str, str] = {}
     if measure.indicator:
         if computed is None:
-            (computed,) = compute_indicators(
-                loaded, [_indicator_request(loaded, measure)], plugins, pseudonymiser=pseudo
+            (computed,) = _compute(
+                loaded,
+                [_indicator_request(loaded, measure, plugins)],
+                plugins,
+                pseudo or Pseudonymiser(board_key(loaded.root)),
             )
-        result, report = computed
+        result, report, input_reports = computed
         if rule is not None:
             result = result.protected(rule)  # the scorecard protected it with the rest: returned as it is
         series = result.series(rule=rule)
         labels = result.labels(rule=rule)
         problems = _reading_problems(report, source, rule, where)
+        by_id = {s.id: s for s in loaded.board.sources}
+        for role, input_report in input_reports.items():
+            input_source = by_id[measure.inputs[role]]
+            if input_source.id != source.id:
+                problems += _reading_problems(
+                    input_report, input_source, rule, loaded.locate(measure.id, "inputs", role)
+                )
         hidden = [p for p, label in labels.items() if label == SUPPRESSED]
         if hidden:
             problems.append(
@@ -288,7 +471,7 @@ def _series(
     measure: Measure,
     plugins: Plugins,
     pseudonymiser: Pseudonymiser | None,
-    computed: tuple[IndicatorResult, SourceReport] | None,
+    computed: _Computed | None,
     rule: Rule | None,
 ) -> tuple[list[tuple[str, float]], list[Problem], dict[str, str]]:
     series: dict[str, float] = {o.period: o.value for o in measure.values}
@@ -517,18 +700,18 @@ def scorecard(
     pseudo = pseudonymiser or (Pseudonymiser(board_key(loaded.root)) if needs_key else None)
     # Indicators first, all together: a census feeding several measures is read once.
     indicated = [m for m in loaded.board.measures if m.source and m.indicator]
-    computed: dict[str, tuple[IndicatorResult, SourceReport]] = {}
+    computed: dict[str, _Computed] = {}
     if indicated:
-        requests = [_indicator_request(loaded, m) for m in indicated]
+        requests = [_indicator_request(loaded, m, plugins) for m in indicated]
         assert pseudo is not None
-        results = compute_indicators(loaded, requests, plugins, pseudonymiser=pseudo)
+        results = _compute(loaded, requests, plugins, pseudo)
         if active is not None:
             protected = protect_results(
-                [(_family(loaded, source), r) for (source, _acc), (r, _report) in zip(requests, results, strict=True)],
+                [(_family(loaded, q.source), c.result) for q, c in zip(requests, results, strict=True)],
                 active,
                 salt=pseudo.derived(b"disclosure control: ties"),
             )
-            results = [(p, report) for p, (_r, report) in zip(protected, results, strict=True)]
+            results = [c._replace(result=p) for p, c in zip(protected, results, strict=True)]
         computed = {m.id: r for m, r in zip(indicated, results, strict=True)}
     framework = with_framework(loaded, plugins).framework
     titles = {t.name: t.title for t in framework.comparator_kinds} if framework is not None else {}

@@ -1190,9 +1190,14 @@ class Measure:
         target: the value aimed for.
         source: the data source that feeds it, if any.
         values: the data series entered by hand.
-        indicator: with a case-level source, the indicator computed from it
-            (``re-referrals-12m``, ``assessments-45-days``, ``repeat-cp-plans``,
-            ``cp-plans-2-years``, ``referrals``), per period of the measure's frequency.
+        indicator: with a case-level source, the indicator computed from it, per period of the
+            measure's frequency: one a plugin registers (``lif plugins``): lif-core's
+            ``referrals``, ``re-referrals-12m``, ``assessments-45-days``, ``repeat-cp-plans``,
+            ``cp-plans-2-years``; lif-dfe's ``placement-stability-3plus`` and
+            ``placement-stability-long-term`` (annual, from the SSDA903 episodes; the long-term
+            one reads the header too, as its input ``header``).
+        inputs: for an indicator reading further tables besides ``source``, the source of each,
+            by the role the indicator names, e.g. ``{ header = "lac-header" }``.
         select: with an aggregate source (DfE's tidy layout), the rows that hold this measure,
             e.g. ``{ indicator = "early_help_assessments_started" }``.
         period_column / value_column: the columns holding the period and the value.
@@ -1214,6 +1219,7 @@ class Measure:
     description: str = optional_text()
     values: tuple[Observation, ...] = attrs.field(default=(), validator=_check_values)
     indicator: str = optional_text()
+    inputs: dict[str, str] = attrs.field(factory=dict)
     select: dict[str, str] = attrs.field(factory=dict)
     period_column: str = "time_period"
     value_column: str = "value"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from ..errors import LifError, Problem, Severity
@@ -11,6 +11,7 @@ from ..plugins import hookimpl
 
 if TYPE_CHECKING:
     from ..board import LoadedBoard
+    from ..model import Source
     from ..plugins import Plugins
 
 WARNING = Severity.WARNING
@@ -217,18 +218,17 @@ def identifiers_kept(loaded: LoadedBoard, plugins: Plugins) -> Iterator[Problem]
 
 
 def measures_fed(loaded: LoadedBoard, plugins: Plugins) -> Iterator[Problem]:
-    """A measure's indicator is one lif-core computes and has a source to compute it from;
-    ``select`` is only for aggregate sources; and every field the measure reads is one its
-    source declares (undeclared columns are not read)."""
+    """A measure's indicator is one a plugin registers, counted at the measure's frequency,
+    with a source to compute it from and a source for each further input it reads;
+    ``select`` is only for aggregate sources; and every field the measure reads is one the
+    source it reads it from declares (undeclared columns are not read)."""
     from ..data import holds_childrens_records
-    from ..indicators import ACCUMULATORS, INDICATORS
+    from ..measures import _FREQUENCY, indicator_problems
 
     sources = {s.id: s for s in loaded.board.sources}
     for measure in loaded.board.measures:
-        if measure.indicator and measure.indicator not in INDICATORS:
-            yield loaded.problem(
-                measure.id, "indicator", f"no indicator {measure.indicator!r}; known: {', '.join(INDICATORS)}"
-            )
+        wrong = indicator_problems(loaded, measure, plugins)
+        yield from wrong
         if (measure.indicator or measure.select) and measure.source is None:
             yield loaded.problem(measure.id, "source", "indicator and select need a source to read")
         if measure.indicator and measure.select:
@@ -238,8 +238,7 @@ def measures_fed(loaded: LoadedBoard, plugins: Plugins) -> Iterator[Problem]:
         source = sources.get(measure.source or "")
         if source is None or source.adapter not in plugins.data_sources:
             continue
-        with plugins.using(plugins.data_sources, source.adapter):
-            adapter_fields = plugins.data_sources.get(source.adapter).field_specs(source.options, ())
+        adapter_fields = _adapter_fields(source, plugins)
         if not measure.indicator and holds_childrens_records(source, adapter_fields):
             yield loaded.problem(
                 measure.id,
@@ -248,23 +247,39 @@ def measures_fed(loaded: LoadedBoard, plugins: Plugins) -> Iterator[Problem]:
                 "through an indicator, never publishing its values as they are",
             )
             continue
-        specs = {**adapter_fields, **source.fields}
-        declared = {source.rename.get(name, name) for name, spec in specs.items() if spec != "drop"}
-        needs: list[tuple[str | tuple[str, str], str]] = []
-        if measure.indicator in ACCUMULATORS:
-            fields = ACCUMULATORS[measure.indicator]("year").fields
-            needs += [("indicator", f) for f in fields if f is not None]
+        # Each source read, with the fields read from it and where the measure says so.
+        reads: list[tuple[Source, list[tuple[str | tuple[str, str], str]]]] = []
+        if measure.indicator and not wrong:
+            indicator = plugins.indicators.get(measure.indicator)
+            with plugins.using(plugins.indicators, indicator.name):
+                acc = indicator.accumulator(_FREQUENCY[measure.frequency.value])
+                main, by_role = acc.fields, dict(acc.input_fields)
+            reads.append((source, [("indicator", f) for f in main if f is not None]))
+            for role, fields in by_role.items():
+                other = sources.get(measure.inputs.get(role, ""))
+                if other is not None and other.adapter in plugins.data_sources:
+                    reads.append((other, [(("inputs", role), f) for f in fields if f is not None]))
         elif not measure.indicator:
-            needs += [(("select", key), key) for key in measure.select]
+            needs: list[tuple[str | tuple[str, str], str]] = [(("select", key), key) for key in measure.select]
             needs += [("period_column", measure.period_column), ("value_column", measure.value_column)]
-        for where, field in needs:
-            if field not in declared:
-                yield loaded.problem(
-                    measure.id,
-                    where,
-                    f"reads {field!r}, which source {source.id!r} does not declare: add it to the source's fields "
-                    f'(e.g. fields.{field} = "text"); undeclared columns are not read',
-                )
+            reads.append((source, needs))
+        for read, needs in reads:
+            specs = {**_adapter_fields(read, plugins), **read.fields}
+            declared = {read.rename.get(name, name) for name, spec in specs.items() if spec != "drop"}
+            for where, field in needs:
+                if field not in declared:
+                    yield loaded.problem(
+                        measure.id,
+                        where,
+                        f"reads {field!r}, which source {read.id!r} does not declare: add it to the source's fields "
+                        f'(e.g. fields.{field} = "text"); undeclared columns are not read',
+                    )
+
+
+def _adapter_fields(source: Source, plugins: Plugins) -> Mapping[str, str]:
+    """The fields a source's adapter declares for its format."""
+    with plugins.using(plugins.data_sources, source.adapter):
+        return plugins.data_sources.get(source.adapter).field_specs(source.options, ())
 
 
 CHECKS = (
@@ -280,7 +295,11 @@ CHECKS = (
     Check("quality-markers", "review quality checklists name the 18 markers", quality_markers),
     Check("recommendation-count", "reviews do not proliferate recommendations", recommendation_count),
     Check("identifiers-kept", "no source reads a format's identifying fields as plain values", identifiers_kept),
-    Check("measures-fed", "measures' indicators are known, with a source declaring what they read", measures_fed),
+    Check(
+        "measures-fed",
+        "measures' indicators are registered and counted at their frequency, with sources declaring what they read",
+        measures_fed,
+    ),
 )
 
 

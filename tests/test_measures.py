@@ -123,8 +123,9 @@ def test_measure_feeds_are_checked(make_board) -> None:  # type: ignore[no-untyp
         'frequency = "annual"\nindicator = "re-referalls"\nselect = { a = "b" }\n'
     )
     assert [str(p) for p in validate_board(root, Plugins.create()).errors] == [
-        "board.toml: measures[0].indicator: no indicator 're-referalls'; known: referrals, re-referrals-12m, "
-        "assessments-45-days, repeat-cp-plans, cp-plans-2-years",
+        "board.toml: measures[0].indicator: no indicator 're-referalls' (did you mean 're-referrals-12m'?); known: "
+        "assessments-45-days, cp-plans-2-years, placement-stability-3plus, placement-stability-long-term, "
+        "re-referrals-12m, referrals, repeat-cp-plans",
         "board.toml: measures[0].source: indicator and select need a source to read",
         "board.toml: measures[0].select: give either indicator (case-level) or select (aggregate), not both",
     ]

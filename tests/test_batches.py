@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import gc
 import io
+import itertools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lif_core import LifError, Plugins, load_board
+from lif_core.builtins import sources
 from lif_core.builtins.sources import CsvAdapter
 from lif_core.data import (
     DataError,
@@ -132,6 +134,177 @@ def test_a_short_row_after_a_quoted_line_break_names_its_line(tmp_path: Path) ->
     path.write_text('a,b\n1,"two\nlines"\n\n3\n', encoding="utf-8")
     with pytest.raises(LifError, match=r"t\.csv: line 5: 1 fields, but the header has 2"):
         list(CsvAdapter().batches(path, {}))
+
+
+# --------------------------------------------------------------------------- the CSV fast path
+
+
+def _csv_as_before(path: Path, delimiter: str, encoding: str, batch_size: int) -> object:
+    """What the CSV adapter gave before its fast path (the csv module reading every line), as
+    ``[(location, row), ...]`` per batch, or the error's message: the reference the fast path is
+    held to."""
+    name = path.name
+    with path.open(newline="", encoding=encoding) as handle:
+        reader = csv.reader(
+            itertools.chain.from_iterable(iter(lambda: handle.readlines(1 << 16), [])), delimiter=delimiter
+        )
+        try:
+            header = next(reader, None)
+            if header is None:
+                raise LifError(f"{name}: the file is empty; expected a header row")
+            names = sources._csv_header(name, header)
+            width, out = len(names), []
+            while True:
+                line = reader.line_num
+                rows: list[list[str]] = []
+                step, fits = 16, {0, width}
+                while len(rows) < batch_size:
+                    more = list(itertools.islice(reader, min(step, batch_size - len(rows))))
+                    rows += more
+                    if len(more) < step or not set(map(len, more)) <= fits:
+                        break
+                    step = 256
+                if not rows:
+                    return out
+                numbers = sources._row_lines(rows, line + 1)
+                kept = [(n, tuple(r)) for r, n in zip(rows, numbers, strict=True) if r]
+                for number, row in kept:
+                    if len(row) != width:
+                        raise LifError(f"{name}: line {number}: {len(row)} fields, but the header has {width}")
+                if kept:
+                    out.append([(f"line {n}", r) for n, r in kept])
+        except csv.Error as exc:
+            return f"{name}: line {reader.line_num}: {exc}"
+        except LifError as exc:
+            return str(exc)
+
+
+def _csv_now(path: Path, options: dict[str, Any]) -> object:
+    try:
+        return [[(b.location(i), r) for i, r in enumerate(b.rows())] for b in CsvAdapter().batches(path, options)]
+    except LifError as exc:
+        return str(exc)
+
+
+plain_field = st.text(alphabet=st.sampled_from("ab 1/é\ufeff\u2028\x0b"), max_size=4)
+any_field = st.text(alphabet=st.sampled_from('ab ,;"\n\r\x00é\ufeff'), max_size=5)
+
+
+@st.composite
+def csv_texts(draw: st.DrawFn) -> tuple[str, str]:
+    """A delimiter and a file's text: mostly plain lines as wide as the header (the fast path's
+    case), mixed with quoted fields, line breaks in quotes, blank lines, ragged rows, NUL, a
+    byte-order mark, CR, LF and CRLF line endings, and a last line with or without its break."""
+    delimiter = draw(st.sampled_from([",", ",", ";", "\t", "|", "a", "é"]))
+    width = draw(st.integers(1, 4))
+    ending = draw(st.sampled_from(["\n", "\r\n", "\r"]))
+    lines = [delimiter.join(f"h{i}" for i in range(width))]
+    for _ in range(draw(st.integers(0, 14))):
+        kind = draw(st.sampled_from(["plain"] * 6 + ["quoted", "ragged", "blank", "junk"]))
+        if kind == "plain":
+            lines.append(delimiter.join(draw(st.lists(plain_field, min_size=width, max_size=width))))
+        elif kind == "quoted":
+            out = io.StringIO(newline="")
+            csv.writer(out, delimiter=delimiter, lineterminator="").writerow(
+                draw(st.lists(any_field, min_size=width, max_size=width))
+            )
+            lines.append(out.getvalue())
+        elif kind == "ragged":
+            lines.append(delimiter.join(draw(st.lists(plain_field, min_size=0, max_size=width + 2))))
+        elif kind == "blank":
+            lines.append("")
+        else:
+            lines.append(draw(any_field))
+    endings = [draw(st.sampled_from([ending, ending, ending, "\n", "\r\n"])) for _ in lines]
+    text = "".join(line + end for line, end in zip(lines, endings, strict=True))
+    if draw(st.booleans()):
+        text = text.rstrip("\r\n")  # no line break after the last line
+    return delimiter, ("\ufeff" if draw(st.booleans()) else "") + text
+
+
+@given(
+    case=csv_texts(),
+    batch_size=st.sampled_from([1, 2, 3, 5, BATCH_SIZE]),
+    read_chars=st.sampled_from([1, 9, 1 << 16]),
+    field_limit=st.sampled_from([3, 131_072]),
+    encoding=st.sampled_from(["utf-8-sig", "utf-8"]),
+)
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_the_csv_fast_path_reads_exactly_as_the_csv_module(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    case: tuple[str, str],
+    batch_size: int,
+    read_chars: int,
+    field_limit: int,
+    encoding: str,
+) -> None:
+    """Every file gives the same rows, batches, locations and errors as reading every line
+    with the csv module did, whatever mix of plain lines (split without it) and lines only it
+    reads: quotes, line breaks inside quotes, blank lines, ragged rows, NUL, CR endings, a
+    byte-order mark, fields over its size limit; in batches of any size, read any amount at a
+    time."""
+    delimiter, text = case
+    path = tmp_path / "t.csv"
+    path.write_bytes(text.encode("utf-8"))
+    monkeypatch.setattr(sources, "BATCH_SIZE", batch_size)
+    monkeypatch.setattr(sources, "READ_CHARS", read_chars)
+    old_limit = csv.field_size_limit(field_limit)
+    try:
+        expected = _csv_as_before(path, delimiter, encoding, batch_size)
+        got = _csv_now(path, {"delimiter": delimiter, "encoding": encoding})
+    finally:
+        csv.field_size_limit(old_limit)
+    assert got == expected
+
+
+@given(
+    lines=st.lists(st.text(alphabet=st.sampled_from('ab ,"\n\r\x00é\ufeff'), max_size=8), min_size=1, max_size=8),
+    width=st.integers(1, 3),
+)
+@settings(max_examples=1500, deadline=None)
+def test_a_block_split_without_the_csv_module_has_its_fields(lines: list[str], width: int) -> None:
+    """The fast path's own check, on lines as a file gives them (split at LF, CRLF and CR):
+    whatever block it splits, the csv module reads into the same fields, one record a line."""
+    text = "".join(lines)
+    block = io.StringIO(text, newline="").readlines()
+    plain = sources._PlainLines.of(",", width)
+    assert plain is not None
+    columns = plain.columns(block)
+    if columns is None:
+        return
+    rows = list(csv.reader(block))
+    assert len(rows) == len(block) and all(len(r) == width for r in rows)
+    assert [list(c) for c in zip(*rows, strict=True)] == columns
+
+
+def test_plain_lines_take_the_fast_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file of plain lines (LF or CRLF, with or without a last line break) never reaches the
+    csv module after its header; one quoted field sends only its own batch there."""
+    calls = []
+    real = csv.reader
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sources.csv, "reader", counting)
+    n = BATCH_SIZE * 3 + 5
+    for end, last in (("\n", "\n"), ("\r\n", "\r\n"), ("\n", "")):
+        path = tmp_path / "plain.csv"
+        path.write_text("a,b\n" + end.join(f"C{i},x y" for i in range(n)) + last, encoding="utf-8", newline="")
+        calls.clear()
+        batches = list(CsvAdapter().batches(path, {}))
+        assert len(calls) == 1  # the header's
+        assert [b.size for b in batches] == [BATCH_SIZE] * 3 + [5]
+        assert batches[3].column("a")[-1] == f"C{n - 1}" and batches[3].location(4) == f"line {n + 1}"
+    rows = [f"C{i},x" for i in range(n)]
+    rows[BATCH_SIZE + 10] = 'C1,"x, y"'
+    path.write_text("a,b\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    calls.clear()
+    batches = list(CsvAdapter().batches(path, {}))
+    assert len(calls) == 2 and [b.size for b in batches] == [BATCH_SIZE] * 3 + [5]
+    assert batches[1].column("b")[10] == "x, y"
 
 
 # --------------------------------------------------------------------------- column conversion

@@ -37,6 +37,8 @@ MAX_LINE = 1 << 20
 #: reading stops with an error.
 BLOCK_CHARS = 4 << 20
 BLOCK_CHARS_LIMIT = 64 << 20
+#: Text read at a time (``readlines``' hint), where line breaks can be found in the bytes.
+READ_CHARS = 1 << 16
 
 
 class CsvAdapter(DataSourceAdapter):
@@ -57,9 +59,11 @@ class CsvAdapter(DataSourceAdapter):
     def batches(
         self, path: Path, options: Mapping[str, OptionValue], columns: Collection[str] | None = None
     ) -> Iterator[Batch]:
-        """Blocks of rows straight from the csv module: no per-row work in Python on the way
-        in, unless a block holds a blank line or a field spanning lines (then each row's line
-        number is worked out so messages still name it)."""
+        """Blocks of rows, ``BATCH_SIZE`` at a time. A block of plain lines (no quote, no blank
+        line, every line as wide as the header: most extracts, throughout) is split with two
+        string methods, with no per-row or per-field work in Python; any other block goes to the
+        csv module, which gives the same fields (the fast path is proved against it), its errors
+        and the line numbers messages name."""
         delimiter = options.get("delimiter", "\t" if path.suffix.lower() == ".tsv" else ",")
         encoding = options.get("encoding", "utf-8-sig")
         unknown = set(options) - {"delimiter", "encoding"}
@@ -81,23 +85,36 @@ class CsvAdapter(DataSourceAdapter):
             raise LifError(f"{path.name}: cannot open: {exc.strerror}") from None
         with handle:
             lines = _Lines(path, handle, encoding)
-            reader = csv.reader(lines, delimiter=delimiter)
+            reader = csv.reader(lines.feed(), delimiter=delimiter)
+            line = 0  # the lines parsed so far: the last line of the last record
             try:
                 header = next(reader, None)
                 if header is None:
                     raise LifError(f"{path.name}: the file is empty; expected a header row")
                 names = _csv_header(path.name, header)
-                line = reader.line_num  # the last line read so far
+                line = reader.line_num
+                lines.unread()
+                plain = _PlainLines.of(delimiter, len(names))
                 while True:
+                    if plain is not None:
+                        batch = plain.batch(names, lines, line + 1)
+                        if batch is not None:
+                            if not batch.size:
+                                return
+                            line += batch.size
+                            yield batch
+                            continue
+                    reader = csv.reader(lines.feed(), delimiter=delimiter)
                     with quiet_collector():  # the rows live only until they are made columns
                         batch = self._block(path, reader, names, line, lines)
                     if batch is None:
                         return
-                    line = reader.line_num
+                    line += reader.line_num
+                    lines.unread()
                     if batch.size:
                         yield batch
             except csv.Error as exc:
-                raise LifError(f"{path.name}: line {reader.line_num}: {exc}") from None
+                raise LifError(f"{path.name}: line {line + reader.line_num}: {exc}") from None
             except UnicodeDecodeError as exc:
                 raise LifError(
                     f"{path.name}: not {encoding} text (byte {exc.start}); set the encoding option"
@@ -105,10 +122,10 @@ class CsvAdapter(DataSourceAdapter):
 
     @staticmethod
     def _block(path: Path, reader: Any, names: list[str], line: int, lines: _Lines) -> Batch | None:
-        """The next rows as a batch (``None`` at the end of the file); ``line`` is the last
-        line read before them. Rows are taken a few at a time, and the block ends early at a row
-        of the wrong width (reported below) or once it holds ``BLOCK_CHARS`` of text, so a file of
-        absurdly wide rows never piles up in memory."""
+        """The next rows as a batch (``None`` at the end of the file), read by ``reader`` (a
+        csv reader whose first line is the one after line ``line``). Rows are taken a few at a
+        time, and the block ends early at a row of the wrong width (reported below) or once it
+        holds ``BLOCK_CHARS`` of text, so a file of absurdly wide rows never piles up in memory."""
         width, first = len(names), line + 1
         lines.chars = 0
         rows: list[list[str]] = []
@@ -122,8 +139,8 @@ class CsvAdapter(DataSourceAdapter):
             step = min(256, max(16, BLOCK_CHARS // 4 * len(rows) // max(lines.chars, 1)))
         if not rows:
             return None
-        if reader.line_num - line == len(rows) and set(map(len, rows)) == {width}:
-            # The common case: one line a row, every row complete.
+        if reader.line_num == len(rows) and set(map(len, rows)) == {width}:
+            # One line a row, every row complete.
             return Batch.from_rows(names, rows, functools.partial(_line_label, first))
         kept = [(r, n) for r, n in zip(rows, _row_lines(rows, first), strict=True) if r]  # a blank line is no record
         for row, number in kept:
@@ -132,8 +149,85 @@ class CsvAdapter(DataSourceAdapter):
         return Batch.from_rows(names, [r for r, _ in kept], [f"line {n}" for _, n in kept])
 
 
+#: The characters the csv module (its default dialect: quote ``"``, no escape character) treats
+#: specially besides the delimiter: a block holding any of them is left to the csv module (NUL
+#: only on Python 3.10, which refuses a line holding one).
+_SPECIAL = '\r\n"\0'
+
+
+class _PlainLines:
+    """The fast path: a block of lines each holding exactly the header's width of fields and
+    nothing the csv module would read differently from ``str.split`` (no quote, no carriage
+    return except in a CRLF line ending, no NUL, no blank line, no field over the csv module's
+    size limit), split into columns with no per-row work in Python.
+
+    Whether a block qualifies is proved in one pass over its bytes: the delimiters, line breaks
+    and special characters, kept in order with everything else deleted (``bytes.translate``),
+    must read exactly ``width - 1`` delimiters and ``\\n`` once per line (or ``...\\r\\n`` for every
+    line)."""
+
+    __slots__ = ("crlf", "delete", "delimiter", "lf", "width")
+
+    def __init__(self, delimiter: str, width: int) -> None:
+        self.delimiter, self.width = delimiter, width
+        keep = (delimiter + _SPECIAL).encode("ascii")
+        self.delete = bytes(b for b in range(256) if b not in keep)
+        self.lf = (delimiter * (width - 1) + "\n").encode("ascii")
+        self.crlf = (delimiter * (width - 1) + "\r\n").encode("ascii")
+
+    @classmethod
+    def of(cls, delimiter: str, width: int) -> _PlainLines | None:
+        """The fast path for this delimiter, or ``None`` where it cannot apply (a delimiter that
+        is not ASCII, or is itself special to the csv module)."""
+        if not delimiter.isascii() or delimiter in _SPECIAL:
+            return None
+        return cls(delimiter, width)
+
+    def batch(self, names: list[str], lines: _Lines, first: int) -> Batch | None:
+        """The next ``BATCH_SIZE`` lines as a batch, if they qualify (an empty batch at the end
+        of the file); else ``None``, with the lines left to be read again."""
+        block = lines.take()
+        if not block:
+            return Batch(names, [[] for _ in names], ())
+        chars = sum(map(len, block))
+        while len(block) < BATCH_SIZE and chars < BLOCK_CHARS // 4 and (more := lines.take()):
+            block += more
+            chars += sum(map(len, more))
+        if len(block) > BATCH_SIZE:
+            lines.pending, block = block[BATCH_SIZE:], block[:BATCH_SIZE]
+        columns = self.columns(block)
+        if columns is None:
+            lines.pending = block + lines.pending
+            return None
+        return Batch(names, columns, functools.partial(_line_label, first))
+
+    def columns(self, block: list[str]) -> list[list[str]] | None:
+        """The block's fields as columns, exactly as the csv module reads them; ``None`` if the
+        block does not qualify."""
+        if not block:
+            return None
+        text = "".join(block)
+        if block[-1][-1] != "\n":  # the file's last line without a line break (or ending in a lone CR: refused below)
+            text += "\r\n" if "\r" in text else "\n"
+        skeleton = text.encode("utf-8", "surrogatepass").translate(None, self.delete)
+        d, n = self.delimiter, len(block)
+        if skeleton == self.lf * n:
+            flat = text.replace("\n", d).split(d)
+        elif skeleton == self.crlf * n:
+            flat = text.replace("\r\n", d).split(d)
+        else:
+            return None
+        flat.pop()  # the empty string after the last line break
+        if len(text) > csv.field_size_limit() and max(map(len, flat)) > csv.field_size_limit():
+            return None  # the csv module refuses a field this long, naming its line
+        width = self.width
+        if width == 1 and "" in flat:
+            return None  # a blank line, which is no record
+        return [flat[i::width] for i in range(width)]
+
+
 class _Lines:
-    """A CSV file's lines for the csv module, none longer than ``MAX_LINE`` (a longer one is
+    """A CSV file's lines, a list at a time, none longer than ``MAX_LINE`` (a longer one is
     refused before it is read), counting the characters read since ``chars`` was last reset and
     refusing ``BLOCK_CHARS_LIMIT`` of them.
 
@@ -141,18 +235,41 @@ class _Lines:
     Windows-1252...), one quick pass over the bytes finds any line that is too long, and the
     file is then read ``readlines`` a block at a time (faster than a line at a time); otherwise
     (UTF-16, say) each line is read with a limit.
+
+    Lines read but not yet parsed wait in ``pending``: the fast path hands back a block it
+    cannot split, and :meth:`unread` takes back what a csv reader left of its last block.
     """
 
     def __init__(self, path: Path, handle: Any, encoding: str) -> None:
         self.file, self.handle = path.name, handle
         self.line = 0  # lines read
         self.chars = 0
+        self.pending: list[str] = []
+        self._current: Iterator[str] = iter(())  # the list of lines a csv reader is reading
         self.scanned = _ascii_line_breaks(encoding)
         if self.scanned:
             _check_line_lengths(path)
 
-    def __iter__(self) -> Iterator[str]:
-        return itertools.chain.from_iterable(self._blocks()) if self.scanned else self._each()
+    def take(self) -> list[str]:
+        """The next lines: those pending, else the next block read (empty at the end)."""
+        if self.pending:
+            lines, self.pending = self.pending, []
+            return lines
+        return self._read()
+
+    def feed(self) -> Iterator[str]:
+        """The lines from here on, for a csv reader; after its last record, :meth:`unread`."""
+        return itertools.chain.from_iterable(self._lists())
+
+    def unread(self) -> None:
+        """Keep the lines the csv reader has not read (of the last list it took) for the next reading."""
+        self.pending = list(self._current) + self.pending
+        self._current = iter(())
+
+    def _lists(self) -> Iterator[Iterator[str]]:
+        while lines := self.take():
+            self._current = current = iter(lines)
+            yield current
 
     def _counted(self, size: int, lines: int) -> None:
         self.line += lines
@@ -163,22 +280,19 @@ class _Lines:
                 "check the quoting (a quote left open runs on), or that this is the right file"
             )
 
-    def _blocks(self) -> Iterator[list[str]]:
-        readlines, counted = self.handle.readlines, self._counted
-        while lines := readlines(1 << 16):
-            counted(sum(map(len, lines)), len(lines))
-            yield lines
-
-    def _each(self) -> Iterator[str]:
-        readline, counted = functools.partial(self.handle.readline, MAX_LINE + 1), self._counted
-        while line := readline():
-            if len(line) > MAX_LINE and line[-1] not in "\r\n":
-                raise LifError(
-                    f"{self.file}: line {self.line + 1}: longer than {MAX_LINE:,} characters; check the delimiter "
-                    "and quoting, or that this is the right file"
-                )
-            counted(len(line), 1)
-            yield line
+    def _read(self) -> list[str]:
+        if self.scanned:
+            lines: list[str] = self.handle.readlines(READ_CHARS)
+            self._counted(sum(map(len, lines)), len(lines))
+            return lines
+        line = self.handle.readline(MAX_LINE + 1)  # a line at a time, so a long one is refused where it is
+        if len(line) > MAX_LINE and line[-1] not in "\r\n":
+            raise LifError(
+                f"{self.file}: line {self.line + 1}: longer than {MAX_LINE:,} characters; check the delimiter "
+                "and quoting, or that this is the right file"
+            )
+        self._counted(len(line), 1 if line else 0)
+        return [line] if line else []
 
 
 def _ascii_line_breaks(encoding: str) -> bool:

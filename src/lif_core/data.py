@@ -313,6 +313,8 @@ def _make_key(folder: Path, path: Path) -> None:
 
 
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9])[A-Z]{2}$")
+#: SHA-256's block size in bytes (HMAC pads its key to one block).
+_SHA256_BLOCK = 64
 
 
 class Pseudonymiser:
@@ -328,13 +330,23 @@ class Pseudonymiser:
         #: The pseudonym of an identifier already checked and pseudonymised, if any: a plain
         #: dictionary lookup, so a column of identifiers maps through it at C speed.
         self.known: Callable[[str], str | None] = self._cache.get
+        # HMAC-SHA256 (RFC 2104) with the key's two padded blocks hashed once, here: each new
+        # identifier then costs two SHA-256 blocks, not four, and the same digest as
+        # hmac.digest(key, identifier, "sha256"), so every pseudonym is as it always was.
+        block = (hashlib.sha256(key).digest() if len(key) > _SHA256_BLOCK else key).ljust(_SHA256_BLOCK, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
 
     def child_id(self, raw: str) -> str:
         found = self._cache.get(raw)
         if found is None:
             if len(self._cache) >= CACHE_SIZE:  # bounded: memory stays flat on any extract
                 self._cache.clear()
-            found = self._cache[raw] = "c" + hmac.digest(self._key, raw.encode("utf-8"), hashlib.sha256).hex()[:24]
+            inner = self._inner.copy()
+            inner.update(raw.encode("utf-8"))
+            outer = self._outer.copy()
+            outer.update(inner.digest())
+            found = self._cache[raw] = "c" + outer.hexdigest()[:24]
         return found
 
     def derived(self, purpose: bytes) -> bytes:
@@ -425,20 +437,27 @@ def _converters(kind: str, fmt: str, pseudo: Pseudonymiser) -> tuple[Converter, 
         seen: dict[str, dt.date] = {}  # extracts repeat the same few thousand dates
 
         def to_date(v: Any) -> dt.date | None:
-            if type(v) is str and len(v) == 10:
-                try:
-                    day = parse(v)  # the common case: a clean date string
-                except ValueError:
-                    pass
-                else:
-                    if not EARLIEST_DATE <= day <= LATEST_DATE:
-                        _checked_day(day, repr(v))  # raises, saying why
-                    if len(seen) < 100_000:
-                        seen[v] = day
+            if type(v) is str:
+                day = seen.get(v)
+                if day is not None:
                     return day
+                if len(v) == 10:
+                    try:
+                        day = parse(v)  # the common case: a clean date string
+                    except ValueError:
+                        pass
+                    else:
+                        if not EARLIEST_DATE <= day <= LATEST_DATE:
+                            _checked_day(day, repr(v))  # raises, saying why
+                        if len(seen) < 100_000:
+                            seen[v] = day
+                        return day
             return _as_date(v, parse, fmt)
 
-        return to_date, seen.get
+        # No lookup for the column: a date column holds few distinct values a batch (a day's
+        # referrals), so it is grouped by value first, and each value converted (here, from
+        # memory) once.
+        return to_date, None
     if kind in ("child-id", "child-id?"):
         convert = _one_converter(kind, fmt, pseudo)
         return convert, pseudo.known
@@ -518,11 +537,11 @@ def _one_converter(kind: str, fmt: str, pseudo: Pseudonymiser) -> Converter:
         child_id, known = pseudo.child_id, pseudo.known
 
         def to_pseudonym(v: Any) -> str | None:
+            if type(v) is str and v and not v[0].isspace() and not v[-1].isspace() and "." not in v:
+                return child_id(v)  # the common case, checked in one line (and remembered there)
             found = known(v) if type(v) is str else None
             if found is not None:
                 return found
-            if type(v) is str and v and not v[0].isspace() and not v[-1].isspace() and "." not in v:
-                return child_id(v)  # the common case, checked in one line
             if v is None or (isinstance(v, str) and not v.strip()):
                 if required:
                     raise BadValue("is blank: every record needs the child's identifier")
@@ -808,10 +827,11 @@ def _convert_column(
     """A column's values converted, and ``(row, error)`` for those that would not convert.
 
     Per-value Python work is what makes reading slow, so it is kept to values never seen
-    before: values already known (a child seen in an earlier batch, a date already read) are
-    looked up a whole column at a time, and each distinct new value is converted once however
-    often it repeats. Grouping by value is done only for text (every CSV and XML value):
-    a dictionary would take 1, 1.0 and True for one key.
+    before: values already known (a child seen in an earlier batch) are looked up a whole
+    column at a time, and each distinct new value is converted once however often it repeats
+    (a column without a lookup, such as dates, is grouped by value first). Grouping by value is
+    done only for text (every CSV and XML value): a dictionary would take 1, 1.0 and True for
+    one key. Text kept as text is passed on as it is.
     """
     values: list[Any] | None = None
     if known is not None:
@@ -822,18 +842,17 @@ def _convert_column(
         else:
             if None not in values:
                 return values, []  # everything known
+    elif convert is _text_converter:
+        if set(map(type, column)) <= _TEXT_TYPES:
+            return list(column), []  # text as text: nothing to convert
+        return _each_converted(column, convert)
     pending = column if values is None else list(itertools.compress(column, map(operator.not_, values)))
-    if not set(map(type, pending)) <= _TEXT_TYPES:  # numbers, lists (JSON, Excel): one at a time
-        out: list[Any] = []
-        bad: list[tuple[int, ValueError]] = []
-        for row, raw in enumerate(column):
-            try:
-                out.append(convert(raw))
-            except ValueError as exc:
-                out.append(None)
-                bad.append((row, exc))
-        return out, bad
-    fresh: dict[Any, Any] = dict.fromkeys(pending)  # each distinct new value, converted once
+    try:
+        fresh: dict[Any, Any] = dict.fromkeys(pending)  # each distinct new value, converted once
+    except TypeError:  # an unhashable value (a JSON list)
+        return _each_converted(column, convert)
+    if not set(map(type, fresh)) <= _TEXT_TYPES:  # numbers, dates (JSON, Excel): one at a time
+        return _each_converted(column, convert)
     errors: dict[Any, ValueError] = {}
     for raw in fresh:
         try:
@@ -843,10 +862,10 @@ def _convert_column(
     if values is None:
         values = list(map(fresh.get, column))
     else:
-        # Rows still to fill. Where they are many (in a date-ordered extract most rows of a
-        # batch hold a day not seen before), a second lookup pass fills them at C speed, as the
-        # converters remember what they converted (pseudonyms, dates); the rest (few, or blank,
-        # bad, or past the memory's bound) are filled one by one, found by a C-speed scan.
+        # Rows still to fill. Where they are many (the first batches of an extract, each child
+        # new), a second lookup pass fills them at C speed, as the converter remembers what it
+        # converted (pseudonyms); the rest (few, or blank, bad, or past the memory's bound) are
+        # filled one by one, found by a C-speed scan.
         if len(pending) * 8 > len(column):
             values = list(map(known, column))  # type: ignore[arg-type]
         if None in values:
@@ -858,6 +877,19 @@ def _convert_column(
                 except ValueError:
                     break
     return values, [(row, errors[raw]) for row, raw in enumerate(column) if raw in errors] if errors else []
+
+
+def _each_converted(column: Sequence[Any], convert: Converter) -> tuple[list[Any], list[tuple[int, ValueError]]]:
+    """A column converted a value at a time (values of several types: JSON, Excel)."""
+    out: list[Any] = []
+    bad: list[tuple[int, ValueError]] = []
+    for row, raw in enumerate(column):
+        try:
+            out.append(convert(raw))
+        except ValueError as exc:
+            out.append(None)
+            bad.append((row, exc))
+    return out, bad
 
 
 class _Converting:

@@ -13,6 +13,7 @@ import attrs
 from .board import BOARD_FILE, LoadedBoard, _read, _suggest, board_root, iter_refs
 from .clocks import board_calendar
 from .errors import BoardInvalid, LifError, Problem, format_path
+from .extensions import quiet_collector
 from .frameworks import (
     DEFAULT_FRAMEWORK,
     StatutoryFramework,
@@ -154,6 +155,11 @@ def validate_board(path: str | Path, plugins: Plugins | None = None) -> Validati
     """
     plugins = plugins if plugins is not None else Plugins.create()
     root = board_root(path)
+    with quiet_collector():  # a large board is tens of thousands of records, none in a cycle
+        return _validate(root, plugins)
+
+
+def _validate(root: Path, plugins: Plugins) -> Validation:
     stores = {name: plugins.stores.get(name) for name in plugins.stores.names()}
     registry = plugins.statutory_frameworks
 

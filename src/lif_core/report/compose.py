@@ -20,6 +20,7 @@ from ..board import LoadedBoard
 from ..disclosure import Rule, active_rule, protect
 from ..document import Document, Paragraph, Section
 from ..errors import BoardInvalid, LifError
+from ..extensions import quiet_collector
 from ..frameworks import ReportDefinition, ReportPart
 from ..plugins import Plugins
 from ..validate import with_framework
@@ -61,6 +62,20 @@ def impact_report(
             names cannot be read.
         BoardInvalid: the board's ``report.toml`` is not a report definition.
     """
+    with quiet_collector():  # the board as it stood, and tables of thousands of rows: no cycle among them
+        return _impact_report(loaded, plugins, as_of, previous, progress, rule, disclosure_control, definition)
+
+
+def _impact_report(
+    loaded: LoadedBoard,
+    plugins: Plugins,
+    as_of: dt.date,
+    previous: tuple[Snapshot, str] | None,
+    progress: Progress | None,
+    rule: Rule | None,
+    disclosure_control: bool,
+    definition: ReportDefinition | None,
+) -> Document:
     from ..history import as_at
 
     loaded = with_framework(loaded, plugins)

@@ -37,6 +37,7 @@ __all__ = [
     "format_figure",
     "indicator_problems",
     "measure_series",
+    "new_accumulator",
     "scorecard",
 ]
 
@@ -259,9 +260,7 @@ def indicator_problems(loaded: LoadedBoard, measure: Measure, plugins: Plugins) 
     board. Empty when there is nothing wrong (or no indicator)."""
     if not measure.indicator:
         if measure.inputs:
-            return [
-                loaded.problem(measure.id, "inputs", "inputs are read only by an indicator: name one, or drop them")
-            ]
+            return [loaded.problem(measure.id, "inputs", "only an indicator reads inputs: name one, or drop them")]
         return []
     registry = plugins.indicators
     if measure.indicator not in registry:
@@ -314,15 +313,12 @@ def indicator_problems(loaded: LoadedBoard, measure: Measure, plugins: Plugins) 
     return problems
 
 
-def _indicator_request(loaded: LoadedBoard, measure: Measure, plugins: Plugins) -> IndicatorRequest:
-    """The request computing a measure's indicator: its accumulator from the plugin that
-    registered it, its source and inputs. A clear error where the measure names it wrongly."""
-    problems = indicator_problems(loaded, measure, plugins)
-    if problems:
-        raise LifError(str(problems[0]))
-    indicator = plugins.indicators.get(measure.indicator)
+def new_accumulator(plugins: Plugins, name: str, frequency: str) -> Accumulator:
+    """A fresh accumulator of the registered indicator ``name`` counting by ``frequency``
+    (``month``, ``quarter``, ``year``), checked to be one: anything wrong names its plugin."""
+    indicator = plugins.indicators.get(name)
     with plugins.using(plugins.indicators, indicator.name):
-        acc = indicator.accumulator(_FREQUENCY[measure.frequency.value])
+        acc = indicator.accumulator(frequency)
         if not isinstance(acc, Accumulator):
             raise TypeError(f"accumulator() gave {type(acc).__name__}, not an Accumulator")
         if set(acc.input_fields) != set(indicator.inputs):
@@ -330,6 +326,17 @@ def _indicator_request(loaded: LoadedBoard, measure: Measure, plugins: Plugins) 
                 f"its accumulator reads inputs {sorted(acc.input_fields)}, "
                 f"the indicator declares {sorted(indicator.inputs)}"
             )
+    return acc
+
+
+def _indicator_request(loaded: LoadedBoard, measure: Measure, plugins: Plugins) -> IndicatorRequest:
+    """The request computing a measure's indicator: its accumulator from the plugin that
+    registered it, its source and inputs. A clear error where the measure names it wrongly."""
+    problems = indicator_problems(loaded, measure, plugins)
+    if problems:
+        raise LifError(str(problems[0]))
+    indicator = plugins.indicators.get(measure.indicator)
+    acc = new_accumulator(plugins, indicator.name, _FREQUENCY[measure.frequency.value])
     by_id = {s.id: s for s in loaded.board.sources}
     source = by_id.get(measure.source or "")
     if source is None:

@@ -223,7 +223,7 @@ def measures_fed(loaded: LoadedBoard, plugins: Plugins) -> Iterator[Problem]:
     ``select`` is only for aggregate sources; and every field the measure reads is one the
     source it reads it from declares (undeclared columns are not read)."""
     from ..data import holds_childrens_records
-    from ..measures import _FREQUENCY, indicator_problems
+    from ..measures import _FREQUENCY, indicator_problems, new_accumulator
 
     sources = {s.id: s for s in loaded.board.sources}
     for measure in loaded.board.measures:
@@ -250,12 +250,9 @@ def measures_fed(loaded: LoadedBoard, plugins: Plugins) -> Iterator[Problem]:
         # Each source read, with the fields read from it and where the measure says so.
         reads: list[tuple[Source, list[tuple[str | tuple[str, str], str]]]] = []
         if measure.indicator and not wrong:
-            indicator = plugins.indicators.get(measure.indicator)
-            with plugins.using(plugins.indicators, indicator.name):
-                acc = indicator.accumulator(_FREQUENCY[measure.frequency.value])
-                main, by_role = acc.fields, dict(acc.input_fields)
-            reads.append((source, [("indicator", f) for f in main if f is not None]))
-            for role, fields in by_role.items():
+            acc = new_accumulator(plugins, measure.indicator, _FREQUENCY[measure.frequency.value])
+            reads.append((source, [("indicator", f) for f in acc.fields if f is not None]))
+            for role, fields in acc.input_fields.items():
                 other = sources.get(measure.inputs.get(role, ""))
                 if other is not None and other.adapter in plugins.data_sources:
                     reads.append((other, [(("inputs", role), f) for f in fields if f is not None]))

@@ -121,6 +121,26 @@ def test_annex_a_lists(tmp_path: Path, number: int) -> None:
         assert any("Placement postcode: is not a UK postcode" in str(p) for p in report.problems)
 
 
+@needs_samples
+def test_annex_a_readable_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """lif validate's check: the options, then the list's sheet as the xlsx adapter checks one."""
+    from lif_core.builtins.sources import XlsxAdapter
+
+    sample = DFE / "annex_a" / "sample-Annex_A_2024_Jan.xlsx"
+    annex = AnnexAAdapter()
+    assert all(annex.check(sample, {"list": n}) == [] for n in range(1, 12))
+    assert annex.check(sample, {"list": 12})[0].startswith("option list must be a whole number from 1 to 11")
+    assert annex.check(sample, {"list": 1, "sheet": "x"}) == [
+        "sample-Annex_A_2024_Jan.xlsx: unknown option(s) sheet; known: list"
+    ]
+    assert annex.check(tmp_path / "annex.csv", {"list": 1}) == ["annex.csv does not end in .xlsx or .xlsm"]
+    (tmp_path / "annex.xlsx").write_text("not a zip")
+    assert annex.check(tmp_path / "annex.xlsx", {"list": 1})[0].startswith("annex.xlsx: not a readable .xlsx workbook")
+    asked: list[dict[str, object]] = []
+    monkeypatch.setattr(XlsxAdapter, "check", lambda _self, _path, options: asked.append(dict(options)) or [])
+    assert annex.check(sample, {"list": 7}) == [] and asked == [{"sheet": "List 7"}]
+
+
 def _board_with(
     tmp_path: Path,
     sample: str,

@@ -276,11 +276,25 @@ class AnnexAAdapter(DataSourceAdapter):
         for batch in self.batches(path, options):
             yield from batch.records()
 
-    def batches(
-        self, path: Path, options: Mapping[str, OptionValue], columns: Collection[str] | None = None
-    ) -> Iterator[Batch]:
+    def check(self, path: Path, options: Mapping[str, OptionValue]) -> list[str]:
+        """Whether the workbook opens with the list asked for: its options, then its sheet as
+        the ``xlsx`` adapter checks one (reading no more of it than that check does)."""
+        if path.suffix.lower() not in self.suffixes:
+            return [f"{path.name} does not end in {' or '.join(self.suffixes)}"]
+        try:
+            number = self._options(path, options)
+        except LifError as exc:
+            return [str(exc)]
+        return XlsxAdapter().check(path, {"sheet": f"List {number}"})
+
+    def _options(self, path: Path, options: Mapping[str, OptionValue]) -> int:
         unknown = sorted(set(options) - {"list"})
         if unknown:
             raise LifError(f"{path.name}: unknown option(s) {', '.join(unknown)}; known: list")
-        number = self._list(options)
+        return self._list(options)
+
+    def batches(
+        self, path: Path, options: Mapping[str, OptionValue], columns: Collection[str] | None = None
+    ) -> Iterator[Batch]:
+        number = self._options(path, options)
         yield from XlsxAdapter().batches(path, {"sheet": f"List {number}"})

@@ -6,8 +6,6 @@ plugins register. See docs/ for how the pieces fit.
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
 from .board import LoadedBoard, board_from_data, board_to_data, board_to_json, board_to_toml, load_board
 from .document import Document
 from .errors import BoardInvalid, LifError, PluginError, Problem, Severity
@@ -26,13 +24,12 @@ from .extensions import (
 )
 from .frameworks import StatutoryFramework
 from .model import Board
-from .plugins import Plugins, hookimpl
+from .plugins import Plugins, hookimpl, installed_version
 from .validate import Validation, open_board, validate_board
 
-try:
-    __version__ = version("lif-core")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0+unknown"
+#: The installed lif-core's version (read from its metadata folder's name, as cheaply as that).
+__version__ = installed_version("lif-core") or "0+unknown"
+
 
 __all__ = [
     "Area",

@@ -35,6 +35,7 @@ from .errors import LifError
 from .files import read_text, user_cache_dir, write_cache_file
 from .frameworks import ClockRule, StatutoryFramework, due_date, period_bounds
 from .model import EARLIEST_DATE, LATEST_DATE, Board, CaseReview, Deadline, Publication
+from .plugins import installed_version
 
 __all__ = [
     "Clock",
@@ -58,11 +59,8 @@ def _cache_key(country: str, subdivision: str) -> dict[str, Any] | None:
     """What a calendar's cached holidays depend on: the ``holidays`` library's version, the
     calendar, the years, and the language the library names holidays in (where none is given,
     gettext's, from the environment). ``None`` (no cache) where the version cannot be read."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        library = version("holidays")
-    except PackageNotFoundError:  # pragma: no cover - holidays is a dependency
+    library = installed_version("holidays")
+    if library is None:  # pragma: no cover - holidays is a dependency
         return None
     language = next((v for v in map(os.environ.get, ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")) if v), "")
     return {

@@ -7,16 +7,18 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import functools
 import importlib
-import importlib.metadata
+import importlib.machinery
 import importlib.util
 import itertools
 import os
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 import click
@@ -36,6 +38,9 @@ from .extensions import (
     StoreBackend,
 )
 from .frameworks import StatutoryFramework
+
+if TYPE_CHECKING:
+    import importlib.metadata
 
 __all__ = ["BUILTIN_PLUGINS", "ENTRY_POINT_GROUP", "NO_LOCAL_ENV", "PluginInfo", "Plugins", "hookimpl"]
 
@@ -141,7 +146,7 @@ class Plugins:
         #: --no-local-plugins``, or ``LIF_NO_LOCAL_PLUGINS`` set) opens boards without their code.
         self.local_plugins = True
         self._kinds: dict[str, str] = {}
-        self._dists: dict[str, importlib.metadata.Distribution] = {}
+        self._dists: dict[str, _Distribution] = {}
         self._registries: dict[str, Registry[Any]] = {}
 
     # -- building -----------------------------------------------------------------------
@@ -218,22 +223,21 @@ class Plugins:
         return message.replace("\n", " ")
 
     def _load_entry_points(self) -> None:
-        for dist in importlib.metadata.distributions():
-            for ep in dist.entry_points:
-                if ep.group != ENTRY_POINT_GROUP or self.pm.has_plugin(ep.name) or self.pm.is_blocked(ep.name):
-                    continue
-                try:
-                    plugin = ep.load()
-                except SystemExit as exc:
-                    raise PluginError(_exit_message(exc, "while being imported"), plugin=ep.name) from exc
-                except Exception as exc:
-                    raise PluginError(
-                        f"could not be imported from {ep.value!r} ({type(exc).__name__}: {exc}); "
-                        f"fix or uninstall {dist.metadata['Name']}, or set {DISABLE_ENV}={ep.name}",
-                        plugin=ep.name,
-                    ) from exc
-                self.register(plugin, name=ep.name, kind="entry-point")
-                self._dists[ep.name] = dist
+        for dist, name, value in _entry_points(ENTRY_POINT_GROUP):
+            if self.pm.has_plugin(name) or self.pm.is_blocked(name):
+                continue
+            try:
+                plugin = _load(value)
+            except SystemExit as exc:
+                raise PluginError(_exit_message(exc, "while being imported"), plugin=name) from exc
+            except Exception as exc:
+                raise PluginError(
+                    f"could not be imported from {value!r} ({type(exc).__name__}: {exc}); "
+                    f"fix or uninstall {dist.metadata['Name']}, or set {DISABLE_ENV}={name}",
+                    plugin=name,
+                ) from exc
+            self.register(plugin, name=name, kind="entry-point")
+            self._dists[name] = dist
 
     def load_local(self, root: Path, paths: Iterable[str]) -> list[Problem]:
         """Import and register a board's local plugin modules (files or package folders
@@ -402,10 +406,148 @@ class Plugins:
 
 def _own_version() -> str:
     """lif-core's version (the package's own, read without importing the package root)."""
+    import importlib.metadata
+
     try:
         return importlib.metadata.version("lif-core")
     except importlib.metadata.PackageNotFoundError:  # pragma: no cover - a source tree without install
         return "0+unknown"
+
+
+# -- entry points, found without importing importlib.metadata ----------------------------
+#
+# Every command finds the installed plugins, and importlib.metadata takes a noticeable part of
+# a short command's start-up to import (it brings the email package, zipfile and csv with it).
+# The installed distributions' entry points are read here as importlib.metadata reads them:
+# each ``*.dist-info`` and ``*.egg-info`` folder of each folder on sys.path, in its order,
+# ``entry_points.txt`` parsed as it parses it. Where anything else could hold distributions
+# (a zip file or an egg on sys.path, a finder of its own on sys.meta_path), importlib.metadata
+# itself is asked, so the same plugins load in the same order either way.
+
+
+class _Distribution:
+    """An installed distribution, found by its metadata folder (or by importlib.metadata):
+    its name and version are read, with importlib.metadata, only when asked for (by ``lif
+    plugins`` or an error)."""
+
+    def __init__(self, source: Path | importlib.metadata.Distribution) -> None:
+        self._source = source
+
+    @functools.cached_property
+    def _metadata(self) -> importlib.metadata.Distribution:
+        if isinstance(self._source, Path):
+            import importlib.metadata
+
+            return importlib.metadata.PathDistribution(self._source)
+        return self._source
+
+    @property
+    def version(self) -> str:
+        return self._metadata.version
+
+    @property
+    def metadata(self) -> Any:
+        return self._metadata.metadata
+
+
+def installed_version(name: str) -> str | None:
+    """The version of the installed distribution ``name`` (the first on sys.path, as
+    importlib.metadata finds it), from its ``NAME-VERSION.dist-info`` folder's name where it
+    has one (as installers name it), else from importlib.metadata; ``None`` if not installed."""
+    wanted = _normalise(name)
+    for folder in _metadata_folders() or ():
+        if _normalise(folder.name.rpartition(".")[0].partition("-")[0]) != wanted:
+            continue
+        if folder.name.lower().endswith(".dist-info") and "-" in folder.name:
+            return folder.name.rpartition(".")[0].partition("-")[2]
+        break
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def _entry_points(group: str) -> Iterator[tuple[_Distribution, str, str]]:
+    """``(distribution, name, value)`` of every installed entry point in ``group``, in the
+    order importlib.metadata gives them."""
+    folders = _metadata_folders()
+    if folders is None:
+        import importlib.metadata
+
+        for installed in importlib.metadata.distributions():
+            dist = _Distribution(installed)
+            yield from ((dist, ep.name, ep.value) for ep in installed.entry_points if ep.group == group)
+        return
+    for folder in folders:
+        try:
+            text = (folder / "entry_points.txt").read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):  # none (or unreadable): no entry points
+            continue
+        dist = _Distribution(folder)
+        yield from ((dist, name, value) for section, name, value in _sections(text) if section == group)
+
+
+def _metadata_folders() -> list[Path] | None:
+    """Every distribution's metadata folder on sys.path, as importlib.metadata orders them
+    (by sys.path, then each folder's listing, grouped by normalised name); ``None`` where it
+    would look anywhere else."""
+    if any(
+        finder is not importlib.machinery.PathFinder and hasattr(finder, "find_distributions")
+        for finder in sys.meta_path
+    ):
+        return None
+    found: list[Path] = []
+    for root in sys.path:
+        if os.path.basename(root).lower().endswith(".egg"):
+            return None
+        try:
+            children = os.listdir(root or ".")
+        except OSError:
+            if os.path.isfile(root):  # a zip file on sys.path
+                return None
+            continue
+        by_name: dict[str, list[Path]] = {}
+        for child in children:
+            if child.lower().endswith((".dist-info", ".egg-info")):
+                name = _normalise(child.rpartition(".")[0].partition("-")[0])
+                by_name.setdefault(name, []).append(Path(root, child))
+        found += itertools.chain.from_iterable(by_name.values())
+    return found
+
+
+def _normalise(name: str) -> str:
+    """A distribution's name as importlib.metadata compares them (PEP 503, with underscores)."""
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def _sections(text: str) -> Iterator[tuple[str | None, str, str]]:
+    """``(section, name, value)`` of each ``name = value`` line of an INI-like metadata file,
+    read as importlib.metadata reads ``entry_points.txt``."""
+    section = None
+    for line in map(str.strip, text.splitlines()):
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            section = line.strip("[]")
+        elif section is not None:
+            name, _, value = line.partition("=")
+            yield section, name.strip(), value.strip()
+
+
+_OBJECT_REFERENCE = re.compile(r"(?P<module>[\w.]+)\s*(:\s*(?P<attr>[\w.]+)\s*)?((?P<extras>\[.*\])\s*)?$")
+
+
+def _load(value: str) -> Any:
+    """The object an entry point's value names (``module`` or ``module:attribute``)."""
+    match = _OBJECT_REFERENCE.match(value)
+    if match is None:
+        raise ValueError("not a module or module:attribute")
+    target: Any = importlib.import_module(match.group("module"))
+    for attribute in filter(None, (match.group("attr") or "").split(".")):
+        target = getattr(target, attribute)
+    return target
 
 
 def _import_path(target: Path) -> ModuleType:

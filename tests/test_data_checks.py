@@ -157,3 +157,44 @@ def test_a_broken_census_fails_every_table_naming_the_place(make_board: Callable
     assert code == 1 and all(rows[f"cin-{t}"][7] == "failed" for t in TABLES)
     messages = {json.dumps(sections[f"cin-{t}: problems"]["blocks"][0]["items"][-1]) for t in TABLES}
     assert len(messages) == 1 and "not well-formed XML" in messages.pop()
+
+
+def test_an_assessment_authorised_after_the_census_no_longer_makes_a_period_after_it(
+    make_board: Callable[..., Path],
+) -> None:
+    """The issue's finding: a 2018-19 return's assessment authorised in April 2019 made a
+    2019-20 figure. By default it is not yet authorised at the census date, and said so."""
+    from lif_core.indicators import assessment_timeliness
+
+    census = (
+        "<Message><Header><CollectionDetails><Collection>CIN</Collection><Year>2019</Year>"
+        "<ReferenceDate>2019-03-31</ReferenceDate></CollectionDetails></Header><Children>"
+        + "".join(
+            f"<Child><ChildIdentifiers><LAchildID>QX{n:04d}</LAchildID></ChildIdentifiers><CINdetails>"
+            f"<CINreferralDate>2019-03-0{n}</CINreferralDate><Assessments><AssessmentActualStartDate>2019-03-0{n}"
+            f"</AssessmentActualStartDate><AssessmentAuthorisationDate>{day}</AssessmentAuthorisationDate>"
+            "</Assessments></CINdetails></Child>"
+            for n, day in enumerate(["2019-03-20", "2019-03-25", "2019-04-02", "2019-04-10"], start=1)
+        )
+        + "</Children></Message>"
+    )
+    periods = {}
+    for choice in ("exclude", "keep"):
+        root = make_board(
+            '[[sources]]\nid = "a"\nadapter = "cin-census"\npath = "cin-2019.xml"\n'
+            f'options = {{ table = "assessments", after_reference_date = "{choice}" }}\n',
+            **{"cin-2019.xml": census},
+        )
+        cin._parsed.cache_clear()
+        loaded = load_board(root)
+        report = SourceReport("a")
+        batches = read_batches(
+            loaded, loaded.board.sources[0], Plugins.create(), report, pseudonymiser=Pseudonymiser(b"k" * 32)
+        )
+        result = assessment_timeliness(batches, "year")
+        periods[choice] = sorted(p for p, _v in result.series(rule=None))
+        assert report.checks == {"after-reference-date": 2}
+        assert report.excluded == ({"after-reference-date": 2} if choice == "exclude" else {})
+        if choice == "exclude":
+            assert result.excluded == {"not yet authorised": 2}
+    assert periods == {"exclude": ["2018-19"], "keep": ["2018-19", "2019-20"]}

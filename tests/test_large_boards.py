@@ -9,12 +9,17 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from lif_core import Check, Plugins, ReportSection, validate_board
+from lif_core.board import iter_refs
 from lif_core.document import Paragraph, Section
 from lif_core.errors import PluginError, Problem
 from lif_core.plugins import hookimpl
 from lif_core.report import SectionContext, impact_report
+
+from .strategies import model_types, records
 
 MakeBoard = Callable[..., Path]
 
@@ -98,3 +103,28 @@ def test_a_host_that_turned_the_collector_off_keeps_it_off(plugins: Plugins, mak
     assert result.loaded is not None
     impact_report(result.loaded, plugins, dt.date(2019, 3, 31))
     assert not gc.isenabled()
+
+
+@pytest.mark.parametrize("cls", model_types(), ids=lambda c: c.__name__)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_the_names_validation_checks_are_the_references_iter_refs_gives(cls: type, data: st.DataObject) -> None:
+    """The names a plugin provides or the framework defines, found without walking record
+    references and values (a large register is mostly those): exactly what iter_refs gives,
+    in its order, for every record type."""
+    from lif_core.validate import _iter_names
+
+    record = data.draw(records(cls))
+    expected = [(p, v, t[0], k) for p, v, t, k in iter_refs(record) if k in ("plugin", "term")]
+    assert list(_iter_names(record)) == expected
+
+
+def test_nested_records_that_name_nothing_are_not_walked() -> None:
+    """A measure's values can name nothing: validation does not visit them (a large board has
+    tens of thousands); its collections of plain references are not visited at all."""
+    from lif_core.model import Evidence, Measure
+    from lif_core.validate import _names_plan
+
+    assert "values" not in {name for name, _kind, _where in _names_plan(Measure)}
+    assert all(kind != "ref" for _name, kind, _where in _names_plan(Evidence))
+    assert ("kind", "term", "evidence_kinds") in _names_plan(Evidence)

@@ -186,13 +186,12 @@ class _PlainLines:
     def batch(self, names: list[str], lines: _Lines, first: int) -> Batch | None:
         """The next ``BATCH_SIZE`` lines as a batch, if they qualify (an empty batch at the end
         of the file); else ``None``, with the lines left to be read again."""
+        lines.chars = 0
         block = lines.take()
         if not block:
             return Batch(names, [[] for _ in names], ())
-        chars = sum(map(len, block))
-        while len(block) < BATCH_SIZE and chars < BLOCK_CHARS // 4 and (more := lines.take()):
+        while len(block) < BATCH_SIZE and lines.chars < BLOCK_CHARS // 4 and (more := lines.take()):
             block += more
-            chars += sum(map(len, more))
         if len(block) > BATCH_SIZE:
             lines.pending, block = block[BATCH_SIZE:], block[:BATCH_SIZE]
         columns = self.columns(block)

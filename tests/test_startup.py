@@ -10,14 +10,16 @@ import os
 import subprocess
 import sys
 import zipfile
+from importlib import resources
 from pathlib import Path
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 import lif_core
-from lif_core import PluginError, Plugins, files
+from lif_core import PluginError, Plugins, StatutoryFramework, files
 from lif_core import plugins as plugins_module
 from lif_core.files import UnreadableFile, parse_text
 
@@ -72,6 +74,27 @@ def test_the_compiled_parser_agrees_with_the_standard_library(lines: list[str]) 
     except files.tomllib.TOMLDecodeError as exc:
         found = f"error: {exc}"
     assert repr(found) == repr(expected)
+
+
+def test_the_english_frameworks_are_read_once_each_by_the_compiled_parser(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lif_england import plugin as england
+
+    def standard(edition: str) -> StatutoryFramework:
+        def read(name: str) -> dict[str, object]:
+            return tomllib.loads((resources.files("lif_england") / "frameworks" / f"{name}.toml").read_text("utf-8"))
+
+        framework = StatutoryFramework.from_data(england.merge(read("common"), read(edition)))
+        return attrs.evolve(framework, templates=england.templates(edition))
+
+    parsed: list[str] = []
+    real = files.tomllib.loads
+    monkeypatch.setattr(files.tomllib, "loads", lambda text: parsed.append(text[:40]) or real(text))
+    england.frameworks.cache_clear()
+    try:
+        assert england.frameworks() == tuple(standard(edition) for edition in england.EDITIONS)
+    finally:
+        england.frameworks.cache_clear()
+    assert len(parsed) == 1 + len(england.EDITIONS)  # common.toml once, then each edition's
 
 
 # -- the installed plugins, found without importing importlib.metadata ----------------------

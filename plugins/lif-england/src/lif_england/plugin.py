@@ -10,7 +10,6 @@ an English framework.
 from __future__ import annotations
 
 import functools
-import sys
 from collections.abc import Callable, Iterator
 from importlib import resources
 from typing import Any
@@ -18,19 +17,17 @@ from typing import Any
 import attrs
 
 from lif_core import Check, LoadedBoard, Plugins, Problem, StatutoryFramework, hookimpl
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
+from lif_core.files import parse_text
 
 EDITIONS = ("wt2015", "wt2018", "wt2023")
 ENGLISH = ("england-wt2015", "england-wt2018", "england-wt2023")
 
 
 def _read(name: str) -> dict[str, Any]:
+    """One of this plugin's framework files, read as lif-core reads TOML (its compiled parser)."""
     text = (resources.files("lif_england") / "frameworks" / f"{name}.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    data: dict[str, Any] = parse_text(text, "toml", name=f"lif_england/frameworks/{name}.toml")
+    return data
 
 
 def merge(common: dict[str, Any], edition: dict[str, Any]) -> dict[str, Any]:
@@ -66,10 +63,11 @@ def templates(edition: str) -> dict[str, str]:
     return {name: (folder / name).read_text(encoding="utf-8") for name in TEMPLATE_FILES}
 
 
-def load(edition: str) -> StatutoryFramework:
-    """One English framework, built from ``common.toml`` and the edition's file, with its
-    new-board templates."""
-    framework = StatutoryFramework.from_data(merge(_read("common"), _read(edition)), file=f"lif_england/{edition}.toml")
+def load(edition: str, common: dict[str, Any] | None = None) -> StatutoryFramework:
+    """One English framework, built from ``common.toml`` (``common``: its data, already read)
+    and the edition's file, with its new-board templates."""
+    data = merge(_read("common") if common is None else common, _read(edition))
+    framework = StatutoryFramework.from_data(data, file=f"lif_england/{edition}.toml")
     return attrs.evolve(framework, templates=templates(edition))
 
 
@@ -77,7 +75,8 @@ def load(edition: str) -> StatutoryFramework:
 def frameworks() -> tuple[StatutoryFramework, ...]:
     """The three English frameworks, read once, when first asked for (not at start-up: every
     ``lif`` command imports this module, few need a framework)."""
-    return tuple(load(e) for e in EDITIONS)
+    common = _read("common")
+    return tuple(load(e, common) for e in EDITIONS)
 
 
 def __getattr__(name: str) -> Any:

@@ -7,7 +7,9 @@ import datetime as dt
 import gc
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,6 +18,8 @@ from lif_core import Check, Plugins, ReportSection, validate_board
 from lif_core.board import iter_refs
 from lif_core.document import Paragraph, Section
 from lif_core.errors import PluginError, Problem
+from lif_core.history import as_at, board_as_at, without_dangling
+from lif_core.model import COLLECTIONS, Board, BoardInfo
 from lif_core.plugins import hookimpl
 from lif_core.report import SectionContext, impact_report
 
@@ -128,3 +132,95 @@ def test_nested_records_that_name_nothing_are_not_walked() -> None:
     assert "values" not in {name for name, _kind, _where in _names_plan(Measure)}
     assert all(kind != "ref" for _name, kind, _where in _names_plan(Evidence))
     assert ("kind", "term", "evidence_kinds") in _names_plan(Evidence)
+
+
+def _reference_pruned(record: Any, present: set[str]) -> Any:
+    """Pruning as first written: every field of every record walked, whatever its type."""
+    changes: dict[str, Any] = {}
+    for field in attrs.fields(type(record)):
+        value = getattr(record, field.name)
+        required = field.default is attrs.NOTHING
+        if field.metadata.get("ref"):
+            if isinstance(value, tuple):
+                kept = tuple(v for v in value if v in present)
+                if len(kept) != len(value):
+                    changes[field.name] = kept
+            elif value is not None and value not in present:
+                if required:
+                    return None
+                changes[field.name] = None
+        elif isinstance(value, tuple):
+            items = [p for p in (_reference_pruned(v, present) if attrs.has(type(v)) else v for v in value)]
+            items = [p for p in items if p is not None]
+            if len(items) != len(value) or any(a is not b for a, b in zip(items, value, strict=False)):
+                changes[field.name] = tuple(items)
+        elif attrs.has(type(value)):
+            new = _reference_pruned(value, present)
+            if new is None:
+                if required:
+                    return None
+                changes[field.name] = None
+            elif new is not value:
+                changes[field.name] = new
+    return attrs.evolve(record, **changes) if changes else record
+
+
+def _reference_without_dangling(board: Board) -> Board:
+    while True:
+        present = {r.id for name in COLLECTIONS for r in board.collection(name)}
+        changes = {}
+        for name in COLLECTIONS:
+            records = board.collection(name)
+            kept = tuple(p for p in (_reference_pruned(r, present) for r in records) if p is not None)
+            if kept != records:
+                changes[name] = kept
+        if not changes:
+            return board
+        board = attrs.evolve(board, **changes)
+
+
+@st.composite
+def _dangling_boards(draw: st.DrawFn) -> Board:
+    """Boards whose records refer to ids drawn at random: many refer to records not there."""
+    values = {
+        name: tuple(draw(st.lists(records(cls), max_size=2)))
+        for name, cls in COLLECTIONS.items()
+        if name not in ("section11_standards",)
+    }
+    return Board(board=draw(records(BoardInfo)), **values)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(board=_dangling_boards())
+def test_pruning_walks_only_records_that_can_refer_and_prunes_the_same(board: Board) -> None:
+    """The board as it stood drops references to records it did not yet hold: walking only the
+    fields that can hold a reference (not a measure's values) prunes exactly as walking all."""
+    assert without_dangling(board) == _reference_without_dangling(board)
+
+
+def test_a_board_unchanged_by_its_day_is_itself(plugins: Plugins, make_board: MakeBoard) -> None:
+    """Where every record stood on the day as it stands now, the board as it stood is the very
+    same board, and its records come from where they were read (nothing rebuilt or copied)."""
+    root = make_board(
+        """
+        [[recommendations]]
+        id = "rec"
+        kind = "system-design"
+        text = "Improve"
+        owners = ["police"]
+
+        [[actions]]
+        id = "act"
+        text = "Do it"
+        recommendation = "rec"
+        owner = "police"
+        """
+    )
+    result = validate_board(root, plugins)
+    assert result.loaded is not None
+    then = as_at(result.loaded, dt.date(2030, 1, 1))
+    assert then.board is result.loaded.board
+    assert then.origins == result.loaded.origins
+    assert board_as_at(result.loaded.board, dt.date(2030, 1, 1)) is result.loaded.board
+    earlier = board_as_at(result.loaded.board, dt.date(1990, 1, 1))
+    assert earlier.partners is result.loaded.board.partners  # a collection unchanged is the same tuple

@@ -74,7 +74,7 @@ import datetime as dt
 import functools
 import re
 import types
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Union, get_args, get_origin
 
 import attrs
@@ -319,9 +319,14 @@ def board_as_at(board: Board, as_of: dt.date, *, framework: StatutoryFramework |
     kinds = _Kinds(framework)
     year_starts = year_starts_of(framework)
 
+    over: dict[tuple[str, Frequency | None], bool] = {}  # a period recurs across many measures
+
     def ended(period: str, frequency: Frequency | None = None) -> bool:
-        end = period_end(period, year_starts, frequency=frequency)
-        return end is None or end <= as_of
+        found = over.get((period, frequency))
+        if found is None:
+            end = period_end(period, year_starts, frequency=frequency)
+            found = over[(period, frequency)] = end is None or end <= as_of
+        return found
 
     def started(period: str) -> bool:
         start = period_start(period, year_starts)
@@ -368,8 +373,7 @@ def board_as_at(board: Board, as_of: dt.date, *, framework: StatutoryFramework |
         if (len(values), len(comparators), baseline) != (len(m.values), len(m.comparators), m.baseline):
             m = attrs.evolve(m, values=values, comparators=comparators, baseline=baseline)
         measures.append(m)
-    changed = attrs.evolve(
-        board,
+    then: dict[str, tuple[Any, ...]] = dict(
         reviews=reviews,
         audits=audits,
         section11_audits=section11,
@@ -412,7 +416,14 @@ def board_as_at(board: Board, as_of: dt.date, *, framework: StatutoryFramework |
         child_deaths=tuple(c for c in board.child_deaths if ended(c.period)),
         contributions=tuple(c for c in board.contributions if started(c.period)),
     )
-    return without_dangling(changed)
+    # a collection as it was where every record is: the board itself where all are
+    changes: dict[str, Any] = {n: records for n, records in then.items() if not _same(records, board.collection(n))}
+    return without_dangling(attrs.evolve(board, **changes) if changes else board)
+
+
+def _same(records: tuple[Any, ...], before: tuple[Any, ...]) -> bool:
+    """Whether ``records`` are the very records ``before`` holds, in its order."""
+    return len(records) == len(before) and all(a is b for a, b in zip(records, before, strict=True))
 
 
 def _ids(records: Iterable[Any]) -> set[str]:
@@ -432,16 +443,34 @@ def _nested(tp: Any) -> bool:
     return False
 
 
+def _records_in(tp: Any) -> Iterator[Any]:
+    """The record types a field of type ``tp`` may hold (in a tuple, an optional...)."""
+    if attrs.has(tp):
+        yield tp
+    elif get_origin(tp) in (tuple, Union, types.UnionType):
+        for arg in get_args(tp):
+            if arg is not Ellipsis:
+                yield from _records_in(arg)
+
+
 @functools.cache
 def _plan(cls: Any) -> tuple[tuple[str, bool, bool], ...]:
-    """For a record type: its fields holding references or records, as ``(name, is a
-    reference, required)``."""
+    """For a record type: its fields holding references or records that may (at any depth), as
+    ``(name, is a reference, required)``. Records that can refer to nothing (a measure's
+    values) are not walked: a large board has tens of thousands."""
+    return _referring(cls, frozenset())
+
+
+def _referring(cls: Any, seen: frozenset[Any]) -> tuple[tuple[str, bool, bool], ...]:
+    seen = seen | {cls}
     plan = []
     for field in attrs.fields(cls):
         if field.metadata.get("ref"):
             plan.append((field.name, True, field.default is attrs.NOTHING))
         elif _nested(field.type):
-            plan.append((field.name, False, field.default is attrs.NOTHING))
+            inner = list(_records_in(field.type))
+            if any(t in seen or _referring(t, seen) for t in inner):  # a type holding itself: walked
+                plan.append((field.name, False, field.default is attrs.NOTHING))
     return tuple(plan)
 
 
@@ -454,9 +483,8 @@ def _pruned(record: Any, present: set[str] | frozenset[str]) -> Any:
         value = getattr(record, name)
         if is_ref:
             if isinstance(value, tuple):
-                kept = tuple(v for v in value if v in present)
-                if len(kept) != len(value):
-                    changes[name] = kept
+                if not present.issuperset(value):
+                    changes[name] = tuple(v for v in value if v in present)
             elif value is not None and value not in present:
                 if required:
                     return None
@@ -609,15 +637,28 @@ def as_at(loaded: LoadedBoard, as_of: dt.date, plugins: Any = None) -> LoadedBoa
 
 def _origins(loaded: LoadedBoard, board: Board) -> dict[tuple[str, int], tuple[str, int]]:
     """Where each record of ``board`` came from, by its id in the board ``loaded`` read."""
-    by_id: dict[str, tuple[str, int]] = {}
+    before = loaded.board
+    if board is before:
+        return dict(loaded.origins)
+    origins: dict[tuple[str, int], tuple[str, int]] = {}
+    by_id: dict[str, tuple[str, int]] | None = None
     for name in COLLECTIONS:
-        for i, record in enumerate(loaded.board.collection(name)):
-            where = loaded.origins.get((name, i))
-            if where is not None:
-                by_id[record.id] = where
-    return {
-        (name, i): by_id[record.id]
-        for name in COLLECTIONS
-        for i, record in enumerate(board.collection(name))
-        if record.id in by_id
-    }
+        records = board.collection(name)
+        if records is before.collection(name):  # the same records in the same places
+            for i in range(len(records)):
+                where = loaded.origins.get((name, i))
+                if where is not None:
+                    origins[(name, i)] = where
+            continue
+        if by_id is None:
+            by_id = {}
+            for other in COLLECTIONS:
+                for i, record in enumerate(before.collection(other)):
+                    where = loaded.origins.get((other, i))
+                    if where is not None:
+                        by_id[record.id] = where
+        for i, record in enumerate(records):
+            found = by_id.get(record.id)
+            if found is not None:
+                origins[(name, i)] = found
+    return origins

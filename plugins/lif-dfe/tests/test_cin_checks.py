@@ -460,6 +460,7 @@ def test_the_readable_check_reads_no_further_than_the_first_child(
         ),
         ("<Message><Children><Child><ChildIdentifiers></Child>", "line 1, column 46: not well-formed XML"),
         ("", "line 1, column 0: not well-formed XML (no element found"),
+        ('<?xml version="1.0" encoding="utf-5"?><Message/>', "its XML declaration names an encoding Python does not"),
     ],
 )
 def test_the_readable_check_says_what_reading_says_up_to_the_first_child(

@@ -207,3 +207,29 @@ def test_working_days_count_the_same_with_and_without_the_cache(start: dt.date, 
     end = start + dt.timedelta(days=days)
     assert cached.between(start, end) == uncached.between(start, end)
     assert cached.counter()(start, end) == uncached.counter()(start, end)
+
+
+_CLOSURES = st.frozensets(st.dates(min_value=D(1898, 1, 1), max_value=D(2102, 12, 31)), max_size=20)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.sampled_from([("GB", "ENG"), ("GB", "NIR"), ("", "")]),
+    _CLOSURES,
+    st.lists(
+        st.tuples(st.dates(min_value=D(1898, 1, 1), max_value=D(2102, 12, 31)), st.integers(0, 900)),
+        min_size=1,
+        max_size=8,
+    ),
+)
+def test_the_fast_counter_counts_as_day_by_day_inside_and_outside_the_cached_years(
+    calendar: tuple[str, str], closures: frozenset[dt.date], pairs: list[tuple[dt.date, int]]
+) -> None:
+    """The counter reads the cached years by ordinal, any other year day by day: a board's
+    closure days and public holidays count the same either way, and across the edge."""
+    days = WorkingDays.for_calendar(calendar[0], calendar[1], closures)
+    counter = days.counter()
+    for start, span in pairs:
+        end = min(start + dt.timedelta(days=span), D(9999, 1, 1))
+        assert counter(start, end) == days.between(start, end), (start, end)
+        assert counter(end, start) == -days.between(start, end)

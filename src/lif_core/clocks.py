@@ -23,6 +23,7 @@ import datetime as dt
 import enum
 import functools
 import hashlib
+import itertools
 import json
 import os
 from collections.abc import Callable, Iterable
@@ -196,6 +197,11 @@ class WorkingDays:
                 return dt.date.max
         return day
 
+    @functools.cached_property
+    def _days_off(self) -> frozenset[int]:
+        """The ordinals of the public holidays from ``_first`` to ``_last`` and the closures."""
+        return frozenset(day.toordinal() for day in (*self._dates, *self.closures))
+
     def counter(self) -> Callable[[dt.date, dt.date], int]:
         """A fast ``between`` for many calls: a running count of working days over the range of
         dates seen (grown a year at a time), so each answer is a subtraction."""
@@ -204,11 +210,15 @@ class WorkingDays:
 
         def build(first: int, last: int) -> None:
             nonlocal lo, counts
-            lo, running, counts = first, 0, []
-            for ordinal in range(first, last + 1):
-                if self.is_working_day(dt.date.fromordinal(ordinal)):
-                    running += 1
-                counts.append(running)
+            days = range(first, last + 1)
+            if self._first.toordinal() <= first and last <= self._last.toordinal():
+                # Within the cached years, by ordinal (day 1 was a Monday: a Saturday's ordinal
+                # is 6 modulo 7, a Sunday's 0), without making a date of each day.
+                off = self._days_off
+                working = (ordinal % 7 not in (0, 6) and ordinal not in off for ordinal in days)
+            else:
+                working = (self.is_working_day(dt.date.fromordinal(ordinal)) for ordinal in days)
+            lo, counts = first, list(itertools.accumulate(map(int, working)))
 
         def cover(first: int, last: int) -> None:
             """Make the running count span ``first`` to ``last`` (both counts share one base)."""

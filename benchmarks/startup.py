@@ -9,8 +9,8 @@
     compose and render). The figure is the report's time over ``python -c pass``'s
     (target: at most 25x).
 (b) With ``--base REV``: the same report from the tree at a git revision (checked out in a
-    temporary worktree and run with this environment's Python and packages), alternately with
-    this tree's: the ratio is the change's figure.
+    temporary worktree, its lif-core and plugins run with this environment's Python and
+    packages), alternately with this tree's: the ratio is the change's figure.
 (c) The modules the report imports that take longest (``-X importtime``): by their own time
     and with what they import, and how many modules in all.
 
@@ -83,6 +83,13 @@ def processes(runs: int, cold: bool) -> None:
     print(f"    the report over python -c pass: {ratio:.1f}x (target: at most 25x)")
 
 
+def _path(tree: Path) -> str:
+    """A tree's lif-core and plugins first on the path (the installed entry points name the
+    plugins' modules: each tree's own are found)."""
+    folders = [tree / "src", *sorted(tree.glob("plugins/*/src"))]
+    return os.pathsep.join([*map(str, folders), *filter(None, [os.environ.get("PYTHONPATH", "")])])
+
+
 def side_by_side(base: str, runs: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tree = Path(tmp) / "base"
@@ -90,9 +97,7 @@ def side_by_side(base: str, runs: int) -> None:
             ["git", "worktree", "add", "--detach", str(tree), base], cwd=ROOT, check=True, capture_output=True
         )
         try:
-            rest = os.environ.get("PYTHONPATH", "")
-            ours_env = _env(PYTHONPATH=os.pathsep.join(filter(None, (str(ROOT / "src"), rest))))
-            theirs_env = _env(PYTHONPATH=os.pathsep.join(filter(None, (str(tree / "src"), rest))))
+            ours_env, theirs_env = _env(PYTHONPATH=_path(ROOT)), _env(PYTHONPATH=_path(tree))
             command = [sys.executable, "-c", RUN, *REPORT]
             _time(command, ours_env), _time(command, theirs_env)  # warm both
             ours, theirs = [], []

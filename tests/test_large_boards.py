@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from lif_core import Check, Plugins, ReportSection, validate_board
 from lif_core.board import iter_refs
-from lif_core.document import Paragraph, Section
+from lif_core.document import Paragraph, Section, Table, cell_text
 from lif_core.errors import PluginError, Problem
 from lif_core.history import as_at, board_as_at, without_dangling
 from lif_core.model import COLLECTIONS, Board, BoardInfo
@@ -224,3 +224,80 @@ def test_a_board_unchanged_by_its_day_is_itself(plugins: Plugins, make_board: Ma
     assert board_as_at(result.loaded.board, dt.date(2030, 1, 1)) is result.loaded.board
     earlier = board_as_at(result.loaded.board, dt.date(1990, 1, 1))
     assert earlier.partners is result.loaded.board.partners  # a collection unchanged is the same tuple
+
+
+def test_the_sections_that_scan_the_register_find_what_they_did(plugins: Plugins, make_board: MakeBoard) -> None:
+    """A statutory function's evidence of the year, each item once however often it names the
+    function; a priority's actions: its own, and board-level actions on one of its themes, not
+    those at other levels or on no theme of it (found through an index and sets now)."""
+    root = make_board(
+        """
+        [settings]
+        report_date = 2019-03-31
+
+        [[functions]]
+        id = "fn"
+        kind = "local-arrangements"
+        text = "Publish the arrangements"
+
+        [[priorities]]
+        id = "pr"
+        title = "Neglect"
+        themes = ["information-sharing", "cin-2c"]
+
+        [[actions]]
+        id = "own"
+        text = "Own action"
+        priority = "pr"
+
+        [[actions]]
+        id = "board-theme"
+        text = "Board action on a theme of it"
+        level = "board"
+        themes = ["cin-2c"]
+
+        [[actions]]
+        id = "agency-theme"
+        text = "Multi-agency action on a theme of it"
+        themes = ["cin-2c"]
+
+        [[actions]]
+        id = "board-other"
+        text = "Board action on another theme"
+        level = "board"
+        themes = ["cin-3a"]
+
+        [[evidence]]
+        id = "twice"
+        title = "Named twice"
+        kind = "audit"
+        date = 2018-06-01
+        strength = "moderate"
+        supports = ["fn", "own", "fn"]
+
+        [[evidence]]
+        id = "last-year"
+        title = "Before the year"
+        kind = "audit"
+        date = 2018-03-01
+        strength = "strong"
+        supports = ["fn"]
+
+        [[evidence]]
+        id = "in-year"
+        title = "In the year"
+        kind = "audit"
+        date = 2019-01-15
+        strength = "weak"
+        supports = ["fn"]
+        """,
+        report='title = "T"\n[[sections]]\nsection = "functions"\n[[sections]]\nsection = "priorities"\n',
+    )
+    result = validate_board(root, plugins)
+    assert result.loaded is not None, [str(p) for p in result.errors]
+    document = impact_report(result.loaded, plugins, dt.date(2019, 3, 31))
+    functions, priorities = document.sections
+    rows = next(b for b in functions.blocks if isinstance(b, Table)).rows
+    assert [cell_text(c) for c in rows[0]][1:3] == ["2 (moderate)", "Named twice; In the year"]
+    summary = next(b for b in priorities.blocks if isinstance(b, Table))
+    assert summary.columns[2] == "Actions" and cell_text(summary.rows[0][2]) == "2"

@@ -17,8 +17,10 @@ def build(context: SectionContext) -> Section:
     shown = framework.report_functions if framework is not None else ()
     functions = [f for f in board.functions if f.kind in shown] or list(board.functions)
     rows = []
+    supporting = context.index().evidence_by_target  # in the board's order, once per mention
     for f in functions:
-        evidence = [e for e in board.evidence if f.id in e.supports and year_start <= e.date <= year_end]
+        mentions = supporting.get(f.id, ())
+        evidence = [e for e in {id(e): e for e in mentions}.values() if year_start <= e.date <= year_end]
         rows.append(
             (
                 f.text,

@@ -9,7 +9,7 @@ from typing import Any
 from ...document import BulletList, Cell, Count, Facts, Paragraph, Section, Table
 from ...extensions import ReportSection
 from ...inspection import overdue, strongest
-from ...model import Priority, Strength
+from ...model import Priority, RecommendationLevel, Strength
 from ...report.context import SectionContext
 from ...report.narrative import read_narrative
 from ._common import BOARD, action_counts, moved, readable, strength
@@ -24,10 +24,12 @@ def current(context: SectionContext) -> list[Priority]:
 
 def actions_for(context: SectionContext, priority: Priority) -> list[Any]:
     """The priority's own actions, and board-level actions on its themes."""
+    themes = frozenset(priority.themes)
+    board_level = RecommendationLevel.BOARD
     return [
         a
         for a in context.board.actions
-        if a.priority == priority.id or (set(a.themes) & set(priority.themes) and a.level.value == "board")
+        if a.priority == priority.id or (themes and a.level is board_level and not themes.isdisjoint(a.themes))
     ]
 
 

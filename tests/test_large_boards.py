@@ -301,3 +301,20 @@ def test_the_sections_that_scan_the_register_find_what_they_did(plugins: Plugins
     assert [cell_text(c) for c in rows[0]][1:3] == ["2 (moderate)", "Named twice; In the year"]
     summary = next(b for b in priorities.blocks if isinstance(b, Table))
     assert summary.columns[2] == "Actions" and cell_text(summary.rows[0][2]) == "2"
+
+
+def test_text_and_choices_are_checked_as_before_with_each_choice_hook_made_once() -> None:
+    """Every text and every choice of a large register passes through the converter: a
+    choice's hook is made once per type, and text is refused for what it always was."""
+    from lif_core.convert import _enum_hook, iter_errors, structure
+    from lif_core.model import Evidence, Strength
+
+    assert _enum_hook(Strength) is _enum_hook(Strength)
+    raw = {"id": "e", "title": "A\u202eB", "kind": "audit", "date": "2018-01-01", "strength": "firm"}
+    with pytest.raises(Exception) as caught:
+        structure(raw, Evidence)
+    assert dict(iter_errors(caught.value)) == {
+        ("title",): "contains a bidirectional override, U+202E, at character 2: control characters (but tab and "
+        "newline) and bidirectional overrides are not allowed in text",
+        ("strength",): "'firm' is not one of 'weak', 'moderate', 'strong'",
+    }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import hashlib
 import json
 import math
@@ -136,9 +137,8 @@ def _structure_str(value: object, tp: type) -> str:
         raise TypeError(f"expected text, got {_got(value)}")
     if len(value) > MAX_TEXT:
         raise ValueError(f"text is {len(value):,} characters long; the limit is {MAX_TEXT:,}")
-    refused = refused_character(value)
-    if refused is not None:
-        raise ValueError(refused)
+    if _REFUSED.search(value) is not None:  # searched here: a board's texts are counted in hundreds of thousands
+        raise ValueError(refused_character(value))
     return value
 
 
@@ -208,7 +208,11 @@ def _is_enum(tp: Any) -> bool:
     return isinstance(tp, type) and issubclass(tp, enum.Enum)
 
 
+@functools.cache
 def _enum_hook(tp: type[enum.Enum]) -> Any:
+    """The hook for one enum type, made once (every value of a str-based enum passes through
+    :func:`_structure_str`, which hands it here)."""
+
     def structure_enum(value: object, _tp: type) -> enum.Enum:
         if not isinstance(value, str):
             raise TypeError(f"expected {describe_type(tp)}; got {_got(value)}")

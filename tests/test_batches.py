@@ -177,6 +177,8 @@ def _csv_as_before(path: Path, delimiter: str, encoding: str, batch_size: int) -
             return f"{name}: line {reader.line_num}: {exc}"
         except LifError as exc:
             return str(exc)
+        except UnicodeDecodeError as exc:
+            return f"{name}: not {encoding} text (byte {exc.start}); set the encoding option"
 
 
 def _csv_now(path: Path, options: dict[str, Any]) -> object:
@@ -264,18 +266,38 @@ def test_the_csv_fast_path_reads_exactly_as_the_csv_module(
 )
 @settings(max_examples=1500, deadline=None)
 def test_a_block_split_without_the_csv_module_has_its_fields(lines: list[str], width: int) -> None:
-    """The fast path's own check, on lines as a file gives them (split at LF, CRLF and CR):
-    whatever block it splits, the csv module reads into the same fields, one record a line."""
+    """The fast path's own check, on any text: whatever it splits, the csv module reads (the
+    text split into lines as a file gives them: at LF, CRLF and CR) into the same fields, one
+    record a line."""
     text = "".join(lines)
     block = io.StringIO(text, newline="").readlines()
     plain = sources._PlainLines.of(",", width)
     assert plain is not None
-    columns = plain.columns(block)
+    columns = plain.columns(text)
     if columns is None:
         return
     rows = list(csv.reader(block))
     assert len(rows) == len(block) and all(len(r) == width for r in rows)
     assert [list(c) for c in zip(*rows, strict=True)] == columns
+
+
+@pytest.mark.parametrize("offset", [50, 9_000, 100_003, 300_001])
+def test_a_byte_that_is_not_the_encoding_is_named_as_before(tmp_path: Path, offset: int) -> None:
+    """Text is read in pieces the file object decodes in the same blocks as when it read lines,
+    so the message names the same byte as before the fast path."""
+    data = bytearray(("a,b\n" + "Zoë 1,x\n" * 50_000).encode("utf-8"))
+    data[offset] = 0xFF
+    path = tmp_path / "bad.csv"
+    path.write_bytes(bytes(data))
+    expected = _csv_as_before(path, ",", "utf-8-sig", BATCH_SIZE)
+    assert isinstance(expected, str) and "not utf-8-sig text (byte " in expected
+    assert _csv_now(path, {}) == expected
+
+
+@given(text=st.text(alphabet=st.sampled_from("ab\n"), max_size=60), count=st.integers(0, 30))
+def test_the_position_after_a_count_of_lines(text: str, count: int) -> None:
+    ends = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+    assert sources._after_lines(text, count) == (ends[count] if count < len(ends) else len(text))
 
 
 def test_plain_lines_take_the_fast_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

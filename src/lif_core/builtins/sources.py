@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import csv
 import functools
+import io
 import itertools
 import json
 import math
@@ -37,7 +38,7 @@ MAX_LINE = 1 << 20
 #: reading stops with an error.
 BLOCK_CHARS = 4 << 20
 BLOCK_CHARS_LIMIT = 64 << 20
-#: Text read at a time (``readlines``' hint), where line breaks can be found in the bytes.
+#: Text read at a time (characters), where line breaks can be found in the bytes.
 READ_CHARS = 1 << 16
 
 
@@ -94,7 +95,7 @@ class CsvAdapter(DataSourceAdapter):
                 names = _csv_header(path.name, header)
                 line = reader.line_num
                 lines.unread()
-                plain = _PlainLines.of(delimiter, len(names))
+                plain = _PlainLines.of(delimiter, len(names)) if lines.scanned else None
                 while True:
                     if plain is not None:
                         batch = plain.batch(names, lines, line + 1)
@@ -156,17 +157,19 @@ _SPECIAL = '\r\n"\0'
 
 
 class _PlainLines:
-    """The fast path: a block of lines each holding exactly the header's width of fields and
-    nothing the csv module would read differently from ``str.split`` (no quote, no carriage
-    return except in a CRLF line ending, no NUL, no blank line, no field over the csv module's
-    size limit), split into columns with no per-row work in Python.
+    """The fast path: lines each holding exactly the header's width of fields and nothing the
+    csv module would read differently from ``str.split`` (no quote, no carriage return except
+    in a CRLF line ending, no NUL, no blank line, no field over the csv module's size limit),
+    split into columns with no per-row work in Python.
 
-    Whether a block qualifies is proved in one pass over its bytes: the delimiters, line breaks
-    and special characters, kept in order with everything else deleted (``bytes.translate``),
-    must read exactly ``width - 1`` delimiters and ``\\n`` once per line (or ``...\\r\\n`` for every
-    line)."""
+    Whether a text of whole lines qualifies is proved in one pass over its bytes: its
+    delimiters, line breaks and special characters, kept in order with everything else deleted
+    (``bytes.translate``), must read exactly ``width - 1`` delimiters and a line break, line
+    after line. Rows split past a batch's end wait in ``carry`` for the next; if the next
+    lines do not qualify, the rows waiting are given back as the text they were (each line its
+    fields joined by the delimiter, as proved), so the csv module starts where a batch would."""
 
-    __slots__ = ("crlf", "delete", "delimiter", "lf", "width")
+    __slots__ = ("carry", "crlf", "delete", "delimiter", "lf", "width")
 
     def __init__(self, delimiter: str, width: int) -> None:
         self.delimiter, self.width = delimiter, width
@@ -174,6 +177,7 @@ class _PlainLines:
         self.delete = bytes(b for b in range(256) if b not in keep)
         self.lf = (delimiter * (width - 1) + "\n").encode("ascii")
         self.crlf = (delimiter * (width - 1) + "\r\n").encode("ascii")
+        self.carry: list[list[str]] | None = None  # columns of rows split but not yet given
 
     @classmethod
     def of(cls, delimiter: str, width: int) -> _PlainLines | None:
@@ -184,77 +188,100 @@ class _PlainLines:
         return cls(delimiter, width)
 
     def batch(self, names: list[str], lines: _Lines, first: int) -> Batch | None:
-        """The next ``BATCH_SIZE`` lines as a batch, if they qualify (an empty batch at the end
-        of the file); else ``None``, with the lines left to be read again."""
-        lines.chars = 0
-        block = lines.take()
-        if not block:
-            return Batch(names, [[] for _ in names], ())
-        while len(block) < BATCH_SIZE and lines.chars < BLOCK_CHARS // 4 and (more := lines.take()):
-            block += more
-        if len(block) > BATCH_SIZE:
-            lines.pending, block = block[BATCH_SIZE:], block[:BATCH_SIZE]
-        columns = self.columns(block)
-        if columns is None:
-            lines.pending = block + lines.pending
-            return None
+        """The next ``BATCH_SIZE`` rows as a batch, if their lines qualify (fewer at the end of
+        the file, an empty batch after it); else ``None``, with the lines (and any rows split
+        but not given) left to be read again."""
+        columns = self.carry or [[] for _ in range(self.width)]
+        self.carry = None
+        while len(columns[0]) < BATCH_SIZE:
+            text = lines.take_text()
+            if not text:
+                break
+            more = self.columns(text)
+            if more is None and (end := _after_lines(text, BATCH_SIZE - len(columns[0]))) < len(text):
+                # Only the lines this batch needs, then: the lines past them may be what does not
+                # qualify, and are left for the next batch.
+                more = self.columns(text[:end])
+                if more is not None:
+                    lines.untake(text[end:])
+            if more is None:
+                if columns[0]:  # the rows split already go back first, as lines (LF or CRLF: the same to csv)
+                    lines.line -= len(columns[0])
+                    d = self.delimiter
+                    text = "".join(d.join(row) + "\n" for row in zip(*columns, strict=True)) + text
+                lines.untake(text)
+                return None
+            lines.line += len(more[0])
+            columns = [a + b for a, b in zip(columns, more, strict=True)] if columns[0] else more
+        if len(columns[0]) > BATCH_SIZE:
+            self.carry = [c[BATCH_SIZE:] for c in columns]
+            columns = [c[:BATCH_SIZE] for c in columns]
         return Batch(names, columns, functools.partial(_line_label, first))
 
-    def columns(self, block: list[str]) -> list[list[str]] | None:
-        """The block's fields as columns, exactly as the csv module reads them; ``None`` if the
-        block does not qualify."""
-        if not block:
+    def columns(self, text: str) -> list[list[str]] | None:
+        """The fields of ``text`` (whole lines) as columns, exactly as the csv module reads
+        them; ``None`` if the lines do not qualify."""
+        if not text:
             return None
-        text = "".join(block)
-        if block[-1][-1] != "\n":  # the file's last line without a line break (or ending in a lone CR: refused below)
+        if text[-1] != "\n":  # the file's last line without a line break (or ending in a lone CR: refused below)
             text += "\r\n" if "\r" in text else "\n"
         skeleton = text.encode("utf-8", "surrogatepass").translate(None, self.delete)
-        d, n = self.delimiter, len(block)
-        if skeleton == self.lf * n:
-            flat = text.replace("\n", d).split(d)
-        elif skeleton == self.crlf * n:
-            flat = text.replace("\r\n", d).split(d)
-        else:
+        ending = "\r\n" if b"\r" in skeleton else "\n"
+        unit = self.crlf if ending == "\r\n" else self.lf
+        n, width, d = len(skeleton) // len(unit), self.width, self.delimiter
+        if skeleton != unit * n:
             return None
+        flat = text.replace(ending, d).split(d)
+        if len(flat) != n * width + 1:
+            return None  # a CR not right before its LF
         flat.pop()  # the empty string after the last line break
         if len(text) > csv.field_size_limit() and max(map(len, flat)) > csv.field_size_limit():
             return None  # the csv module refuses a field this long, naming its line
-        width = self.width
         if width == 1 and "" in flat:
             return None  # a blank line, which is no record
         return [flat[i::width] for i in range(width)]
 
 
 class _Lines:
-    """A CSV file's lines, a list at a time, none longer than ``MAX_LINE`` (a longer one is
-    refused before it is read), counting the characters read since ``chars`` was last reset and
-    refusing ``BLOCK_CHARS_LIMIT`` of them.
+    """A CSV file's lines, none longer than ``MAX_LINE`` (a longer one is refused before it is
+    read), counting the characters handed to the csv module since ``chars`` was last reset (a
+    block of lines at a time) and refusing ``BLOCK_CHARS_LIMIT`` of them, and the lines handed
+    on or parsed (``line``, for messages).
 
     Where the encoding writes line breaks as ASCII bytes that mean nothing else (UTF-8, Latin-1,
     Windows-1252...), one quick pass over the bytes finds any line that is too long, and the
-    file is then read ``readlines`` a block at a time (faster than a line at a time); otherwise
-    (UTF-16, say) each line is read with a limit.
+    file is then read as text, whole lines at a time, kept whole for the fast path
+    (:class:`_PlainLines`) and split into lines only for the csv module; otherwise (UTF-16, say)
+    each line is read with a limit, and only the csv module reads them.
 
-    Lines read but not yet parsed wait in ``pending``: the fast path hands back a block it
-    cannot split, and :meth:`unread` takes back what a csv reader left of its last block.
+    Lines read but not yet parsed wait in ``pending`` (a csv reader's leftovers, see
+    :meth:`unread`), then in ``text``.
     """
 
     def __init__(self, path: Path, handle: Any, encoding: str) -> None:
         self.file, self.handle = path.name, handle
-        self.line = 0  # lines read
+        self.line = 0  # lines parsed (or handed to a csv reader)
         self.chars = 0
         self.pending: list[str] = []
+        self.text = ""  # whole lines read and not yet parsed, after those pending (text mode)
+        self._rest = ""  # text read after the last whole line (text mode)
+        self._ended = False
         self._current: Iterator[str] = iter(())  # the list of lines a csv reader is reading
         self.scanned = _ascii_line_breaks(encoding)
         if self.scanned:
             _check_line_lengths(path)
 
-    def take(self) -> list[str]:
-        """The next lines: those pending, else the next block read (empty at the end)."""
-        if self.pending:
-            lines, self.pending = self.pending, []
-            return lines
-        return self._read()
+    def take_text(self) -> str:
+        """The next whole lines, ``READ_CHARS`` or so of them, as one text (text mode); empty at the end."""
+        parts = [*self.pending, self.text]
+        self.pending, self.text = [], ""
+        if parts == [""]:
+            parts[0] = self._read_whole()
+        return "".join(parts)
+
+    def untake(self, text: str) -> None:
+        """Put back what :meth:`take_text` gave, to be read again."""
+        self.text = text + self.text
 
     def feed(self) -> Iterator[str]:
         """The lines from here on, for a csv reader; after its last record, :meth:`unread`."""
@@ -262,16 +289,29 @@ class _Lines:
 
     def unread(self) -> None:
         """Keep the lines the csv reader has not read (of the last list it took) for the next reading."""
-        self.pending = list(self._current) + self.pending
+        left = list(self._current)
+        self.line -= len(left)
+        self.pending = left + self.pending
         self._current = iter(())
 
     def _lists(self) -> Iterator[Iterator[str]]:
-        while lines := self.take():
+        while True:
+            if self.pending:  # a csv reader's leftovers
+                lines, self.pending = self.pending, []
+                self._counted(sum(map(len, lines)))
+            else:
+                text = self.text or self._read_whole()
+                if not text:
+                    return
+                self.text = ""
+                self._counted(len(text))
+                # Split as the file object splits lines (at LF, CRLF and CR, and nothing else).
+                lines = io.StringIO(text, newline="").readlines() if self.scanned else [text]
+            self.line += len(lines)
             self._current = current = iter(lines)
             yield current
 
-    def _counted(self, size: int, lines: int) -> None:
-        self.line += lines
+    def _counted(self, size: int) -> None:
         self.chars += size
         if self.chars > BLOCK_CHARS_LIMIT:
             raise LifError(
@@ -279,19 +319,56 @@ class _Lines:
                 "check the quoting (a quote left open runs on), or that this is the right file"
             )
 
-    def _read(self) -> list[str]:
-        if self.scanned:
-            lines: list[str] = self.handle.readlines(READ_CHARS)
-            self._counted(sum(map(len, lines)), len(lines))
-            return lines
-        line = self.handle.readline(MAX_LINE + 1)  # a line at a time, so a long one is refused where it is
-        if len(line) > MAX_LINE and line[-1] not in "\r\n":
-            raise LifError(
-                f"{self.file}: line {self.line + 1}: longer than {MAX_LINE:,} characters; check the delimiter "
-                "and quoting, or that this is the right file"
-            )
-        self._counted(len(line), 1 if line else 0)
-        return [line] if line else []
+    def _read_whole(self) -> str:
+        """The next whole lines read (a line, where line breaks cannot be found in the bytes);
+        empty at the end of the file."""
+        if not self.scanned:
+            line: str = self.handle.readline(MAX_LINE + 1)  # so a line too long is refused where it is
+            if len(line) > MAX_LINE and line[-1] not in "\r\n":
+                raise LifError(
+                    f"{self.file}: line {self.line + 1}: longer than {MAX_LINE:,} characters; check the "
+                    "delimiter and quoting, or that this is the right file"
+                )
+            return line
+        # Read in pieces of at most 2,048 characters: the file object then decodes the same
+        # 8 KiB blocks as when it reads lines, so a decoding error names the byte it always did.
+        read, step = self.handle.read, min(2048, READ_CHARS)
+        while not self._ended:
+            parts, size = [self._rest], 0
+            while size < READ_CHARS:
+                piece = read(step)
+                if not piece:
+                    self._ended = True
+                    break
+                parts.append(piece)
+                size += len(piece)
+            text = "".join(parts)
+            # Whole lines: up to the last LF, or the last CR not at the end (an LF may follow it).
+            cut = len(text) if self._ended else max(text.rfind("\n"), text.rfind("\r", 0, len(text) - 1)) + 1
+            if cut:
+                self._rest = text[cut:]
+                return text[:cut]
+            self._rest = text  # no line ends here yet: a long line (MAX_LINE at most), read on
+        return ""
+
+
+def _after_lines(text: str, count: int) -> int:
+    """The position just after the ``count``-th LF in ``text`` (its end if it holds fewer):
+    guessed from the average line's length, then found a line at a time."""
+    held = text.count("\n")
+    if count <= 0:
+        return 0
+    if held < count:
+        return len(text)
+    at = len(text) * count // held
+    seen = text.count("\n", 0, at)
+    if seen < count:
+        for _ in range(count - seen):
+            at = text.index("\n", at) + 1
+        return at
+    for _ in range(seen - count + 1):
+        at = text.rindex("\n", 0, at)
+    return at + 1
 
 
 def _ascii_line_breaks(encoding: str) -> bool:

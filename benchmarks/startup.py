@@ -11,8 +11,8 @@
 (b) With ``--base REV``: the same report from the tree at a git revision (checked out in a
     temporary worktree, its lif-core and plugins run with this environment's Python and
     packages), alternately with this tree's: the ratio is the change's figure.
-(c) The modules the report imports that take longest (``-X importtime``): by their own time
-    and with what they import, and how many modules in all.
+(c) The modules the report imports that take longest (``-X importtime``, each module's median
+    over up to 7 runs): by their own time and with what they import, and how many in all.
 
 Bytecode is written as on a user's machine (``PYTHONDONTWRITEBYTECODE`` is removed) and every
 command runs once before it is timed. The holiday calendars are cached per user
@@ -111,24 +111,29 @@ def side_by_side(base: str, runs: int) -> None:
     print(f"    this tree: {a:.3f} s   {base}: {b:.3f} s   ratio: {a / b:.2f}x")
 
 
-def imports(top: int) -> None:
+def imports(top: int, runs: int) -> None:
+    """The report's imports by ``-X importtime``: each module's median over ``runs`` runs."""
     command = [sys.executable, "-X", "importtime", "-c", RUN, *REPORT]
     subprocess.run(command, env=_env(), check=True, capture_output=True)  # warm
-    done = subprocess.run(command, env=_env(), check=True, capture_output=True, text=True)
-    rows: list[tuple[int, int, str]] = []
-    for line in done.stderr.splitlines():
-        if not line.startswith("import time:") or "self [us]" in line:
-            continue
-        own, total, name = line.removeprefix("import time:").split("|", 2)
-        rows.append((int(own), int(total), name.strip()))
-    everything = sum(own for own, _, _ in rows)
-    print(f"(c) -X importtime of the report: {len(rows)} modules, {everything / 1e6:.3f} s in all")
+    own: dict[str, list[int]] = {}
+    total: dict[str, list[int]] = {}
+    for _ in range(runs):
+        done = subprocess.run(command, env=_env(), check=True, capture_output=True, text=True)
+        for line in done.stderr.splitlines():
+            if not line.startswith("import time:") or "self [us]" in line:
+                continue
+            mine, everything, name = line.removeprefix("import time:").split("|", 2)
+            own.setdefault(name.strip(), []).append(int(mine))
+            total.setdefault(name.strip(), []).append(int(everything))
+    rows = [(statistics.median(own[name]), statistics.median(total[name]), name) for name in own]
+    print(f"(c) -X importtime of the report, medians of {runs} runs: {len(rows)} modules, ", end="")
+    print(f"{sum(row[0] for row in rows) / 1e6:.3f} s in all")
     print(f"    by own time (top {top}):")
-    for own, _, name in sorted(rows, reverse=True)[:top]:
-        print(f"      {own / 1e3:7.1f} ms  {name}")
+    for mine, _, name in sorted(rows, reverse=True)[:top]:
+        print(f"      {mine / 1e3:7.1f} ms  {name}")
     print(f"    with what they import (top {top}):")
-    for _, total, name in sorted(rows, key=lambda row: row[1], reverse=True)[:top]:
-        print(f"      {total / 1e3:7.1f} ms  {name}")
+    for _, everything, name in sorted(rows, key=lambda row: row[1], reverse=True)[:top]:
+        print(f"      {everything / 1e3:7.1f} ms  {name}")
 
 
 def main() -> None:
@@ -141,7 +146,7 @@ def main() -> None:
     processes(args.runs, args.cold)
     if args.base:
         side_by_side(args.base, args.runs)
-    imports(args.top)
+    imports(args.top, min(args.runs, 7))
 
 
 if __name__ == "__main__":

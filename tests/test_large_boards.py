@@ -318,3 +318,41 @@ def test_text_and_choices_are_checked_as_before_with_each_choice_hook_made_once(
         "newline) and bidirectional overrides are not allowed in text",
         ("strength",): "'firm' is not one of 'weak', 'moderate', 'strong'",
     }
+
+
+def test_a_board_known_whole_is_not_walked_again(
+    plugins: Plugins, make_board: MakeBoard, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A board that passed validation refers to no record it does not hold, and a board once
+    pruned is whole: the board as it stood is not pruned again, record by record, for each of
+    the report's checks and its sections (one walk of a large register each)."""
+    from lif_core import history
+
+    root = make_board(
+        """
+        [[recommendations]]
+        id = "rec"
+        kind = "system-design"
+        text = "Improve"
+        owners = ["police"]
+        """
+    )
+    result = validate_board(root, plugins)
+    assert result.loaded is not None
+    board = result.loaded.board
+    dangling = attrs.evolve(board, partners=())  # the recommendation's owner is gone
+
+    def walked(*_args: object) -> None:
+        raise AssertionError("walked a board known whole")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(history, "_pruned", walked)
+        assert without_dangling(board) is board
+        assert as_at(result.loaded, dt.date(2030, 1, 1)).board is board
+        with pytest.raises(AssertionError, match="walked"):
+            without_dangling(dangling)
+    pruned = without_dangling(dangling)
+    assert pruned.recommendations[0].owners == ()
+    with monkeypatch.context() as patched:
+        patched.setattr(history, "_pruned", walked)
+        assert without_dangling(pruned) is pruned

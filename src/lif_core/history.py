@@ -74,6 +74,7 @@ import datetime as dt
 import functools
 import re
 import types
+import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Union, get_args, get_origin
 
@@ -508,9 +509,23 @@ def _pruned(record: Any, present: set[str] | frozenset[str]) -> Any:
     return attrs.evolve(record, **changes) if changes else record
 
 
+#: Boards known to refer to no record they do not hold (pruned here, or checked whole by
+#: :func:`lif_core.validate.validate_board`), by identity, while they live: pruning one again
+#: would walk every record of a large register and change nothing.
+_WHOLE: weakref.WeakValueDictionary[int, Board] = weakref.WeakValueDictionary()
+
+
+def known_whole(board: Board) -> None:
+    """Record that every reference in ``board`` names a record it holds (as a board that passed
+    validation does), so :func:`without_dangling` gives it back without walking it."""
+    _WHOLE[id(board)] = board
+
+
 def without_dangling(board: Board) -> Board:
     """``board`` with every reference to a record it does not hold removed (in nested records
     too), and every record that cannot be without one left out, until none is left."""
+    if _WHOLE.get(id(board)) is board:
+        return board
     while True:
         present = {r.id for name in COLLECTIONS for r in board.collection(name)}
         changes: dict[str, Any] = {}
@@ -522,6 +537,7 @@ def without_dangling(board: Board) -> Board:
             if len(kept) != len(records) or any(a is not b for a, b in zip(kept, records, strict=False)):
                 changes[name] = kept
         if not changes:
+            known_whole(board)
             return board
         board = attrs.evolve(board, **changes)
 

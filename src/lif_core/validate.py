@@ -21,6 +21,7 @@ from .frameworks import (
     record_problems,
     term_problem,
 )
+from .history import known_whole
 from .model import COLLECTIONS, Board, PluginSettings
 from .plugins import Plugins
 
@@ -257,6 +258,7 @@ def _validate(root: Path, plugins: Plugins) -> Validation:
     loaded = LoadedBoard(
         board=Board(**values), root=root, files=tuple(reader.files), origins=origins, framework=framework
     )
+    known_whole(loaded.board)  # every reference resolves, or the board would not be here
     for check in plugins.checks:
         if not check.applies_to(framework):
             continue

@@ -374,7 +374,16 @@ def _one_at_a_time(column: list[Any], convert: Callable[[Any], Any]) -> tuple[li
     return out, bad
 
 
-@given(kind=st.sampled_from(KINDS), column=st.lists(value, max_size=30), seen=st.lists(value, max_size=5))
+text_value = st.one_of(
+    st.none(), st.sampled_from(["", " ", "1", "1.0", "01/02/2019", "A1", " A1", "7.0"]), st.text(max_size=4)
+)
+
+
+@given(
+    kind=st.sampled_from(KINDS),
+    column=st.one_of(st.lists(value, max_size=30), st.lists(text_value, max_size=30)),
+    seen=st.lists(value, max_size=5),
+)
 @settings(max_examples=400, deadline=None)
 def test_a_column_converts_exactly_as_its_values_one_at_a_time(kind: str, column: list[Any], seen: list[Any]) -> None:
     """Whatever the mix of types (1, 1.0 and True are one dictionary key, never one value

@@ -165,11 +165,12 @@ class _PlainLines:
     Whether a text of whole lines qualifies is proved in one pass over its bytes: its
     delimiters, line breaks and special characters, kept in order with everything else deleted
     (``bytes.translate``), must read exactly ``width - 1`` delimiters and a line break, line
-    after line. Rows split past a batch's end wait in ``carry`` for the next; if the next
-    lines do not qualify, the rows waiting are given back as the text they were (each line its
-    fields joined by the delimiter, as proved), so the csv module starts where a batch would."""
+    after line. Text is split a few batches at a time, the rows past a batch's end waiting for
+    the next; if the next lines do not qualify, the rows waiting are given back as the text they
+    were (each line its fields joined by the delimiter, as proved), so the csv module starts
+    where a batch would."""
 
-    __slots__ = ("carry", "crlf", "delete", "delimiter", "lf", "width")
+    __slots__ = ("at", "crlf", "delete", "delimiter", "lf", "split", "width")
 
     def __init__(self, delimiter: str, width: int) -> None:
         self.delimiter, self.width = delimiter, width
@@ -177,7 +178,8 @@ class _PlainLines:
         self.delete = bytes(b for b in range(256) if b not in keep)
         self.lf = (delimiter * (width - 1) + "\n").encode("ascii")
         self.crlf = (delimiter * (width - 1) + "\r\n").encode("ascii")
-        self.carry: list[list[str]] | None = None  # columns of rows split but not yet given
+        self.split: list[list[str]] = [[] for _ in range(width)]  # columns of the rows split last
+        self.at = 0  # the first of them not yet given
 
     @classmethod
     def of(cls, delimiter: str, width: int) -> _PlainLines | None:
@@ -191,14 +193,20 @@ class _PlainLines:
         """The next ``BATCH_SIZE`` rows as a batch, if their lines qualify (fewer at the end of
         the file, an empty batch after it); else ``None``, with the lines (and any rows split
         but not given) left to be read again."""
-        columns = self.carry or [[] for _ in range(self.width)]
-        self.carry = None
-        while len(columns[0]) < BATCH_SIZE:
+        split, at = self.split, self.at
+        held = len(split[0]) - at
+        if held >= BATCH_SIZE:  # most batches: rows split already
+            self.at = at + BATCH_SIZE
+            return Batch(names, [c[at : at + BATCH_SIZE] for c in split], functools.partial(_line_label, first))
+        columns = [c[at:] for c in split]  # the rows left (fewer than a batch)
+        while True:
             text = lines.take_text()
             if not text:
-                break
+                self.split, self.at = [[] for _ in split], 0
+                return Batch(names, columns, functools.partial(_line_label, first))
+            need = BATCH_SIZE - len(columns[0])
             more = self.columns(text)
-            if more is None and (end := _after_lines(text, BATCH_SIZE - len(columns[0]))) < len(text):
+            if more is None and (end := _after_lines(text, need)) < len(text):
                 # Only the lines this batch needs, then: the lines past them may be what does not
                 # qualify, and are left for the next batch.
                 more = self.columns(text[:end])
@@ -210,13 +218,18 @@ class _PlainLines:
                     d = self.delimiter
                     text = "".join(d.join(row) + "\n" for row in zip(*columns, strict=True)) + text
                 lines.untake(text)
+                self.split, self.at = [[] for _ in split], 0
                 return None
             lines.line += len(more[0])
-            columns = [a + b for a, b in zip(columns, more, strict=True)] if columns[0] else more
-        if len(columns[0]) > BATCH_SIZE:
-            self.carry = [c[BATCH_SIZE:] for c in columns]
-            columns = [c[:BATCH_SIZE] for c in columns]
-        return Batch(names, columns, functools.partial(_line_label, first))
+            if len(more[0]) >= need:
+                self.split, self.at = more, need
+                columns = (
+                    [c + m[:need] for c, m in zip(columns, more, strict=True)]
+                    if columns[0]
+                    else [m[:need] for m in more]
+                )
+                return Batch(names, columns, functools.partial(_line_label, first))
+            columns = [c + m for c, m in zip(columns, more, strict=True)]
 
     def columns(self, text: str) -> list[list[str]] | None:
         """The fields of ``text`` (whole lines) as columns, exactly as the csv module reads

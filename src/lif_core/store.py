@@ -283,6 +283,10 @@ def _json(value: Any) -> str:
     return to_json(value, indent=None)
 
 
+#: One JSON value at the start of a text, and where it ends (a stored record is one, and nothing after it).
+_decode = json.JSONDecoder().raw_decode
+
+
 def _followed_first(items: list[tuple[str, Mapping[str, Any]]]) -> list[tuple[str, Mapping[str, Any]]]:
     """``items`` with each review after the review it follows, where both are being brought in
     (a file may list an LCSPR before its rapid review); otherwise in the order given."""
@@ -615,7 +619,14 @@ class Register:
         if text is None:
             return None
         try:
-            return json.loads(text)
+            if isinstance(text, str):  # as the store writes it: decoded without json.loads' checks around it
+                try:
+                    value, end = _decode(text)
+                except ValueError:
+                    end = -1
+                if end == len(text):
+                    return value
+            return json.loads(text)  # anything else (space around it, bytes): as json.loads reads it, or says why not
         except (ValueError, RecursionError) as exc:
             reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
             raise StoreError(

@@ -229,3 +229,17 @@ def test_the_markdown_report_imports_no_heavy_module(tmp_path: Path) -> None:
     assert "lif_core.report" in imported  # (the report was made)
     heavy = {"importlib.metadata", "email", "holidays", "jinja2", "matplotlib", "openpyxl", "docx", "scipy"}
     assert not heavy & imported, heavy & imported
+
+
+def test_lif_version_is_read_without_importlib_metadata() -> None:
+    code = (
+        "import sys\n"
+        "from lif_core.cli import main\n"
+        "try:\n"
+        "    main(['--version'])\n"
+        "except SystemExit as exit:\n"
+        "    assert not exit.code, exit.code\n"
+        "print('importlib.metadata' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout == f"lif, version {importlib.metadata.version('lif-core')}\nFalse\n"

@@ -27,7 +27,7 @@ from .document import Document, terminal_safe
 from .errors import LifError, Problem
 from .extensions import RenderOptions
 from .frameworks import DEFAULT_FRAMEWORK
-from .plugins import Plugins
+from .plugins import Plugins, installed_version
 from .summary import board_summary
 from .validate import open_board, validate_board
 
@@ -73,6 +73,14 @@ class LifGroup(click.Group):
             raise
 
 
+def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """``lif --version``, as click's own option prints it; the version is read only when asked
+    for, from lif-core's metadata folder (click's option would import importlib.metadata)."""
+    if value and not ctx.resilient_parsing:
+        click.echo(f"lif, version {installed_version('lif-core') or '0+unknown'}", color=ctx.color)
+        ctx.exit()
+
+
 def make_cli(plugins: Plugins | None = None) -> click.Group:
     """The ``lif`` click group, with its core commands and every plugin's commands.
 
@@ -86,7 +94,14 @@ def make_cli(plugins: Plugins | None = None) -> click.Group:
         host, startup_error = None, str(exc)
 
     @click.group(name="lif", cls=LifGroup, context_settings={"help_option_names": ["-h", "--help"]})
-    @click.version_option(package_name="lif-core", prog_name="lif")
+    @click.option(
+        "--version",
+        is_flag=True,
+        expose_value=False,
+        is_eager=True,
+        callback=_show_version,
+        help="Show the version and exit.",
+    )
     @click.option(
         "--no-local-plugins",
         is_flag=True,

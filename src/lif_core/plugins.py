@@ -406,12 +406,7 @@ class Plugins:
 
 def _own_version() -> str:
     """lif-core's version (the package's own, read without importing the package root)."""
-    import importlib.metadata
-
-    try:
-        return importlib.metadata.version("lif-core")
-    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - a source tree without install
-        return "0+unknown"
+    return installed_version("lif-core") or "0+unknown"
 
 
 # -- entry points, found without importing importlib.metadata ----------------------------

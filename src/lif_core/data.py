@@ -840,7 +840,7 @@ def _convert_column(
         except TypeError:  # an unhashable value (a JSON list): no lookups
             values = None
         else:
-            if None not in values:
+            if all(values) or None not in values:  # all(): a quicker test where every value is truthy
                 return values, []  # everything known
     elif convert is _text_converter:
         if set(map(type, column)) <= _TEXT_TYPES:

@@ -394,3 +394,24 @@ def test_a_stored_record_reads_back_as_json_loads_reads_it(tmp_path: Path) -> No
                 assert register._load(text, "r1") == expected
 
         reads_back()
+
+
+def test_an_import_fingerprints_each_record_as_digest_does(tmp_path: Path) -> None:
+    """The fingerprint of a record brought in is taken from the record as checked, not by
+    checking it a second time: it is the digest of the file's record, so the loader tells the
+    files' records as imported from those edited since, as before."""
+    from lif_core.convert import digest
+    from lif_core.store import Register
+
+    items = [
+        ("recommendations", {"id": "rec", "kind": "system-design", "text": "Improve", "due": "2019-01-31"}),
+        ("actions", {"id": "act", "text": "Do it", "recommendation": "rec", "status": "in-progress"}),
+        (
+            "evidence",
+            {"id": "ev", "title": "Audit", "kind": "audit", "date": "2019-02-01", "supports": ["act", "rec"]},
+        ),
+    ]
+    with Register.open(tmp_path / "register.sqlite", {}, who="test") as register:
+        assert register.import_records(items) == (3, 0, 0)
+        assert register.imported() == {data["id"]: digest(key, data) for key, data in items}
+        assert register.import_records(items) == (0, 0, 3)

@@ -391,5 +391,10 @@ def digest(collection: str, data: Mapping[str, Any]) -> str:
     from .model import COLLECTIONS
 
     record: Any = structure(dict(data), COLLECTIONS[collection])
-    canonical = json.dumps(json.loads(to_json(unstructure(record), indent=None)), sort_keys=True, ensure_ascii=False)
+    return checked_digest(json.loads(to_json(unstructure(record), indent=None)))
+
+
+def checked_digest(plain: Any) -> str:
+    """:func:`digest` of a record already checked, as plain JSON data (as the store keeps it)."""
+    canonical = json.dumps(plain, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

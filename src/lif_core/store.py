@@ -42,8 +42,9 @@ from typing import Any
 import attrs
 
 from .board import describe_os_error, iter_refs, noun
-from .convert import digest, iter_errors, structure, to_json, unstructure
+from .convert import checked_digest, digest, iter_errors, structure, to_json, unstructure
 from .errors import LifError, format_path
+from .extensions import quiet_collector
 from .frameworks import LIFECYCLE, StatutoryFramework, record_problems, term_problem
 from .model import COLLECTIONS, REGISTER_COLLECTIONS, ActionStatus, StageChange, StatusChange
 
@@ -644,7 +645,8 @@ class Register:
             rows = self._query(
                 "SELECT collection, data, id FROM records WHERE collection = ? ORDER BY position", (collection,)
             )
-        return [(c, self._load(d, i)) for c, d, i in rows]
+        with quiet_collector():  # a large register's records are tens of thousands of tables, none in a cycle
+            return [(c, self._load(d, i)) for c, d, i in rows]
 
     def get(self, record_id: str) -> tuple[str, dict[str, Any]]:
         rows = self._query("SELECT collection, data FROM records WHERE id = ?", (record_id,))
@@ -684,7 +686,8 @@ class Register:
             " FROM latest JOIN changes AS c ON c.seq = latest.last ORDER BY latest.added, c.seq",
             (moment, moment),
         )
-        return [(rid, col, self._load(new or None, rid), bool(changed)) for rid, col, new, changed in rows]
+        with quiet_collector():
+            return [(rid, col, self._load(new or None, rid), bool(changed)) for rid, col, new, changed in rows]
 
     def imported(self) -> dict[str, str]:
         """``record id -> digest`` of each record as last imported from the board's files."""
@@ -929,13 +932,13 @@ class Register:
         added = updated = same = 0
         order = {c: i for i, c in enumerate(IMPORT_ORDER)}
         items = _followed_first(sorted(items, key=lambda item: order.get(item[0], len(order))))
-        with self._immediate():
+        with self._immediate(), quiet_collector():  # tens of thousands of records, none in a cycle
             existing = self.ids()
             last = self.imported() if track else {}
             for collection, data in items:
                 record_id = data.get("id")
-                fingerprint = digest(collection, data) if track else ""
                 if isinstance(record_id, str) and record_id in existing:
+                    fingerprint = digest(collection, data) if track else ""
                     if track and last.get(record_id) == fingerprint:
                         same += 1
                         continue
@@ -946,7 +949,8 @@ class Register:
                     else:
                         updated += 1
                 else:
-                    self.add(collection, data, note=note, _ids=existing)
+                    record = self.add(collection, data, note=note, _ids=existing)
+                    fingerprint = checked_digest(record) if track else ""  # digest(), from the record as checked
                     added += 1
                 if track:
                     self._db.execute("INSERT OR REPLACE INTO imported VALUES (?, ?)", (record_id, fingerprint))

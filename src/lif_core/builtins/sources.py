@@ -98,7 +98,8 @@ class CsvAdapter(DataSourceAdapter):
                 plain = _PlainLines.of(delimiter, len(names)) if lines.scanned else None
                 while True:
                     if plain is not None:
-                        batch = plain.batch(names, lines, line + 1)
+                        with quiet_collector():  # a wide file's columns are many lists, which cannot form cycles
+                            batch = plain.batch(names, lines, line + 1)
                         if batch is not None:
                             if not batch.size:
                                 return

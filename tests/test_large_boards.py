@@ -415,3 +415,28 @@ def test_an_import_fingerprints_each_record_as_digest_does(tmp_path: Path) -> No
         assert register.import_records(items) == (3, 0, 0)
         assert register.imported() == {data["id"]: digest(key, data) for key, data in items}
         assert register.import_records(items) == (0, 0, 3)
+
+
+def test_a_delete_is_refused_for_exactly_the_records_that_refer_to_it(tmp_path: Path) -> None:
+    """Deleting a record looks only at records holding its id as text (found by SQLite), then
+    checks those: one naming it in a title, or an id that merely starts the same, is no user."""
+    from lif_core.store import Register, StoreError
+
+    items = [
+        ("recommendations", {"id": "rec", "kind": "system-design", "text": "Improve"}),
+        ("actions", {"id": "a5", "text": "Do it", "recommendation": "rec"}),
+        ("actions", {"id": "a50", "text": "a5", "recommendation": "rec"}),
+        ("evidence", {"id": "e1", "title": "a5", "kind": "audit", "date": "2019-02-01", "supports": ["a50"]}),
+        ("evidence", {"id": "e2", "title": "Audit", "kind": "audit", "date": "2019-02-01", "supports": ["rec", "a5"]}),
+        ("evidence", {"id": "e3", "title": "Audit", "kind": "audit", "date": "2019-02-02", "supports": ["a5"]}),
+    ]
+    with Register.open(tmp_path / "register.sqlite", {}, who="test") as register:
+        register.import_records(items)
+        with pytest.raises(StoreError, match=r"^refused: e2, e3 refer to 'a5': change them first$"):
+            register.delete("a5")
+        register.delete("e2")
+        register.delete("e3")
+        register.delete("a5")
+        assert "a5" not in register.ids()
+        with pytest.raises(StoreError, match=r"^refused: e1 refers to 'a50'"):
+            register.delete("a50")

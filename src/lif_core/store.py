@@ -853,7 +853,14 @@ class Register:
         with self._immediate():
             collection, old = self.get(record_id)
             users = []
-            for other_collection, data in self.records():
+            # Only a record holding the id as a JSON string can refer to it: those are found by
+            # SQLite, then checked (not every record of a large register structured in turn).
+            rows = self._query(
+                "SELECT collection, data, id FROM records WHERE instr(data, ?) > 0 ORDER BY collection, position",
+                (_json(record_id),),
+            )
+            for other_collection, text, other_id in rows:
+                data = self._load(text, other_id)
                 if data.get("id") == record_id:
                     continue
                 record: Any = structure(data, COLLECTIONS[other_collection])

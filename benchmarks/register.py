@@ -3,9 +3,11 @@
     python benchmarks/register.py
 
 Imports the generated large board of benchmarks/report.py (200 reviews, 2,000 recommendations,
-10,000 actions, 50,000 evidence items) into a fresh store, then makes single status updates,
-each its own transaction (as `lif status` does), and prints updates per second; reads the
-register back to compare with its in-memory peer: the same records loaded from board.toml.
+10,000 actions, 50,000 evidence items, 300 measures of 120 values) into a fresh store, then
+makes single status updates, each its own transaction (as `lif status` does), and prints
+updates per second; times a delete the store refuses (evidence refers to the action) and one it
+makes; reads the register back to compare with its in-memory peer: the same records loaded
+from board.toml (with the cycle collector paused, as validate_board reads a board).
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ from report import write_large_board
 
 from lif_core.board import _read
 from lif_core.convert import to_json, unstructure
+from lif_core.extensions import quiet_collector
 from lif_core.model import COLLECTIONS
-from lif_core.store import REGISTER_COLLECTIONS, Register
+from lif_core.store import REGISTER_COLLECTIONS, Register, StoreError
 
 
 def main() -> int:
@@ -32,7 +35,8 @@ def main() -> int:
         folder = Path(tmp) / "board"
         counts = write_large_board(folder, 1.0)
         started = time.perf_counter()
-        _reader, values, _ = _read(folder, {})
+        with quiet_collector():
+            _reader, values, _ = _read(folder, {})
         read_files = time.perf_counter() - started
         known = {i.id: k for k in COLLECTIONS if k not in REGISTER_COLLECTIONS for i in values[k]}
         items = [(k, json.loads(to_json(unstructure(r), indent=None))) for k in REGISTER_COLLECTIONS for r in values[k]]
@@ -55,11 +59,25 @@ def main() -> int:
                 register.set_status(action, statuses[n % 3], note="benchmark")
                 times.append(time.perf_counter() - t)
             started = time.perf_counter()
+            try:
+                register.delete("a1")
+            except StoreError:  # refused: evidence e1 supports it
+                refused = time.perf_counter() - started
+            else:
+                raise SystemExit("a1 was deleted: the generated board has changed; choose an action evidence supports")
+            register.add("actions", {"id": "a-benchmark", "text": "Benchmark", "owner": "p1"})
+            started = time.perf_counter()
+            register.delete("a-benchmark")
+            deleted = time.perf_counter() - started
+            started = time.perf_counter()
             records = register.records()
             read_back = time.perf_counter() - started
         print(
             f"  {len(times)} single status updates, each its own transaction: "
             f"{len(times) / sum(times):,.0f} updates/s (median {statistics.median(times) * 1000:.2f} ms)"
+        )
+        print(
+            f"  a delete refused (evidence refers to it) {refused * 1000:.1f} ms; a delete made {deleted * 1000:.1f} ms"
         )
         print(
             f"  read the register back: {len(records):,} records in {read_back:.2f} s "

@@ -14,6 +14,7 @@ import hashlib
 import json
 import math
 import re
+import traceback
 from collections.abc import Iterator, Mapping
 from typing import Any, TypeVar, get_args, get_origin
 
@@ -324,7 +325,29 @@ converter = _make_converter()
 
 def structure(data: Any, tp: type[T]) -> T:
     """Build a record of type ``tp`` from plain data, strictly; raises cattrs' grouped errors."""
-    return converter.structure(data, tp)
+    try:
+        return converter.structure(data, tp)
+    except Exception as exc:
+        _release(exc)
+        raise
+
+
+def _release(exc: BaseException) -> None:
+    """Clear the variables of the finished frames a structuring failure's tracebacks hold, in
+    every error grouped inside it. cattrs collects each field's error in a list in the frame
+    it was caught in, which that error's traceback holds: a reference cycle per error, which
+    only the cycle collector frees, and not while it is paused (a board of thousands of
+    broken records read with the collector paused would hold them all until the end)."""
+    seen: set[int] = set()
+    waiting: list[BaseException] = [exc]
+    while waiting:
+        error = waiting.pop()
+        if id(error) in seen:
+            continue
+        seen.add(id(error))
+        traceback.clear_frames(error.__traceback__)
+        waiting += getattr(error, "exceptions", ())
+        waiting += [e for e in (error.__cause__, error.__context__) if e is not None]
 
 
 def unstructure(obj: Any) -> Any:

@@ -615,3 +615,17 @@ def test_re_referrals_by_referral_source_on_the_example() -> None:
         groups = [r for r in result.rows if r.period == period and r.group]
         assert sum(r.numerator for r in groups) == hits and sum(r.denominator for r in groups) == referrals
     assert result.series("6") and overall
+
+
+def test_a_column_converts_when_the_pseudonym_memory_fills_midway(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A value known at the first lookup, then dropped from the pseudonyms' memory as it
+    filled up with the column's new values, is converted again (it was a KeyError)."""
+    from lif_core import data
+
+    monkeypatch.setattr(data, "CACHE_SIZE", 4)
+    pseudo = Pseudonymiser(b"k" * 32)
+    convert, known = _converters("child-id", "", pseudo)
+    convert("A")  # seen in an earlier batch
+    column = ["A"] + [f"N{i}" for i in range(10)]
+    values, bad = _convert_column(column, convert, known)
+    assert values == [pseudo.child_id(v) for v in column] and bad == []

@@ -871,7 +871,10 @@ def _convert_column(
         if None in values:
             row = values.index(None)
             while True:
-                values[row] = fresh[column[row]]
+                raw = column[row]
+                # A value known at the first lookup whose pseudonym the memory dropped as it
+                # filled up (CACHE_SIZE) is neither known now nor in fresh: convert it again.
+                values[row] = fresh[raw] if raw in fresh else convert(raw)
                 try:
                     row = values.index(None, row + 1)
                 except ValueError:

@@ -194,7 +194,7 @@ def make_cli(plugins: Plugins | None = None) -> click.Group:
         infos = host.info()
         provides: dict[str, list[str]] = {}
         kinds = ("statutory_frameworks", "methodologies", "data_sources", "renderers", "inspection_frameworks")
-        for kind in (*kinds, "report_sections", "checks", "stores"):
+        for kind in (*kinds, "report_sections", "checks", "stores", "indicators"):
             registry = host.registry(kind)
             for name in registry.names():
                 scope = getattr(registry.get(name), "frameworks", ())

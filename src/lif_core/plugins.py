@@ -68,6 +68,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "lif_core.builtins.sections",
     "lif_core.builtins.report_checks",
     "lif_core.builtins.indicators",
+    "lif_core.builtins.scaffold",
 )
 
 _REGISTRATION_HOOKS: dict[str, tuple[str, type]] = {

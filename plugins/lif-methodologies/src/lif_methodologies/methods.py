@@ -4,36 +4,28 @@ to what it should have done by where it is, not to what it cannot have done yet.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 import attrs
 
-from lif_core import LoadedBoard, Methodology, Problem
-from lif_core.clocks import add_months
-from lif_core.frameworks import LIFECYCLE
-from lif_core.model import (
+from lif_core import (
     CaseReview,
     Involvement,
+    LoadedBoard,
+    Methodology,
     PlanKind,
     PractitionerEventKind,
+    Problem,
     ReviewerRole,
     ReviewStage,
+    add_months,
+    stage_reached,
 )
 
-ORDER = list(LIFECYCLE)
 WARNING = "warning"
 #: The 6M categories of root cause analysis's fishbone diagram.
 SIX_M = ("people", "process", "equipment", "environment", "materials", "management")
 BRIEFINGS = ("seven-minute-briefing", "learning-briefing", "practitioner-briefing")
-
-
-def reached(review: CaseReview, stage: str, order: Sequence[str] | None = None) -> bool:
-    """True once the review is at ``stage`` or later: in ``order`` (its kind's stages, from the
-    board's statutory framework) where both stages are in it, else in the usual lifecycle."""
-    for stages in (order, ORDER):
-        if stages and review.stage in stages and stage in stages:
-            return list(stages).index(review.stage) >= list(stages).index(stage)
-    return False
 
 
 @attrs.frozen
@@ -134,9 +126,8 @@ class DeclaredMethodology(Methodology):
             elif self.options[key] is not None and value not in self.options[key]:  # type: ignore[operator]
                 allowed = ", ".join(repr(v) for v in self.options[key] or ())
                 yield board.problem(review.id, ("options", key), f"{value!r} is not one of {allowed}")
-        order = board.framework.stages_of(review.kind) if board.framework is not None else None
         for rule in self.all_rules:
-            if not reached(review, rule.from_stage, order):
+            if not stage_reached(review, rule.from_stage, board):
                 continue
             for field, message in rule.test(review, board):
                 yield board.problem(review.id, field, f"[{rule.name}] {message}", severity=rule.severity)

@@ -1,0 +1,466 @@
+"""Helpers for testing plugins (and boards) against lif-core: public, with the stability of the
+rest of lif-core's public API.
+
+- :func:`make_plugins`: a fresh plugin host, with the builtins and installed plugins, and the
+  plugin objects a test gives it, not affected by the user's ``LIF_DISABLE_PLUGINS``.
+- :class:`LifRunner`: runs ``lif`` commands in process over a host and gives back
+  :class:`LifResult` (exit code, standard output, standard error), as the ``lif`` command would.
+- :class:`BoardFactory`: board folders made by ``lif init`` from a statutory framework, with
+  records added through ``lif add``: every record checked as a user's would be.
+- :func:`isolated_environment` and :func:`new_key`: each test its own pseudonymisation key and
+  cache folder, never the user's key file, cache or settings.
+- :func:`assert_protected`: fails, naming the cell, where a document would publish a figure
+  that the board's disclosure rule does not allow.
+
+With pytest, the plugin :mod:`lif_core.pytest_plugin` (installed with lif-core) gives these as
+fixtures: ``lif_env``, ``lif_key``, ``lif_plugins``, ``lif_runner`` and ``lif_board``. See
+docs/plugin-testing.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import math
+import os
+import secrets
+import shlex
+import traceback
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+if TYPE_CHECKING:
+    from .board import LoadedBoard
+    from .disclosure import Rule
+    from .document import Document
+    from .plugins import Plugins
+    from .validate import Validation
+
+__all__ = [
+    "ISOLATED_VARIABLES",
+    "BoardFactory",
+    "LifResult",
+    "LifRunner",
+    "TestBoard",
+    "assert_protected",
+    "environment",
+    "isolated_environment",
+    "make_plugins",
+    "new_key",
+    "toml_value",
+]
+
+#: The environment variables a test's ``lif`` does not take from the user's environment: each
+#: is set (the key, the cache folder, the user named in the register's history) or removed.
+ISOLATED_VARIABLES = (
+    "LIF_PSEUDONYM_KEY",
+    "LIF_CACHE_DIR",
+    "LIF_USER",
+    "LIF_DISABLE_PLUGINS",
+    "LIF_NO_LOCAL_PLUGINS",
+    "XDG_CACHE_HOME",
+    "NO_COLOR",
+    "COLUMNS",
+)
+
+
+# --------------------------------------------------------------------------- isolation
+
+
+def new_key() -> str:
+    """A fresh pseudonymisation key (64 hexadecimal digits: 256 random bits), strong enough for
+    ``LIF_PSEUDONYM_KEY``: a test's pseudonyms never match the user's, nor another test's."""
+    return secrets.token_hex(32)
+
+
+def environment(folder: Path, *, key: str | None = None, user: str = "test") -> dict[str, str | None]:
+    """The environment a test's ``lif`` runs in: ``{variable: value}``, ``None`` for a variable
+    removed. ``LIF_PSEUDONYM_KEY`` is ``key`` (a :func:`new_key` by default), the cache folder
+    (``LIF_CACHE_DIR``, ``XDG_CACHE_HOME``) is inside ``folder``, ``LIF_USER`` (who the register's
+    history names) is ``user``; the user's ``LIF_DISABLE_PLUGINS``, ``LIF_NO_LOCAL_PLUGINS``,
+    ``NO_COLOR`` and ``COLUMNS`` are removed."""
+    cache = Path(folder) / "cache"
+    values: dict[str, str | None] = dict.fromkeys(ISOLATED_VARIABLES)
+    values.update(
+        LIF_PSEUDONYM_KEY=key or new_key(),
+        LIF_CACHE_DIR=str(cache),
+        XDG_CACHE_HOME=str(cache / "xdg"),
+        LIF_USER=user,
+    )
+    return values
+
+
+@contextlib.contextmanager
+def isolated_environment(
+    folder: Path, *, key: str | None = None, user: str = "test"
+) -> Iterator[dict[str, str | None]]:
+    """Run the block in :func:`environment` (``folder`` holds the cache), then put the process's
+    environment back as it was. Gives the variables set. (Under pytest, the ``lif_env`` fixture
+    does this for each test.)"""
+    values = environment(folder, key=key, user=user)
+    saved = {name: os.environ.get(name) for name in values}
+    try:
+        for name, value in values.items():
+            _set(name, value)
+        yield values
+    finally:
+        for name, value in saved.items():
+            _set(name, value)
+
+
+def _set(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
+
+
+# --------------------------------------------------------------------------- the plugin host
+
+
+def make_plugins(
+    *plugins: object,
+    builtins: bool = True,
+    entry_points: bool = True,
+    disabled: Iterable[str] = (),
+    local_plugins: bool = True,
+) -> Plugins:
+    """A fresh plugin host: lif-core's builtins and the installed (entry-point) plugins, then
+    each of ``plugins`` (a module, or any object with ``@hookimpl`` functions), registered
+    under its module name (``module.__name__``) or, for another object, its class's name.
+
+    Unlike ``Plugins.create()``, the user's ``LIF_DISABLE_PLUGINS`` is not read: only
+    ``disabled`` names are blocked. A plugin object already loaded through its entry point (the
+    package under test, installed) is not registered twice. ``local_plugins=False`` opens
+    boards without running their own plugins (``lif --no-local-plugins``)."""
+    from .plugins import Plugins
+
+    host = Plugins.create(builtins=builtins, entry_points=entry_points, disabled=tuple(disabled))
+    for plugin in plugins:
+        if host.pm.is_registered(plugin):
+            continue
+        name = getattr(plugin, "__name__", None) if isinstance(getattr(plugin, "__name__", None), str) else None
+        host.register(plugin, name=name or type(plugin).__name__, kind="test")
+    host.local_plugins = local_plugins
+    return host
+
+
+# --------------------------------------------------------------------------- the runner
+
+
+@attrs.frozen
+class LifResult:
+    """What one ``lif`` command gave.
+
+    Attributes:
+        args: the arguments it was run with (after ``lif``).
+        exit_code: 0 on success, 1 for an error lif reported, 2 for a usage error.
+        stdout: what it printed to standard output.
+        stderr: what it printed to standard error (its error message: ``Error: ...``).
+        exception: an exception that escaped the command (a bug: the real ``lif`` would have
+            printed a traceback), else ``None``.
+    """
+
+    args: tuple[str, ...]
+    exit_code: int
+    stdout: str
+    stderr: str
+    exception: BaseException | None = attrs.field(default=None, eq=False, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        """True where the command succeeded (exit code 0)."""
+        return self.exit_code == 0
+
+    @property
+    def error(self) -> str:
+        """The error line lif printed (``Error: `` taken off), or ``""``."""
+        for line in reversed(self.stderr.splitlines()):
+            if line.startswith("Error: "):
+                return line[len("Error: ") :]
+        return ""
+
+    def describe(self) -> str:
+        """The command and everything it printed, for an assertion's message."""
+        lines = [f"$ lif {shlex.join(self.args)}", f"exit code {self.exit_code}"]
+        if self.stdout:
+            lines += ["--- stdout", self.stdout.rstrip("\n")]
+        if self.stderr:
+            lines += ["--- stderr", self.stderr.rstrip("\n")]
+        if self.exception is not None:
+            trace = "".join(traceback.format_exception(self.exception)).rstrip("\n")
+            lines += ["--- an exception escaped the command (the real lif would print a traceback)", trace]
+        return "\n".join(lines)
+
+    def assert_ok(self) -> LifResult:
+        """Fail the test (AssertionError showing the command and its output) unless the
+        command succeeded; give the result back, for chaining."""
+        if not self.ok:
+            raise AssertionError(f"lif failed:\n{self.describe()}")
+        return self
+
+    def assert_error(self, contains: str = "", *, exit_code: int | None = None) -> LifResult:
+        """Fail the test unless the command failed cleanly: a non-zero exit code (``exit_code``
+        where given), one ``Error:`` line containing ``contains``, no traceback."""
+        if self.ok or (exit_code is not None and self.exit_code != exit_code):
+            wanted = f"exit code {exit_code}" if exit_code is not None else "a failure"
+            raise AssertionError(f"expected {wanted}:\n{self.describe()}")
+        if self.exception is not None or "Traceback (most recent call last)" in self.stderr:
+            raise AssertionError(f"expected a clean error, not a traceback:\n{self.describe()}")
+        if contains not in self.error:
+            raise AssertionError(f"expected an error containing {contains!r}:\n{self.describe()}")
+        return self
+
+    def json(self) -> Any:
+        """Standard output read as JSON (``--format json``, ``--json``)."""
+        return json.loads(self.stdout)
+
+
+class LifRunner:
+    """Runs ``lif`` commands in process, over one plugin host, as the ``lif`` command runs them:
+    ``runner("validate", board)`` or ``runner.invoke(["validate", str(board)])``.
+
+    Errors come back as ``lif`` prints them (``Error: ...`` on standard error, exit code 1 or 2);
+    an exception that escapes a command is kept in :attr:`LifResult.exception`, never raised.
+    ``env``: variables set (``None``: removed) while each command runs, on top of the process's
+    environment (the :func:`environment` of a test, for one).
+    """
+
+    def __init__(self, plugins: Plugins | None = None, *, env: Mapping[str, str | None] | None = None) -> None:
+        self.plugins = plugins if plugins is not None else make_plugins()
+        self.env = dict(env or {})
+
+    def __call__(self, *args: str | os.PathLike[str], input: str | None = None) -> LifResult:
+        """Run ``lif ARGS...`` (paths may be given as :class:`~pathlib.Path`)."""
+        return self.invoke([os.fspath(a) for a in args], input=input)
+
+    def invoke(self, args: Sequence[str], *, input: str | None = None) -> LifResult:
+        """Run ``lif`` with the argument list ``args``."""
+        from click.testing import CliRunner
+
+        from .cli import make_cli
+
+        cli = make_cli(self.plugins)
+        runner = CliRunner(env=self.env)
+        result = runner.invoke(cli, list(args), input=input, prog_name="lif", catch_exceptions=True)
+        escaped = result.exception if not isinstance(result.exception, SystemExit) else None
+        return LifResult(tuple(args), result.exit_code, result.stdout, result.stderr, escaped)
+
+
+# --------------------------------------------------------------------------- boards
+
+
+def toml_value(value: Any, where: str = "value") -> str:
+    """``value`` written as a TOML value on one line (text as a quoted string, days as TOML
+    dates, lists and tables inline): how :class:`TestBoard` passes a record's values to ``lif
+    add`` so that each reads back exactly as given."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{where}: {value!r} is not a number a board can hold")
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # a TOML basic string reads JSON's escapes
+    if isinstance(value, dt.datetime):
+        raise ValueError(f"{where}: a board's dates have no time of day: give a datetime.date")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        items = (f"{json.dumps(str(k))} = {toml_value(v, f'{where}.{k}')}" for k, v in value.items())
+        return "{" + ", ".join(items) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(toml_value(v, f"{where}[{i}]") for i, v in enumerate(value)) + "]"
+    raise ValueError(f"{where}: {type(value).__name__} cannot be written in a board (text, number, date, list, table)")
+
+
+class TestBoard:
+    """A board folder made by :class:`BoardFactory`: ``path`` is the folder (holding
+    board.toml). Records go in through ``lif add`` (the register is brought into its store
+    with ``lif import`` first), checked as a user's would be."""
+
+    __test__ = False  # not a test class, for pytest
+
+    def __init__(self, path: Path, runner: LifRunner, framework: str) -> None:
+        self.path = path
+        self.runner = runner
+        self.framework = framework
+
+    def __fspath__(self) -> str:
+        return os.fspath(self.path)
+
+    def __repr__(self) -> str:
+        return f"TestBoard({str(self.path)!r}, framework={self.framework!r})"
+
+    @property
+    def plugins(self) -> Plugins:
+        return self.runner.plugins
+
+    def lif(self, command: str, *args: str | os.PathLike[str]) -> LifResult:
+        """Run ``lif COMMAND BOARD ARGS...`` on this board (not checked: see
+        :meth:`LifResult.assert_ok`)."""
+        return self.runner(command, self.path, *args)
+
+    def import_register(self) -> None:
+        """Bring the register into its store (``lif import``), if it is not there yet."""
+        if not any(self.path.glob("register.sqlite*")):
+            self.lif("import").assert_ok()
+
+    def add(self, collection: str, *, note: str = "", **fields: Any) -> LifResult:
+        """Add a record to ``collection`` (``actions``, ``reviews``...) with ``lif add``:
+        ``board.add("actions", id="a-1", text="...", due=datetime.date(2025, 3, 31))``. Fails
+        the test (AssertionError with lif's message) where lif refuses the record."""
+        self.import_register()
+        pairs = [f"{key}={toml_value(value, key)}" for key, value in fields.items()]
+        extra = ["--note", note] if note else []
+        return self.lif("add", collection, *pairs, *extra).assert_ok()
+
+    def update(self, record_id: str, *, note: str = "", **fields: Any) -> LifResult:
+        """Change keys of a register record with ``lif update`` (checked as :meth:`add` is)."""
+        self.import_register()
+        pairs = [f"{key}={toml_value(value, key)}" for key, value in fields.items()]
+        extra = ["--note", note] if note else []
+        return self.lif("update", record_id, *pairs, *extra).assert_ok()
+
+    def validate(self) -> Validation:
+        """The board checked, as ``lif validate`` checks it."""
+        from .validate import validate_board
+
+        return validate_board(self.path, self.plugins)
+
+    def load(self) -> LoadedBoard:
+        """The board loaded and checked (a clear error, :class:`lif_core.BoardInvalid`, where
+        it is not valid), with its local plugins and framework, as commands open it."""
+        from .validate import open_board
+
+        return open_board(self.path, self.plugins)
+
+
+class BoardFactory:
+    """Makes board folders inside ``folder`` with ``lif init``: ``factory()`` or
+    ``factory(framework="wales-2014-act", area="Testshire")``, each a new :class:`TestBoard`."""
+
+    def __init__(self, folder: Path, runner: LifRunner) -> None:
+        self.folder = Path(folder)
+        self.runner = runner
+        self._made = 0
+
+    def __call__(
+        self,
+        framework: str | None = None,
+        *,
+        name: str | None = None,
+        area: str = "Testshire",
+        board_id: str = "test",
+        folder: str | None = None,
+    ) -> TestBoard:
+        """A new board under ``framework`` (lif-core's default, england-wt2023, where not
+        given), in a new folder (``folder``: its name inside the factory's folder)."""
+        from .frameworks import DEFAULT_FRAMEWORK
+
+        chosen = framework or DEFAULT_FRAMEWORK
+        self._made += 1
+        target = self.folder / (folder or f"board-{self._made}")
+        args: list[str] = ["init", str(target), "--framework", chosen, "--area", area, "--id", board_id]
+        if name is not None:
+            args += ["--name", name]
+        self.runner.invoke(args).assert_ok()
+        return TestBoard(target, self.runner, chosen)
+
+
+# --------------------------------------------------------------------------- disclosure
+
+
+def assert_protected(document: Document, rule: Rule | None = None, *, board: LoadedBoard | None = None) -> None:
+    """Fail (AssertionError naming the section, table, row and column) unless ``document`` is
+    safe to publish under ``rule``: the board's own rule where ``board`` is given, else DfE's
+    (:data:`lif_core.disclosure.DEFAULT_RULE`: counts from children's records of 1 to 5 hidden).
+
+    A document passes where it has been through disclosure control (:func:`lif_core.protect`)
+    under that rule or a stricter one, and nothing unprotected was put in since: no
+    :class:`~lif_core.document.Count` or :class:`~lif_core.document.Share` is left in a table,
+    and no chart shows a point its labels say is hidden. A document that was never protected
+    passes only if it publishes no figures at all (a reference page); one protected under a
+    looser rule than the board's fails, naming a figure the board's rule could hide."""
+    from .disclosure import DEFAULT_RULE, board_rule
+    from .document import SUPPRESSED, Chart, Count, Share
+
+    required = rule if rule is not None else board_rule(board) if board is not None else DEFAULT_RULE
+    cells = list(_cells(document))
+    charts = [(where, block) for where, block in _blocks(document) if isinstance(block, Chart)]
+    for where, value in cells:
+        if isinstance(value, (Count, Share)):
+            what = "count" if isinstance(value, Count) else "share"
+            shown = value.value if isinstance(value, Count) else f"{value.numerator}/{value.denominator}"
+            raise AssertionError(
+                f"{where}: an unprotected {what} ({shown}) is published: the document has not been through "
+                f"disclosure control (lif_core.protect, or emit the document with the board's rule)"
+            )
+    if document.rule is None:
+        figures = [(w, v) for w, v in cells if _figure(v)]
+        if figures or charts:
+            where = figures[0][0] if figures else charts[0][0]
+            raise AssertionError(
+                f"{where}: a figure is published from a document that has not been through disclosure "
+                f"control (its rule is unset): protect it with the board's rule ({required.describe_briefly()})"
+            )
+        return
+    if not document.rule.stricter_or_equal(required):
+        looser = f"({document.rule.describe_briefly()}, where the board's rule is {required.describe_briefly()})"
+        exposed = [(w, v) for w, v in cells if _count(v) and required.hides_count(v)]  # type: ignore[arg-type]
+        if exposed:
+            where, value = exposed[0]
+            raise AssertionError(
+                f"{where}: shows {value!r}, which the board's rule hides if it counts children: the document "
+                f"was protected under a looser rule {looser}"
+            )
+        raise AssertionError(f"{document.title!r}: protected under a looser rule than the board's {looser}")
+    for where, chart in charts:
+        assert isinstance(chart, Chart)
+        hidden = {period for period, label in chart.labels if label == SUPPRESSED}
+        for period, value in chart.points:
+            if value is not None and period in hidden:
+                raise AssertionError(f"{where}, point {period!r}: labelled hidden ('c') but shows {value!r}")
+
+
+def _count(value: object) -> bool:
+    """A protected document's counts are whole numbers."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _figure(value: object) -> bool:
+    """A number a reader would take for a figure (a count, a share, a rate)."""
+    from .document import Figure
+
+    return _count(value) or isinstance(value, (float, Figure))
+
+
+def _blocks(document: Document) -> Iterator[tuple[str, object]]:
+    def walk(sections: Sequence[Any], trail: str) -> Iterator[tuple[str, object]]:
+        for section in sections:
+            here = f"{trail} > section {section.title!r}" if trail else f"section {section.title!r}"
+            for block in section.blocks:
+                caption = getattr(block, "caption", "") or getattr(block, "title", "")
+                name = f"{type(block).__name__.lower()} {caption!r}" if caption else type(block).__name__.lower()
+                yield f"{here}, {name}", block
+            yield from walk(section.sections, here)
+
+    yield from walk(document.sections, "")
+
+
+def _cells(document: Document) -> Iterator[tuple[str, object]]:
+    from .document import Table
+
+    for where, block in _blocks(document):
+        if isinstance(block, Table):
+            for i, row in enumerate(block.rows):
+                label = row[0] if row and isinstance(row[0], str) and row[0] else None
+                named = f"row {i + 1}" + (f" ({label!r})" if label else "")
+                for column, value in zip(block.columns, row, strict=True):
+                    yield f"{where}, {named}, column {column!r}", value

@@ -323,12 +323,30 @@ _MD_LINE_START = re.compile(r"^(?:[-+](?=[ \t]|$)|-(?=-)|=+(?=[ \t]*$)|[0-9]{1,9
 _MD_SPACE = {" ": "&#32;", "\t": "&#9;"}
 
 
+# Text none of the escapes below would change (a table's words and numbers, almost always):
+# no mark that can start markup, no '@' or ':', no control character (so no line break or
+# escape sequence), no bidirectional override or isolate, nothing blank at either end. A '.'
+# is plain but after 'www', and a list mark or digit at the start of a line that is not inline.
+_NOT_PLAIN = r"\\`*_{}\[\]<>#|&~@:\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+_MD_PLAIN = re.compile(rf"(?:[^\s{_NOT_PLAIN}](?:[^{_NOT_PLAIN}]*[^\s{_NOT_PLAIN}])?)?")
+
+
 def md_escape(text: str, *, inline: bool = False) -> str:
     """Text made literal in Markdown: it reads back as written, and can never become markup, raw
     HTML or a link, not even a bare URL or e-mail address (GitHub-flavoured autolinks). Control
     characters and escape sequences are removed (:func:`terminal_safe`), as Markdown is often
     read in a terminal. ``inline``: for text that follows other text on its line (a heading's,
     a table cell's), where nothing can start a list."""
+    if (
+        _MD_PLAIN.fullmatch(text) is not None
+        and (inline or text[:1] not in "-+=0123456789")
+        and _MD_WWW_DOT.search(text) is None
+    ):
+        return text  # nothing to escape (a large report's table cells are mostly words and numbers)
+    return _md_escape(text, inline)
+
+
+def _md_escape(text: str, inline: bool) -> str:
     return "\n".join(_md_line(line, inline) for line in terminal_safe(text).split("\n"))
 
 

@@ -78,12 +78,39 @@ class Coverage:
 def coverage(loaded: LoadedBoard, plugins: Plugins, as_of: dt.date) -> list[Coverage]:
     """Coverage of every inspection recommendation of the board, as at ``as_of``."""
     board = loaded.board
+    inspection = board.inspection_recommendations
+    # Who answers each inspection recommendation, found in one pass over each collection (a
+    # board has thousands of recommendations and actions and tens of thousands of evidence
+    # items): by id, the inspection recommendations (their positions) a record is linked to.
+    answering: dict[str | None, list[int]] = {}
+    linked: dict[str, list[int]] = {}
+    for i, rec in enumerate(inspection):
+        answering.setdefault(rec.id, []).append(i)
+        linked.setdefault(rec.id, []).append(i)
+    recs: list[list[str]] = [[] for _ in inspection]
+    for r in board.recommendations:
+        for i in answering.get(r.source, ()):
+            recs[i].append(r.id)
+            linked.setdefault(r.id, []).append(i)
+    by_rec: dict[str, list[int]] = {}
+    for i, ids in enumerate(recs):
+        for rec_id in dict.fromkeys(ids):
+            by_rec.setdefault(rec_id, []).append(i)
+    actions: list[list[Action]] = [[] for _ in inspection]
+    for a in board.actions:
+        for i in by_rec.get(a.recommendation, ()) if a.recommendation is not None else ():
+            actions[i].append(a)
+            linked.setdefault(a.id, []).append(i)
+    evidence: list[list[Evidence]] = [[] for _ in inspection]
+    named = linked.keys()
+    for e in board.evidence:
+        if named.isdisjoint(e.supports):  # most evidence answers none
+            continue
+        for i in sorted({i for target in e.supports for i in linked.get(target, ())}):
+            evidence[i].append(e)
     out = []
-    for rec in board.inspection_recommendations:
+    for i, rec in enumerate(inspection):
         framework = plugins.inspection_frameworks.get(rec.framework)
-        recs = tuple(r.id for r in board.recommendations if r.source == rec.id)
-        actions = tuple(a for a in board.actions if a.recommendation in recs)
-        linked = {rec.id, *recs, *(a.id for a in actions)}
         groups = [g.name for g in board.groups if rec.id in g.responsible_for]
         if rec.owner is not None:
             owner = board.get(rec.owner).name
@@ -96,9 +123,9 @@ def coverage(loaded: LoadedBoard, plugins: Plugins, as_of: dt.date) -> list[Cove
                 framework_areas=tuple((a.id, a.title, a.id in rec.areas) for a in framework.areas),
                 sections=tuple(f"{s.number} {s.title}" for s in board.sections if rec.id in s.supports),
                 groups=tuple(groups),
-                recommendations=recs,
-                actions=actions,
-                evidence=tuple(e for e in board.evidence if linked & set(e.supports)),
+                recommendations=tuple(recs[i]),
+                actions=tuple(actions[i]),
+                evidence=tuple(evidence[i]),
                 as_of=as_of,
             )
         )

@@ -290,3 +290,65 @@ def test_each_builtin_indicator_agrees_with_its_function() -> None:
         result = acc.result()
         assert result == function(tables[table], "month"), name
         assert result.unit == indicator.unit and result.name == name
+
+
+class _RowLoopOnly:
+    """A ReReferrals that never takes the by-day-runs fast path (the simple row loop)."""
+
+    @staticmethod
+    def make() -> Any:
+        from lif_core.indicators import ReReferrals
+
+        class Slow(ReReferrals):
+            def _feed_day_runs(self, children: list[Any], days: list[Any]) -> bool:
+                return False
+
+        return Slow("month", ordered=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.sampled_from("ABCDEFGH"), st.sampled_from([None, ""])),
+            st.one_of(st.dates(min_value=D(2016, 1, 1), max_value=D(2018, 12, 31)), st.none()),
+        ),
+        max_size=80,
+    ),
+    st.integers(1, 20),
+    st.sampled_from(["by date", "mostly by date", "as given"]),
+)
+def test_date_order_by_day_runs_count_as_the_row_loop(
+    pairs: list[tuple[str | None, dt.date | None]], size: int, order: str
+) -> None:
+    """The date-order fast path (a batch counted a day at a time in C loops) gives exactly what
+    the row loop gives on the same batches: same-day repeats of a child, records with no child
+    or date, and days out of order included. A plain batch (every child and date given, in date
+    order, none before the last batch's) is counted by it; anything else is left to the row loop."""
+    from lif_core.indicators import ReReferrals
+
+    if order != "as given":
+        pairs = sorted(pairs, key=lambda p: p[1] or D(2016, 1, 1))
+    if order == "mostly by date" and len(pairs) > 2:
+        pairs[1], pairs[-1] = pairs[-1], pairs[1]
+    records = [{"child": c, "referral_date": d} for c, d in pairs]
+    fast, slow = ReReferrals("month", ordered=True), _RowLoopOnly.make()
+    taken = 0
+    for batch in _batches(records, size):
+        children, days = batch.column("child"), batch.column("referral_date")
+        plain = all(children) and None not in days and days == sorted(days)
+        plain = plain and fast.mode == "date" and not fast.gave_up and days[0].toordinal() >= fast._latest
+        if plain:
+            taken += 1
+            assert fast._feed_day_runs(children, days)
+            fast._batches += 1
+        else:
+            fast.feed(batch)
+        slow.feed(batch)
+    if order == "by date" and all(c for c, _d in pairs) and all(d for _c, d in pairs):
+        assert taken == len(_batches(records, size))  # every batch of a plain extract: the fast path
+    assert (fast.gave_up, fast.mode) == (slow.gave_up, slow.mode)
+    if not fast.gave_up:
+        assert rows(fast.result()) == rows(slow.result())
+        assert fast.excluded == slow.excluded
+        assert rows(fast.result()) == rows(re_referrals(list(records), "month"))

@@ -655,31 +655,38 @@ class ReReferrals(Accumulator, _Periods):
             return True
         if not all(children):
             return False
+        # The batch's days as runs of one day each, found by bisection and proved by rebuilding
+        # the column from them, in increasing order (days out of order fail the proof; None, or
+        # values that do not compare with dates, fail the bisection or the type check).
+        runs: list[tuple[dt.date, int, int]] = []
+        size, start = len(days), 0
         try:
-            if sorted(days) != days:
-                return False
-        except TypeError:  # None, or values that do not compare with dates
+            while start < size:
+                day = days[start]
+                if type(day) is not dt.date or (runs and not runs[-1][0] < day):
+                    return False
+                end = bisect.bisect_right(days, day, start)  # past start: day is not below itself
+                runs.append((day, start, end))
+                start = end
+        except TypeError:
             return False
-        distinct = dict.fromkeys(days)
-        if any(type(day) is not dt.date for day in distinct):
+        rebuilt: list[Any] = []
+        for day, start, end in runs:
+            rebuilt += [day] * (end - start)
+        if rebuilt != days or runs[0][0].toordinal() < self._latest:
             return False
         facts, day_info = self._days, self._day
-        first = facts.get(days[0]) or day_info(days[0])
-        if first is None or first[0] < self._latest:
-            return False
-        last, zeros, start = self._last, itertools.repeat(0), 0
+        last, zeros = self._last, itertools.repeat(0)
         ordinal = self._latest
-        for day in distinct:
+        for day, start, end in runs:
             info = facts.get(day) or day_info(day)
             assert info is not None  # a date, checked above
             ordinal, limit, cell = info[0], info[1], info[2]
-            end = bisect.bisect_right(days, day, start)
             run = dict.fromkeys(children[start:end], ordinal)  # its children, each once
             # the run's referrals, less those with no previous referral since the limit
             cell[0] += end - start - countOf(map(lt, map(last.get, run, zeros), itertools.repeat(limit)), True)
             cell[1] += end - start
             last.update(run)
-            start = end
         self._latest = ordinal
         return True
 

@@ -19,6 +19,7 @@ import tomli_w
 
 from .convert import digest, iter_errors, structure, to_json, unstructure
 from .errors import BoardInvalid, LifError, PathPart, Problem, Severity, format_path
+from .extensions import quiet_collector
 from .files import (
     MAX_DEPTH,
     MAX_FILE_BYTES,
@@ -244,10 +245,12 @@ class _Reader:
         if not path.exists():
             return
         store_file = backend.filename  # the file register records are said to come from
+        in_files = any(self.items[key] for key in REGISTER_COLLECTIONS)
         register = backend.open_read_only(self.root)  # reading never needs write access
         try:
             stored = register.records()
-            imported = register.imported() if hasattr(register, "imported") else {}
+            # what was last imported, to tell the files' records edited since (where they hold any)
+            imported = register.imported() if in_files and hasattr(register, "imported") else {}
         finally:
             register.close()
         for key in REGISTER_COLLECTIONS:
@@ -587,28 +590,94 @@ def iter_raw_refs(
                 yield from iter_raw_refs(value, sub, here)
 
 
+def _records_in(tp: Any) -> Iterator[Any]:
+    """The record types a field of type ``tp`` may hold (in a tuple, an optional...)."""
+    if attrs.has(tp):
+        yield tp
+    for arg in get_args(tp):
+        if arg is not Ellipsis:
+            yield from _records_in(arg)
+
+
+@functools.cache
+def _record_ref_plan(cls: Any) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """The entries of a record type's :func:`_ref_plan` that may hold a record reference: its
+    ``ref`` fields and the ``nested`` ones whose records (at any depth) have one. A large
+    board's register is mostly references and values: a measure's values are not walked."""
+    return _referring(cls, frozenset())
+
+
+def _referring(cls: Any, seen: frozenset[Any]) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    seen = seen | {cls}
+    types = {f.name: f.type for f in attrs.fields(cls)}
+    plan = []
+    for name, kind, where, _ in _ref_plan(cls):
+        if kind == "ref":
+            plan.append((name, kind, where))
+        elif kind == "nested":
+            tp = types[name]
+            inner = None if isinstance(tp, str) else list(_records_in(tp))  # a type not known: walked
+            if inner is None or any(t in seen or _referring(t, seen) for t in inner):  # one holding itself too
+                plan.append((name, kind, where))
+    return tuple(plan)
+
+
+def _record_refs(
+    obj: Any, path: tuple[PathPart, ...] = ()
+) -> Iterator[tuple[tuple[PathPart, ...], str, tuple[str, ...]]]:
+    """The record references in a record, as :func:`iter_refs` gives those of kind ``ref``, in
+    its order: ``(path, value, target collections)``."""
+    for name, kind, where in _record_ref_plan(cast(Any, type(obj))):
+        value = getattr(obj, name)
+        if value is None or value == ():
+            continue
+        if kind == "nested":
+            if isinstance(value, tuple):
+                for i, v in enumerate(value):
+                    if attrs.has(type(v)):
+                        yield from _record_refs(v, (*path, name, i))
+            elif attrs.has(type(value)):
+                yield from _record_refs(value, (*path, name))
+        elif isinstance(value, tuple):
+            for i, v in enumerate(value):
+                yield (*path, name, i), v, where
+        else:
+            yield (*path, name), value, where
+
+
 def _check_refs(reader: _Reader, values: dict[str, Any], origins: Mapping[tuple[str, int], tuple[str, int]]) -> None:
     known = _known_ids(reader)
     owner = {i: k for k, ids in known.items() for i in ids}
+    built: dict[str, set[tuple[str, int]]] = {k: set() for k in COLLECTIONS}  # where each record built came from
+    for (k, _), where in origins.items():
+        built[k].add(where)
+    resolving: dict[tuple[str, ...], set[str]] = {}  # the ids a reference may name, by its targets
+
+    def check(
+        key: str, file: str, index: int, path: tuple[PathPart, ...], value: str, targets: tuple[str, ...]
+    ) -> None:
+        ids = resolving.get(targets)
+        if ids is None:
+            ids = resolving[targets] = set().union(*(known[t] for t in targets))
+        if value in ids:
+            return
+        wanted = " or ".join(noun(t) for t in targets)
+        if value in owner:
+            message = f"{value!r} is a {noun(owner[value])}, not a {wanted}"
+        else:
+            pool = [i for t in targets for i in known[t]]
+            message = f"no {wanted} with id {value!r}" + _suggest(value, pool)
+        reader.error(file, (key, index, *path), message)
+
     for key, cls in COLLECTIONS.items():
-        built = {where for (k, _), where in origins.items() if k == key}
-        refs: list[tuple[str, int, tuple[PathPart, ...], str, tuple[str, ...]]] = []
         for n, record in enumerate(values[key]):
             file, index = origins[(key, n)]
-            refs += [(file, index, p, v, t) for p, v, t, kind in iter_refs(record) if kind == "ref"]
+            for path, value, targets in _record_refs(record):
+                check(key, file, index, path, value, targets)
         for item in reader.items[key]:
-            if (item.file, item.index) not in built:
-                refs += [(item.file, item.index, p, v, t) for p, v, t in iter_raw_refs(item.raw, cls)]
-        for file, index, path, value, targets in refs:
-            if any(value in known[t] for t in targets):
-                continue
-            wanted = " or ".join(noun(t) for t in targets)
-            if value in owner:
-                message = f"{value!r} is a {noun(owner[value])}, not a {wanted}"
-            else:
-                pool = [i for t in targets for i in known[t]]
-                message = f"no {wanted} with id {value!r}" + _suggest(value, pool)
-            reader.error(file, (key, index, *path), message)
+            if (item.file, item.index) not in built[key]:
+                for path, value, targets in iter_raw_refs(item.raw, cls):
+                    check(key, item.file, item.index, path, value, targets)
 
 
 def _read(
@@ -616,10 +685,11 @@ def _read(
     stores: Mapping[str, Any] | None = None,
     themes_for: Callable[[str], tuple[str, ...] | None] | None = None,
 ) -> tuple[_Reader, dict[str, Any], dict[tuple[str, int], tuple[str, int]]]:
-    reader = _Reader(root, stores, themes_for)
-    reader.read()
-    values, origins = _structure_items(reader)
-    _check_refs(reader, values, origins)
+    with quiet_collector():  # tens of thousands of records on a large board, none in a cycle
+        reader = _Reader(root, stores, themes_for)
+        reader.read()
+        values, origins = _structure_items(reader)
+        _check_refs(reader, values, origins)
     return reader, values, origins
 
 

@@ -106,8 +106,11 @@ def test_show_refuses_unknown_format_and_invalid_board(run: Callable[..., Result
 def test_plugins_table_and_json(run: Callable[..., Result]) -> None:
     table = run("plugins")
     lines = table.stdout.splitlines()
-    assert lines[0].split() == ["NAME", "KIND", "VERSION", "HOOKS"]
-    assert any(line.startswith("ofsted ") and "register_inspection_frameworks" in line for line in lines)
+    assert table.exit_code == 0
+    assert lines[0].split() == ["NAME", "KIND", "VERSION", "STATUS", "HOOKS"]
+    ofsted = next(i for i, line in enumerate(lines) if line.startswith("ofsted "))
+    assert lines[ofsted].split()[3:] == ["ok", "register_commands,", "register_inspection_frameworks"]
+    assert lines[ofsted + 1].startswith("    provides: command:inspection, inspection framework:")
     data = json.loads(run("plugins", "--json").stdout)
     by_name = {p["name"]: p for p in data}
     assert set(by_name) >= {
@@ -119,7 +122,11 @@ def test_plugins_table_and_json(run: Callable[..., Result]) -> None:
     assert by_name["ofsted"]["hooks"] == ["register_commands", "register_inspection_frameworks"]
     assert by_name["ofsted"]["kind"] == "entry-point" and by_name["ofsted"]["version"]
     assert "renderer:markdown" in by_name["lif_core.builtins.renderers"]["provides"]
-    assert all(set(p) == {"name", "kind", "version", "distribution", "hooks", "provides"} for p in data)
+    assert by_name["ofsted"]["provides"][0] == "command:inspection"
+    assert by_name["lif_core.builtins.commands"]["provides"][:2] == ["command:report", "command:report impact"]
+    assert "command:import" in by_name["lif_core.builtins.register"]["provides"]
+    keys = {"name", "kind", "version", "distribution", "hooks", "provides", "status", "error"}
+    assert all(set(p) == keys and (p["status"], p["error"]) == ("ok", "") for p in data)
 
 
 def test_init_creates_a_valid_board(run: Callable[..., Result], tmp_path: Path) -> None:

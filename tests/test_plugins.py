@@ -106,7 +106,10 @@ def test_an_exception_in_a_hook_names_plugin_and_hook(plugins: Plugins) -> None:
     plugins.register(Raises(), name="raiser")
     with pytest.raises(PluginError) as info:
         plugins.methodologies.names()
-    assert str(info.value) == 'plugin "raiser" in hook "register_methodologies": KeyError: \'oops\''
+    assert str(info.value) == (
+        'plugin "raiser" in hook "register_methodologies": KeyError: \'oops\'; '
+        "to run lif without it, set LIF_DISABLE_PLUGINS=raiser"
+    )
     assert (info.value.plugin, info.value.hook) == ("raiser", "register_methodologies")
 
 

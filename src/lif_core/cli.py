@@ -14,6 +14,7 @@ import shutil
 import stat
 import sys
 import tempfile
+import textwrap
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,14 @@ class LifGroup(click.Group):
         except click.ClickException as exc:  # its message may quote an argument
             exc.__dict__["message"] = terminal_safe(exc.message)  # (typed Final, but set per instance)
             raise
+        except (click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # lif-core's own command failed (a plugin's is blamed on it)
+            command = f"lif {ctx.invoked_subcommand}" if ctx.invoked_subcommand else "lif"
+            message = " ".join(f"{type(exc).__name__}: {exc}".split())
+            raise click.ClickException(
+                terminal_safe(f"{command}: {message}; a bug in lif-core: please report it")
+            ) from exc
 
 
 def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -127,6 +136,8 @@ def make_cli(plugins: Plugins | None = None) -> click.Group:
         """
         if host is None:
             raise click.ClickException(startup_error)
+        if ctx.invoked_subcommand != "plugins":  # which lists a failed plugin, and why
+            host.check()
         if no_local_plugins:
             host.local_plugins = False
         ctx.obj = host
@@ -181,25 +192,36 @@ def make_cli(plugins: Plugins | None = None) -> click.Group:
         emit_document(plugins, board_summary(loaded), fmt, output, board_rule(loaded))
 
     @cli.command(name="plugins")
-    @click.option("--json", "as_json", is_flag=True, help="JSON: name, kind, version, distribution, hooks.")
+    @click.option(
+        "--json",
+        "as_json",
+        is_flag=True,
+        help="JSON: name, kind, version, distribution, hooks, provides, status, error.",
+    )
     @click.pass_context
     def plugins_cmd(ctx: click.Context, as_json: bool) -> None:
-        """List installed plugins and the hooks each implements.
+        """List installed plugins, the hooks each implements and what each provides.
 
         Builtin plugins ship with lif-core; entry-point plugins are installed distributions
         that declare the `lif` entry-point group; a board's local plugins load only when
-        a command opens that board. Set LIF_DISABLE_PLUGINS=name1,name2 to skip plugins.
+        a command opens that board. Under each plugin, what it provides (command:reviews,
+        renderer:markdown, ...). A plugin that could not be imported or registered is listed
+        as failed, with why; then this command exits 1 (every other command stops at it).
+        Set LIF_DISABLE_PLUGINS=name1,name2 to skip plugins.
         """
         host = _plugins(ctx)
         infos = host.info()
         provides: dict[str, list[str]] = {}
+        for info in infos:
+            provides[info.name] = [f"command:{c}" for c in host.commands_of(info.name)]
         kinds = ("statutory_frameworks", "methodologies", "data_sources", "renderers", "inspection_frameworks")
         for kind in (*kinds, "report_sections", "checks", "stores", "indicators"):
-            registry = host.registry(kind)
+            registry = host.registry(kind, strict=False)  # a failed plugin's registrations left out
             for name in registry.names():
                 scope = getattr(registry.get(name), "frameworks", ())
                 under = f" (under {', '.join(scope)} only)" if scope else ""
                 provides.setdefault(registry.plugin_of(name), []).append(f"{registry.kind}:{name}{under}")
+        failed = [p for p in infos if p.error]
         if as_json:
             payload = [
                 {
@@ -209,16 +231,26 @@ def make_cli(plugins: Plugins | None = None) -> click.Group:
                     "distribution": p.distribution,
                     "hooks": list(p.hooks),
                     "provides": provides.get(p.name, []),
+                    "status": p.status,
+                    "error": terminal_safe(p.error),
                 }
                 for p in infos
             ]
             click.echo(json.dumps(payload, indent=2))
-            return
-        rows = [("NAME", "KIND", "VERSION", "HOOKS")]
-        rows += [(p.name, p.kind, p.version, ", ".join(p.hooks)) for p in infos]
-        widths = [max(len(r[i]) for r in rows) for i in range(3)]
-        for row in rows:
-            click.echo("  ".join(c.ljust(w) for c, w in zip(row[:3], widths, strict=True)) + "  " + row[3])
+        else:
+            rows = [("NAME", "KIND", "VERSION", "STATUS", "HOOKS")]
+            rows += [(p.name, p.kind, p.version, p.status, ", ".join(p.hooks)) for p in infos]
+            widths = [max(len(r[i]) for r in rows) for i in range(4)]
+            width = max(60, shutil.get_terminal_size().columns)
+            for row, shown in zip(rows, (None, *infos), strict=True):
+                click.echo("  ".join(c.ljust(w) for c, w in zip(row[:4], widths, strict=True)) + "  " + row[4])
+                if shown is not None and provides.get(shown.name):
+                    text = ", ".join(provides[shown.name])
+                    click.echo(textwrap.fill(text, width, initial_indent="    provides: ", subsequent_indent=" " * 6))
+        for info in failed:
+            click.echo(f"Error: {terminal_safe(info.error)}", err=True)
+        if failed:
+            ctx.exit(1)
 
     @cli.command()
     @click.argument("board", type=BOARD)
@@ -371,7 +403,7 @@ def make_cli(plugins: Plugins | None = None) -> click.Group:
 
     if host is not None:
         try:
-            host.add_commands(cli)
+            host.add_commands(cli)  # a plugin that fails here is named by every command but `lif plugins`
         except LifError as exc:
             startup_error, host = str(exc), None
     return cli

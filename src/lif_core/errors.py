@@ -85,6 +85,8 @@ class PluginError(LifError):
     def __init__(self, message: str, *, plugin: str = "", hook: str = "") -> None:
         self.plugin = plugin
         self.hook = hook
+        #: The message without the plugin and hook it names.
+        self.detail = message
         where = []
         if plugin:
             where.append(f'plugin "{plugin}"')

@@ -106,6 +106,8 @@ class PluginInfo:
         version: its distribution's version (lif-core's for builtins; ``""`` for local ones).
         distribution: the installed distribution providing it, if any.
         hooks: the hooks it implements, sorted.
+        error: why it failed (to be imported, to register, to add its commands), one line
+            naming it and the hook; ``""`` where it works.
     """
 
     name: str
@@ -113,6 +115,12 @@ class PluginInfo:
     version: str
     distribution: str
     hooks: tuple[str, ...]
+    error: str = ""
+
+    @property
+    def status(self) -> str:
+        """``ok``, or ``failed`` (see :attr:`error`)."""
+        return "failed" if self.error else "ok"
 
 
 def _spec_names() -> list[str]:
@@ -127,6 +135,52 @@ def disabled_from_env() -> tuple[str, ...]:
 def no_local_from_env() -> bool:
     """True where ``LIF_NO_LOCAL_PLUGINS`` says not to run boards' local plugins."""
     return os.environ.get(NO_LOCAL_ENV, "").strip().lower() not in ("", "0", "false", "no", "off")
+
+
+def _one_line(text: str) -> str:
+    """``text`` on one line (an error message is printed as one)."""
+    return " ".join(text.split())
+
+
+def _describe(exc: BaseException) -> str:
+    """An unexpected exception in one line: its type and message."""
+    message = _one_line(str(exc))
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+def _bug(plugin: str) -> str:
+    """What to add where lif-core's own (builtin) plugin failed: it is lif-core's bug."""
+    return "; a bug in lif-core: please report it" if plugin.startswith("lif_core.") else ""
+
+
+def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], click.Command]]:
+    """Every command under ``group``, with its path (``("report", "impact")``), depth first."""
+    out: list[tuple[tuple[str, ...], click.Command]] = []
+    for name, command in group.commands.items():
+        out.append(((*prefix, name), command))
+        if isinstance(command, click.Group):
+            out += _commands(command, (*prefix, name))
+    return out
+
+
+class _Snapshot(dict[tuple[str, ...], click.Command]):
+    """The commands of a CLI at a moment, by path, and each group's own table to put back."""
+
+    groups: list[tuple[click.Group, dict[str, click.Command]]]
+
+
+def _snapshot(cli: click.Group) -> _Snapshot:
+    snapshot = _Snapshot(_commands(cli))
+    groups = [cli, *(c for c in snapshot.values() if isinstance(c, click.Group))]
+    snapshot.groups = [(g, dict(g.commands)) for g in groups]
+    return snapshot
+
+
+def _restore(snapshot: _Snapshot) -> None:
+    """Put every group's commands back as they were at ``snapshot``."""
+    for group, commands in snapshot.groups:
+        group.commands.clear()
+        group.commands.update(commands)
 
 
 def _exit_message(exc: SystemExit, when: str) -> str:
@@ -149,6 +203,14 @@ class Plugins:
         self._kinds: dict[str, str] = {}
         self._dists: dict[str, _Distribution] = {}
         self._registries: dict[str, Registry[Any]] = {}
+        #: Each kind's registration failures, by plugin (built with its registry).
+        self._registry_failures: dict[str, dict[str, PluginError]] = {}
+        #: Plugins that could not be imported, registered, or add their commands.
+        self._failures: dict[str, PluginError] = {}
+        #: The order plugins were registered in (builtins first): a duplicate name blames the later.
+        self._order: dict[str, int] = {}
+        #: The commands each plugin added (``register_commands``), as paths (``("report", "impact")``).
+        self._commands: dict[str, list[tuple[str, ...]]] = {}
 
     # -- building -----------------------------------------------------------------------
 
@@ -180,7 +242,9 @@ class Plugins:
         """Block plugins by name (and unregister them if already registered)."""
         for name in names:
             self.pm.set_blocked(name)
+            self._failures.pop(name, None)
         self._registries.clear()
+        self._registry_failures.clear()
 
     def register(self, plugin: object, *, name: str, kind: str = "local") -> None:
         """Register a plugin object (usually a module) and check its hook names at once."""
@@ -193,7 +257,9 @@ class Plugins:
         except ValueError as exc:
             raise PluginError(str(exc), plugin=name) from None
         self._kinds[name] = kind
+        self._order.setdefault(name, len(self._order))
         self._registries.clear()
+        self._registry_failures.clear()
         self._check_names(name, plugin)
 
     def _check_names(self, name: str, plugin: object) -> None:
@@ -224,21 +290,28 @@ class Plugins:
         return message.replace("\n", " ")
 
     def _load_entry_points(self) -> None:
+        """Import and register each installed plugin; one that cannot be imported or registered
+        is recorded as failed (:meth:`failures`), naming it and how to run without it, and the
+        others load as usual."""
         for dist, name, value in _entry_points(ENTRY_POINT_GROUP):
-            if self.pm.has_plugin(name) or self.pm.is_blocked(name):
+            if self.pm.has_plugin(name) or self.pm.is_blocked(name) or name in self._failures:
                 continue
-            try:
-                plugin = _load(value)
-            except SystemExit as exc:
-                raise PluginError(_exit_message(exc, "while being imported"), plugin=name) from exc
-            except Exception as exc:
-                raise PluginError(
-                    f"could not be imported from {value!r} ({type(exc).__name__}: {exc}); "
-                    f"fix or uninstall {dist.metadata['Name']}, or set {DISABLE_ENV}={name}",
-                    plugin=name,
-                ) from exc
-            self.register(plugin, name=name, kind="entry-point")
+            self._kinds[name] = "entry-point"
             self._dists[name] = dist
+            try:
+                try:
+                    plugin = _load(value)
+                except SystemExit as exc:
+                    raise PluginError(_exit_message(exc, "while being imported"), plugin=name) from exc
+                except Exception as exc:
+                    raise PluginError(
+                        f"could not be imported from {value!r} ({type(exc).__name__}: {_one_line(str(exc))}); "
+                        f"fix or uninstall {dist.metadata['Name']}, or set {DISABLE_ENV}={name}",
+                        plugin=name,
+                    ) from exc
+                self.register(plugin, name=name, kind="entry-point")
+            except PluginError as exc:
+                self._failures[name] = self._with_hint(exc)
 
     def load_local(self, root: Path, paths: Iterable[str]) -> list[Problem]:
         """Import and register a board's local plugin modules (files or package folders
@@ -305,32 +378,120 @@ class Plugins:
     @contextlib.contextmanager
     def blame(self, plugin: str, hook: str) -> Iterator[None]:
         """Re-raise any unexpected exception inside the block, and ``sys.exit()``, as a
-        :class:`PluginError` naming ``plugin`` and ``hook``; lif's own errors pass through
-        unchanged (and so does Ctrl-C)."""
+        :class:`PluginError` naming ``plugin`` and ``hook`` in one line; lif's own errors pass
+        through unchanged, and so do click's (a usage error, ``ctx.exit()``) and Ctrl-C."""
         try:
             yield
-        except LifError:
+        except (LifError, click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except SystemExit as exc:
             raise PluginError(_exit_message(exc, "inside the hook"), plugin=plugin, hook=hook) from exc
         except Exception as exc:
-            raise PluginError(f"{type(exc).__name__}: {exc}", plugin=plugin, hook=hook) from exc
+            raise PluginError(_describe(exc) + _bug(plugin), plugin=plugin, hook=hook) from exc
+
+    def _with_hint(self, error: PluginError) -> PluginError:
+        """``error`` saying how to run without the plugin it names: a builtin's failure is
+        lif-core's bug; a board's local plugin is taken out of board.toml (or not run); an
+        installed one is disabled with ``LIF_DISABLE_PLUGINS``."""
+        name = error.plugin
+        if not name or DISABLE_ENV in error.detail or "lif-core: please report it" in error.detail:
+            return error
+        if name.startswith("local:"):
+            hint = "; take it out of board.toml [plugins] local, or open the board with --no-local-plugins"
+        elif self._kinds.get(name) == "builtin":
+            hint = _bug(name)
+        else:
+            hint = f"; to run lif without it, set {DISABLE_ENV}={name}"
+        failure = PluginError(error.detail + hint, plugin=name, hook=error.hook)
+        failure.__cause__ = error.__cause__
+        return failure
+
+    def _build(self, kind: str) -> None:
+        """Build one kind's registry, calling each plugin's registration hook in pluggy's order.
+
+        A plugin whose hook raises, or registers something refused, is recorded as failed and
+        none of what it registered is kept; the others' registrations stand. Where two plugins
+        register one name (or alias), the plugin registered with the host later is the one
+        blamed (a builtin is never blamed for a plugin taking its name)."""
+        hook_name, base = _REGISTRATION_HOOKS[kind]
+        lower_case = kind in ("report_sections", "indicators")
+
+        def fresh() -> Registry[Any]:
+            return Registry(_KIND_NAMES[kind], hook_name, base, lower_case=lower_case)
+
+        failures: dict[str, PluginError] = {}
+        given: list[tuple[str, list[object]]] = []
+        hook = getattr(self.pm.hook, hook_name)
+        for impl in reversed(hook.get_hookimpls()):  # the order pluggy calls them in
+            plugin = impl.plugin_name
+            if impl.hookwrapper or impl.wrapper:
+                failures[plugin] = PluginError(
+                    "wrappers are not supported on registration hooks", plugin=plugin, hook=hook_name
+                )
+                continue
+            objects: list[object] = []
+            own = fresh()  # each plugin's registrations checked on their own as they are made
+
+            def register(
+                obj: object, _plugin: str = plugin, _own: Registry[Any] = own, _objects: list[object] = objects
+            ) -> None:
+                _own.add(obj, _plugin)
+                _objects.append(obj)
+
+            try:
+                with self.blame(plugin, hook_name):
+                    impl.function(*[{"register": register}[a] for a in impl.argnames])
+            except PluginError as exc:
+                failures[plugin] = exc
+                continue
+            given.append((plugin, objects))
+        # duplicates across plugins: the plugin registered later is the one at fault
+        claimed: dict[str, str] = {}
+        for plugin, objects in sorted(given, key=lambda g: self._order.get(g[0], len(self._order))):
+            names = [n for obj in objects for n in (getattr(obj, "name", ""), *getattr(obj, "aliases", ()))]
+            clash = next((n for n in names if n in claimed), None)
+            if clash is not None:
+                failures[plugin] = PluginError(
+                    f"{_KIND_NAMES[kind]} {clash!r} is already registered by plugin {claimed[clash]!r}",
+                    plugin=plugin,
+                    hook=hook_name,
+                )
+                continue
+            claimed.update(dict.fromkeys(names, plugin))
+        registry = fresh()
+        for plugin, objects in given:
+            if plugin not in failures:
+                for obj in objects:
+                    registry.add(obj, plugin)
+        self._registries[kind] = registry
+        self._registry_failures[kind] = {plugin: self._with_hint(exc) for plugin, exc in failures.items()}
 
     def _registry(self, kind: str) -> Registry[Any]:
         if kind not in self._registries:
-            hook_name, base = _REGISTRATION_HOOKS[kind]
-            registry: Registry[Any] = Registry(
-                _KIND_NAMES[kind], hook_name, base, lower_case=kind in ("report_sections", "indicators")
-            )
-            for impl in self._impls(hook_name):
-
-                def register(obj: object, _plugin: str = impl.plugin_name) -> None:
-                    registry.add(obj, _plugin)
-
-                with self.blame(impl.plugin_name, hook_name):
-                    impl.function(*[{"register": register}[a] for a in impl.argnames])
-            self._registries[kind] = registry
+            self._build(kind)
+        self.check()
+        failures = self._registry_failures[kind]
+        if failures:
+            raise next(iter(failures.values()))
         return self._registries[kind]
+
+    def failures(self) -> dict[str, PluginError]:
+        """Every plugin that failed, with its error: those that could not be imported or add
+        their commands, and (building every registry, as ``lif plugins`` does) those whose
+        registration hooks raised or registered something refused. Never raises."""
+        out = dict(self._failures)
+        for kind in _REGISTRATION_HOOKS:
+            if kind not in self._registries:
+                self._build(kind)
+            for plugin, error in self._registry_failures[kind].items():
+                out.setdefault(plugin, error)
+        return out
+
+    def check(self) -> None:
+        """Raise the first failure of a plugin that could not be imported, registered or add
+        its commands (:meth:`failures`), naming the plugin and how to run without it."""
+        if self._failures:
+            raise next(iter(self._failures.values()))
 
     @property
     def methodologies(self) -> Registry[Methodology]:
@@ -368,10 +529,17 @@ class Plugins:
     def indicators(self) -> Registry[Indicator]:
         return self._registry("indicators")
 
-    def registry(self, kind: str) -> Registry[Any]:
-        """A registry by its name in board metadata (``methodologies``, ``data_sources``...)."""
+    def registry(self, kind: str, *, strict: bool = True) -> Registry[Any]:
+        """A registry by its name in board metadata (``methodologies``, ``data_sources``...).
+
+        ``strict=False`` gives what the plugins that did not fail registered, never raising
+        for one that did (``lif plugins`` lists them; :meth:`failures` says why)."""
         if kind not in _REGISTRATION_HOOKS:
             raise KeyError(kind)
+        if not strict:
+            if kind not in self._registries:
+                self._build(kind)
+            return self._registries[kind]
         return self._registry(kind)
 
     def using(self, registry: Registry[Any], name: str) -> contextlib.AbstractContextManager[None]:
@@ -379,29 +547,76 @@ class Plugins:
         return self.blame(registry.plugin_of(name), f"{registry.hook} ({registry.kind} {name!r})")
 
     def add_commands(self, cli: click.Group) -> None:
-        """Let plugins add their commands to the CLI (``register_commands``)."""
-        self.call_each("register_commands", cli=cli)
+        """Let plugins add their commands to the CLI (``register_commands``).
+
+        Each command is attributed to the plugin that added it: an exception raised while it
+        runs, or while its arguments are read (a parameter's type or callback), is one
+        :class:`PluginError` naming the plugin, the hook and the command; lif's own errors and
+        click's usage errors pass through as they are. A plugin whose hook raises is recorded
+        as failed (:meth:`failures`, :meth:`check`) and none of its commands are kept."""
+        for impl in self._impls("register_commands"):
+            plugin = impl.plugin_name
+            before = _snapshot(cli)
+            try:
+                with self.blame(plugin, "register_commands"):
+                    impl.function(*[{"cli": cli}[a] for a in impl.argnames])
+            except PluginError as exc:
+                _restore(before)
+                self._failures[plugin] = self._with_hint(exc)
+                continue
+            added = [(path, command) for path, command in _commands(cli) if before.get(path) is not command]
+            self._commands[plugin] = [path for path, _command in added]
+            for path, command in added:
+                self._attribute(command, plugin, f"register_commands (command {' '.join(path)!r})")
+
+    def commands_of(self, plugin: str) -> list[str]:
+        """The commands ``plugin`` added to the CLI, as typed (``report impact``), in order."""
+        return [" ".join(path) for path in self._commands.get(plugin, [])]
+
+    def _attribute(self, command: click.Command, plugin: str, hook: str) -> None:
+        """Blame ``plugin`` for any unexpected exception while ``command`` reads its arguments
+        (``make_context``: types, callbacks) or runs (``invoke``)."""
+        for method in ("make_context", "invoke"):
+            original = getattr(command, method)
+
+            def attributed(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
+                try:
+                    return _original(*args, **kwargs)
+                except (LifError, click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+                    raise
+                except Exception as exc:  # a command may end lif (sys.exit) as any program may
+                    raise PluginError(_describe(exc) + _bug(plugin), plugin=plugin, hook=hook) from exc
+
+            setattr(command, method, attributed)  # on the instance: shadows click's method
 
     # -- describing ---------------------------------------------------------------------
 
     def info(self) -> list[PluginInfo]:
-        """Every registered plugin with its kind, version and hooks, sorted by name."""
+        """Every plugin with its kind, version and hooks, sorted by name (builtins first):
+        those that failed (:meth:`failures`) among them, with their error."""
         own = _own_version()
+        failures = self.failures()
         out = []
-        for name, plugin in self.pm.list_name_plugin():
-            if plugin is None:
-                continue
-            callers = self.pm.get_hookcallers(plugin) or []
+        listed = [(name, plugin) for name, plugin in self.pm.list_name_plugin() if plugin is not None]
+        for name in failures:
+            if not self.pm.has_plugin(name):
+                listed.append((name, None))
+        for name, plugin in listed:
+            callers = (self.pm.get_hookcallers(plugin) or []) if plugin is not None else []
             hooks = tuple(sorted(c.name for c in callers))
             kind = self._kinds.get(name, "local")
             dist = self._dists.get(name)
             if dist is not None:
-                version, dist_name = dist.version, dist.metadata["Name"]
+                try:
+                    version, dist_name = dist.version, dist.metadata["Name"]
+                except Exception:  # noqa: BLE001 - a broken distribution's metadata: still listed
+                    version, dist_name = "", ""
             elif kind == "builtin":
                 version, dist_name = own, "lif-core"
             else:
                 version, dist_name = "", ""
-            out.append(PluginInfo(name, kind, version, dist_name, hooks))
+            error = str(failures[name]) if name in failures else ""
+            out.append(PluginInfo(name, kind, version, dist_name, hooks, error))
         return sorted(out, key=lambda p: (p.kind != "builtin", p.name))
 
 

@@ -133,6 +133,7 @@ if TYPE_CHECKING:
         Term,
         Words,
     )
+    from .hookspecs import LifDeprecationWarning
     from .indicators import (
         Accumulator,
         IndicatorResult,
@@ -275,6 +276,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "validate_board": ("validate", "validate_board"),
     "BoardInvalid": ("errors", "BoardInvalid"),
     "LifError": ("errors", "LifError"),
+    "LifDeprecationWarning": ("hookspecs", "LifDeprecationWarning"),
     "PluginError": ("errors", "PluginError"),
     "Problem": ("errors", "Problem"),
     "Severity": ("errors", "Severity"),
@@ -511,6 +513,7 @@ __all__ = [
     "JoinUp",
     "LATEST_DATE",
     "LIFECYCLE",
+    "LifDeprecationWarning",
     "LifError",
     "LifSection",
     "LoadedBoard",

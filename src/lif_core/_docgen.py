@@ -2,13 +2,19 @@
 
     python -m lif_core._docgen            # rewrite docs/hooks.md, docs/cli.md, docs/board-format.md
     python -m lif_core._docgen --check    # exit 1 if any is out of date (CI and tox -e docs)
+    python -m lif_core._docgen --api-snapshot   # rewrite tests/api-snapshot.txt (see docs/stability.md)
 
 - docs/hooks.md: every hook spec's signature and docstring;
 - docs/cli.md: every command's --help, from the CLI with the installed plugins;
 - docs/board-format.md: every record type's keys, types, defaults and what each means;
 - docs/framework-format.md: the keys of a statutory framework's data file;
 - docs/frameworks/NAME.md: what each installed statutory framework gives a board;
-- docs/methodologies.md: each installed review methodology, with what it asks of a review.
+- docs/methodologies.md: each installed review methodology, with what it asks of a review;
+- docs/api.md: every public name (``lif_core.__all__``, and ``lif_core.testing``'s and
+  ``lif_core.commands``' where they exist), its signature and its documentation.
+
+``--api-snapshot`` writes tests/api-snapshot.txt instead: the public signatures, which
+tests/test_public_api.py compares with the code so the API changes only as docs/stability.md says.
 """
 
 from __future__ import annotations
@@ -33,23 +39,58 @@ def hook_names() -> list[str]:
     return sorted(n for n, v in vars(hookspecs).items() if inspect.isfunction(v) and n.startswith("register_"))
 
 
+def literal_blocks(text: str) -> str:
+    """reST literal blocks (a paragraph ending ``::`` then indented lines) as fenced Python:
+    ``Example::`` becomes ``Example:`` and the code under it a ```` ```python ```` block."""
+    lines = text.splitlines()
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.rstrip().endswith("::") and not line.startswith(" "):
+            out += [line.rstrip()[:-1], "", "```python"]
+            i += 1
+            block: list[str] = []
+            while i < len(lines) and (not lines[i].strip() or lines[i].startswith("    ")):
+                block.append(lines[i][4:])
+                i += 1
+            while block and not block[0].strip():
+                block.pop(0)
+            while block and not block[-1].strip():
+                block.pop()
+            out += [*block, "```", ""]
+            continue
+        out.append(line)
+        i += 1
+    return "\n".join(out)
+
+
 def rst_to_md(text: str) -> str:
-    """The docstrings' reST roles and literals as Markdown; ``:param x:`` as a list item."""
-    text = re.sub(r"``([^`]+)``", r"`\1`", text)
-    text = re.sub(r":(?:class|meth|func|attr|data):`~?([^`]+)`", r"`\1`", text)
-    text = re.sub(r"^:param (\w+):", r"- **`\1`**:", text, flags=re.MULTILINE)
-    return re.sub(r"^:return:", "- **returns**:", text, flags=re.MULTILINE)
+    """The docstrings' reST roles and literals as Markdown; ``:param x:`` as a list item.
+    Fenced code (from :func:`literal_blocks`) is left as it is."""
+    parts = re.split(r"(```python\n.*?\n```)", text, flags=re.DOTALL)
+    for i in range(0, len(parts), 2):
+        part = re.sub(r"``([^`]+)``", r"`\1`", parts[i])
+        part = re.sub(r":(?:class|meth|func|attr|data):`~?([^`]+)`", r"`\1`", part)
+        part = re.sub(r"^:param (\w+):", r"- **`\1`**:", part, flags=re.MULTILINE)
+        parts[i] = re.sub(r"^:return:", "- **returns**:", part, flags=re.MULTILINE)
+    return "".join(parts)
 
 
 def hooks_page() -> str:
+    count = len(hook_names())
     out = [
         "# Hook reference",
         "",
         GENERATED,
         "",
+        f"lif-core has {count} hooks: {count - 1} that register things and one that adds commands.",
         "Implement a hook with `@lif_core.hookimpl` on a function of the same name in your plugin",
         "module. Registration hooks receive a `register` callback; call it once per object.",
-        "See [plugins.md](plugins.md) for a complete, tested example of each.",
+        "Each hook's example below is a whole plugin module, run by the test suite",
+        "(`tests/test_hooks_docs.py`); [plugins.md](plugins.md) walks through a complete plugin.",
+        "Import only from `lif_core` ([api.md](api.md)); a deprecated hook or argument warns with",
+        "`lif_core.LifDeprecationWarning` and keeps working as [stability.md](stability.md) says.",
         "",
     ]
     for name in hook_names():
@@ -58,7 +99,20 @@ def hooks_page() -> str:
         params = ", ".join(f"{p}: {notes.get(p, 'Any')}" for p in inspect.signature(func).parameters)
         doc = inspect.getdoc(func) or ""
         sig = f"@hookimpl\ndef {name}({params}) -> {notes.get('return', 'None')}: ..."
-        out += [f"## `{name}`", "", "```python", sig, "```", "", rst_to_md(doc), ""]
+        options = getattr(func, "lif_spec", None) or {}
+        warning = options.get("warn_on_impl")
+        deprecated = [f"**Deprecated:** {warning}", ""] if warning else []
+        out += [
+            f"## `{name}`",
+            "",
+            *deprecated,
+            "```python",
+            sig,
+            "```",
+            "",
+            rst_to_md(literal_blocks(doc)).rstrip(),
+            "",
+        ]
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -312,12 +366,361 @@ def methodologies_page() -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+# --------------------------------------------------------------------------- the Python API
+
+#: Public modules besides ``lif_core`` itself, documented where they are installed.
+PUBLIC_MODULES = ("lif_core.testing", "lif_core.commands")
+
+#: Headings of docs/api.md: the home modules of ``lif_core``'s names, in reading order.
+API_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Boards", ("board", "validate")),
+    ("Errors and warnings", ("errors", "hookspecs")),
+    ("The plugin host", ("plugins",)),
+    ("What plugins register", ("extensions",)),
+    ("Review stages", ("stages",)),
+    ("The model: a board's records and choices", ("model",)),
+    ("Statutory frameworks", ("frameworks",)),
+    ("Documents", ("document",)),
+    ("Disclosure control", ("disclosure",)),
+    ("The register", ("store",)),
+    ("Reports", ("report",)),
+    ("Indicators", ("indicators",)),
+    ("Clocks, files, inspection and learning", ("clocks", "files", "inspection", "learning")),
+    (
+        "Charts and the builtin renderers and adapters",
+        ("charts", "builtins.renderers", "builtins.html", "builtins.sources"),
+    ),
+)
+
+#: What a public name is, where its own module does not say (no docstring, no ``#:`` comment).
+#: Each belongs in its module; a name documented there is taken from there instead.
+NOTES: dict[str, str] = {
+    "__version__": "The installed lif-core's version (`0+unknown` where it is not installed).",
+    "hookimpl": "Marks a plugin's function as the implementation of the hook of the same name "
+    "(pluggy's `HookimplMarker` for the `lif` project).",
+    "BOARD_FILE": "The name of a board's main file in its folder.",
+    "DEFAULT_RULE": "DfE's disclosure control rule: the smallest publishable count is 6, no rounding.",
+    "Block": "Any block a document section holds: a paragraph, a bullet list, facts, a table or a chart.",
+    "OptionValue": "A value a review's `options` (or a source's options) may hold: text, a whole number, a "
+    "number or true/false.",
+    "BulletList": "A list of items, each a line of text.",
+    "Paragraph": "A paragraph of text.",
+    "period_key": "The period `day` falls in, at `frequency` (`month`: `2024-03`; `quarter`; `year`; the "
+    "financial year `2023-24`...): the key indicator rows are grouped by.",
+    "ActionStatus": "Where an action stands.",
+    "AuditKind": "The kind of a multi-agency audit.",
+    "AuditStatus": "Where an audit stands.",
+    "Frequency": "How often a measure is taken.",
+    "GroupKind": "The kind of a board group (a subgroup, a panel...).",
+    "MarkerRating": "How a review meets a quality marker.",
+    "MeasureKind": "What a measure measures.",
+    "Polarity": "Whether a higher value of a measure is better or worse.",
+    "PractitionerEventKind": "The kind of an event with practitioners in a review.",
+    "RecommendationLevel": "Whom a recommendation is addressed to.",
+    "ReviewerRole": "A reviewer's role in a review.",
+    "Sector": "A partner's sector.",
+    "ThemeAxis": "The axis a theme belongs to.",
+    "Unit": "The unit a measure's values are in.",
+}
+
+_ADDRESS = re.compile(r" at 0x[0-9a-f]+")
+#: A type's full path in a signature (``lif_core.model.StageChange``), shown by its name alone.
+_LIF_PATH = re.compile(r"\blif_core\.(?:[a-z_]+\.)+([A-Za-z_])")
+
+
+def public_names() -> dict[str, list[tuple[str, Any]]]:
+    """Every public module with its public names and objects: ``lif_core`` and those of
+    :data:`PUBLIC_MODULES` that are installed."""
+    import importlib
+    import importlib.util
+
+    import lif_core
+
+    found = {"lif_core": [(name, getattr(lif_core, name)) for name in lif_core.__all__]}
+    for module_name in PUBLIC_MODULES:
+        if importlib.util.find_spec(module_name) is None:
+            continue
+        module = importlib.import_module(module_name)
+        found[module_name] = [(name, getattr(module, name)) for name in getattr(module, "__all__", ())]
+    return found
+
+
+def _home(module_name: str, name: str) -> str:
+    """The module a public name is defined in (``lif_core``'s from its export table)."""
+    if module_name == "lif_core":
+        import lif_core
+
+        exports: dict[str, tuple[str, str]] = vars(lif_core)["_EXPORTS"]
+        return "lif_core." + exports[name][0] if name in exports else "lif_core"
+    return module_name
+
+
+def _comment_docs(module_name: str) -> dict[str, str]:
+    """The ``#:`` comments above the module-level names of a module (shared by a run of
+    assignments under one comment)."""
+    import importlib
+
+    try:
+        source = inspect.getsource(importlib.import_module(module_name))
+    except (OSError, TypeError):
+        return {}
+    lines = source.splitlines()
+    assignment = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*(?::[^=]+)?=")
+    out: dict[str, str] = {}
+    for i, line in enumerate(lines):
+        m = assignment.match(line)
+        if not m:
+            continue
+        j = i - 1
+        while j >= 0 and assignment.match(lines[j]):
+            j -= 1
+        comment: list[str] = []
+        while j >= 0 and lines[j].startswith("#:"):
+            comment.insert(0, lines[j][2:].strip())
+            j -= 1
+        if comment:
+            out.setdefault(m.group(1), " ".join(comment))
+    return out
+
+
+def _kind(obj: Any) -> str:
+    if inspect.isclass(obj):
+        if issubclass(obj, enum.Enum):
+            return "enum"
+        if issubclass(obj, BaseException):
+            return "exception"
+        return "class"
+    if inspect.isfunction(obj) or inspect.isbuiltin(obj):
+        return "function"
+    return "constant"
+
+
+class _Shown(str):
+    """An annotation written as text (``from __future__ import annotations``), shown unquoted."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def _signature(obj: Any) -> str:
+    try:
+        sig = inspect.signature(obj)
+    except (TypeError, ValueError):
+        return "(...)"
+    params = [
+        p.replace(annotation=_Shown(p.annotation)) if isinstance(p.annotation, str) else p
+        for p in sig.parameters.values()
+    ]
+    ret = sig.return_annotation
+    sig = sig.replace(parameters=params, return_annotation=_Shown(ret) if isinstance(ret, str) else ret)
+    return _ADDRESS.sub("", str(sig))
+
+
+def api_doc(module_name: str, name: str, obj: Any) -> str:
+    """The documentation of one public name: its own docstring, else the ``#:`` comment above
+    it in its module, else :data:`NOTES`; empty if there is none."""
+    kind = _kind(obj)
+    if kind in ("class", "enum", "exception"):
+        own = obj.__dict__.get("__doc__")
+        doc = inspect.cleandoc(own) if isinstance(own, str) else ""
+    elif kind == "function":
+        doc = inspect.getdoc(obj) or ""
+    else:
+        home = _home(module_name, name)
+        attribute = name
+        if module_name == "lif_core":
+            import lif_core
+
+            attribute = vars(lif_core)["_EXPORTS"].get(name, (None, name))[1]
+        doc = _comment_docs(home).get(attribute, "")
+    return doc or NOTES.get(name, "")
+
+
+def _members(cls: type) -> list[tuple[str, Any]]:
+    """The public methods and properties a class defines (or inherits from lif-core)."""
+    out = []
+    for member_name in sorted(dir(cls)):
+        if member_name.startswith("_"):
+            continue
+        owner = next((c for c in cls.__mro__ if member_name in c.__dict__), None)
+        if owner is None or not owner.__module__.startswith("lif_core"):
+            continue
+        value = owner.__dict__[member_name]
+        if isinstance(value, (staticmethod, classmethod)):
+            value = value.__func__
+        if isinstance(value, property) or inspect.isfunction(value):
+            out.append((member_name, value))
+    return out
+
+
+def _fields(cls: type) -> list[str]:
+    if not attrs.has(cls):
+        return []
+    out = []
+    for field in attrs.fields(cls):
+        if field.name.startswith("_"):
+            continue
+        tp = field.type if isinstance(field.type, str) else inspect.formatannotation(field.type)
+        if field.default is attrs.NOTHING:
+            out.append(f"{field.name}: {tp}")
+        elif isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
+            out.append(f"{field.name}: {tp} = {getattr(field.default.factory, '__name__', 'factory')}()")
+        elif isinstance(field.default, enum.Enum):
+            out.append(f"{field.name}: {tp} = {type(field.default).__name__}.{field.default.name}")
+        else:
+            out.append(f"{field.name}: {tp} = {_ADDRESS.sub('', repr(field.default))}")
+    return out
+
+
+def _shown_value(obj: Any) -> str:
+    text = _ADDRESS.sub("", repr(obj))
+    return text if len(text) <= 100 else text[:97] + "..."
+
+
+_GOOGLE_HEADINGS = ("Attributes:", "Args:", "Arguments:", "Raises:", "Returns:", "Yields:", "Example:", "Examples:")
+
+
+def _attributes_to_md(doc: str) -> str:
+    """Google-style blocks (``Attributes:``, ``Raises:``...) as Markdown lists, so their
+    indented lines do not read as code."""
+    out: list[str] = []
+    inside = False
+    for line in doc.splitlines():
+        if line.strip() in _GOOGLE_HEADINGS and not line.startswith(" "):
+            inside = True
+            out += ["", f"**{line.strip()[:-1]}**", ""]
+            continue
+        if inside and line.startswith("    "):
+            m = re.match(r"^\s{4}([\w /.*]+): (.*)$", line)
+            if m:
+                out.append(f"- `{m.group(1)}`: {m.group(2)}")
+            elif out and out[-1].startswith("- "):
+                out[-1] += " " + line.strip()
+            else:
+                out.append("- " + line.strip())
+            continue
+        inside = False
+        out.append(line)
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip()
+
+
+def _api_entry(module_name: str, name: str, obj: Any) -> list[str]:
+    kind = _kind(obj)
+    doc = rst_to_md(_attributes_to_md(api_doc(module_name, name, obj)))
+    prefix = "" if module_name == "lif_core" else module_name.rsplit(".", 1)[1] + "."
+    out = [f"### `{prefix}{name}`", ""]
+    if kind == "function":
+        code = [f"def {name}{_signature(obj)}"]
+    elif kind == "enum":
+        code = [f"class {name}(enum.Enum):"] + [f"    {m.name} = {m.value!r}" for m in obj]
+    elif kind in ("class", "exception"):
+        bases = ", ".join(b.__name__ for b in obj.__bases__ if b is not object)
+        code = [f"class {name}({bases}):" if bases else f"class {name}:"]
+        fields = _fields(obj)
+        code += [f"    {f}" for f in fields] or [f"    def __init__{_signature(obj).replace('(', '(self, ', 1)}"]
+        code[-1:] = [code[-1].replace("(self, )", "(self)")]
+    else:
+        code = [f"{name} = {_shown_value(obj)}"]
+    out += ["```python", *code, "```", ""]
+    if doc:
+        out += [doc, ""]
+    if kind in ("class", "exception") and _members(obj):
+        out += ["Methods and properties:", ""]
+    if kind in ("class", "exception"):
+        for member_name, member in _members(obj):
+            member_doc = inspect.getdoc(member) or ""
+            first = rst_to_md(member_doc.split("\n\n", 1)[0]).replace("\n", " ")
+            sig = "" if isinstance(member, property) else re.sub(r"^\((?:self|cls)(?:, )?", "(", _signature(member))
+            shown = f"- `{member_name}{sig}`" + (" (property)" if isinstance(member, property) else "")
+            out.append(shown + (f": {first}" if first else ""))
+        if _members(obj):
+            out.append("")
+    return [_LIF_PATH.sub(r"\1", line) for line in out]
+
+
+def api_page() -> str:
+    """docs/api.md: every public name with its signature and documentation, grouped."""
+    import lif_core
+
+    names = public_names()
+    out = [
+        "# Python API reference",
+        "",
+        GENERATED,
+        "",
+        "Everything below is public: import it from `lif_core` (or the module named), never from a",
+        "module of lif-core that is not listed here. What may change, and how, is in",
+        "[stability.md](stability.md); the hooks are in [hooks.md](hooks.md).",
+        "",
+        rst_to_md(inspect.getdoc(lif_core) or "").split("\n\n", 1)[1],
+        "",
+    ]
+    exports: dict[str, tuple[str, str]] = vars(lif_core)["_EXPORTS"]
+    placed = set()
+    for title, modules in API_GROUPS:
+        group = [(n, o) for n, o in names["lif_core"] if n in exports and exports[n][0] in modules]
+        if not group:
+            continue
+        out += [f"## {title}", ""]
+        for name, obj in sorted(group, key=lambda item: (modules.index(exports[item[0]][0]), item[0].lower())):
+            out += _api_entry("lif_core", name, obj)
+            placed.add(name)
+    rest = [(n, o) for n, o in names["lif_core"] if n not in placed]
+    if rest:
+        out += ["## Other", ""]
+        for name, obj in rest:
+            out += _api_entry("lif_core", name, obj)
+    for module_name, members in names.items():
+        if module_name == "lif_core":
+            continue
+        import importlib
+
+        module_doc = inspect.getdoc(importlib.import_module(module_name)) or ""
+        out += [f"## `{module_name}`", "", rst_to_md(module_doc), ""]
+        for name, obj in members:
+            out += _api_entry(module_name, name, obj)
+    return "\n".join(out).rstrip() + "\n"
+
+
+def api_snapshot() -> str:
+    """The public signatures, one line each, sorted: every public name (a function's
+    signature, a class's constructor, fields, methods and properties, an enum's members, a
+    constant's type), and every hook spec. tests/api-snapshot.txt holds the released ones."""
+    lines: list[str] = []
+    for module_name, members in public_names().items():
+        for name, obj in members:
+            where = f"{module_name}.{name}"
+            kind = _kind(obj)
+            if kind == "function":
+                lines.append(f"{where}{_signature(obj)}")
+            elif kind == "enum":
+                lines += [f"{where}.{m.name} = {m.value!r}" for m in obj]
+            elif kind in ("class", "exception"):
+                bases = ", ".join(f"{b.__module__}.{b.__qualname__}" for b in obj.__bases__)
+                lines.append(f"{where}: class({bases}){_signature(obj)}")
+                lines += [f"{where} field {f}" for f in _fields(obj)]
+                for member_name, member in _members(obj):
+                    if isinstance(member, property):
+                        lines.append(f"{where}.{member_name}: property")
+                    else:
+                        lines.append(f"{where}.{member_name}{_signature(member)}")
+            else:
+                lines.append(f"{where}: {type(obj).__module__}.{type(obj).__qualname__}")
+    for name in hook_names():
+        func = getattr(hookspecs, name)
+        options = func.lif_spec if hasattr(func, "lif_spec") else {}
+        warn = " (deprecated)" if options.get("warn_on_impl") else ""
+        lines.append(f"hook {name}{_signature(func)}{warn}")
+    return "\n".join(sorted(lines)) + "\n"
+
+
 PAGES = {
     "hooks.md": hooks_page,
     "cli.md": cli_page,
     "board-format.md": board_format_page,
     "framework-format.md": framework_format_page,
     "methodologies.md": methodologies_page,
+    "api.md": api_page,
 }
 
 _EMBED = re.compile(r"(<!-- embed: (?P<path>[^ ]+) -->\n)(?P<body>.*?)(<!-- /embed -->)", re.DOTALL)
@@ -351,6 +754,11 @@ def guides(docs: Path) -> dict[Path, str]:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    if "--api-snapshot" in args:
+        target = Path(next((a for a in args if not a.startswith("--")), "tests/api-snapshot.txt"))
+        target.write_text(api_snapshot(), encoding="utf-8")
+        print(f"wrote {target}: review the change against docs/stability.md before committing it")
+        return 0
     check = "--check" in args
     docs = Path(next((a for a in args if not a.startswith("--")), "docs"))
     stale = []

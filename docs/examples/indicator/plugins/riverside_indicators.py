@@ -17,9 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from lif_core import hookimpl
-from lif_core.extensions import Indicator
-from lif_core.indicators import Accumulator, IndicatorResult, IndicatorRow, percentage, period_key
+from lif_core import Accumulator, Indicator, IndicatorResult, IndicatorRow, hookimpl, percentage, period_key
 
 
 class NeedsMet(Accumulator):

@@ -19,23 +19,28 @@ import click
 
 from lif_core import (
     Area,
+    CaseReview,
     Check,
     DataSourceAdapter,
+    Document,
     InspectionFramework,
+    Involvement,
     LifError,
     LoadedBoard,
     Methodology,
     Plugins,
+    PractitionerEventKind,
     Problem,
     Record,
     Renderer,
     RenderOptions,
+    ReviewerRole,
+    Table,
+    cell_text,
+    csv_safe,
     hookimpl,
     open_board,
 )
-from lif_core.builtins.renderers import csv_safe
-from lif_core.document import Document, Table, cell_text
-from lif_core.model import CaseReview, Involvement, PractitionerEventKind, ReviewerRole
 
 # ---------------------------------------------------------------- a review methodology
 

@@ -12,11 +12,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from lif_core import LifError, ReportSection, hookimpl
-from lif_core.document import Block, BulletList, Count, Paragraph, Provenance, Section, Table
-from lif_core.learning import audit_join_ups
-from lif_core.model import Audit, AuditKind
-from lif_core.report import SectionContext
+from lif_core import (
+    Audit,
+    AuditKind,
+    Block,
+    BulletList,
+    Count,
+    LifError,
+    Paragraph,
+    Provenance,
+    ReportSection,
+    Section,
+    SectionContext,
+    Table,
+    audit_join_ups,
+    hookimpl,
+)
 
 NAME = "riverside-audits"
 #: The audits the programme is made of; a single-agency audit is in the log instead.

@@ -21,8 +21,7 @@ from typing import Any
 
 import attrs
 
-from lif_core import Renderer, RenderOptions, hookimpl
-from lif_core.document import (
+from lif_core import (
     SMALL_SHARE,
     SUPPRESSED,
     Block,
@@ -35,10 +34,13 @@ from lif_core.document import (
     Figure,
     Paragraph,
     Rag,
+    Renderer,
+    RenderOptions,
     Section,
     Share,
     Table,
     cell_text,
+    hookimpl,
     xml_text,
 )
 
@@ -502,7 +504,7 @@ class _Writer:
         with their unit, right-aligned; a hidden point reads ``c``). The caption is the table's:
         the title with the target, the comparators and which way is better, each with its unit,
         said once (the picture draws the title and the lines; the table the points)."""
-        from lif_core.builtins.renderers import chart_table
+        from lif_core import chart_table
 
         self.figures += 1
         figures = chart_table(chart)
@@ -523,7 +525,7 @@ class _Writer:
         target and comparators among it) the picture's alternative text."""
         from docx.shared import Cm
 
-        from lif_core.charts import chart_description, chart_png
+        from lif_core import chart_description, chart_png
 
         png = chart_png(chart, width_cm=CHART_WIDTH_CM, accent=f"#{self.accent}")
         inline = self.doc.part.new_pic_inline(io.BytesIO(png), Cm(CHART_WIDTH_CM), None)

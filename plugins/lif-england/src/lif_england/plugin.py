@@ -16,8 +16,7 @@ from typing import Any
 
 import attrs
 
-from lif_core import Check, LoadedBoard, Plugins, Problem, StatutoryFramework, hookimpl
-from lif_core.files import parse_text
+from lif_core import Check, LoadedBoard, Plugins, Problem, StatutoryFramework, hookimpl, parse_text
 
 EDITIONS = ("wt2015", "wt2018", "wt2023")
 ENGLISH = ("england-wt2015", "england-wt2018", "england-wt2023")

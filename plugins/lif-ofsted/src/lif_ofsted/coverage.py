@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from lif_core import Document, LoadedBoard, Plugins
-from lif_core.document import BulletList, Facts, Paragraph, Section, Table
-from lif_core.inspection import Coverage, coverage
+from lif_core import BulletList, Coverage, Document, Facts, LoadedBoard, Paragraph, Plugins, Section, Table, coverage
 
 __all__ = ["Coverage", "coverage", "coverage_document"]
 

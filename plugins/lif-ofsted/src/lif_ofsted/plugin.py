@@ -8,9 +8,8 @@ from pathlib import Path
 
 import click
 
-from lif_core import InspectionFramework, Plugins, hookimpl, open_board
+from lif_core import InspectionFramework, Plugins, board_rule, hookimpl, open_board
 from lif_core.cli import as_of_day, as_of_option, emit_document, format_option, output_option
-from lif_core.disclosure import board_rule
 
 from .coverage import coverage_document
 from .frameworks import FRAMEWORKS

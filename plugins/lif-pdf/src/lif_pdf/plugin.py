@@ -21,8 +21,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from lif_core import LifError, Renderer, RenderOptions, hookimpl
-from lif_core.document import Document
+from lif_core import Document, LifError, Renderer, RenderOptions, hookimpl
 
 __all__ = ["MISSING", "PdfRenderer", "css_string", "page_css", "refusing_fetcher"]
 
@@ -183,7 +182,7 @@ class PdfRenderer(Renderer):
     binary = True
 
     def render(self, document: Document, options: RenderOptions | None = None) -> bytes:
-        from lif_core.builtins.html import HtmlRenderer
+        from lif_core import HtmlRenderer
 
         weasyprint = _weasyprint()
         page = HtmlRenderer().render(document, options).decode("utf-8")

@@ -267,17 +267,22 @@ def toml_value(value: Any, where: str = "value") -> str:
             raise ValueError(f"{where}: {value!r} is not a number a board can hold")
         return repr(value)
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)  # a TOML basic string reads JSON's escapes
+        return _toml_string(value)
     if isinstance(value, dt.datetime):
         raise ValueError(f"{where}: a board's dates have no time of day: give a datetime.date")
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, Mapping):
-        items = (f"{json.dumps(str(k))} = {toml_value(v, f'{where}.{k}')}" for k, v in value.items())
+        items = (f"{_toml_string(str(k))} = {toml_value(v, f'{where}.{k}')}" for k, v in value.items())
         return "{" + ", ".join(items) + "}"
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(toml_value(v, f"{where}[{i}]") for i, v in enumerate(value)) + "]"
     raise ValueError(f"{where}: {type(value).__name__} cannot be written in a board (text, number, date, list, table)")
+
+
+def _toml_string(text: str) -> str:
+    """``text`` as a TOML basic string: JSON's escapes (which TOML reads), and DEL escaped too."""
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 class TestBoard:

@@ -92,7 +92,9 @@ def test_worked_example_installed_adds_its_command(tmp_path: Path) -> None:
     # Installed, the board no longer lists it as local: both at once is refused as a duplicate.
     result = CliRunner().invoke(make_cli(host), ["huddles", str(RIVERSIDE)])
     assert result.exit_code == 1
-    assert "is already registered by plugin 'local:plugins/riverside_plugin.py'" in result.stderr
+    # The plugin registered second (the board's local copy) is blamed, naming the first.
+    assert result.stderr.startswith('Error: plugin "local:plugins/riverside_plugin.py" in hook "register_')
+    assert "is already registered by plugin 'riverside'" in result.stderr
     board = tmp_path / "riverside"
     shutil.copytree(RIVERSIDE, board)
     toml = board / "board.toml"

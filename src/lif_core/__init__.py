@@ -36,6 +36,7 @@ if TYPE_CHECKING:
         board_to_data,
         board_to_json,
         board_to_toml,
+        default_themes,
         load_board,
     )
     from .builtins.html import (
@@ -270,6 +271,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "board_to_data": ("board", "board_to_data"),
     "board_to_json": ("board", "board_to_json"),
     "board_to_toml": ("board", "board_to_toml"),
+    "default_themes": ("board", "default_themes"),
     "load_board": ("board", "load_board"),
     "Validation": ("validate", "Validation"),
     "open_board": ("validate", "open_board"),
@@ -606,6 +608,7 @@ __all__ = [
     "board_to_data",
     "board_to_json",
     "board_to_toml",
+    "default_themes",
     "cell_text",
     "chart_description",
     "chart_png",

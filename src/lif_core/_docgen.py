@@ -490,8 +490,8 @@ def _kind(obj: Any) -> str:
         if issubclass(obj, BaseException):
             return "exception"
         return "class"
-    if inspect.isfunction(obj) or inspect.isbuiltin(obj):
-        return "function"
+    if inspect.isfunction(obj) or inspect.isbuiltin(obj) or (callable(obj) and hasattr(obj, "__wrapped__")):
+        return "function"  # a decorated one too (functools.cache...)
     return "constant"
 
 
@@ -606,7 +606,7 @@ def _attributes_to_md(doc: str) -> str:
 
 def _api_entry(module_name: str, name: str, obj: Any) -> list[str]:
     kind = _kind(obj)
-    doc = rst_to_md(_attributes_to_md(api_doc(module_name, name, obj)))
+    doc = rst_to_md(literal_blocks(_attributes_to_md(api_doc(module_name, name, obj))))
     prefix = "" if module_name == "lif_core" else module_name.rsplit(".", 1)[1] + "."
     out = [f"### `{prefix}{name}`", ""]
     if kind == "function":
@@ -676,7 +676,7 @@ def api_page() -> str:
         import importlib
 
         module_doc = inspect.getdoc(importlib.import_module(module_name)) or ""
-        out += [f"## `{module_name}`", "", rst_to_md(module_doc), ""]
+        out += [f"## `{module_name}`", "", rst_to_md(literal_blocks(module_doc)), ""]
         for name, obj in members:
             out += _api_entry(module_name, name, obj)
     return "\n".join(out).rstrip() + "\n"

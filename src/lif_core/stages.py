@@ -28,11 +28,9 @@ if TYPE_CHECKING:
 
 __all__ = ["stage_order", "stage_passed", "stage_reached", "stages_from"]
 
-#: A stage: its name as boards write it (``"analysis"``), or a :class:`lif_core.ReviewStage`.
-Stage = str | enum.Enum
 
-
-def _name(stage: Stage) -> str:
+def _name(stage: str | enum.Enum) -> str:
+    """A stage's name: as boards write it (``"analysis"``), or a :class:`lif_core.ReviewStage`'s value."""
     return str(stage.value) if isinstance(stage, enum.Enum) else str(stage)
 
 
@@ -78,7 +76,7 @@ def _compare(current: str, stage: str, order: Sequence[str]) -> int | None:
 
 
 def stage_reached(
-    review: CaseReview, stage: Stage, where: LoadedBoard | StatutoryFramework | Sequence[str] | None = None
+    review: CaseReview, stage: str | enum.Enum, where: LoadedBoard | StatutoryFramework | Sequence[str] | None = None
 ) -> bool:
     """True once ``review`` is at ``stage`` or later in its kind's order.
 
@@ -97,7 +95,7 @@ def stage_reached(
 
 
 def stage_passed(
-    review: CaseReview, stage: Stage, where: LoadedBoard | StatutoryFramework | Sequence[str] | None = None
+    review: CaseReview, stage: str | enum.Enum, where: LoadedBoard | StatutoryFramework | Sequence[str] | None = None
 ) -> bool:
     """True once ``review`` is beyond ``stage`` (at a later stage), in the order
     :func:`stage_reached` uses.
@@ -111,7 +109,7 @@ def stage_passed(
     return found is not None and found > 0
 
 
-def stages_from(stage: Stage, order: Sequence[str] = LIFECYCLE) -> tuple[str, ...]:
+def stages_from(stage: str | enum.Enum, order: Sequence[str] = LIFECYCLE) -> tuple[str, ...]:
     """The stages of ``order`` from ``stage`` on (``stage`` itself first, where ``order`` names
     it): the stages at which a rule applying from ``stage`` is checked. A stage ``order`` does
     not name is placed by the usual :data:`lif_core.LIFECYCLE`.

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
-import json
 import re
 import shutil
 import sys
@@ -16,13 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 
-from lif_core import Plugins, ReportSection, hookimpl, open_board
-from lif_core.cli import make_cli
-from lif_core.document import Section
+from lif_core import Plugins, ReportSection, Section, SectionContext, hookimpl, impact_report, open_board
 from lif_core.frameworks import ReportPart
-from lif_core.report import SectionContext
+from lif_core.testing import LifResult, LifRunner, assert_protected, make_plugins
 
 from .conftest import ROOT
 
@@ -44,14 +40,13 @@ def _load_sections() -> types.ModuleType:
     return module
 
 
-def _report(host: Plugins, board: Path, *args: str) -> Result:
+def _report(host: Plugins, board: Path, *args: str) -> LifResult:
     """``lif report impact BOARD -f json``: as at the board's report_date unless ``args`` say otherwise."""
-    return CliRunner().invoke(make_cli(host), ["report", "impact", str(board), "-f", "json", *args])
+    return LifRunner(host)("report", "impact", board, "-f", "json", *args)
 
 
-def _json(result: Result) -> dict[str, Any]:
-    assert result.exit_code == 0, result.output
-    document: dict[str, Any] = json.loads(result.stdout)
+def _json(result: LifResult) -> dict[str, Any]:
+    document: dict[str, Any] = result.assert_ok().json()
     return document
 
 
@@ -97,9 +92,9 @@ def _without_local_sections(board: Path) -> None:
 
 
 def test_the_report_has_the_sections_of_the_boards_report_toml_in_its_order_under_its_titles() -> None:
-    document = _json(_report(Plugins.create(), RIVERSIDE))
+    document = _json(_report(make_plugins(), RIVERSIDE))
     definition = tomllib.loads((RIVERSIDE / "report.toml").read_text(encoding="utf-8"))
-    host = Plugins.create()
+    host = make_plugins()
     loaded = open_board(RIVERSIDE, host)  # the board's local plugins, for their sections' own titles
     assert loaded.framework is not None and loaded.framework.report is not None
     framework_titles = {p.section: p.title for p in loaded.framework.report.sections}
@@ -133,7 +128,7 @@ def test_the_report_has_the_sections_of_the_boards_report_toml_in_its_order_unde
 
 
 def test_the_plugins_section_shows_the_boards_audit_programme_by_name() -> None:
-    section = _section(_json(_report(Plugins.create(), RIVERSIDE)), "riverside-audits")
+    section = _section(_json(_report(make_plugins(), RIVERSIDE)), "riverside-audits")
     # The board's narrative for it (narrative/riverside-audits.md, found by the section's name) first.
     assert section["blocks"][0] == {
         "type": "paragraph",
@@ -185,8 +180,8 @@ def test_the_plugins_section_shows_the_boards_audit_programme_by_name() -> None:
 
 
 def test_the_plugins_section_shows_no_id() -> None:
-    document = _json(_report(Plugins.create(), RIVERSIDE))
-    loaded = open_board(RIVERSIDE, Plugins.create())
+    document = _json(_report(make_plugins(), RIVERSIDE))
+    loaded = open_board(RIVERSIDE, make_plugins())
     ids = set(loaded.board.index())
     texts = _texts(_section(document, "riverside-audits"))
     assert not [t for t in texts if t in ids]
@@ -197,8 +192,17 @@ def test_the_plugins_section_shows_no_id() -> None:
     ]
 
 
+def test_the_report_with_the_plugins_section_is_disclosure_protected(lif_plugins: Plugins) -> None:
+    loaded = open_board(RIVERSIDE, lif_plugins)
+    document = impact_report(loaded, lif_plugins, dt.date.fromisoformat(AS_OF))
+    assert_protected(document, board=loaded)
+    raw = impact_report(loaded, lif_plugins, dt.date.fromisoformat(AS_OF), disclosure_control=False)
+    with pytest.raises(AssertionError, match="unprotected count"):  # the check can fail
+        assert_protected(raw, board=loaded)
+
+
 def test_the_narrative_section_is_the_boards_own_markdown() -> None:
-    section = _section(_json(_report(Plugins.create(), RIVERSIDE)), "narrative")
+    section = _section(_json(_report(make_plugins(), RIVERSIDE)), "narrative")
     assert section["title"] == "What our young people's panel told us"
     assert section["blocks"][0]["text"].startswith("Twelve members of Riverside's young people's panel")
     assert [s["title"] for s in section["sections"]] == ["What they told us", "What we did"]
@@ -206,7 +210,7 @@ def test_the_narrative_section_is_the_boards_own_markdown() -> None:
 
 
 def test_the_section_reads_the_board_as_it_stood_on_the_day() -> None:
-    section = _section(_json(_report(Plugins.create(), RIVERSIDE, "--as-of", "2024-09-30")), "riverside-audits")
+    section = _section(_json(_report(make_plugins(), RIVERSIDE, "--as-of", "2024-09-30")), "riverside-audits")
     rows = section["blocks"][1]["rows"]
     assert [r[0] for r in rows] == ["Multi-agency case audit: neglect in families with babies", "All"]
 
@@ -214,10 +218,10 @@ def test_the_section_reads_the_board_as_it_stood_on_the_day() -> None:
 def test_the_sections_option_comes_from_report_toml(riverside: Path) -> None:
     toml = riverside / "report.toml"
     toml.write_text(toml.read_text().replace("join_up_months = 3", "join_up_months = 1"))
-    log = _section(_json(_report(Plugins.create(), riverside)), "riverside-audits")["sections"][1]
+    log = _section(_json(_report(make_plugins(), riverside)), "riverside-audits")["sections"][1]
     assert log["blocks"][1] == {"type": "paragraph", "text": "No two partners' planned audits share a theme."}
     toml.write_text(toml.read_text().replace("join_up_months = 1", 'join_up_months = "soon"'))
-    result = _report(Plugins.create(), riverside)
+    result = _report(make_plugins(), riverside)
     assert result.exit_code == 1
     assert result.stderr == (
         "Error: report.toml: section 'riverside-audits': options.join_up_months must be a whole number "
@@ -227,7 +231,7 @@ def test_the_sections_option_comes_from_report_toml(riverside: Path) -> None:
 
 def test_missing_says_what_the_board_has_not_given_the_section() -> None:
     module = _load_sections()
-    host = Plugins.create()
+    host = make_plugins()
     loaded = open_board(RIVERSIDE, host)
 
     def context(day: str) -> SectionContext:
@@ -237,14 +241,12 @@ def test_missing_says_what_the_board_has_not_given_the_section() -> None:
     assert module.missing(context("2026-03-31")) == "no multi-agency audit is recorded in 2025-26 (add [[audits]])"
 
 
-def test_lif_validate_warns_while_the_required_section_is_unfilled(riverside: Path) -> None:
-    cli = make_cli(Plugins.create())
-    result = CliRunner().invoke(cli, ["validate", str(riverside)])
-    assert result.exit_code == 0 and "report.toml" not in result.stderr
+def test_lif_validate_warns_while_the_required_section_is_unfilled(riverside: Path, lif_runner: LifRunner) -> None:
+    result = lif_runner("validate", riverside).assert_ok()
+    assert "report.toml" not in result.stderr
     toml = riverside / "board.toml"
     toml.write_text(toml.read_text().replace("report_date = 2025-03-31", "report_date = 2026-03-31"))
-    result = CliRunner().invoke(cli, ["validate", str(riverside)])
-    assert result.exit_code == 0
+    result = lif_runner("validate", riverside).assert_ok()
     warning = result.stderr.splitlines()[-1]  # worded by lif-core's report-content check; these parts are ours
     assert warning.startswith("warning: report.toml: sections[7]: ")
     assert '"Multi-agency audit programme"' in warning
@@ -254,31 +256,28 @@ def test_lif_validate_warns_while_the_required_section_is_unfilled(riverside: Pa
 
 def test_the_same_plugin_installed_rather_than_local(riverside: Path) -> None:
     _without_local_sections(riverside)
-    result = _report(Plugins.create(), riverside)
+    result = _report(make_plugins(), riverside)
     assert result.exit_code == 1
     assert "report.toml: sections[7].section: no report section 'riverside-audits'" in result.stderr
-    host = Plugins.create()
+    host = make_plugins()
     host.register(_load_sections(), name="riverside-sections", kind="entry-point")
     assert host.report_sections.plugin_of("riverside-audits") == "riverside-sections"
     installed = _json(_report(host, riverside))
-    local = _json(_report(Plugins.create(), RIVERSIDE))
+    local = _json(_report(make_plugins(), RIVERSIDE))
     assert installed["sections"] == local["sections"]
 
 
-def test_lif_plugins_lists_the_section_plugin() -> None:
-    host = Plugins.create()
-    host.register(_load_sections(), name="riverside-sections", kind="entry-point")
-    result = CliRunner().invoke(make_cli(host), ["plugins"])
-    assert result.exit_code == 0, result.output
+def test_lif_plugins_lists_the_section_plugin(lif_plugins: Plugins, lif_runner: LifRunner) -> None:
+    lif_plugins.register(_load_sections(), name="riverside-sections", kind="entry-point")
+    result = lif_runner("plugins").assert_ok()
     line = next(line for line in result.stdout.splitlines() if line.startswith("riverside-sections "))
-    assert line.split()[1:] == ["entry-point", "register_report_sections"]
+    assert line.split()[1:] == ["entry-point", "ok", "register_report_sections"]
 
 
-def test_lif_plugins_json_says_which_section_a_plugin_provides() -> None:
-    host = Plugins.create()
-    host.register(_load_sections(), name="riverside-sections", kind="entry-point")
-    result = CliRunner().invoke(make_cli(host), ["plugins", "--json"])
-    entry = next(p for p in json.loads(result.stdout) if p["name"] == "riverside-sections")
+def test_lif_plugins_json_says_which_section_a_plugin_provides(lif_plugins: Plugins, lif_runner: LifRunner) -> None:
+    lif_plugins.register(_load_sections(), name="riverside-sections", kind="entry-point")
+    result = lif_runner("plugins", "--json").assert_ok()
+    entry = next(p for p in result.json() if p["name"] == "riverside-sections")
     assert entry["provides"] == ["report section:riverside-audits"]
 
 
@@ -303,18 +302,14 @@ def _section_of(name: str, build: Callable[[SectionContext], Any]) -> ReportSect
     return ReportSection(name=name, title="Broken", description="goes wrong", build=build)
 
 
-def _run_broken(board: Path, *sections: object, listed: str | None = "broken-audits") -> Result:
+def _run_broken(board: Path, *sections: object, listed: str | None = "broken-audits") -> LifResult:
     """The report of ``board`` with a plugin registering ``sections``, its report.toml listing
     the section ``listed``."""
     if listed:
         toml = board / "report.toml"
         toml.write_text(toml.read_text() + f'\n[[sections]]\nsection = "{listed}"\n')
-    host = Plugins.create()
-    host.register(_plugin(*sections), name=BROKEN, kind="entry-point")
-    result = _report(host, board)
-    assert result.exit_code == 1
-    assert "Traceback" not in result.output
-    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
+    result = _report(make_plugins(_plugin(*sections)), board)
+    result.assert_error(exit_code=1)  # one clean line, no traceback
     assert result.stdout == ""
     return result
 
@@ -343,18 +338,17 @@ def test_a_section_registered_under_a_taken_name_names_both_plugins(riverside: P
     result = _run_broken(riverside, _section_of("summary", lambda _c: Section("")), listed=None)
     assert re.fullmatch(
         r"Error: plugin \"[^\"]+\" in hook \"register_report_sections\": report section 'summary' is already "
-        r"registered by plugin '[^']+'; disable one of them \(LIF_DISABLE_PLUGINS or \[plugins\] disabled\)\n",
+        r"registered by plugin '[^']+'; to run lif without it, set LIF_DISABLE_PLUGINS=broken-sections\n",
         result.stderr,
     )
     assert BROKEN in result.stderr and "lif_core.builtins.sections" in result.stderr
 
 
 def test_a_local_section_plugin_installed_twice_is_refused() -> None:
-    host = Plugins.create()
+    host = make_plugins()
     host.register(_load_sections(), name="riverside-sections", kind="entry-point")
     result = _report(host, RIVERSIDE)
-    assert result.exit_code == 1 and "Traceback" not in result.output
-    assert "report section 'riverside-audits' is already registered by plugin" in result.stderr
+    result.assert_error("report section 'riverside-audits' is already registered by plugin", exit_code=1)
     assert "riverside-sections" in result.stderr and f"local:{SECTIONS_FILE}" in result.stderr
 
 
@@ -371,7 +365,10 @@ def test_a_local_section_plugin_installed_twice_is_refused() -> None:
 )
 def test_a_bad_registration_names_the_plugin(riverside: Path, registered: object, message: str) -> None:
     result = _run_broken(riverside, registered)
-    assert result.stderr == f'Error: plugin "{BROKEN}" in hook "register_report_sections": {message}\n'
+    assert result.stderr == (
+        f'Error: plugin "{BROKEN}" in hook "register_report_sections": {message}; '
+        f"to run lif without it, set LIF_DISABLE_PLUGINS={BROKEN}\n"
+    )
 
 
 def test_a_section_name_no_report_definition_can_write_is_refused_when_registered(riverside: Path) -> None:

@@ -573,7 +573,7 @@ def _fields(cls: type) -> list[str]:
 
 
 def _shown_value(obj: Any) -> str:
-    text = _ADDRESS.sub("", repr(obj))
+    text = _LIF_PATH.sub(r"\1", _ADDRESS.sub("", repr(obj)))
     return text if len(text) <= 100 else text[:97] + "..."
 
 
@@ -614,7 +614,12 @@ def _api_entry(module_name: str, name: str, obj: Any) -> list[str]:
     elif kind == "enum":
         code = [f"class {name}(enum.Enum):"] + [f"    {m.name} = {m.value!r}" for m in obj]
     elif kind in ("class", "exception"):
-        bases = ", ".join(b.__name__ for b in obj.__bases__ if b is not object)
+        shown_bases = getattr(obj, "__orig_bases__", obj.__bases__)  # Generic[T], not Generic
+        bases = ", ".join(
+            b.__name__ if isinstance(b, type) else _LIF_PATH.sub(r"\1", str(b).replace("typing.", "").replace("~", ""))
+            for b in shown_bases
+            if b is not object
+        )
         code = [f"class {name}({bases}):" if bases else f"class {name}:"]
         fields = _fields(obj)
         code += [f"    {f}" for f in fields] or [f"    def __init__{_signature(obj).replace('(', '(self, ', 1)}"]

@@ -198,3 +198,59 @@ def test_an_assessment_authorised_after_the_census_no_longer_makes_a_period_afte
         if choice == "exclude":
             assert result.excluded == {"not yet authorised": 2}
     assert periods == {"exclude": ["2018-19"], "keep": ["2018-19", "2019-20"]}
+
+
+def _late_census(late: int) -> str:
+    """A 2018-19 census of 20 children, each with an assessment started and authorised in
+    March 2019, and ``late`` more whose assessment (and referral) starts after 31 March 2019."""
+    children = []
+    for n in range(20 + late):
+        day = "2019-03-05" if n < 20 else "2019-04-08"
+        done = "2019-03-20" if n < 20 else "2019-04-20"
+        children.append(
+            f"<Child><ChildIdentifiers><LAchildID>QX{n:04d}</LAchildID></ChildIdentifiers><CINdetails>"
+            f"<CINreferralDate>{day}</CINreferralDate><Assessments><AssessmentActualStartDate>{day}"
+            f"</AssessmentActualStartDate><AssessmentAuthorisationDate>{done}</AssessmentAuthorisationDate>"
+            "</Assessments></CINdetails></Child>"
+        )
+    return (
+        "<Message><Header><CollectionDetails><Collection>CIN</Collection><Year>2019</Year>"
+        "<ReferenceDate>2019-03-31</ReferenceDate></CollectionDetails></Header><Children>"
+        + "".join(children)
+        + "</Children></Message>"
+    )
+
+
+@pytest.mark.parametrize(("late", "said"), [(7, "7"), (3, "fewer than 6")])
+def test_the_scorecard_names_each_checks_count_and_left_out_records_are_no_indicators_exclusion(
+    make_board: Callable[..., Path], late: int, said: str
+) -> None:
+    """A protected scorecard says what each data-quality check left out, by the check's name
+    (not "N problem(s) found"), and the records it left out are not among the indicator's own
+    exclusions (they read as "not yet authorised" or "no start date" before)."""
+    from lif_core.indicators import assessment_timeliness
+
+    root = make_board(
+        '[[sources]]\nid = "cin-assessments"\nadapter = "cin-census"\npath = "cin-2019.xml"\n'
+        'options = { table = "assessments" }\n'
+        '[[measures]]\nid = "m"\ntitle = "Assessments"\nquadrant = "how-well"\npolarity = "higher-is-better"\n'
+        'unit = "percent"\nfrequency = "annual"\nsource = "cin-assessments"\nindicator = "assessments-45-days"\n',
+        **{"cin-2019.xml": _late_census(late)},
+    )
+    cin._parsed.cache_clear()
+    result = CliRunner().invoke(make_cli(Plugins.create()), ["measures", str(root)])
+    assert result.exit_code == 0, result.output
+    flat = " ".join(result.output.split())
+    assert f"cin-assessments: {said} record(s) left out of the indicators by the after-reference-date check" in flat
+    assert "problem(s) found reading it" not in flat  # every warning is a check's, named as such
+    assert "not yet authorised" not in flat and "no start date" not in flat
+    # The same through the API: the left-out records are no exclusion of the indicator's.
+    loaded = load_board(root)
+    report = SourceReport("cin-assessments")
+    batches = read_batches(
+        loaded, loaded.board.sources[0], Plugins.create(), report, pseudonymiser=Pseudonymiser(b"k" * 32)
+    )
+    timely = assessment_timeliness(batches, "year")
+    assert report.excluded == {"after-reference-date": late}
+    assert timely.excluded == {}
+    assert [(r.period, r.denominator) for r in timely.rows] == [("2018-19", 20)]

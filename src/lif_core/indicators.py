@@ -44,8 +44,10 @@ __all__ = [
     "RepeatCpPlans",
     "IndicatorResult",
     "IndicatorRow",
+    "LEFT_OUT_BY",
     "assessment_timeliness",
     "feed_all",
+    "left_out_removed",
     "long_cp_plans",
     "percentage",
     "period_key",
@@ -394,6 +396,30 @@ def _checked_date(value: Any, field: str) -> dt.date | None:
 
 Records = Iterable[Record] | Iterable[Batch]
 
+#: The field in which an adapter names the data-quality check that left a record out (the
+#: check's name, as its warning's ``[check: left out]`` tag gives it; empty for a record kept).
+#: No indicator counts such a record, nor counts it among its own exclusions ("no start date"):
+#: the check reported it, and ``lif data`` and the measure's problems count it by check.
+LEFT_OUT_BY = "left_out_by"
+
+
+def left_out_removed(batch: Batch) -> Batch:
+    """``batch`` without the records a data-quality check left out (:data:`LEFT_OUT_BY`);
+    the batch itself where there are none."""
+    if LEFT_OUT_BY not in batch.names:
+        return batch
+    flags = batch.column(LEFT_OUT_BY)
+    if not any(flags):
+        return batch
+    keep = [row for row, flag in enumerate(flags) if not flag]
+    return Batch(
+        batch.names, [[column[row] for row in keep] for column in batch.columns], list(map(batch.location, keep))
+    )
+
+
+def _left_out(record: Any) -> bool:
+    return bool(record.get(LEFT_OUT_BY))
+
 
 def _zipped(batch: Batch, fields: Sequence[str | None]) -> Iterator[tuple[Any, ...]]:
     # Rows are unpacked in each loop's header, so zip reuses one tuple for every row.
@@ -461,14 +487,14 @@ def feed_all(acc: Accumulator, records: Records) -> None:
     if first is None:
         return
     if isinstance(first, Batch):
-        acc.feed(first)
+        acc.feed(left_out_removed(first))
         for batch in iterator:
             if not isinstance(batch, Batch):
                 raise LifError("records mix batches and single records: give one or the other")
-            acc.feed(batch)
+            acc.feed(left_out_removed(batch))
         return
     names = acc.fields
-    rows = itertools.chain((first,), iterator)
+    rows = itertools.filterfalse(_left_out, itertools.chain((first,), iterator))
     acc.add_rows(tuple(r.get(n) if n is not None else None for n in names) for r in rows)  # type: ignore[attr-defined]
 
 

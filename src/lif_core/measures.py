@@ -25,7 +25,7 @@ from .data import Pseudonymiser, SourceReport, board_key, holds_childrens_record
 from .disclosure import SMALL_SHARE, SUPPRESSED, Rule, active_rule
 from .errors import LifError, Problem, Severity
 from .frameworks import year_starts_of
-from .indicators import Accumulator, IndicatorResult, protect_results, rate_per_10000
+from .indicators import LEFT_OUT_BY, Accumulator, IndicatorResult, left_out_removed, protect_results, rate_per_10000
 from .model import Comparator, Frequency, Measure, OptionValue, Polarity, Source, Unit
 from .plugins import Plugins
 from .validate import with_framework
@@ -170,7 +170,8 @@ def _feed(
             sources.setdefault(source.id, source)
             feeding.setdefault(source.id, []).append((request.accumulator, role, request.indicator))
     reports = {sid: SourceReport(sid) for sid in sources}
-    # Only the fields the indicators use are read (and checked): `lif data` checks the rest.
+    # Only the fields the indicators use are read (and checked): `lif data` checks the rest. And
+    # the records a data-quality check left out are counted by no indicator (LEFT_OUT_BY).
     fields = [
         {
             f
@@ -178,11 +179,13 @@ def _feed(
             for f in (acc.fields if role is None else acc.input_fields[role])
             if f is not None
         }
+        | {LEFT_OUT_BY}
         for sid in sources
     ]
-    for source, batch in read_together(
+    for source, read in read_together(
         loaded, list(sources.values()), plugins, list(reports.values()), pseudonymiser=pseudo, columns=fields
     ):
+        batch = left_out_removed(read)
         for acc, role, name in feeding[source.id]:
             with _blame(plugins, name):  # a plugin's failure names it and the hook
                 if role is None:
@@ -462,14 +465,33 @@ def _reading_problems(report: SourceReport, source: Source, rule: Rule | None, w
     found = report.errors + report.warnings
     if not found:
         return []
+    # What each data-quality check found, by name: records it left out (no indicator counts
+    # them), or records counted as given.
+    checks = [
+        Problem(
+            *where,
+            f"{source.id}: {_few(report.excluded[check], rule)} record(s) left out of the indicators by the {check} "
+            "check (`lif data` lists them)"
+            if report.excluded.get(check)
+            else f"{source.id}: {_few(n, rule)} record(s) found by the {check} check, counted as given (`lif data` "
+            "lists them)",
+            Severity.WARNING,
+        )
+        for check, n in sorted(report.checks.items())
+    ]
     if rule is None:
-        return list(report.problems)
+        return list(report.problems) + checks
+    others = found - sum(report.checks.values())
+    if not others:
+        return checks
     return [
         Problem(
             *where,
-            f"{source.id}: {_few(found, rule)} problem(s) found reading it: `lif data` lists them for the data owner",
+            f"{source.id}: {_few(others, rule)} {'other ' if checks else ''}problem(s) found reading it: `lif data` "
+            "lists them for the data owner",
             Severity.WARNING,
-        )
+        ),
+        *checks,
     ]
 
 

@@ -29,6 +29,7 @@ from defusedxml.ElementTree import iterparse
 from lif_core import DataSourceAdapter, LifError, Record
 from lif_core.board import default_themes
 from lif_core.extensions import BATCH_SIZE, Batch, quiet_collector
+from lif_core.indicators import LEFT_OUT_BY
 from lif_core.model import EARLIEST_DATE, LATEST_DATE, OptionValue
 
 YEARS = range(2017, 2027)
@@ -189,16 +190,24 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "closure_reason",
         "referral_nfa",
         "initial_cpc",
+        LEFT_OUT_BY,
     ),
     **{
-        table: ("child", "collection_year", "referral_date", *names, *(("factors",) if table == "assessments" else ()))
+        table: (
+            "child",
+            "collection_year",
+            "referral_date",
+            *names,
+            *(("factors",) if table == "assessments" else ()),
+            LEFT_OUT_BY,
+        )
         for table, (_element, names) in NESTED.items()
     },
 }
 #: Every column this adapter emits, declared (what is not declared is not read): identifiers,
 #: dates of birth and dates as :data:`FIELDS` says, the rest as text.
 DECLARED = {**{c: "text" for columns in COLUMNS.values() for c in columns}, **FIELDS}
-_REFERRAL_FIELDS = COLUMNS["referrals"][3:]
+_REFERRAL_FIELDS = COLUMNS["referrals"][3:-1]
 _REFERRAL_TAGS = (
     "ReferralSource",
     "PrimaryNeedCode",
@@ -442,6 +451,7 @@ class _Tables:
                 "referral_date",
                 *keep,
                 *(("factors",) if factors else ()),
+                LEFT_OUT_BY,  # the check that left the record out, if one did: no indicator counts it
             )
             self.tags[table] = tuple(keep.values())
         self.named = year_from_name(path)
@@ -483,7 +493,7 @@ class _Tables:
             (
                 NESTED[t][0],
                 self.tags[t],
-                self.columns[t][-1] == "factors",
+                "factors" in self.columns[t],
                 self.rows[t],
                 self.places[t],
                 self.warnings[t],
@@ -615,6 +625,7 @@ def _screened(
         elif any(starts for _p, _n, starts in late):
             gone, emptied = True, {p for p, _n, _s in dates}
             outcome = f"{_LEFT_OUT} [after-reference-date: left out]"
+            row = (*row[:-1], "after-reference-date")
         else:
             emptied = {p for p, _n, _s in late}
             what = "it" if len(fields) == 1 else "they"
@@ -631,6 +642,7 @@ def _screened(
         if screening.before_birth:
             gone = True
             row = tuple(None if i in {p for p, _n, _s in dates} else v for i, v in enumerate(row))
+            row = (*row[:-1], "before-birth")
             outcome = f"{_LEFT_OUT} [before-birth: left out]"
         else:
             outcome = "kept as given: check the date of birth [before-birth: kept]"
@@ -665,7 +677,8 @@ def _overlapping(
     for start, _order, end, index, place in dated:
         if latest_place and start < latest:
             if exclude:
-                rows[index] = tuple(None if i in positions else v for i, v in enumerate(rows[index]))
+                emptied = tuple(None if i in positions else v for i, v in enumerate(rows[index]))
+                rows[index] = (*emptied[:-1], "overlapping-plans")
                 outcome = f"{_LEFT_OUT.replace('record', 'plan')} [overlapping-plans: left out]"
             else:
                 outcome = "kept as given, so the child is on two plans at once [overlapping-plans: kept]"
@@ -708,9 +721,9 @@ def _rows(out: _Tables, child: Element, where: str) -> None:
         if referrals is not None:
             rows, places, tags, dates, warnings = referrals
             if tags:
-                row = (cid, year, referral_date, *[v.strip() if v else v for v in map(episode.findtext, tags)])
+                row = (cid, year, referral_date, *[v.strip() if v else v for v in map(episode.findtext, tags)], None)
             else:
-                row = (cid, year, referral_date)
+                row = (cid, year, referral_date, None)
             for position, _name, _starts in dates:  # a quick look first: rows to look at closer are few
                 value = row[position]
                 if value and (value > reference or (born is not None and value < born)):
@@ -729,7 +742,7 @@ def _rows(out: _Tables, child: Element, where: str) -> None:
                         if code not in known:
                             message = f"assessment factor {code!r} is not a {year} CIN census code; kept as given"
                             warnings.append((len(rows), "factors", message))
-                row, gone = (cid, year, referral_date, *values), False
+                row, gone = (cid, year, referral_date, *values, None), False
                 for position, _name, _starts in dates:
                     value = row[position]
                     if value and (value > reference or (born is not None and value < born)):

@@ -23,7 +23,7 @@ import attrs
 import click
 
 from .board import BOARD_FILE, LoadedBoard, UnreadableFile, describe_os_error, read_data_file
-from .disclosure import DEFAULT_RULE, Rule, board_rule, protect
+from .disclosure import DEFAULT_RULE, Rule, protect
 from .document import Document, terminal_safe
 from .errors import LifError, Problem
 from .extensions import RenderOptions
@@ -174,12 +174,13 @@ def make_cli(plugins: Plugins | None = None) -> click.Group:
                 f"{len(result.warnings)} warning(s))"
             )
 
+    from .commands import document_options, emit  # (which build on this module)
+
     @cli.command()
     @click.argument("board", type=BOARD)
-    @format_option
-    @output_option
+    @document_options
     @click.pass_context
-    def show(ctx: click.Context, board: Path, fmt: str, output: Path | None) -> None:
+    def show(ctx: click.Context, board: Path, fmt: str | None, output: Path | None) -> None:
         """Show a board's structure at a glance.
 
         The board, its executive and sub-groups as a tree with their chairs and remits, the
@@ -189,7 +190,7 @@ def make_cli(plugins: Plugins | None = None) -> click.Group:
         """
         plugins = _plugins(ctx)
         loaded = open_board(board, plugins)
-        emit_document(plugins, board_summary(loaded), fmt, output, board_rule(loaded))
+        emit(board_summary(loaded), board=loaded, fmt=fmt, output=output, plugins=plugins)
 
     @cli.command(name="plugins")
     @click.option(
@@ -538,6 +539,8 @@ DAY = Day()
 
 
 def as_of_option(function: Any) -> Any:
+    """The ``--as-of YYYY-MM-DD`` option (passed as ``as_of``: a datetime at midnight, or
+    ``None``), a day within the dates lif-core accepts; :func:`as_of_day` gives the day meant."""
     return click.option(
         "--as-of",
         "as_of",
@@ -575,6 +578,7 @@ def emit_document(
     *,
     for_publication: bool = True,
     options: RenderOptions | None = None,
+    board: Path | None = None,
 ) -> None:
     """Protect ``document`` with disclosure control under ``rule`` (pass the board's own,
     :func:`lif_core.disclosure.board_rule`), then render it with the ``fmt`` renderer to
@@ -583,7 +587,8 @@ def emit_document(
 
     ``options``: what the renderer is told beyond the document (the board's house style); the
     terminal's width and whether it takes colour are filled in here when the output goes to one
-    (:func:`terminal_options`).
+    (:func:`terminal_options`). ``board``: the board folder whose files ``output`` must not
+    overwrite (by default the command's ``board`` argument; :func:`write_output`).
 
     ``for_publication=False`` is for a data owner's own check (``lif data``'s counts of records
     read): the document is rendered as it is, and says in its meta that it is not for
@@ -596,7 +601,7 @@ def emit_document(
         ready = attrs.evolve(document, meta=(*(m for m in document.meta if m[0] != notice[0]), notice))
     with plugins.using(plugins.renderers, fmt):
         data = renderer.render(ready, terminal_options(options, output))
-    _write(data, output, renderer.binary)
+    _write(data, output, renderer.binary, board)
 
 
 def emit_reference(

@@ -11,18 +11,11 @@ from pathlib import Path
 import click
 
 from ..board import LoadedBoard
-from ..cli import (
-    as_of_day,
-    as_of_option,
-    default_format,
-    emit_document,
-    format_option,
-    output_option,
-    refuse_board_output,
-)
+from ..cli import default_format, emit_document, output_option, refuse_board_output
 from ..clocks import board_calendar
+from ..commands import as_of_day, as_of_option, document_options, emit, format_for
 from ..data import Pseudonymiser, SourceReport, board_key, read_together
-from ..disclosure import Rule, active_rule, board_rule, protect
+from ..disclosure import Rule, active_rule, protect
 from ..document import BulletList, Cell, Count, Document, Facts, Paragraph, Provenance, Section, Table
 from ..errors import BoardInvalid, LifError, Problem
 from ..extensions import RenderOptions
@@ -521,19 +514,27 @@ def register_commands(cli: click.Group) -> None:
             document = impact_report(loaded, plugins, day, previous=before)
         # the board's house style (report.toml [style]: logo, colour, templates) for the
         # formats that draw a designed page; read and checked here, whatever the format
-        emit_document(
-            plugins, document, fmt, output, board_rule(loaded), options=RenderOptions(style=read_style(loaded))
+        emit(
+            document,
+            board=loaded,
+            fmt=fmt,
+            output=output,
+            options=RenderOptions(style=read_style(loaded)),
+            plugins=plugins,
         )
 
     @cli.command()
     @click.argument("board", type=click.Path(path_type=Path))
     @click.argument("review", required=False)
-    @as_of_option
-    @format_option
-    @output_option
+    @document_options(as_of=True)
     @click.pass_context
     def reviews(
-        ctx: click.Context, board: Path, review: str | None, as_of: dt.datetime | None, fmt: str, output: Path | None
+        ctx: click.Context,
+        board: Path,
+        review: str | None,
+        as_of: dt.datetime | None,
+        fmt: str | None,
+        output: Path | None,
     ) -> None:
         """Case reviews: stage, clocks, what is due next and overdue, and method checks.
 
@@ -547,11 +548,11 @@ def register_commands(cli: click.Group) -> None:
         """
         plugins, loaded = _open(ctx, board)
         document = reviews_document(loaded, plugins, as_of_day(as_of, loaded), review)
-        emit_document(plugins, document, fmt, output, board_rule(loaded))
+        emit(document, board=loaded, fmt=fmt, output=output, plugins=plugins)
 
     @cli.command()
     @click.argument("board", type=click.Path(path_type=Path))
-    @as_of_option
+    @document_options(as_of=True)
     @click.option(
         "--window",
         type=click.IntRange(min=1, max=1200),
@@ -560,8 +561,6 @@ def register_commands(cli: click.Group) -> None:
     @click.option(
         "--minimum", type=click.IntRange(min=2), help="Reviews and audits that make a theme recurring (default 2)."
     )
-    @format_option
-    @output_option
     @click.pass_context
     def themes(
         ctx: click.Context,
@@ -569,7 +568,7 @@ def register_commands(cli: click.Group) -> None:
         as_of: dt.datetime | None,
         window: int | None,
         minimum: int | None,
-        fmt: str,
+        fmt: str | None,
         output: Path | None,
     ) -> None:
         """Recurring themes, and which lack a system-level response.
@@ -581,17 +580,16 @@ def register_commands(cli: click.Group) -> None:
         """
         plugins, loaded = _open(ctx, board)
         document = themes_document(loaded, as_of_day(as_of, loaded), window, minimum)
-        emit_document(plugins, document, fmt, output, board_rule(loaded))
+        emit(document, board=loaded, fmt=fmt, output=output, plugins=plugins)
 
     @cli.command()
     @click.argument("board", type=click.Path(path_type=Path))
-    @format_option
-    @output_option
+    @document_options
     @click.option(
         "--progress/--no-progress", default=None, help="Show a progress bar per source (default: on a terminal)."
     )
     @click.pass_context
-    def data(ctx: click.Context, board: Path, fmt: str, output: Path | None, progress: bool | None) -> None:
+    def data(ctx: click.Context, board: Path, fmt: str | None, output: Path | None, progress: bool | None) -> None:
         """Read every data source through and report rows read and problems found.
 
         Each source is streamed through its adapter; declared fields are checked and
@@ -604,16 +602,16 @@ def register_commands(cli: click.Group) -> None:
         plugins, loaded = _open(ctx, board)
         show = sys.stderr.isatty() if progress is None else progress
         document, failed = data_document(loaded, plugins, progress=show)
-        emit_document(plugins, document, fmt, output, for_publication=False)
+        # the one command whose counts are not published: the data owner's own check
+        emit_document(plugins, document, fmt or format_for(plugins, output), output, for_publication=False)
         if failed:
             raise click.ClickException("one or more sources could not be read: see the problems above")
 
     @cli.command()
     @click.argument("board", type=click.Path(path_type=Path))
-    @format_option
-    @output_option
+    @document_options
     @click.pass_context
-    def measures(ctx: click.Context, board: Path, fmt: str, output: Path | None) -> None:
+    def measures(ctx: click.Context, board: Path, fmt: str | None, output: Path | None) -> None:
         """The measures scorecard: trend, target variance and RAG for every measure.
 
         For each measure (outcomes-based accountability): its latest value, change from
@@ -625,15 +623,14 @@ def register_commands(cli: click.Group) -> None:
         entries, an aggregate source, or an indicator computed from case-level records.
         """
         plugins, loaded = _open(ctx, board)
-        emit_document(plugins, measures_document(loaded, plugins), fmt, output, board_rule(loaded))
+        emit(measures_document(loaded, plugins), board=loaded, fmt=fmt, output=output, plugins=plugins)
 
     @cli.command()
     @click.argument("board", type=click.Path(path_type=Path))
-    @format_option
-    @output_option
+    @document_options
     @click.pass_context
-    def audits(ctx: click.Context, board: Path, fmt: str, output: Path | None) -> None:
+    def audits(ctx: click.Context, board: Path, fmt: str | None, output: Path | None) -> None:
         """Audits: completed audits and their grades, the log of expected single-agency audits,
         and where two partners' planned audits share a theme and could join up."""
         plugins, loaded = _open(ctx, board)
-        emit_document(plugins, audits_document(loaded), fmt, output, board_rule(loaded))
+        emit(audits_document(loaded), board=loaded, fmt=fmt, output=output, plugins=plugins)

@@ -7,6 +7,7 @@ import datetime as dt
 import os
 import sys
 import types
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import click
@@ -328,3 +329,39 @@ def attrs_evolve_rule(document: Document, rule: Rule | None) -> Document:
     import attrs
 
     return attrs.evolve(document, rule=rule)
+
+
+def test_the_register_is_imported_once_whatever_its_store(tmp_path: Path) -> None:
+    from collections.abc import Mapping
+
+    from lif_core import Register, StoreBackend
+
+    class OtherStore(StoreBackend):
+        name, title, filename = "other", "Another file", "other.sqlite"
+
+        def open(
+            self, root: Path, known_ids: Mapping[str, str], who: str | None = None, *, create: bool = True
+        ) -> Register:
+            return Register.open(root / self.filename, known_ids, who, create=create)
+
+    class Stores:
+        @hookimpl
+        def register_stores(self, register: Callable[[StoreBackend], None]) -> None:
+            register(OtherStore())
+
+    commands: list[str] = []
+
+    class Recording(LifRunner):
+        def invoke(self, args: Sequence[str], *, input: str | None = None) -> LifResult:
+            commands.append(args[0])
+            return super().invoke(args, input=input)
+
+    board = BoardFactory(tmp_path, Recording(make_plugins(Stores()), env=environment(tmp_path / "env")))()
+    with open(board.path / "board.toml", "a", encoding="utf-8") as handle:
+        handle.write('\n[settings]\nstore = "other"\n')
+    for n in (1, 2):
+        board.add("reviews", id=f"rr-{n}", title=f"Review {n}", kind="rapid-review")
+    board.update("rr-1", title="Review one")
+    assert commands == ["init", "import", "add", "add", "update"]
+    assert (board.path / "other.sqlite").is_file() and not (board.path / "register.sqlite").exists()
+    assert [r.title for r in board.load().board.reviews] == ["Review one", "Review 2"]

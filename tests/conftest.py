@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,6 +20,27 @@ SHARED = ROOT.parent / "shared"
 
 #: The pseudonymisation key every test uses (so no test writes a key file into the example).
 TEST_KEY = "test-key-not-for-real-data-0123456789"
+
+#: The per-user cache folder of the whole test session (the holiday calendars): a temporary
+#: folder, so a test run never writes into the user's own ``~/.cache/lif``, set before any test
+#: is collected and inherited by every process a test starts.
+_SESSION_CACHE: dict[str, str | None] = {}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _SESSION_CACHE["before"] = os.environ.get("LIF_CACHE_DIR")
+    _SESSION_CACHE["folder"] = os.environ["LIF_CACHE_DIR"] = tempfile.mkdtemp(prefix="lif-test-cache-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    folder, before = _SESSION_CACHE.pop("folder", None), _SESSION_CACHE.pop("before", None)
+    if folder is None:
+        return
+    if before is None:
+        os.environ.pop("LIF_CACHE_DIR", None)
+    else:
+        os.environ["LIF_CACHE_DIR"] = before
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +24,8 @@ import attrs
 
 from .board import BOARD_FILE, LEGACY_BOARD_KEYS, board_root, legacy_framework, read_text
 from .errors import LifError
+from .files import tomllib  # the parser every board file is read with (tomli, compiled, where installed)
 from .frameworks import StatutoryFramework
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
 
 __all__ = ["Migration", "migrate_text", "migrate_board"]
 

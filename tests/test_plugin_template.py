@@ -68,7 +68,6 @@ from lif_core import (
     LoadedBoard,
     Methodology,
     Paragraph,
-    Plugins,
     Problem,
     Provenance,
     Record,
@@ -81,14 +80,13 @@ from lif_core import (
     StatutoryFramework,
     StoreBackend,
     Table,
-    board_rule,
     cell_text,
     hookimpl,
     open_board,
     percentage,
     period_key,
-    protect,
 )
+from lif_core.commands import current_plugins, document_options, emit
 
 FRAMEWORK = """
 name = "acme-framework"
@@ -257,14 +255,12 @@ def children_seen(loaded: LoadedBoard, seen: int) -> Document:
 def register_commands(cli: click.Group) -> None:
     @cli.command("acme-seen")
     @click.argument("board", type=click.Path(path_type=Path))
-    @click.option("--seen", type=int, default=3)
-    @click.pass_context
-    def acme_seen(ctx: click.Context, board: Path, seen: int) -> None:
-        """Children seen, protected with the board's own disclosure rule."""
-        plugins = ctx.find_object(Plugins)
-        loaded = open_board(board, plugins)
-        document = protect(children_seen(loaded, seen), board_rule(loaded))
-        click.echo(plugins.renderers.get("markdown").render(document).decode("utf-8"), nl=False)
+    @click.option("--seen", type=int, default=3, help="Children seen.")
+    @document_options
+    def acme_seen(board: Path, seen: int, fmt: str | None, output: Path | None) -> None:
+        """Children seen, published under the board's own disclosure rule."""
+        loaded = open_board(board, current_plugins())
+        emit(children_seen(loaded, seen), board=loaded, fmt=fmt, output=output)
 '''
 
 #: The tests the package's author writes for those extensions, with the shipped fixtures.
@@ -365,16 +361,27 @@ def test_the_store(lif_board: BoardFactory) -> None:
     assert [r.id for r in board.load().board.reviews] == ["rr-1"]
 
 
+def _seen(result) -> object:
+    """The command's count of children seen, as its JSON publishes it (a hidden one as its text)."""
+    cell = result.assert_ok().json()["sections"][0]["blocks"][0]["rows"][0][1]
+    return cell["text"] if isinstance(cell, dict) else cell
+
+
 def test_the_command_publishes_only_protected_counts(lif_board: BoardFactory, lif_runner: LifRunner) -> None:
     board = lif_board()
-    out = lif_runner("acme-seen", board, "--seen", "3").assert_ok().stdout
-    assert "| c " in out or "| c|" in out or " c " in out
+    assert _seen(lif_runner("acme-seen", board, "--seen", "3", "-f", "json")) == "c"
+    assert _seen(lif_runner("acme-seen", board, "--seen", "7", "-f", "json")) == 7
+    with open(board.path / "board.toml", "a", encoding="utf-8") as handle:
+        handle.write("\\n[settings]\\ndisclosure_smallest = 10\\n")
+    assert _seen(lif_runner("acme-seen", board, "--seen", "7", "-f", "json")) == "c"  # the board's own rule
     loaded = board.load()
-    raw = extras.children_seen(loaded, 3)
+    raw = extras.children_seen(loaded, 7)
     with pytest.raises(AssertionError, match="Children"):
         assert_protected(raw, board=loaded)
-    from lif_core import protect, board_rule
+    from lif_core import board_rule, protect
 
+    with pytest.raises(AssertionError, match="shows 7"):
+        assert_protected(protect(raw), board=loaded)  # DfE's rule, looser than this board's
     assert_protected(protect(raw, board_rule(loaded)), board=loaded)
 
 

@@ -15,6 +15,7 @@ import tracemalloc
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -528,22 +529,66 @@ def test_csv_a_header_wider_than_excel_is_refused(tmp_path: Path) -> None:
     )
 
 
-def test_csv_header_handling_is_linear(tmp_path: Path) -> None:
-    """Ten times the columns takes nowhere near a hundred times as long (the old header check
-    counted every name against every other)."""
+class _CountedName(str):
+    """A column name that counts every comparison and hash made of it (``_CountedName.made``):
+    work on a header that grows with the square of its width shows as that many comparisons,
+    whatever the machine's speed."""
 
-    def seconds(width: int) -> float:
-        path = tmp_path / f"w{width}.csv"
-        path.write_text(",".join(f"column {i}" for i in range(width)) + "\n" + ",".join(["1"] * width) + "\n")
-        best = float("inf")
-        for _ in range(5):
-            started = time.perf_counter()
-            assert len(_csv_read(path)) == 1
-            best = min(best, time.perf_counter() - started)
-        return best
+    made: ClassVar[list[int]] = [0]
 
-    small, large = seconds(1_600), seconds(16_000)
-    assert large < 40 * small
+    def __eq__(self, other: object) -> bool:
+        _CountedName.made[0] += 1
+        return str.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        _CountedName.made[0] += 1
+        return str.__ne__(self, other)
+
+    def __lt__(self, other: str) -> bool:
+        _CountedName.made[0] += 1
+        return str.__lt__(self, other)
+
+    def __hash__(self) -> int:
+        _CountedName.made[0] += 1
+        return str.__hash__(self)
+
+    def strip(self, chars: str | None = None) -> str:
+        return _CountedName(str.strip(self, chars))
+
+
+def _header_work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, width: int) -> int:
+    """The comparisons and hashes of column names made reading a file ``width`` columns wide
+    (its header checked, its record read), the names counting from the header check on."""
+    real = sources._csv_header
+
+    def counted(file: str, header: list[str]) -> list[str]:
+        return [_CountedName(n) for n in real(file, [_CountedName(h) for h in header])]
+
+    monkeypatch.setattr(sources, "_csv_header", counted)
+    path = tmp_path / f"w{width}.csv"
+    path.write_text(",".join(f"column {i}" for i in range(width)) + "\n" + ",".join(["1"] * width) + "\n")
+    _CountedName.made[0] = 0
+    assert len(_csv_read(path)) == 1
+    return _CountedName.made[0]
+
+
+def test_csv_header_handling_is_linear(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ten times the columns makes about ten times the work on their names, not a hundred (the
+    old header check counted every name against every other). Counted, not timed."""
+    small, large = _header_work(tmp_path, monkeypatch, 1_600), _header_work(tmp_path, monkeypatch, 16_000)
+    assert small >= 1_600  # each name is looked at
+    assert large <= 15 * small
+
+
+def test_csv_header_work_counted_catches_a_quadratic_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The count above fails on a header check that compares every name with every other."""
+
+    def quadratic(names: list[str]) -> list[list[int]]:
+        return [[i for i, m in enumerate(names) if m == n] for n in names if names.count(n) > 1]
+
+    monkeypatch.setattr(sources, "_repeated", quadratic)
+    small, large = _header_work(tmp_path, monkeypatch, 160), _header_work(tmp_path, monkeypatch, 1_600)
+    assert large > 50 * small
 
 
 def test_csv_header_problems_never_quote_the_header(tmp_path: Path) -> None:

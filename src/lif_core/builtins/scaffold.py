@@ -1,34 +1,34 @@
 """Builtin ``lif new`` commands (hook: register_commands): start a plugin package from the
 template shipped in ``lif_core/templates/plugin`` (files ending ``.tmpl``, rendered by plain
-substitution of ``{{name}}`` placeholders; ``__module__`` in a path is the module's name)."""
+substitution of ``{{name}}`` placeholders; ``__module__`` in a path is the module's name).
+
+Every ``lif`` command registers this plugin's commands: what only ``lif new`` needs is imported
+when it runs, so the others start no slower."""
 
 from __future__ import annotations
 
-import json
-import keyword
 import os
 import re
-import shutil
 import sys
-import tempfile
-import unicodedata
-from importlib import resources
-from importlib.abc import Traversable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..errors import LifError
 from ..plugins import BUILTIN_PLUGINS, Plugins, hookimpl, installed_version
 
+if TYPE_CHECKING:
+    from importlib.abc import Traversable
+
 __all__ = ["PluginNames", "plugin_names", "register_commands", "render_plugin"]
 
 #: A distribution name as PEP 508 allows it (letters, digits, ``-``, ``_``, ``.``; a letter or
 #: digit at each end), kept short.
-_DISTRIBUTION = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,58}[A-Za-z0-9])?")
+_DISTRIBUTION = r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,58}[A-Za-z0-9])?"
 #: An entry-point (plugin) name: what ``lif plugins`` shows and LIF_DISABLE_PLUGINS names.
-_PLUGIN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?")
-_PLACEHOLDER = re.compile(r"\{\{([a-z_]+)\}\}")
+_PLUGIN = r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?"
+_PLACEHOLDER = r"\{\{([a-z_]+)\}\}"
 #: The longest --author or --description taken.
 _TEXT_LIMIT = 200
 
@@ -57,7 +57,9 @@ def plugin_names(name: str, *, module: str | None = None, plugin: str | None = N
     lower case with ``-`` and ``.`` as ``_`` (``lif-acme``: ``lif_acme``), the plugin name
     ``name`` without a leading ``lif-`` (``acme``), unless given. A :class:`click.BadParameter`
     naming the argument or option where one will not do."""
-    if not _DISTRIBUTION.fullmatch(name):
+    import keyword
+
+    if not re.fullmatch(_DISTRIBUTION, name):
         raise click.BadParameter(
             f"{name[:80]!r} is not a package name: use letters, digits, '-', '_' or '.', starting and ending "
             "with a letter or digit, at most 60 characters (e.g. lif-acme)",
@@ -89,7 +91,7 @@ def plugin_names(name: str, *, module: str | None = None, plugin: str | None = N
         )
     chosen_plugin = plugin if plugin is not None else re.sub(r"^lif-", "", normal).replace(".", "-")
     hint = "--plugin-name" if plugin is not None else "NAME"
-    if not _PLUGIN.fullmatch(chosen_plugin) or "--" in chosen_plugin:
+    if not re.fullmatch(_PLUGIN, chosen_plugin) or "--" in chosen_plugin:
         raise click.BadParameter(
             f"{chosen_plugin[:80]!r} is not a plugin name: use lower-case letters, digits and single '-', "
             "at most 40 characters" + ("" if plugin is not None else " (or name one with --plugin-name)"),
@@ -99,6 +101,8 @@ def plugin_names(name: str, *, module: str | None = None, plugin: str | None = N
 
 
 def _check_text(value: str, option: str) -> None:
+    import unicodedata
+
     if len(value) > _TEXT_LIMIT:
         raise click.BadParameter(f"is {len(value):,} characters long; keep it to {_TEXT_LIMIT}", param_hint=option)
     for char in value:
@@ -111,10 +115,14 @@ def _check_text(value: str, option: str) -> None:
 
 def _toml_text(value: str) -> str:
     """``value`` safe inside a TOML basic string."""
+    import json
+
     return json.dumps(value, ensure_ascii=False)[1:-1]
 
 
 def _template_root() -> Traversable:
+    from importlib import resources
+
     return resources.files("lif_core").joinpath("templates", "plugin")
 
 
@@ -160,7 +168,7 @@ def render_plugin(names: PluginNames, *, author: str = "", description: str = ""
             path = [".gitignore"]
         if path == ["tests", "test_plugin.py"]:
             path = ["tests", f"test_{names.module}.py"]
-        files["/".join(path)] = _PLACEHOLDER.sub(fill, entry.read_text(encoding="utf-8"))  # one pass
+        files["/".join(path)] = re.sub(_PLACEHOLDER, fill, entry.read_text(encoding="utf-8"))  # one pass
     return files
 
 
@@ -185,6 +193,9 @@ def _target(directory: Path) -> Path:
 def _write(directory: Path, files: dict[str, str]) -> None:
     """Write ``files`` into ``directory``: built in a hidden folder beside it, then moved into
     place, so a failure never leaves half a package."""
+    import shutil
+    import tempfile
+
     target = _target(directory)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -10,14 +10,14 @@ import json
 import os
 import sqlite3
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from lif_core import LifError, Plugins, load_board
+from lif_core import DataSourceAdapter, LifError, PluginError, Plugins, Record, hookimpl, load_board
 from lif_core.builtins.sources import JsonAdapter, SqliteAdapter, XlsxAdapter
 from lif_core.data import KEY_ENV, DataError, Pseudonymiser, SourceReport, board_key, looks_like_child_id, read_source
 
@@ -317,3 +317,75 @@ def test_sources_resolve_inside_the_board(make_board: MakeBoard) -> None:
     loaded = load_board(root)
     with pytest.raises(LifError, match="points outside the board folder"):
         list(read_source(loaded, loaded.board.sources[0], Plugins.create()))
+
+
+# --------------------------------------------------------------------------- adapter errors
+
+
+class _Failing(DataSourceAdapter):
+    """An adapter failing at its second record with ``failure``."""
+
+    name = "failing"
+    suffixes = (".txt",)
+
+    def __init__(self, failure: Exception) -> None:
+        self.failure = failure
+
+    def read(self, path: Path, options: Mapping[str, object]) -> Iterator[Record]:
+        yield Record("line 1", {"n": "1"})
+        raise self.failure
+
+
+def _failing_board(make_board: MakeBoard, failure: Callable[[Path], Exception]) -> tuple[Path, Plugins]:
+    """A board with a source read by an adapter failing with ``failure(the file's path)``."""
+    board = make_board(
+        '[[sources]]\nid = "extract"\nadapter = "failing"\npath = "data/extract.txt"\nfields = { n = "text" }\n',
+        **{"data__extract.txt": "anything\n"},
+    )
+
+    class Gives:
+        @hookimpl
+        def register_data_sources(self, register: Callable[[DataSourceAdapter], None]) -> None:
+            register(_Failing(failure(board / "data" / "extract.txt")))
+
+    host = Plugins.create()
+    host.register(Gives(), name="agency-export", kind="entry-point")
+    return board, host
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "line 2: a record with no case number",  # as the convention asks: the host names the file
+        "extract.txt: line 2: a record with no case number",  # the file's name: not named twice
+        "data/extract.txt: line 2: a record with no case number",  # as the board names it
+        "{path}: line 2: a record with no case number",  # its full path
+    ],
+)
+def test_an_adapters_error_names_the_file_once_in_every_command(make_board: MakeBoard, said: str) -> None:
+    from click.testing import CliRunner
+
+    from lif_core.cli import make_cli
+
+    board, host = _failing_board(make_board, lambda path: LifError(said.format(path=path)))
+    expected = "data/extract.txt: line 2: a record with no case number"
+    loaded = load_board(board)
+    with pytest.raises(DataError) as info:
+        list(read_source(loaded, loaded.board.sources[0], host))
+    assert str(info.value) == expected
+    data = CliRunner().invoke(make_cli(host), ["data", str(board), "-f", "markdown"])
+    assert data.exit_code == 1
+    assert f"- {expected}\n" in data.stdout and data.stdout.count("extract.txt: line 2") == 1
+
+
+def test_an_adapter_that_crashes_is_blamed_naming_the_file_once(make_board: MakeBoard) -> None:
+    board, host = _failing_board(
+        make_board, lambda _: ValueError("invalid literal for int() with base 10: 'ZQX0000042'")
+    )
+    loaded = load_board(board)
+    with pytest.raises(PluginError) as info:
+        list(read_source(loaded, loaded.board.sources[0], host))
+    assert str(info.value) == (
+        'plugin "agency-export" in hook "register_data_sources (adapter \'failing\')": data/extract.txt: '
+        "ValueError: invalid literal for int() with base …: '…' (words that might quote the data are left out)"
+    )

@@ -42,6 +42,7 @@ __all__ = [
     "describe_bad_value",
     "holds_childrens_records",
     "looks_like_child_id",
+    "name_file",
     "read_batches",
     "read_source",
     "read_together",
@@ -789,6 +790,7 @@ def read_together(
         hints = [r.hint for r in readers]
         plugin = plugins.data_sources.plugin_of(adapter_name)
         hook = f"register_data_sources (adapter {adapter_name!r})"
+        shown = sources[members[0]].path  # the file as the board names it
         try:
             if len(members) == 1:
                 stream: Iterator[tuple[int, Batch]] = (
@@ -796,7 +798,15 @@ def read_together(
                 )
             else:
                 stream = adapter.batches_for(path, [sources[i].options for i in members], hints)
-            for index, batch in stream:
+            while True:
+                try:
+                    index, batch = next(stream)
+                except StopIteration:
+                    break
+                except PluginError:
+                    raise
+                except LifError as exc:  # the adapter's words about the file: the host names it
+                    raise DataError(name_file(str(exc), shown, path)) from None
                 reader = readers[index]
                 try:
                     converted = reader.convert(batch)
@@ -811,11 +821,28 @@ def read_together(
             # The adapter failed on something it read: its words may quote the data (a child's
             # identifier in "invalid literal ... 'ZQX0000042'"), so they are redacted.
             raise PluginError(
-                f"{type(exc).__name__} reading {path.name}: {redact(str(exc))} (words that might quote the data are "
-                "left out)",
+                name_file(
+                    f"{type(exc).__name__}: {redact(str(exc))} (words that might quote the data are left out)",
+                    shown,
+                    path,
+                ),
                 plugin=plugin,
                 hook=hook,
             ) from exc
+
+
+def name_file(message: str, shown: str, path: Path) -> str:
+    """An adapter's message about the file at ``path`` with the file named once, first, as the
+    board names it (``shown``: the source's ``path``).
+
+    The convention: an adapter says what is wrong and where inside the file (``line 6: 12
+    fields, but the header has 10``), and lif-core names the file. An adapter that names it
+    anyway (``refs.csv: line 6: ...``, or its full path) is not named twice."""
+    for prefix in sorted({str(path), shown, path.name, str(Path(shown))}, key=len, reverse=True):
+        if prefix and message.startswith(prefix + ": "):
+            message = message[len(prefix) + 2 :]
+            break
+    return f"{shown}: {message}"
 
 
 _TEXT_TYPES = frozenset({str, type(None)})

@@ -296,8 +296,7 @@ def data_document(loaded: LoadedBoard, plugins: Plugins, *, progress: bool) -> t
             status = "failed"
             message = str(errors[source.id])
             if not report.problems or report.problems[-1].message not in message:
-                named = message.startswith((f"{source.path}:", f"{Path(source.path).name}:"))
-                report.add(Problem("" if named else source.path, "", message))  # the file named once
+                report.add(Problem("", "", message))  # reading names the file (data.name_file)
         rows.append(
             (
                 source.id,

@@ -6,6 +6,7 @@ is drawn, and its global settings are left as they were."""
 from __future__ import annotations
 
 import io
+import itertools
 import math
 import re
 import subprocess
@@ -261,3 +262,27 @@ def test_importing_charts_does_not_import_matplotlib() -> None:
         "assert not any(m == 'matplotlib' or m.startswith('matplotlib.') for m in sys.modules), 'matplotlib imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("unit", ["count", "ratio", "percent", "£"])
+@pytest.mark.parametrize(
+    "values",
+    [(1.66e308,), (1.66e308, 0.0), (-1.7e308, 1.7e308), (1e308, 2.0), (1.79e308, 1.7e308), (-1.66e308,), (1e15, 3e15)],
+)
+def test_huge_finite_values_are_drawn(values: tuple[float, ...], unit: str) -> None:
+    """A value near the largest float still gets its marker, in order, with target and
+    reference lines as huge (the axis's padding overflowed, and nothing was drawn)."""
+    chart = Chart(
+        title="Huge",
+        points=tuple((f"P{i}", v) for i, v in enumerate(values)),
+        unit=unit,
+        target=-1.7e308,
+        references=(("Reference", 1e308),),
+    )
+    root = _parse(chart_svg(chart, ident="h"))
+    _, markers = _series(root, "h")
+    assert len(markers) == len(values)
+    ys = [y for _x, y in markers]  # SVG's y grows downwards
+    for (a, ya), (b, yb) in itertools.combinations(zip(values, ys, strict=True), 2):
+        assert ya >= yb if a < b else ya <= yb  # never upside down (equal where the range dwarfs them)
+    assert all(t == "" or "inf" not in t for t in _texts(root))

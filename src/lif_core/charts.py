@@ -284,6 +284,25 @@ def _limits(values: list[float], unit: str) -> tuple[float, float]:
     return low, high
 
 
+#: Values beyond this size are drawn scaled (see :func:`_scale`).
+_HUGE = 1e15
+
+
+def _scale(values: list[float]) -> float:
+    """What a chart's values are divided by to be drawn: 1, or for values of ``_HUGE`` or more
+    the power of ten of the largest, so the drawn values are between -10 and 10."""
+    largest = max((abs(v) for v in values), default=0.0)
+    if largest < _HUGE:
+        return 1.0
+    return float(10.0 ** math.floor(math.log10(largest)))
+
+
+def _scaled_tick(value: float, scale: float, unit: str) -> str:
+    """An axis label for a drawn ``value``: the value it stands for (none past the largest float)."""
+    real = value * scale
+    return _tick(real, unit) if math.isfinite(real) else ""
+
+
 def _draw(chart: Chart, accent: str, width_cm: float) -> Figure:
     """The chart as a matplotlib figure (call inside :func:`matplotlib.rc_context`)."""
     from matplotlib.figure import Figure
@@ -297,6 +316,10 @@ def _draw(chart: Chart, accent: str, width_cm: float) -> Figure:
     target = _finite(chart.target)
     references = _references(chart)[:_MAX_REFERENCES]
     polarity = _polarity(chart)
+    # Values are drawn divided by ``scale``: 1, except for huge values, drawn as multiples of a
+    # power of ten, so the axis's padding and matplotlib's transforms never overflow (a point at
+    # 1.66e308 still gets its marker); labels always give the values themselves.
+    scale = _scale([v for _, v, _ in points if v is not None] + [target or 0.0] + [v for _, v in references])
 
     title = _wrap(_clean(chart.title, _MAX_TITLE) or "Chart", _TITLE_WIDTH, 3)
     title_lines = title.count("\n") + 1
@@ -330,7 +353,7 @@ def _draw(chart: Chart, accent: str, width_cm: float) -> Figure:
 
     # the series: NaN where a point is hidden, which breaks the line and draws no marker
     xs = list(range(n))
-    ys = [math.nan if v is None else v for _, v, _ in points]
+    ys = [math.nan if v is None else v / scale for _, v, _ in points]
     if any(v is not None for _, v, _ in points):  # no empty path where every point is hidden
         ax.plot(
             xs,
@@ -347,8 +370,10 @@ def _draw(chart: Chart, accent: str, width_cm: float) -> Figure:
             gid="series",
         )
 
-    values = [v for _, v, _ in points if v is not None]
-    low, high = _limits(values + ([target] if target is not None else []) + [v for _, v in references], unit)
+    values = [v / scale for _, v, _ in points if v is not None]
+    low, high = _limits(
+        values + ([target / scale] if target is not None else []) + [v / scale for _, v in references], unit
+    )
     locator = MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10], integer=unit == "count", min_n_ticks=3)
     try:
         ticks = [t for t in locator.tick_values(low, high) if math.isfinite(t)]
@@ -360,7 +385,7 @@ def _draw(chart: Chart, accent: str, width_cm: float) -> Figure:
         low, high, ticks = 0.0, 1.0, [0.0, 0.5, 1.0]
     ax.set_ylim(low, high)
     ax.yaxis.set_major_locator(FixedLocator([t for t in ticks if low <= t <= high]) if ticks else locator)
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _tick(v, unit)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _scaled_tick(v, scale, unit)))
     ax.set_ylabel(_UNIT_AXIS.get(unit, _clean(unit, 30) or "Value"), color=_INK, fontsize=9)
 
     ax.set_xlim(-0.5 if n else 0, (n - 0.5) if n else 1)
@@ -407,10 +432,10 @@ def _draw(chart: Chart, accent: str, width_cm: float) -> Figure:
     # target and comparators: lines across, labelled in the right margin, spread apart
     lines: list[tuple[str, float, str, Any, float]] = []
     if target is not None:
-        lines.append((f"Target {_figure(target, unit)}", target, _INK, (0, (5, 3)), 1.4))
+        lines.append((f"Target {_figure(target, unit)}", target / scale, _INK, (0, (5, 3)), 1.4))
     for i, (label, value) in enumerate(references):
         text = _wrap(f"{label or 'Reference'} {_figure(value, unit)}", 22, 3)
-        lines.append((text, value, _MUTED, _REFERENCE_STYLES[i % len(_REFERENCE_STYLES)], 1.3))
+        lines.append((text, value / scale, _MUTED, _REFERENCE_STYLES[i % len(_REFERENCE_STYLES)], 1.3))
     lines.sort(key=lambda line: line[1])
     line_height = 8 * 1.3 / 72 / (height_in * 0.7)  # one 8pt line as a fraction of the axes' height
     wanted = [(value - low) / (high - low) for _, value, _, _, _ in lines]
@@ -435,12 +460,13 @@ def _draw(chart: Chart, accent: str, width_cm: float) -> Figure:
         for x, (_, v, _) in enumerate(points):
             if v is None:
                 continue
-            below = any(0 <= value - v <= near for _, value, _, _, _ in lines) and not any(
-                0 <= v - value <= near for _, value, _, _, _ in lines
+            y = v / scale
+            below = any(0 <= value - y <= near for _, value, _, _, _ in lines) and not any(
+                0 <= y - value <= near for _, value, _, _, _ in lines
             )
             ax.annotate(
                 _figure(v, unit).replace(" per 10,000", ""),
-                (x, v),
+                (x, y),
                 xytext=(0, -8 if below else 7),
                 textcoords="offset points",
                 ha="center",

@@ -389,3 +389,33 @@ def test_a_board_local_plugin_that_raises_names_how_to_run_without_it(make_board
         "take it out of board.toml [plugins] local, or open the board with --no-local-plugins"
     )
     assert _run(Plugins.create(), ["--no-local-plugins", "validate", str(board)]).exit_code == 0
+
+
+def test_a_store_that_fails_is_blamed_not_lif_core(tmp_path: Path) -> None:
+    from lif_core import StoreBackend
+
+    class Unreachable(StoreBackend):
+        name = "unreachable"
+        title = "A server that is not there"
+        filename = "unreachable.db"
+
+        def open(self, root: Path, known_ids: Any, who: str | None = None, *, create: bool = True) -> Any:
+            raise ConnectionRefusedError("[Errno 111] Connection refused")
+
+    class Gives:
+        @hookimpl
+        def register_stores(self, register: Callable[[StoreBackend], None]) -> None:
+            register(Unreachable())
+
+    board = tmp_path / "croydon"
+    shutil.copytree(CROYDON, board, ignore=shutil.ignore_patterns("register.sqlite*", ".lif"))
+    toml = board / "board.toml"
+    toml.write_text(
+        toml.read_text().replace("recommendation_warning = 10", 'recommendation_warning = 10\nstore = "unreachable"')
+    )
+    result = _run(_host(("server-store", Gives())), ["import", str(board)])
+    assert result.exit_code == 1
+    assert _one_line(result) == (
+        'Error: plugin "server-store" in hook "register_stores (store \'unreachable\')": '
+        "ConnectionRefusedError: [Errno 111] Connection refused"
+    )

@@ -75,6 +75,14 @@ def _register(ctx: click.Context, board: Path, *, create: bool = False, write: b
     assert plugins is not None
     root = board_root(board)
     ids, backend, framework = _structure(root, plugins, write=write)
+    with plugins.using(plugins.stores, backend.name):  # a store's failure names its plugin
+        yield from _opened(root, board, backend, ids, framework, create=create, write=write)
+
+
+def _opened(
+    root: Path, board: Path, backend: Any, ids: dict[str, str], framework: Any, *, create: bool, write: bool
+) -> Iterator[Any]:
+    """The register ``backend`` keeps, opened for :func:`_register` and closed after."""
     if not create and not (root / backend.filename).exists():
         raise StoreError(
             f"{board}: the register is still in the board's files: run `lif import {board}` first, "

@@ -419,3 +419,19 @@ def test_a_store_that_fails_is_blamed_not_lif_core(tmp_path: Path) -> None:
         'Error: plugin "server-store" in hook "register_stores (store \'unreachable\')": '
         "ConnectionRefusedError: [Errno 111] Connection refused"
     )
+
+
+def test_a_closed_pipe_is_no_ones_fault(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``lif ... | head``: click ends the command quietly (exit 1); nobody is blamed."""
+    import lif_core.cli
+
+    host = Plugins.create()
+    with pytest.raises(BrokenPipeError), host.blame("any-plugin", "register_commands"):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def closed(*_: object, **__: object) -> object:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(lif_core.cli, "board_summary", closed)
+    result = _run(Plugins.create(), ["show", str(CROYDON)])
+    assert result.exit_code == 1 and "bug" not in result.output and "Broken pipe" not in result.output

@@ -72,7 +72,7 @@ class LifGroup(click.Group):
         except click.ClickException as exc:  # its message may quote an argument
             exc.__dict__["message"] = terminal_safe(exc.message)  # (typed Final, but set per instance)
             raise
-        except (click.exceptions.Exit, click.exceptions.Abort):
+        except (click.exceptions.Exit, click.exceptions.Abort, BrokenPipeError):  # click ends these quietly
             raise
         except Exception as exc:  # lif-core's own command failed (a plugin's is blamed on it)
             command = f"lif {ctx.invoked_subcommand}" if ctx.invoked_subcommand else "lif"
@@ -247,7 +247,15 @@ def make_cli(plugins: Plugins | None = None) -> click.Group:
                 click.echo("  ".join(c.ljust(w) for c, w in zip(row[:4], widths, strict=True)) + "  " + row[4])
                 if shown is not None and provides.get(shown.name):
                     text = ", ".join(provides[shown.name])
-                    click.echo(textwrap.fill(text, width, initial_indent="    provides: ", subsequent_indent=" " * 6))
+                    lines = textwrap.wrap(
+                        text,
+                        width,
+                        initial_indent="    provides: ",
+                        subsequent_indent=" " * 6,
+                        break_long_words=False,
+                        break_on_hyphens=False,
+                    )
+                    click.echo("\n".join(lines))
         for info in failed:
             click.echo(f"Error: {terminal_safe(info.error)}", err=True)
         if failed:

@@ -137,6 +137,11 @@ def no_local_from_env() -> bool:
     return os.environ.get(NO_LOCAL_ENV, "").strip().lower() not in ("", "0", "false", "no", "off")
 
 
+#: What passes through blame as it is: lif's own errors, click's (a usage error, ``ctx.exit()``,
+#: Ctrl-C at a prompt) and a closed pipe (``lif ... | head``), which click ends quietly.
+_PASSING = (LifError, click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, BrokenPipeError)
+
+
 def _one_line(text: str) -> str:
     """``text`` on one line (an error message is printed as one)."""
     return " ".join(text.split())
@@ -382,7 +387,7 @@ class Plugins:
         through unchanged, and so do click's (a usage error, ``ctx.exit()``) and Ctrl-C."""
         try:
             yield
-        except (LifError, click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+        except _PASSING:
             raise
         except SystemExit as exc:
             raise PluginError(_exit_message(exc, "inside the hook"), plugin=plugin, hook=hook) from exc
@@ -582,7 +587,7 @@ class Plugins:
             def attributed(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
                 try:
                     return _original(*args, **kwargs)
-                except (LifError, click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+                except _PASSING:
                     raise
                 except Exception as exc:  # a command may end lif (sys.exit) as any program may
                     raise PluginError(_describe(exc) + _bug(plugin), plugin=plugin, hook=hook) from exc

@@ -28,8 +28,11 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
+from . import _codecache
 from .errors import PathPart
 from .model import FieldError, OptionValue, date_out_of_range
+
+_codecache.cache_attrs_and_cattrs()  # structuring functions: compiled code from the last run
 
 __all__ = [
     "MAX_NUMBER",

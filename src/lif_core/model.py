@@ -18,7 +18,10 @@ from typing import Any
 
 import attrs
 
+from . import _codecache
 from .errors import PathPart
+
+_codecache.cache_attrs_and_cattrs()  # the classes below: compiled code from the last run
 
 __all__ = [
     "EARLIEST_DATE",

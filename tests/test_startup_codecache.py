@@ -1,0 +1,164 @@
+"""The cache of the code attrs and cattrs generate (lif_core._codecache): what it gives back is
+what ``compile`` makes of the same source, classes made from it behave as before (a frozen
+record's hash, salted by attrs per process, included), and a missing, corrupt, foreign or
+another Python's file is compiled as before."""
+
+from __future__ import annotations
+
+import json
+import marshal
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lif_core import _codecache
+from lif_core.files import CACHE_ENV
+
+# A frozen record, its hash, repr and equality, and a record structured by cattrs, printed.
+PROBE = """
+import json, sys
+from lif_core.model import Closure, Partner
+from lif_core.convert import structure
+import lif_core._codecache as c
+day = __import__("datetime").date(2024, 1, 2)
+closure = Closure(name="Inset day", first=day, last=day)  # no None: its hash is its address
+partner = structure({"id": "p", "name": "P", "sector": "police"}, Partner)
+print(json.dumps({
+    "hash": hash(closure),
+    "repr": repr(closure),
+    "salt": [c for c in Closure.__hash__.__code__.co_consts if type(c) is int],
+    "equal": closure == Closure(name="Inset day", first=day, last=day),
+    "partner": repr(partner),
+    "compiled": c._changed,
+}))
+"""
+
+
+def _probe(cache: str, seed: str) -> dict[str, object]:
+    env = {**os.environ, CACHE_ENV: cache, "PYTHONHASHSEED": seed}
+    done = subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, check=True)
+    result: dict[str, object] = json.loads(done.stdout)
+    return result
+
+
+def test_records_made_from_cached_code_behave_as_compiled(tmp_path: Path) -> None:
+    cache = str(tmp_path / "cache")
+    first = _probe(cache, "1")
+    assert first["compiled"] is True  # nothing cached yet: compiled, and written at exit
+    assert (tmp_path / "cache" / f"generated-code-{sys.implementation.cache_tag}.bin").is_file()
+    again = _probe(cache, "1")
+    assert again["compiled"] is False  # everything found
+    assert again == {**_probe("", "1"), "compiled": False}  # as with no cache at all
+    # In another process attrs salts the hash otherwise: a class found by its salt's length
+    # is given its own salt, not the cached one.
+    other = _probe(cache, "2")
+    assert {**other, "compiled": None} == {**_probe("", "2"), "compiled": None}
+    assert other["salt"] != first["salt"]
+
+
+@pytest.fixture
+def fresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The cache module's state as in a new process, with its folder in ``tmp_path``."""
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    for name, value in (("_entries", None), ("_path", None), ("_used", set()), ("_changed", False)):
+        monkeypatch.setattr(_codecache, name, value)
+    monkeypatch.setattr(_codecache, "_atexit_registered", True)  # written by the test, not at exit
+    path = _codecache.cache_path()
+    assert path is not None
+    yield path
+
+
+def _new_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_codecache, "_entries", None)
+    monkeypatch.setattr(_codecache, "_changed", False)
+
+
+SOURCE = "def f(x):\n    return (x, 'a', 2.5, None)\n"
+
+
+def test_a_hit_is_the_code_compile_makes(fresh: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    made = _codecache._lookup(SOURCE, "<f>", "exec", 0)
+    _codecache._write()
+    assert fresh.is_file()
+    _new_process(monkeypatch)
+    found = _codecache._lookup(SOURCE, "<f>", "exec", 0)
+    assert _codecache._changed is False
+    assert found == made == compile(SOURCE, "<f>", "exec", 0, True)
+    namespace: dict[str, object] = {}
+    exec(found, namespace)
+    assert namespace["f"](1) == (1, "a", 2.5, None)  # type: ignore[operator]
+    # another file name or other flags are other code
+    assert _codecache._lookup(SOURCE, "<g>", "exec", 0).co_filename == "<g>"
+    assert _codecache._changed is True
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda data: data[:-10],  # cut short
+        lambda data: b"something else" + data,  # another format
+        lambda data: data[:26] + b"\x00\x00\x0d\x0a" + data[30:],  # another Python's bytecode
+        lambda data: data[:30] + marshal.dumps({b"k": 1}),  # not code
+        lambda data: data[:30] + marshal.dumps([1, 2]),
+    ],
+)
+def test_a_corrupt_or_foreign_file_is_compiled_again(fresh: Path, monkeypatch: pytest.MonkeyPatch, spoil) -> None:  # type: ignore[no-untyped-def]
+    _codecache._lookup(SOURCE, "<f>", "exec", 0)
+    _codecache._write()
+    fresh.write_bytes(spoil(fresh.read_bytes()))
+    _new_process(monkeypatch)
+    assert _codecache._lookup(SOURCE, "<f>", "exec", 0) == compile(SOURCE, "<f>", "exec", 0, True)
+    assert _codecache._changed is True
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_a_file_others_could_write_is_not_read(fresh: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _codecache._lookup(SOURCE, "<f>", "exec", 0)
+    _codecache._write()
+    fresh.chmod(0o666)
+    _new_process(monkeypatch)
+    _codecache._lookup(SOURCE, "<f>", "exec", 0)
+    assert _codecache._changed is True
+
+
+def test_no_cache_folder_compiles_as_before(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(CACHE_ENV, "")
+    monkeypatch.setattr(_codecache, "_entries", None)
+    assert _codecache._lookup(SOURCE, "<f>", "exec", 0) == compile(SOURCE, "<f>", "exec", 0, True)
+    assert _codecache._path is None
+
+
+def test_calls_made_another_way_are_passed_to_compile() -> None:
+    cached = _codecache._cached_compile(0)  # as in a module with no __future__ import
+    assert cached(SOURCE, "<f>", "exec", optimize=2) == compile(SOURCE, "<f>", "exec", 0, True, 2)
+    assert cached("1 + 1", "<e>", "eval") == compile("1 + 1", "<e>", "eval", 0, True)
+    with pytest.raises(SyntaxError):
+        cached("def (", "<bad>", "exec")
+
+
+HASHED = (
+    "def __hash__(self):\n        return hash((\n                {salt},\n                self.a,\n            ))\n"
+)
+
+
+SALTS = st.integers(min_value=-(2**63), max_value=2**63 - 1)
+
+
+@settings(max_examples=300, deadline=None)
+@given(old=SALTS, new=SALTS)
+def test_a_salted_hash_is_found_by_its_salts_length_and_given_its_own(old: int, new: int) -> None:
+    found_by, salt = _codecache._salt(HASHED.format(salt=old))
+    assert salt == old
+    same = _codecache._salt(HASHED.format(salt=new))[0] == found_by
+    assert same == (len(str(old)) == len(str(new)))  # column positions depend on the length
+    code = compile(HASHED.format(salt=old), "<h>", "exec")
+    swapped, replaced = _codecache._with_constant(code, old, new)
+    assert replaced == 1
+    if same:
+        assert swapped == compile(HASHED.format(salt=new), "<h>", "exec")

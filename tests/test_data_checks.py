@@ -58,7 +58,7 @@ def _census_board(make_board: Callable[..., Path], *extra: str, on_error: str = 
         for t in TABLES
     )
     root = make_board(sources + "".join(extra))
-    write_cin(root / "cin-2019.xml", 300, 2019, seed=5)
+    write_cin(root / "cin-2019.xml", 300, 2019, seed=5, clean=False)  # with faults for the checks to find
     return root
 
 

@@ -52,8 +52,13 @@ def child_id(n: int) -> str:
     return f"FAKE{n:07d}"
 
 
-def cin_children(count: int, year: int, seed: int) -> Iterator[str]:
-    """XML for ``count`` fake children of the census year ending 31 March ``year``."""
+def cin_children(count: int, year: int, seed: int, *, clean: bool = True) -> Iterator[str]:
+    """XML for ``count`` fake children of the census year ending 31 March ``year``: clean data,
+    which the census adapter's data-quality checks find nothing in (no event after 31 March,
+    none before the child's birth, no child protection plan starting before the same child's
+    previous one ended). ``clean=False`` writes the returns this generator wrote before it was
+    made clean, the same children with a few such faults (an assessment begun after 31 March, a
+    plan starting before the last ended), for tests of the checks."""
     rng = random.Random(seed)
     first, last = dt.date(year - 3, 4, 1), dt.date(year, 3, 31)
     for n in range(1, count + 1):
@@ -70,6 +75,7 @@ def cin_children(count: int, year: int, seed: int) -> Iterator[str]:
         referral = _day(rng, max(first, born), last)
         episodes = 1 + (rng.random() < 0.22) + (rng.random() < 0.05)
         previous_plans = 1 if rng.random() < 0.2 else 0
+        plan_ends: dt.date | None = None  # the end of the child's last plan written (open: after the census)
         for _ in range(episodes):
             parts.append("<CINdetails>")
             parts.append(f"<CINreferralDate>{referral.isoformat()}</CINreferralDate>")
@@ -82,6 +88,8 @@ def cin_children(count: int, year: int, seed: int) -> Iterator[str]:
                 )
             if rng.random() < 0.8:
                 start = referral + dt.timedelta(days=rng.randrange(0, 5))
+                if clean:
+                    start = min(start, last)  # begun by the census date
                 # Most within 45 working days (about 63 calendar days), a tail well beyond.
                 authorised = start + dt.timedelta(
                     days=rng.choice((rng.randrange(0, 60), rng.randrange(10, 60), rng.randrange(40, 120)))
@@ -97,12 +105,16 @@ def cin_children(count: int, year: int, seed: int) -> Iterator[str]:
                     + f"<FactorsIdentifiedAtAssessment>{factors}</FactorsIdentifiedAtAssessment></Assessments>"
                 )
             parts.append(f"<ReferralNFA>{rng.choice(('0', '1', 'false'))}</ReferralNFA>")
+            plan_start: dt.date | None = None
             if rng.random() < 0.15 and referral + dt.timedelta(days=60) <= last:
-                start = referral + dt.timedelta(days=rng.randrange(10, 60))
-                end = start + dt.timedelta(days=rng.choice((rng.randrange(60, 400), rng.randrange(700, 900))))
+                plan_start = referral + dt.timedelta(days=rng.randrange(10, 60))
+                end = plan_start + dt.timedelta(days=rng.choice((rng.randrange(60, 400), rng.randrange(700, 900))))
                 category = rng.choice(CATEGORIES)
+            # Never two plans at once: a plan starts only once the child's last one has ended.
+            if plan_start is not None and (not clean or plan_ends is None or plan_start > plan_ends):
+                plan_ends = end if end <= last else dt.date.max
                 parts.append(
-                    f"<ChildProtectionPlans><CPPstartDate>{start.isoformat()}</CPPstartDate>"
+                    f"<ChildProtectionPlans><CPPstartDate>{plan_start.isoformat()}</CPPstartDate>"
                     + (f"<CPPendDate>{end.isoformat()}</CPPendDate>" if end <= last else "")
                     + f"<InitialCategoryOfAbuse>{category}</InitialCategoryOfAbuse>"
                     + f"<LatestCategoryOfAbuse>{category}</LatestCategoryOfAbuse>"
@@ -117,14 +129,15 @@ def cin_children(count: int, year: int, seed: int) -> Iterator[str]:
         yield "".join(parts)
 
 
-def write_cin(path: Path, children: int, year: int, seed: int = 1) -> None:
-    """A fake CIN census return for the year ending 31 March ``year``."""
+def write_cin(path: Path, children: int, year: int, seed: int = 1, *, clean: bool = True) -> None:
+    """A fake CIN census return for the year ending 31 March ``year`` (``clean``: see
+    :func:`cin_children`)."""
     with path.open("w", encoding="utf-8") as out:
         out.write('<?xml version="1.0" encoding="utf-8"?>\n<Message><Header><CollectionDetails>')
         out.write(f"<Collection>CIN</Collection><Year>{year}</Year><ReferenceDate>{year}-03-31</ReferenceDate>")
         out.write("</CollectionDetails><Source><SourceLevel>L</SourceLevel><LEA>999</LEA>")
         out.write(f"<SoftwareCode>{escape('lif-dfe fake data')}</SoftwareCode></Source></Header><Children>\n")
-        for xml in cin_children(children, year, seed):
+        for xml in cin_children(children, year, seed, clean=clean):
             out.write(xml)
             out.write("\n")
         out.write("</Children></Message>\n")
@@ -187,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     cin.add_argument("--children", type=int, default=2000)
     cin.add_argument("--year", type=int, default=2019)
     cin.add_argument("--seed", type=int, default=1)
+    cin.add_argument("--faulty", action="store_true", help="with the faults the data-quality checks find")
     ref = sub.add_parser("referrals")
     ref.add_argument("path", type=Path)
     ref.add_argument("--rows", type=int, default=100_000)
@@ -199,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     lac.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     if args.kind == "cin":
-        write_cin(args.path, args.children, args.year, args.seed)
+        write_cin(args.path, args.children, args.year, args.seed, clean=not args.faulty)
     elif args.kind == "referrals":
         write_referrals(args.path, args.rows, args.children, args.seed)
     else:

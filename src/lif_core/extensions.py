@@ -333,7 +333,7 @@ class Indicator:
             ``lif plugins`` and the docs.
         unit: ``percent`` or ``count``.
         accumulator: ``accumulator(frequency)``: a fresh
-            :class:`lif_core.indicators.Accumulator` counting by periods of ``frequency``
+            :class:`lif_core.Accumulator` counting by periods of ``frequency``
             (``month``, ``quarter`` or ``year``: one of :attr:`frequencies`), declaring the
             fields it reads from the measure's source (``fields``) and from each input
             (``input_fields``).
@@ -366,9 +366,9 @@ class RenderOptions:
         width: the terminal's width in columns, where the output goes to one (``None``: a file).
         colour: whether the output may use colour escapes (a terminal that supports them, and
             ``NO_COLOR`` unset).
-        style: the board's house style for its published report (logo, colours, template
-            overrides), read and checked from its folder by
-            :func:`lif_core.report.style.read_style`; ``None``: lif-core's own.
+        style: the board's house style for its published report (a
+            :class:`lif_core.ReportStyle`: logo, colours, template overrides), read and checked
+            from the board's folder by lif-core; ``None``: lif-core's own.
     """
 
     width: int | None = None
@@ -377,7 +377,7 @@ class RenderOptions:
 
 
 class Renderer(abc.ABC):
-    """Draws a :class:`lif_core.document.Document` in one format.
+    """Draws a :class:`lif_core.Document` in one format.
 
     Attributes:
         name: the format name users give (``--format markdown``).
@@ -477,8 +477,8 @@ class ReportSection:
         title: the heading it has unless the definition gives another.
         description: what it shows, for ``lif plugins`` and the docs.
         build: ``build(context)``: the section's content, a
-            :class:`lif_core.document.Section` built from ``context``
-            (:class:`lif_core.report.SectionContext`: the board as it stood on the report's
+            :class:`lif_core.Section` built from ``context``
+            (:class:`lif_core.SectionContext`: the board as it stood on the report's
             day, the plugins, the day, its scores...). Its title is replaced by the
             definition's; the board's narrative for the section, where it wrote one, is put
             first by the report, so ``build`` gives only what the register holds.
@@ -519,7 +519,7 @@ class StoreBackend(abc.ABC):
     @abc.abstractmethod
     def open(self, root: Path, known_ids: Mapping[str, str], who: str | None = None, *, create: bool = True) -> Any:
         """The register of the board at ``root``: an object with the methods of
-        :class:`lif_core.store.Register` (``records``, ``get``, ``add``, ``update``, ``delete``,
+        :class:`lif_core.Register` (``records``, ``get``, ``add``, ``update``, ``delete``,
         ``set_status``, ``set_stage``, ``history``, ``transaction``, ``import_records``,
         ``close``). ``known_ids`` are the board structure's ids, for checking references.
 

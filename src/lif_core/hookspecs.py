@@ -217,14 +217,14 @@ def register_indicators(register: Callable[[Indicator], None]) -> None:
 
     A measure names one in ``indicator``, with the case-level ``source`` it reads and, for an
     indicator reading further tables, a source for each of its input roles in ``inputs``.
-    Each indicator gives a fresh :class:`lif_core.indicators.Accumulator` per measure, fed
+    Each indicator gives a fresh :class:`lif_core.Accumulator` per measure, fed
     the records a batch at a time: every file is read once for all the indicators computed
     from it, and only the fields the accumulators declare are read. What they count passes
     disclosure control before any figure is shown. lif-core's own indicators are a builtin
     plugin of this hook; ``lif validate`` refuses a measure naming one no plugin registered,
     a frequency it does not support, or a field its sources do not declare.
 
-    :param register: call with each :class:`lif_core.extensions.Indicator`.
+    :param register: call with each :class:`lif_core.Indicator`.
     :return: nothing; register through the callback.
 
     Example::
@@ -269,7 +269,7 @@ def register_indicators(register: Callable[[Indicator], None]) -> None:
 
 @hookspec
 def register_renderers(register: Callable[[Renderer], None]) -> None:
-    r"""Register renderers that draw a :class:`lif_core.document.Document` in one format.
+    r"""Register renderers that draw a :class:`lif_core.Document` in one format.
 
     Each renderer's ``name`` becomes a ``--format`` choice of the commands that write
     documents (``lif show``).
@@ -418,7 +418,7 @@ def register_stores(register: Callable[[StoreBackend], None]) -> None:
 
     A board chooses one with ``settings.store`` (``sqlite``, the builtin, by default); the
     ``lif import``, ``lif export``, ``lif add``, ``lif update``, ``lif status`` ... commands
-    and :class:`lif_core.store.Register` work through it.
+    and :class:`lif_core.Register` work through it.
 
     :param register: call with each :class:`lif_core.StoreBackend`.
     :return: nothing; register through the callback.

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from lif_core import InspectionFramework, Plugins, board_rule, hookimpl, open_board
-from lif_core.cli import as_of_day, as_of_option, emit_document, format_option, output_option
+from lif_core import InspectionFramework, hookimpl, open_board
+from lif_core.commands import as_of_day, current_plugins, document_options, emit
 
 from .coverage import coverage_document
 from .frameworks import FRAMEWORKS
@@ -26,11 +26,8 @@ def register_inspection_frameworks(register: Callable[[InspectionFramework], Non
 def register_commands(cli: click.Group) -> None:
     @cli.command()
     @click.argument("board", type=click.Path(path_type=Path))
-    @as_of_option
-    @format_option
-    @output_option
-    @click.pass_context
-    def inspection(ctx: click.Context, board: Path, as_of: dt.datetime | None, fmt: str, output: Path | None) -> None:
+    @document_options(as_of=True)
+    def inspection(board: Path, fmt: str | None, output: Path | None, as_of: dt.datetime | None) -> None:
         """Show how each inspection recommendation is answered and evidenced.
 
         For every inspection recommendation in BOARD: the framework areas it concerns, the
@@ -38,8 +35,7 @@ def register_commands(cli: click.Group) -> None:
         response (done, open, overdue as at the day given), the evidence supporting it and its
         strength, and the gaps: nothing answering it, no evidence, or evidence of activity only.
         """
-        plugins = ctx.find_object(Plugins)
-        assert plugins is not None
+        plugins = current_plugins()
         loaded = open_board(board, plugins)
         document = coverage_document(loaded, plugins, as_of_day(as_of, loaded))
-        emit_document(plugins, document, fmt, output, board_rule(loaded))
+        emit(document, board=loaded, fmt=fmt, output=output, plugins=plugins)

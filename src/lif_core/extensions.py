@@ -433,6 +433,7 @@ class InspectionFramework:
     description: str = ""
 
     def area(self, area_id: str) -> Area | None:
+        """The area with id ``area_id``, or None."""
         return next((a for a in self.areas if a.id == area_id), None)
 
 
@@ -559,6 +560,9 @@ class Registry(Generic[T]):
         self._aliases: dict[str, str] = {}
 
     def add(self, obj: object, plugin: str) -> None:
+        """Record ``obj`` as registered by ``plugin`` (the host calls this for each
+        ``register(...)`` of a hook): refused, naming the plugin and hook, where it is not of the
+        registry's type, its name is not a valid identifier, or the name is taken."""
         if not isinstance(obj, self.base):
             raise PluginError(
                 f"register() was given {type(obj).__name__}, expected a {self.base.__name__}",
@@ -614,6 +618,7 @@ class Registry(Generic[T]):
         return (e.obj for e in self._entries.values())
 
     def names(self) -> list[str]:
+        """Every registered name (aliases aside), sorted."""
         return sorted(self._entries)
 
     def canonical(self, name: str) -> str:
@@ -636,4 +641,5 @@ class Registry(Generic[T]):
             raise LifError(f"no {self.kind} named {name!r}; available: {choices}") from None
 
     def plugin_of(self, name: str) -> str:
+        """The name of the plugin that registered ``name`` (or the object it is an alias of)."""
         return self._entries[self.canonical(name)].plugin

@@ -190,3 +190,24 @@ def test_the_snapshot_records_hooks_and_fields() -> None:
 def test_the_module_docstring_names_what_is_public() -> None:
     doc = inspect.getdoc(lif_core) or ""
     assert "__all__" in doc and "stability.md" in doc
+
+
+def test_type_checkers_see_what_runs() -> None:
+    """The imports under ``if TYPE_CHECKING:`` (what mypy and editors see) are exactly the
+    export table (what ``__getattr__`` imports), name for name and module for module."""
+    import ast
+
+    tree = ast.parse((ROOT / "src" / "lif_core" / "__init__.py").read_text(encoding="utf-8"))
+    guard = next(n for n in tree.body if isinstance(n, ast.If) and ast.unparse(n.test) == "TYPE_CHECKING")
+    seen = {}
+    for node in guard.body:
+        if isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                seen[alias.asname or alias.name] = (node.module, alias.name)
+    assert seen == vars(lif_core)["_EXPORTS"]
+
+
+def test_star_import_gives_every_public_name() -> None:
+    code = "from lif_core import *\nimport lif_core\nprint(all(n in globals() for n in lif_core.__all__))\n"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out == "True\n"

@@ -616,7 +616,9 @@ def _api_entry(module_name: str, name: str, obj: Any) -> list[str]:
     elif kind in ("class", "exception"):
         shown_bases = getattr(obj, "__orig_bases__", obj.__bases__)  # Generic[T], not Generic
         bases = ", ".join(
-            b.__name__ if isinstance(b, type) else _LIF_PATH.sub(r"\1", str(b).replace("typing.", "").replace("~", ""))
+            b.__name__
+            if isinstance(b, type) or inspect.isfunction(b)
+            else _LIF_PATH.sub(r"\1", str(b).replace("typing.", "").replace("~", ""))
             for b in shown_bases
             if b is not object
         )

@@ -626,6 +626,8 @@ def _api_entry(module_name: str, name: str, obj: Any) -> list[str]:
         fields = _fields(obj)
         code += [f"    {f}" for f in fields] or [f"    def __init__{_signature(obj).replace('(', '(self, ', 1)}"]
         code[-1:] = [code[-1].replace("(self, )", "(self)")]
+    elif name == "__version__":
+        code = ["__version__: str"]  # its value changes with every release, not the API
     else:
         code = [f"{name} = {_shown_value(obj)}"]
     out += ["```python", *code, "```", ""]
@@ -674,7 +676,7 @@ def api_page() -> str:
             placed.add(name)
     rest = [(n, o) for n, o in names["lif_core"] if n not in placed]
     if rest:
-        out += ["## Other", ""]
+        out += ["## The package", ""]
         for name, obj in rest:
             out += _api_entry("lif_core", name, obj)
     for module_name, members in names.items():

@@ -60,7 +60,7 @@ def _cache_key(country: str, subdivision: str) -> dict[str, Any] | None:
     """What a calendar's cached holidays depend on: the ``holidays`` library's version, the
     calendar, the years, and the language the library names holidays in (where none is given,
     gettext's, from the environment). ``None`` (no cache) where the version cannot be read."""
-    library = installed_version("holidays")
+    library = _library_version()
     if library is None:  # pragma: no cover - holidays is a dependency
         return None
     language = next((v for v in map(os.environ.get, ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")) if v), "")
@@ -73,6 +73,12 @@ def _cache_key(country: str, subdivision: str) -> dict[str, Any] | None:
         "language": language,
         "years": [_YEARS[0], _YEARS[-1]],
     }
+
+
+@functools.cache
+def _library_version() -> str | None:
+    """The ``holidays`` library's version, read once (a board's calendars each ask for it)."""
+    return installed_version("holidays")
 
 
 def _cache_path(key: dict[str, Any]) -> Path | None:
@@ -88,16 +94,31 @@ def _read_cache(path: Path, key: dict[str, Any]) -> dict[dt.date, str] | None:
     """The cached holidays in ``path`` if it holds exactly ``key``'s; ``None`` for a missing,
     unreadable, corrupt or stale file (then built again)."""
     try:
-        data = json.loads(read_text(path, limit=1024 * 1024))
+        text = read_text(path, limit=1024 * 1024)
+    except LifError:
+        return None
+    seen = (text, json.dumps(key, sort_keys=True))
+    if seen in _READ:  # the same text read before, for the same key: the same dates
+        return _READ[seen]
+    try:
+        data = json.loads(text)
         if not isinstance(data, dict) or data.get("key") != key or not isinstance(data.get("dates"), dict):
             return None
         dates = {dt.date.fromisoformat(day): name for day, name in data["dates"].items()}
-    except (LifError, ValueError, TypeError):
+    except (ValueError, TypeError):
         return None
     first, last = _YEARS[0], _YEARS[-1]
     if not all(isinstance(name, str) and first <= day.year <= last for day, name in dates.items()):
         return None
+    if len(_READ) >= 8:
+        _READ.clear()
+    _READ[seen] = dates  # never changed: shared by the calendars read from it
     return dates
+
+
+#: The holidays read from a cache file's text, by that text and the key it was read for: a
+#: board's calendars (one per set of closure days) and its framework's read one file once.
+_READ: dict[tuple[str, str], dict[dt.date, str]] = {}
 
 
 def _write_cache(path: Path, key: dict[str, Any], dates: dict[dt.date, str]) -> None:

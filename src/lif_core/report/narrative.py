@@ -19,16 +19,18 @@ than lost; a table too wide to read shows each row as a line; a file over
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
-from typing import Any
-
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+from typing import TYPE_CHECKING, Any
 
 from ..board import UnreadableFile, read_text, resolve_inside
 from ..document import Block, BulletList, Paragraph, Section, Table
 from ..errors import LifError
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 __all__ = ["MAX_NARRATIVE_BYTES", "narrative_blocks", "read_narrative"]
 
@@ -61,10 +63,18 @@ MAX_NESTING = 20
 #: bidirectional overrides and isolates (:mod:`lif_core.convert` refuses the same).
 _REFUSED = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
-_PARSER = MarkdownIt("commonmark", {"html": False, "linkify": False, "maxNesting": MAX_NESTING}).enable("table")
-# Every link is parsed as a link, so a link to an unsafe address shows its words without the
-# address (markdown-it would otherwise leave "[words](javascript:...)" in the text as written).
-_PARSER.validateLink = lambda url: True  # type: ignore[method-assign]
+
+@functools.cache
+def _parser() -> MarkdownIt:
+    """The Markdown parser (markdown-it, imported when a narrative is first read: commands
+    that read none do not wait for it)."""
+    from markdown_it import MarkdownIt
+
+    parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "maxNesting": MAX_NESTING}).enable("table")
+    # Every link is parsed as a link, so a link to an unsafe address shows its words without the
+    # address (markdown-it would otherwise leave "[words](javascript:...)" in the text as written).
+    parser.validateLink = lambda url: True  # type: ignore[method-assign]
+    return parser
 
 
 def _clean(text: str) -> str:
@@ -116,8 +126,15 @@ def narrative_blocks(text: str) -> tuple[tuple[Block, ...], tuple[Section, ...]]
     Text before the first heading gives the blocks; each heading starts a section holding
     what follows it up to the next heading (headings of every level start a section at the
     same depth: a report section's narrative has one level of parts)."""
+    return _narrative_blocks(text)
+
+
+@functools.lru_cache(maxsize=64)
+def _narrative_blocks(text: str) -> tuple[tuple[Block, ...], tuple[Section, ...]]:
+    # The same text gives the same (immutable) blocks: a narrative file the board's report
+    # checks read and its report composes again is parsed once.
     text = _clean(text)
-    tokens = _PARSER.parse(text)
+    tokens = _parser().parse(text)
     headings = sum(t.type == "heading_open" for t in tokens)
     if headings > MAX_HEADINGS:
         raise LifError(

@@ -601,3 +601,31 @@ def test_lif_plugins_lists_the_installed_package(extended: Path, venv: Path) -> 
     (row,) = [line for line in done.stdout.splitlines() if line.startswith("acme-everything ")]
     assert "entry-point" in row and "register_checks" in row and "register_stores" in row
     assert "0.1.0" in row
+
+
+def _tool(name: str) -> Path:
+    found = Path(sys.executable).with_name(name)
+    if not found.exists():
+        pytest.skip(f"{name} is not installed here (lif-core's dev extra)")
+    return found
+
+
+def test_the_generated_package_is_lint_and_type_clean(tmp_path: Path, lif_runner: LifRunner) -> None:
+    """ruff's default rules and line length, and mypy --strict, on a package with the longest
+    names the command takes: what a plugin's author gets is clean in their own tools."""
+    name = "lif-" + "a" * 56
+    lif_runner("new", "plugin", name, "-d", tmp_path / "pkg", "--plugin-name", "p" * 40).assert_ok()
+    ruff = _tool("ruff")
+    rules = ["--select", "E,F,W,I,B,UP,SIM,RUF", "--target-version", "py310", "--no-cache"]
+    for args in (["check", *rules], ["format", "--check", "--no-cache"]):
+        done = subprocess.run([str(ruff), *args, "."], cwd=tmp_path / "pkg", capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr
+    mypy = _tool("mypy")
+    done = subprocess.run(
+        [str(mypy), "--strict", "--no-incremental", "src", "tests"],
+        cwd=tmp_path / "pkg",
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

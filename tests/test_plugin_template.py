@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -429,8 +430,11 @@ def test_lif_new_plugin_in_process(tmp_path: Path, lif_runner: LifRunner) -> Non
     result = lif_runner("new", "plugin", "lif-acme", "--directory", target, "--author", 'Ann "Q" O\'Neil')
     result.assert_ok()
     assert "module lif_acme, plugin acme" in result.stdout
+    workflow = (target / ".github" / "workflows" / "test.yml").read_text(encoding="utf-8")
+    assert "${{ matrix.python-version }}" in workflow  # GitHub's own placeholders left alone
     files = sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file())
     assert files == [
+        ".github/workflows/test.yml",
         ".gitignore",
         "README.md",
         "pyproject.toml",
@@ -440,7 +444,7 @@ def test_lif_new_plugin_in_process(tmp_path: Path, lif_runner: LifRunner) -> Non
     ]
     for path in target.rglob("*"):
         if path.is_file():
-            assert "{{" not in path.read_text(encoding="utf-8"), path
+            assert not re.search(r"\{\{[a-z_]+\}\}", path.read_text(encoding="utf-8")), path
     project = tomllib.loads((target / "pyproject.toml").read_text(encoding="utf-8"))
     assert project["project"]["name"] == "lif-acme"
     assert project["project"]["authors"] == [{"name": 'Ann "Q" O\'Neil'}]
@@ -514,7 +518,7 @@ def test_the_template_ships_in_the_wheel(tmp_path: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     template = ROOT / "src" / "lif_core" / "templates" / "plugin"
     shipped = {f"lif_core/templates/plugin/{p.relative_to(template).as_posix()}" for p in template.rglob("*.tmpl")}
-    assert len(shipped) == 6 and shipped <= names
+    assert len(shipped) == 7 and shipped <= names
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "[pytest11]\nlif = lif_core.pytest_plugin" in text

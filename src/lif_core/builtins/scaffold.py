@@ -166,6 +166,8 @@ def render_plugin(names: PluginNames, *, author: str = "", description: str = ""
         path[-1] = path[-1].removesuffix(".tmpl")
         if path == ["gitignore"]:
             path = [".gitignore"]
+        if path[0] == "github":  # (a dot-folder would be left out of lif-core's own wheel)
+            path[0] = ".github"
         if path == ["tests", "test_plugin.py"]:
             path = ["tests", f"test_{names.module}.py"]
         files["/".join(path)] = re.sub(_PLACEHOLDER, fill, entry.read_text(encoding="utf-8"))  # one pass

@@ -263,13 +263,15 @@ def register_commands(cli: click.Group) -> None:
         author: str,
         description: str,
     ) -> None:
-        """Create a plugin package NAME (a distribution name, e.g. lif-acme) from lif-core's template.
+        """Create a plugin package from lif-core's template.
 
-        Writes pyproject.toml declaring the `lif` entry point, src/MODULE/__init__.py with a working
-        hook (a check `lif validate` runs on every board), tests that use lif-core's pytest fixtures
-        (lif_runner, lif_board, lif_plugins, lif_key), a README and a .gitignore. The folder must be
-        new or empty. Then: pip install -e 'DIR[test]' and run pytest in it; `lif plugins` lists it.
-        See docs/plugin-testing.md and docs/hooks.md.
+        NAME is the package's distribution name, what pip installs (e.g. lif-acme). Writes
+        pyproject.toml declaring the `lif` entry point, src/MODULE/__init__.py with a working
+        hook (a check `lif validate` runs on every board), tests that use the pytest fixtures
+        lif-core installs (lif_runner, lif_board, lif_plugins, lif_key), a GitHub Actions
+        workflow that runs them, a README and a .gitignore. The folder must be new or empty.
+        Then: pip install -e 'DIR[test]' and run pytest in it (its tests pass as written);
+        `lif plugins` lists it. See docs/plugin-testing.md and docs/hooks.md.
         """
         names = plugin_names(name, module=module, plugin=plugin)
         _check_text(author, "--author")

@@ -22,8 +22,12 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import click
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from lif_core.builtins.scaffold import _check_text, plugin_names, render_plugin
 from lif_core.testing import LifRunner, make_plugins
 
 from .conftest import ROOT
@@ -633,3 +637,35 @@ def test_the_generated_package_is_lint_and_type_clean(tmp_path: Path, lif_runner
         timeout=600,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    name=st.text(alphabet=st.sampled_from("abcXYZ019-_.lif/ é"), min_size=0, max_size=70) | st.text(max_size=20),
+    author=st.text(max_size=40),
+    description=st.text(max_size=40),
+)
+def test_any_name_is_refused_clearly_or_makes_a_package_that_reads_back(
+    name: str, author: str, description: str
+) -> None:
+    """Whatever NAME, --author and --description are: a usage error naming the argument, or a
+    package whose pyproject.toml reads back with exactly the names and text given."""
+    try:
+        names = plugin_names(name)
+        for value, option in ((author, "--author"), (description, "--description")):
+            _check_text(value, option)
+    except click.BadParameter as exc:
+        assert exc.param_hint in ("NAME", "--author", "--description")
+        return
+    assert names.module.isidentifier() and names.module == names.module.lower()
+    assert re.fullmatch(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?", names.plugin) and "/" not in name
+    files = render_plugin(names, author=author, description=description)
+    project = tomllib.loads(files["pyproject.toml"])["project"]
+    assert project["name"] == name
+    assert project["entry-points"]["lif"] == {names.plugin: names.module}
+    assert project.get("authors", [{"name": ""}]) == [{"name": author}]
+    assert project["description"] == (description or f"A lif-core plugin: {name}")
+    for path, text in files.items():
+        assert not path.startswith(("/", "..")) and ".." not in path.split("/")
+        if path.endswith(".py"):
+            compile(text, path, "exec")

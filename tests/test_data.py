@@ -389,3 +389,14 @@ def test_an_adapter_that_crashes_is_blamed_naming_the_file_once(make_board: Make
         'plugin "agency-export" in hook "register_data_sources (adapter \'failing\')": data/extract.txt: '
         "ValueError: invalid literal for int() with base …: '…' (words that might quote the data are left out)"
     )
+
+
+@given(
+    message=st.text(min_size=1, max_size=60).filter(lambda m: not m.startswith(("data/", "extract.txt", "/"))),
+    named=st.sampled_from(["", "extract.txt: ", "data/extract.txt: ", "/boards/riverside/data/extract.txt: "]),
+)
+def test_name_file_names_the_file_once_however_the_adapter_said_it(message: str, named: str) -> None:
+    from lif_core.data import name_file
+
+    path = Path("/boards/riverside/data/extract.txt")
+    assert name_file(named + message, "data/extract.txt", path) == f"data/extract.txt: {message}"

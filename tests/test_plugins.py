@@ -310,3 +310,77 @@ def test_methodology_check_runs_for_reviews(make_board: MakeBoard) -> None:
     (problem,) = validate_board(root, host).problems
     assert str(problem) == "board.toml: reviews[0].reviewers: the lead reviewer must be independent (s.5.1)"
     assert problem.source == "methodology:strict"
+
+
+# --------------------------------------------------------------------------- failures kept apart
+
+
+def test_a_failed_registration_is_recorded_once_and_the_others_kept(plugins: Plugins) -> None:
+    calls: list[str] = []
+
+    class HalfThenRaises:
+        @hookimpl
+        def register_methodologies(self, register: Callable[[Methodology], None]) -> None:
+            calls.append("called")
+
+            class Half(Methodology):
+                name = "half"
+
+                def check(self, review: CaseReview, board: LoadedBoard) -> Iterable[Problem]:
+                    return ()
+
+            register(Half())
+            raise KeyError("oops")
+
+    plugins.register(HalfThenRaises(), name="raiser")
+    for _ in range(3):
+        with pytest.raises(PluginError, match='plugin "raiser" in hook "register_methodologies"'):
+            plugins.methodologies.names()
+    assert calls == ["called"]  # the registry is built once; its failure raised at each read
+    kept = plugins.registry("methodologies", strict=False)
+    assert "half" not in kept and "silp" in kept  # what the failed plugin gave is left out
+    (failure,) = plugins.failures().values()
+    assert (failure.plugin, failure.hook, failure.detail) == (
+        "raiser",
+        "register_methodologies",
+        "KeyError: 'oops'; to run lif without it, set LIF_DISABLE_PLUGINS=raiser",
+    )
+    assert plugins.renderers.names()  # another kind is not affected
+    plugins.disable(["raiser"])
+    assert plugins.failures() == {} and "silp" in plugins.methodologies
+
+
+def test_a_builtins_failure_is_called_a_lif_core_bug(plugins: Plugins) -> None:
+    class Raises:
+        @hookimpl
+        def register_checks(self, register: Callable[[Check], None]) -> None:
+            raise ValueError("no")
+
+    plugins.register(Raises(), name="lif_core.builtins.extra", kind="builtin")
+    with pytest.raises(PluginError) as info:
+        plugins.checks.names()
+    assert str(info.value) == (
+        'plugin "lif_core.builtins.extra" in hook "register_checks": ValueError: no; a bug in lif-core: please report it'
+    )
+
+
+def test_commands_are_listed_by_the_plugin_that_added_them(plugins: Plugins) -> None:
+    from lif_core.cli import make_cli
+
+    make_cli(plugins)
+    assert plugins.commands_of("ofsted") == ["inspection"]
+    assert plugins.commands_of("lif_core.builtins.commands")[:2] == ["report", "report impact"]
+    assert plugins.commands_of("lif_core.builtins.renderers") == []
+
+
+def test_info_lists_a_failed_plugin_with_its_error(plugins: Plugins) -> None:
+    class Raises:
+        @hookimpl
+        def register_stores(self, register: Callable[[object], None]) -> None:
+            raise OSError("disk")
+
+    plugins.register(Raises(), name="raiser", kind="entry-point")
+    infos = {p.name: p for p in plugins.info()}
+    assert (infos["raiser"].status, infos["raiser"].hooks) == ("failed", ("register_stores",))
+    assert infos["raiser"].error.startswith('plugin "raiser" in hook "register_stores": OSError: disk')
+    assert all(p.status == "ok" and p.error == "" for name, p in infos.items() if name != "raiser")

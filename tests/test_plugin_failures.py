@@ -435,3 +435,67 @@ def test_a_closed_pipe_is_no_ones_fault(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setattr(lif_core.cli, "board_summary", closed)
     result = _run(Plugins.create(), ["show", str(CROYDON)])
     assert result.exit_code == 1 and "bug" not in result.output and "Broken pipe" not in result.output
+
+
+# --------------------------------------------------------------------------- inside what a plugin registered
+
+
+def _objects_plugin(failing: str) -> object:
+    """A plugin registering a methodology (under each name Croydon's reviews use), a renderer
+    and a check, of which the ``failing`` kind raises when used."""
+    from lif_core import Check, Methodology, Renderer
+
+    def fails(*_: object) -> Any:
+        raise LookupError("deliberate failure")
+
+    def works(kind: str) -> bool:
+        return kind != failing
+
+    class Failing(Methodology):  # stand in for lif-methodologies' own (disabled here)
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def check(self, review: Any, board: Any) -> Any:
+            return () if works("methodology") else fails()
+
+    class Odt(Renderer):
+        name = "odt"
+        suffix = ".odt"
+
+        def render(self, document: Any, options: Any = None) -> bytes:
+            return b"odt" if works("renderer") else bytes(fails())
+
+    class Gives:
+        @hookimpl
+        def register_methodologies(self, register: Callable[[Methodology], None]) -> None:
+            for name in ("silp", "scie-learning-together", "welsh-cpr", "root-cause-analysis", "appreciative-inquiry"):
+                register(Failing(name))
+
+        @hookimpl
+        def register_renderers(self, register: Callable[[Renderer], None]) -> None:
+            register(Odt())
+
+        @hookimpl
+        def register_checks(self, register: Callable[[Check], None]) -> None:
+            register(Check("always-fails", "fails", lambda _b, _p: () if works("check") else fails()))
+
+    return Gives()
+
+
+@pytest.mark.parametrize(
+    ("args", "hook"),
+    [
+        (["reviews", "{board}"], "register_methodologies (methodology 'silp')"),
+        (["show", "{board}", "-f", "odt", "-o", "{tmp}/out.odt"], "register_renderers (renderer 'odt')"),
+        (["validate", "{board}"], "register_checks (check 'always-fails')"),
+    ],
+    ids=["methodology", "renderer", "check"],
+)
+def test_an_exception_inside_what_a_plugin_registered_names_it(
+    tmp_path: Path, args: list[str], hook: str, request: pytest.FixtureRequest
+) -> None:
+    host = Plugins.create(disabled=["methodologies"])
+    host.register(_objects_plugin(request.node.callspec.id), name="objects-plugin", kind="entry-point")
+    result = _run(host, [a.format(board=CROYDON, tmp=tmp_path) for a in args])
+    assert result.exit_code == 1
+    assert _one_line(result) == f'Error: plugin "objects-plugin" in hook "{hook}": LookupError: deliberate failure'

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import marshal
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -162,3 +163,51 @@ def test_a_salted_hash_is_found_by_its_salts_length_and_given_its_own(old: int, 
     assert replaced == 1
     if same:
         assert swapped == compile(HASHED.format(salt=new), "<h>", "exec")
+
+
+# --------------------------------------------------------------------------- regular expressions
+
+PATTERNS = [
+    r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$",
+    r"(?<![\w-])\d{4}-\d{2}(?:\d{2})?(?:-\d{2})?(?![\w-])",
+    r"(?P<year>\d{4})-Q(?P<q>[1-4])",
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]",
+    r"url\s*\(\s*['\"]?\s*([^'\")\s]*)",
+    r"(?i)(?<=www)\.",
+    r"<!--.*?(?:-->|\Z)",
+    "",
+]
+PROBES = ["2018-19", "2019-Q3", "www.x", "url( 'a b')", "<!-- note -->", "a\x1bb", "AZ09_.-", "é", ""]
+
+
+def test_a_cached_regex_is_the_pattern_compiling_makes(fresh: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from re import _compiler  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(_compiler, "compile", _compiler.compile)  # put back after the test
+    assert _codecache.cache_regexes()
+    for flags in (0, re.IGNORECASE | re.DOTALL, re.ASCII | re.MULTILINE):
+        for text in PATTERNS:
+            for pattern in (text, text.encode("latin-1", "replace")):
+                if isinstance(pattern, bytes) and (flags & re.ASCII == 0 or "\\u" in text):
+                    continue  # a bytes pattern is ASCII already, and has no \u escapes
+                first = _compiler.compile(pattern, flags)  # compiled, and kept
+                again = _compiler.compile(pattern, flags)  # from what was kept
+                assert again == first  # the same pattern, flags and program
+                assert (again.groups, again.groupindex) == (first.groups, first.groupindex)
+                if isinstance(pattern, str):
+                    for probe in PROBES:
+                        assert [m.span() for m in again.finditer(probe)] == [m.span() for m in first.finditer(probe)]
+    for _ in range(2):  # a pattern the compiler refuses is refused every time
+        with pytest.raises(re.error, match="missing \\), unterminated subpattern"):
+            _compiler.compile("(a", 0)
+    _codecache._write()
+    _new_process(monkeypatch)
+    assert _compiler.compile(PATTERNS[2], 0).groupindex == {"year": 1, "q": 2}
+    assert _codecache._changed is False  # read back from the file
+
+
+def test_regexes_are_cached_only_where_asked(tmp_path: Path) -> None:
+    code = "import sys, re, lif_core.model\nprint(getattr(re._compiler.compile, 'lif_cached', False))\n"
+    env = {**os.environ, CACHE_ENV: str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"  # a library does not change its host's re module

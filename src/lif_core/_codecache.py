@@ -37,7 +37,7 @@ from pathlib import Path
 from types import CodeType, ModuleType
 from typing import Any
 
-__all__ = ["cache_attrs_and_cattrs", "cache_compile_in", "cache_path"]
+__all__ = ["cache_attrs_and_cattrs", "cache_compile_in", "cache_path", "cache_regexes"]
 
 #: What the file starts with: its format and this Python's bytecode version (a file another
 #: Python wrote is not read).
@@ -184,16 +184,32 @@ def _with_constant(code: CodeType, old: int, new: int) -> tuple[CodeType, int]:
     return (code.replace(co_consts=tuple(consts)) if replaced else code), replaced
 
 
-def _lookup(source: str, filename: str, mode: str, flags: int) -> CodeType:
-    global _entries, _path, _changed, _atexit_registered
+def _found(*parts: str) -> tuple[bytes, bytes | None]:
+    """The key of what ``parts`` name, and what the cache holds for it (read on first use)."""
+    global _entries, _path
     if _entries is None:
         _path = cache_path()
         _entries = {} if _path is None else _read(_path)
-    found_by, salt = _salt(source)
-    text = "\0".join((mode, str(flags), str(sys.flags.optimize), filename, found_by))
+    text = "\0".join(parts)
     key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest()
     _used.add(key)
-    found = _entries.get(key)
+    return key, _entries.get(key)
+
+
+def _keep(key: bytes, value: bytes) -> None:
+    """Add an entry, written to the file when the process exits."""
+    global _changed, _atexit_registered
+    assert _entries is not None
+    _entries[key] = value
+    _changed = True
+    if not _atexit_registered:
+        _atexit_registered = True
+        atexit.register(_write)
+
+
+def _lookup(source: str, filename: str, mode: str, flags: int) -> CodeType:
+    found_by, salt = _salt(source)
+    key, found = _found(mode, str(flags), str(sys.flags.optimize), filename, found_by)
     if found is not None:
         try:
             old, cached = marshal.loads(found)
@@ -207,11 +223,7 @@ def _lookup(source: str, filename: str, mode: str, flags: int) -> CodeType:
                 if replaced == 1:
                     return cached
     code: CodeType = _compile(source, filename, mode, flags, True)
-    _entries[key] = marshal.dumps((salt, code))
-    _changed = True
-    if not _atexit_registered:
-        _atexit_registered = True
-        atexit.register(_write)
+    _keep(key, marshal.dumps((salt, code)))
     return code
 
 
@@ -230,3 +242,76 @@ def cache_attrs_and_cattrs() -> None:
         module = sys.modules.get(name)
         if module is not None:
             cache_compile_in(module)
+
+
+# --------------------------------------------------------------------------- regular expressions
+
+
+class _Recorder:
+    """The ``_sre`` module as the regular expression compiler sees it, keeping the arguments of
+    its last ``compile`` (what the pure-Python compiler made of a pattern)."""
+
+    def __init__(self, sre: ModuleType) -> None:
+        self._sre = sre
+        self.last: tuple[Any, ...] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sre, name)
+
+    def compile(self, *args: Any) -> Any:
+        self.last = args
+        return self._sre.compile(*args)
+
+
+def cache_regexes() -> bool:
+    """Cache what Python's regular expression compiler (written in Python: a twentieth of a
+    short command's time) makes of each pattern, as :func:`cache_attrs_and_cattrs` caches
+    generated code: the compiler's output for a pattern and its flags is kept, and on a later
+    run handed to the C engine as the compiler would hand it (``_sre.compile``), so the
+    pattern object is the one compiling it makes. For a program's start (the ``lif`` command),
+    not for a library: it changes the ``re`` module of the whole process. Returns whether it
+    could (``False`` where the compiler is laid out otherwise: nothing changes)."""
+    compiler = sys.modules.get("re._compiler") or sys.modules.get("sre_compile")
+    if compiler is None or getattr(compiler.compile, "lif_cached", False):
+        return compiler is not None
+    original = compiler.compile
+    sre = getattr(compiler, "_sre", None)
+    if sre is None or not callable(getattr(sre, "compile", None)):
+        return False
+    _found("re")  # the cache file read now: reading it compiles patterns of its own
+    recorder = _Recorder(sre)
+    debug = int(getattr(compiler, "SRE_FLAG_DEBUG", 128))
+    engine = sre.compile
+
+    def compile(p: Any, flags: int = 0) -> Any:  # the name the re module calls
+        if type(p) not in (str, bytes) or type(flags) is not int or flags & debug:
+            return original(p, flags)
+        kind = "str" if type(p) is str else "bytes"
+        text = p if type(p) is str else p.decode("latin-1")
+        key, found = _found("re", kind, str(flags), text)
+        if found is not None:
+            try:
+                args = marshal.loads(found)
+                return engine(p, *args)
+            except (EOFError, ValueError, TypeError):
+                pass
+        recorder.last = None
+        compiler._sre = recorder  # type: ignore[attr-defined]
+        try:
+            pattern = original(p, flags)
+        finally:
+            compiler._sre = sre  # type: ignore[attr-defined]
+        made = recorder.last
+        if made is not None and made[0] is p:
+            # the compiled program's opcodes are named int constants: kept as the ints they are
+            args = tuple(
+                [int(op) for op in a] if type(a) is list and all(isinstance(op, int) for op in a) else a
+                for a in made[1:]
+            )
+            with contextlib.suppress(ValueError):  # something marshal cannot write: not cached
+                _keep(key, marshal.dumps(args))
+        return pattern
+
+    compile.lif_cached = True  # type: ignore[attr-defined]
+    compiler.compile = compile  # type: ignore[attr-defined]
+    return True

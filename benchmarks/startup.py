@@ -35,7 +35,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CROYDON = ROOT / "examples" / "croydon"
 KEY = "3de98331320950a5ce1dee63a4b13545ad94d01ec9628f136d6af98fe4389ccb"
-RUN = "import sys; from lif_core.cli import main; sys.argv = ['lif', *sys.argv[1:]]; sys.exit(main())"
+# The lif command as its console script starts it (lif_core._launch where a tree has it).
+RUN = (
+    "import sys\n"
+    "try:\n    from lif_core._launch import main\n"
+    "except ImportError:\n    from lif_core.cli import main\n"
+    "sys.argv = ['lif', *sys.argv[1:]]\nsys.exit(main())"
+)
 REPORT = ("report", "impact", str(CROYDON))
 
 

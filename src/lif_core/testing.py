@@ -143,8 +143,8 @@ def make_plugins(
     for plugin in plugins:
         if host.pm.is_registered(plugin):
             continue
-        name = getattr(plugin, "__name__", None) if isinstance(getattr(plugin, "__name__", None), str) else None
-        host.register(plugin, name=name or type(plugin).__name__, kind="test")
+        name = getattr(plugin, "__name__", None)
+        host.register(plugin, name=name if isinstance(name, str) and name else type(plugin).__name__, kind="test")
     host.local_plugins = local_plugins
     return host
 
@@ -384,7 +384,8 @@ class BoardFactory:
 
 def assert_protected(document: Document, rule: Rule | None = None, *, board: LoadedBoard | None = None) -> None:
     """Fail (AssertionError naming the section, table, row and column) unless ``document`` is
-    safe to publish under ``rule``: the board's own rule where ``board`` is given, else DfE's
+    safe to publish under ``rule``; where no rule is given, the board's own
+    (:func:`lif_core.board_rule`) where ``board`` is, else DfE's
     (:data:`lif_core.disclosure.DEFAULT_RULE`: counts from children's records of 1 to 5 hidden).
 
     A document passes where it has been through disclosure control (:func:`lif_core.protect`)

@@ -75,3 +75,28 @@ def test_reading_narratives_waits_for_the_markdown_parser_until_one_is_read() ->
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "True"]
+
+
+D = dt.date
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    closures=st.lists(st.dates(min_value=D(2015, 1, 1), max_value=D(2025, 1, 1)), max_size=20),
+    pairs=st.lists(
+        st.tuples(st.dates(min_value=D(2010, 1, 1), max_value=D(2030, 1, 1)), st.integers(-400, 800)), max_size=20
+    ),
+)
+def test_the_counters_week_pattern_agrees_with_counting_day_by_day(
+    closures: list[dt.date], pairs: list[tuple[dt.date, int]]
+) -> None:
+    days = WorkingDays.for_calendar("GB", "WLS", frozenset(closures))
+    counter = days.counter()
+    for start, span in pairs:
+        end = start + dt.timedelta(days=span)
+        expected = sum(days.is_working_day(start + dt.timedelta(days=n)) for n in range(1, span + 1))
+        assert counter(start, end) == (
+            expected
+            if span >= 0
+            else -sum(days.is_working_day(end + dt.timedelta(days=n)) for n in range(1, -span + 1))
+        )

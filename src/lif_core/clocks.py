@@ -234,12 +234,16 @@ class WorkingDays:
             days = range(first, last + 1)
             if self._first.toordinal() <= first and last <= self._last.toordinal():
                 # Within the cached years, by ordinal (day 1 was a Monday: a Saturday's ordinal
-                # is 6 modulo 7, a Sunday's 0), without making a date of each day.
-                off = self._days_off
-                working = (ordinal % 7 not in (0, 6) and ordinal not in off for ordinal in days)
+                # is 6 modulo 7, a Sunday's 0), without making a date of each day: the week's
+                # pattern repeated over the range, and the days off in it taken out.
+                week = [int(ordinal % 7 not in (0, 6)) for ordinal in range(first, first + 7)]
+                working = (week * (len(days) // 7 + 1))[: len(days)]
+                for ordinal in self._days_off:
+                    if first <= ordinal <= last:
+                        working[ordinal - first] = 0
             else:
-                working = (self.is_working_day(dt.date.fromordinal(ordinal)) for ordinal in days)
-            lo, counts = first, list(itertools.accumulate(map(int, working)))
+                working = [int(self.is_working_day(dt.date.fromordinal(ordinal))) for ordinal in days]
+            lo, counts = first, list(itertools.accumulate(working))
 
         def cover(first: int, last: int) -> None:
             """Make the running count span ``first`` to ``last`` (both counts share one base)."""

@@ -13,6 +13,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -99,14 +100,21 @@ def test_a_hit_is_the_code_compile_makes(fresh: Path, monkeypatch: pytest.Monkey
     assert _codecache._changed is True
 
 
+def _index(index: Any) -> bytes:
+    head = marshal.dumps(index)
+    return len(head).to_bytes(4, "little") + head + b"x" * 20
+
+
 @pytest.mark.parametrize(
     "spoil",
     [
         lambda data: data[:-10],  # cut short
         lambda data: b"something else" + data,  # another format
         lambda data: data[:26] + b"\x00\x00\x0d\x0a" + data[30:],  # another Python's bytecode
-        lambda data: data[:30] + marshal.dumps({b"k": 1}),  # not code
-        lambda data: data[:30] + marshal.dumps([1, 2]),
+        lambda data: data[:30] + _index({b"k": 1}),  # not an index
+        lambda data: data[:30] + _index([1, 2]),
+        lambda data: data[:30] + _index({b"k": (0, 10**6)}),  # past the end
+        lambda data: data[:30] + _index({b"k": (5, -1)}),
     ],
 )
 def test_a_corrupt_or_foreign_file_is_compiled_again(fresh: Path, monkeypatch: pytest.MonkeyPatch, spoil) -> None:  # type: ignore[no-untyped-def]

@@ -27,11 +27,12 @@ import builtins
 import contextlib
 import hashlib
 import marshal
+import mmap
 import os
 import re
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from importlib.util import MAGIC_NUMBER
 from pathlib import Path
 from types import CodeType, ModuleType
@@ -41,13 +42,57 @@ __all__ = ["cache_attrs_and_cattrs", "cache_compile_in", "cache_path", "cache_re
 
 #: What the file starts with: its format and this Python's bytecode version (a file another
 #: Python wrote is not read).
-_HEADER = b"lif-core generated code 2\n" + MAGIC_NUMBER
+_HEADER = b"lif-core generated code 3\n" + MAGIC_NUMBER
 #: At most this many entries are kept: past it, only those this process used are written.
 _MAX_ENTRIES = 4096
 #: A larger file is not read (nor kept): it was not written by this module.
 _MAX_BYTES = 32 * 1024 * 1024
 
-_entries: dict[bytes, bytes] | None = None  # read on first use: key -> marshalled code
+
+class _Entries:
+    """The cache's entries (a key's marshalled value), as read from its file: an index of where
+    each is in one block of bytes, mapped rather than read (an entry is copied out only when
+    asked for), and those added since."""
+
+    def __init__(self, index: dict[bytes, tuple[int, int]] | None = None, block: Any = b"") -> None:
+        self.index = index if index is not None else {}
+        self.block = block
+        self.added: dict[bytes, bytes] = {}
+
+    def get(self, key: bytes) -> bytes | None:
+        found = self.added.get(key)
+        if found is None and key in self.index:
+            start, size = self.index[key]
+            found = bytes(self.block[start : start + size])
+        return found
+
+    def __setitem__(self, key: bytes, value: bytes) -> None:
+        self.added[key] = value
+
+    def __len__(self) -> int:
+        return len(self.index.keys() | self.added.keys())
+
+    def items(self) -> Iterator[tuple[bytes, bytes]]:
+        for key in self.index.keys() - self.added.keys():
+            found = self.get(key)
+            assert found is not None
+            yield key, found
+        yield from self.added.items()
+
+    def dumps(self, keys: Iterable[bytes] | None = None) -> bytes:
+        """The file's bytes: the header, the index's length and the index, then the block."""
+        wanted = set(keys) if keys is not None else None
+        index, parts, at = {}, [], 0
+        for key, value in self.items():
+            if wanted is None or key in wanted:
+                index[key] = (at, len(value))
+                parts.append(value)
+                at += len(value)
+        head = marshal.dumps(index)
+        return b"".join([_HEADER, len(head).to_bytes(4, "little"), head, *parts])
+
+
+_entries: _Entries | None = None  # read on first use
 _path: Path | None = None  # the file they were read from, written back at exit
 _used: set[bytes] = set()
 _changed = False
@@ -67,30 +112,43 @@ def cache_path() -> Path | None:
     return folder / f"generated-code-{sys.implementation.cache_tag}.bin"
 
 
-def _read(path: Path) -> dict[bytes, bytes]:
+def _read(path: Path) -> _Entries:
     """The entries of the cache file ``path``; none for a missing, corrupt or foreign file (one
     that others than its owner could have written, on POSIX)."""
     try:
         with open(path, "rb") as handle:
             info = os.fstat(handle.fileno())
-            if info.st_size > _MAX_BYTES:
-                return {}
+            if not 0 < info.st_size <= _MAX_BYTES:
+                return _Entries()
             if os.name == "posix" and (info.st_uid != os.getuid() or info.st_mode & 0o022):
-                return {}
-            data = handle.read()
+                return _Entries()
+            data: Any = None
+            if os.name == "posix":  # (Windows could not replace a file mapped)
+                with contextlib.suppress(OSError, ValueError):  # a file system that cannot map it
+                    data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+            if data is None:
+                data = handle.read()
     except OSError:
-        return {}
-    if not data.startswith(_HEADER):
-        return {}
+        return _Entries()
+    start = len(_HEADER) + 4
+    if len(data) < start or data[: len(_HEADER)] != _HEADER:
+        return _Entries()
+    size = int.from_bytes(data[len(_HEADER) : start], "little")
     try:
-        entries = marshal.loads(data[len(_HEADER) :])
+        index = marshal.loads(data[start : start + size])
     except (EOFError, ValueError, TypeError):
-        return {}
-    if not isinstance(entries, dict) or not all(
-        isinstance(k, bytes) and isinstance(v, bytes) for k, v in entries.items()
+        return _Entries()
+    block = memoryview(data)[start + size :]
+    if not isinstance(index, dict) or not all(
+        isinstance(k, bytes)
+        and type(v) is tuple
+        and len(v) == 2
+        and all(type(n) is int for n in v)
+        and 0 <= v[0] <= v[0] + v[1] <= len(block)
+        for k, v in index.items()
     ):
-        return {}
-    return entries
+        return _Entries()
+    return _Entries(index, block)
 
 
 def _write() -> None:
@@ -101,10 +159,10 @@ def _write() -> None:
     if not _changed or path is None or _entries is None:
         return
     _changed = False
-    entries = {**_read(path), **_entries}  # what another process wrote meanwhile is kept
-    if len(entries) > _MAX_ENTRIES:
-        entries = {k: v for k, v in _entries.items() if k in _used}
-    data = _HEADER + marshal.dumps(entries)
+    merged = _read(path)  # what another process wrote meanwhile is kept
+    for key, value in _entries.items():
+        merged[key] = value
+    data = merged.dumps(_used if len(merged) > _MAX_ENTRIES else None)
     if len(data) > _MAX_BYTES:
         return
     temp = None
@@ -189,7 +247,7 @@ def _found(*parts: str) -> tuple[bytes, bytes | None]:
     global _entries, _path
     if _entries is None:
         _path = cache_path()
-        _entries = {} if _path is None else _read(_path)
+        _entries = _Entries() if _path is None else _read(_path)
     text = "\0".join(parts)
     key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest()
     _used.add(key)

@@ -19,7 +19,7 @@ PACKAGE = SRC / "lif_core"
 
 #: From first to last: a module may import its own layer's modules or earlier layers'.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("foundations", ("errors", "document", "hookspecs", "files", "charts")),
+    ("foundations", ("errors", "document", "hookspecs", "files", "charts", "_codecache")),
     ("model", ("model", "convert")),
     ("statutory frameworks", ("frameworks",)),
     ("plugin host", ("extensions", "plugins")),
@@ -39,13 +39,15 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "validate",
             "migrate",
             "summary",
+            "stages",
         ),
     ),
     ("measures", ("measures",)),
     ("report", ("report",)),
-    ("command line", ("cli",)),
+    ("command line", ("cli", "commands")),
     ("builtin plugins", ("builtins",)),
-    ("package", ("_docgen", "__init__")),
+    ("testing helpers", ("testing", "pytest_plugin")),
+    ("package", ("_docgen", "_launch", "__init__")),
 )
 
 

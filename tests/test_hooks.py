@@ -116,7 +116,7 @@ def test_hook_register_data_sources_in_validation(make_board: MakeBoard) -> None
         **{"data__d.csv": "a,b\n1,2,3\n"},
     )
     assert [str(p) for p in validate_board(root, Plugins.create()).errors] == [
-        "board.toml: sources[0].path: d.csv: line 2: 3 fields, but the header has 2",
+        "board.toml: sources[0].path: data/d.csv: line 2: 3 fields, but the header has 2",
         "board.toml: sources[1].path: no file 'missing.csv' in the board folder",
     ]
 

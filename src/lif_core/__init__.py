@@ -136,10 +136,12 @@ if TYPE_CHECKING:
     )
     from .hookspecs import LifDeprecationWarning
     from .indicators import (
+        LEFT_OUT_BY,
         Accumulator,
         IndicatorResult,
         IndicatorRow,
         feed_all,
+        left_out_removed,
         percentage,
         period_key,
         rate_per_10000,
@@ -428,6 +430,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "IndicatorResult": ("indicators", "IndicatorResult"),
     "IndicatorRow": ("indicators", "IndicatorRow"),
     "feed_all": ("indicators", "feed_all"),
+    "LEFT_OUT_BY": ("indicators", "LEFT_OUT_BY"),
+    "left_out_removed": ("indicators", "left_out_removed"),
     "percentage": ("indicators", "percentage"),
     "period_key": ("indicators", "period_key"),
     "rate_per_10000": ("indicators", "rate_per_10000"),
@@ -514,6 +518,7 @@ __all__ = [
     "Involvement",
     "JoinUp",
     "LATEST_DATE",
+    "LEFT_OUT_BY",
     "LIFECYCLE",
     "LifDeprecationWarning",
     "LifError",
@@ -617,6 +622,7 @@ __all__ = [
     "coverage",
     "csv_safe",
     "feed_all",
+    "left_out_removed",
     "hookimpl",
     "impact_report",
     "installed_version",

@@ -18,8 +18,8 @@ import attrs
 import tomli_w
 
 from .convert import digest, iter_errors, structure, to_json, unstructure
-from .errors import BoardInvalid, LifError, PathPart, Problem, Severity, format_path
-from .extensions import quiet_collector
+from .errors import BoardInvalid, LifError, PathPart, PluginError, Problem, Severity, format_path
+from .extensions import Registry, quiet_collector
 from .files import (
     MAX_DEPTH,
     MAX_FILE_BYTES,
@@ -246,13 +246,22 @@ class _Reader:
             return
         store_file = backend.filename  # the file register records are said to come from
         in_files = any(self.items[key] for key in REGISTER_COLLECTIONS)
-        register = backend.open_read_only(self.root)  # reading never needs write access
+        register = None
         try:
+            register = backend.open_read_only(self.root)  # reading never needs write access
             stored = register.records()
             # what was last imported, to tell the files' records edited since (where they hold any)
             imported = register.imported() if in_files and hasattr(register, "imported") else {}
+        except LifError:
+            raise
+        except Exception as exc:  # a store plugin's failure is blamed on it, as in every hook
+            plugin = stores.plugin_of(name) if isinstance(stores, Registry) else ""
+            raise PluginError(
+                f"{type(exc).__name__}: {exc}", plugin=plugin, hook=f"register_stores (store {name!r})"
+            ) from exc
         finally:
-            register.close()
+            if register is not None:
+                register.close()
         for key in REGISTER_COLLECTIONS:
             # The files' register records are not read once a store holds the register; say so
             # where one is new or edited since the last import, never drop it silently.

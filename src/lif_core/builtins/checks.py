@@ -146,8 +146,11 @@ def sources_readable(loaded: LoadedBoard, plugins: Plugins) -> Iterator[Problem]
         adapter = plugins.data_sources.get(source.adapter)
         with plugins.using(plugins.data_sources, source.adapter):
             messages = adapter.check(path, source.options)
-        for message in messages:
-            yield loaded.problem(source.id, "path", message)
+        if messages:
+            from ..data import name_file  # only when there is something to say: a light import
+
+            for message in messages:
+                yield loaded.problem(source.id, "path", name_file(message, source.path, path))
 
 
 def actions_linked(loaded: LoadedBoard, _plugins: Plugins) -> Iterator[Problem]:

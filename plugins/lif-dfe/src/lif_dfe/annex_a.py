@@ -7,9 +7,7 @@ import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 
-from lif_core import Batch, DataSourceAdapter, LifError, Record
-from lif_core.builtins.sources import XlsxAdapter
-from lif_core.model import OptionValue
+from lif_core import Batch, DataSourceAdapter, LifError, OptionValue, Record, XlsxAdapter
 
 LISTS = {
     1: "contacts",

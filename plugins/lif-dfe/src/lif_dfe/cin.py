@@ -26,11 +26,19 @@ import attrs
 from defusedxml import DefusedXmlException, DTDForbidden
 from defusedxml.ElementTree import iterparse
 
-from lif_core import DataSourceAdapter, LifError, Record
-from lif_core.board import default_themes
-from lif_core.extensions import BATCH_SIZE, Batch, quiet_collector
-from lif_core.indicators import LEFT_OUT_BY
-from lif_core.model import EARLIEST_DATE, LATEST_DATE, OptionValue
+from lif_core import (
+    BATCH_SIZE,
+    EARLIEST_DATE,
+    LATEST_DATE,
+    LEFT_OUT_BY,
+    Batch,
+    DataSourceAdapter,
+    LifError,
+    OptionValue,
+    Record,
+    default_themes,
+    quiet_collector,
+)
 
 YEARS = range(2017, 2027)
 #: Returns up to this size are parsed once per process and their records kept for every table.

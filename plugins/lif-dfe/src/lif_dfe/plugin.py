@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from lif_core import DataSourceAdapter, hookimpl
-from lif_core.extensions import Indicator
+from lif_core import DataSourceAdapter, Indicator, hookimpl
 
 from .annex_a import AnnexAAdapter
 from .cin import CinCensusAdapter

@@ -9,9 +9,7 @@ import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 
-from lif_core import Batch, DataSourceAdapter, LifError, Record
-from lif_core.builtins.sources import MAX_LINE, CsvAdapter
-from lif_core.model import OptionValue
+from lif_core import MAX_LINE, Batch, CsvAdapter, DataSourceAdapter, LifError, OptionValue, Record
 
 DMY = "date:%d/%m/%Y"
 

@@ -60,8 +60,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from lif_core import LifError
-from lif_core.indicators import Accumulator, IndicatorResult, IndicatorRow, feed_all, percentage
+from lif_core import Accumulator, IndicatorResult, IndicatorRow, LifError, feed_all, percentage
 
 __all__ = [
     "LONG_TERM",

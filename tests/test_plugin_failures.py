@@ -421,6 +421,41 @@ def test_a_store_that_fails_is_blamed_not_lif_core(tmp_path: Path) -> None:
     )
 
 
+def test_a_store_that_fails_while_the_board_is_read_is_blamed_not_lif_core(tmp_path: Path) -> None:
+    """Reading the register when a board opens (lif validate, show, report) is the store's work too."""
+    from lif_core import StoreBackend
+
+    class Unreadable(StoreBackend):
+        name = "unreadable"
+        title = "A register that cannot be read"
+        filename = "unreadable.db"
+
+        def open(self, root: Path, known_ids: Any, who: str | None = None, *, create: bool = True) -> Any:
+            raise AssertionError("not reached: reading opens read-only")
+
+        def open_read_only(self, root: Path) -> Any:
+            raise ConnectionResetError("[Errno 104] Connection reset by peer")
+
+    class Gives:
+        @hookimpl
+        def register_stores(self, register: Callable[[StoreBackend], None]) -> None:
+            register(Unreadable())
+
+    board = tmp_path / "croydon"
+    shutil.copytree(CROYDON, board, ignore=shutil.ignore_patterns("register.sqlite*", ".lif"))
+    toml = board / "board.toml"
+    toml.write_text(
+        toml.read_text().replace("recommendation_warning = 10", 'recommendation_warning = 10\nstore = "unreadable"')
+    )
+    (board / "unreadable.db").write_bytes(b"")
+    result = _run(_host(("server-store", Gives())), ["validate", str(board)])
+    assert result.exit_code == 1
+    assert _one_line(result) == (
+        'Error: plugin "server-store" in hook "register_stores (store \'unreadable\')": '
+        "ConnectionResetError: [Errno 104] Connection reset by peer"
+    )
+
+
 def test_a_closed_pipe_is_no_ones_fault(monkeypatch: pytest.MonkeyPatch) -> None:
     """``lif ... | head``: click ends the command quietly (exit 1); nobody is blamed."""
     import lif_core.cli

@@ -255,7 +255,7 @@ class _Reader:
         except LifError:
             raise
         except Exception as exc:  # a store plugin's failure is blamed on it, as in every hook
-            plugin = stores.plugin_of(name) if isinstance(stores, Registry) else ""
+            plugin = stores.plugins.get(name, "") if isinstance(stores, StoreTable) else ""
             raise PluginError(
                 f"{type(exc).__name__}: {exc}", plugin=plugin, hook=f"register_stores (store {name!r})"
             ) from exc
@@ -702,12 +702,25 @@ def _read(
     return reader, values, origins
 
 
+class StoreTable(dict[str, Any]):
+    """The stores of a plugin host by name, with the plugin that registered each (``plugins``),
+    to blame a store's failure while the board reads its register on that plugin."""
+
+    plugins: dict[str, str]
+
+
+def store_table(registry: Registry[Any]) -> StoreTable:
+    """``registry``'s stores by name, each with its plugin."""
+    table = StoreTable({name: registry.get(name) for name in registry.names()})
+    table.plugins = {name: registry.plugin_of(name) for name in registry.names()}
+    return table
+
+
 def _installed_stores() -> Mapping[str, Any]:
     """The stores of a fresh plugin host (builtins and installed plugins), by name."""
     from .plugins import Plugins
 
-    registry = Plugins.create().stores
-    return {name: registry.get(name) for name in registry.names()}
+    return store_table(Plugins.create().stores)
 
 
 def board_root(path: str | Path) -> Path:

@@ -11,7 +11,7 @@ from typing import Any, cast, get_args
 
 import attrs
 
-from .board import BOARD_FILE, LoadedBoard, _read, _ref_plan, _suggest, board_root
+from .board import BOARD_FILE, LoadedBoard, _read, _ref_plan, _suggest, board_root, store_table
 from .clocks import board_calendar
 from .errors import BoardInvalid, LifError, PathPart, Problem, format_path
 from .extensions import quiet_collector
@@ -228,7 +228,7 @@ def validate_board(path: str | Path, plugins: Plugins | None = None) -> Validati
 
 
 def _validate(root: Path, plugins: Plugins) -> Validation:
-    stores = {name: plugins.stores.get(name) for name in plugins.stores.names()}
+    stores = store_table(plugins.stores)
     registry = plugins.statutory_frameworks
 
     def themes_for(name: str) -> tuple[str, ...] | None:

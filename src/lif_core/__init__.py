@@ -60,6 +60,7 @@ if TYPE_CHECKING:
         WorkingDays,
         add_months,
     )
+    from .data import Pseudonymiser, SourceReport, read_source
     from .disclosure import (
         DEFAULT_RULE,
         board_rule,
@@ -433,6 +434,9 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "LEFT_OUT_BY": ("indicators", "LEFT_OUT_BY"),
     "left_out_removed": ("indicators", "left_out_removed"),
     "percentage": ("indicators", "percentage"),
+    "read_source": ("data", "read_source"),
+    "SourceReport": ("data", "SourceReport"),
+    "Pseudonymiser": ("data", "Pseudonymiser"),
     "period_key": ("indicators", "period_key"),
     "rate_per_10000": ("indicators", "rate_per_10000"),
     "WorkingDays": ("clocks", "WorkingDays"),
@@ -635,6 +639,9 @@ __all__ = [
     "protect_table",
     "quiet_collector",
     "rate_per_10000",
+    "read_source",
+    "SourceReport",
+    "Pseudonymiser",
     "stage_order",
     "stage_passed",
     "stage_reached",

@@ -237,7 +237,9 @@ class DataSourceAdapter(abc.ABC):
     @abc.abstractmethod
     def read(self, path: Path, options: Mapping[str, OptionValue]) -> Iterator[Record]:
         """Yield the records of the file at ``path``, one at a time, never the whole file
-        in memory. Raise :class:`lif_core.LifError` naming the file and line for bad input."""
+        in memory. For bad input raise :class:`lif_core.LifError` saying where in the file
+        (``line 57``) and what is wrong: lif-core names the file (a message that names it too
+        is not named twice)."""
 
     def batches(
         self, path: Path, options: Mapping[str, OptionValue], columns: Collection[str] | None = None

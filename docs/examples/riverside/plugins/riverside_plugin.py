@@ -1,4 +1,6 @@
-"""Riverside's own plugin: one of each kind of extension lif-core offers.
+"""Riverside's own plugin: six of the ten kinds of extension lif-core offers (its report
+sections are in riverside_sections.py, an indicator in docs/examples/indicator; a statutory
+framework and a store are shown in docs/hooks.md).
 
 Hooks: register_methodologies, register_data_sources, register_renderers,
 register_inspection_frameworks, register_checks, register_commands.

@@ -7,10 +7,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lif_core.board import _record_ref_plan, _record_refs, iter_refs
+from lif_core.board import RECORD_REFS, iter_refs, ref_plan_of, refs_of
 from lif_core.model import Measure
 
 from .strategies import model_types, records
+
+
+def _record_refs(record: object) -> list[tuple[object, ...]]:
+    """The record references the board's reading checks: ``(path, value, targets)``."""
+    return [(p, v, t) for p, v, t, _ in refs_of(record, RECORD_REFS)]
+
+
+def _record_ref_plan(cls: type) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    return ref_plan_of(cls, RECORD_REFS)
 
 
 @pytest.mark.parametrize("cls", model_types(), ids=lambda c: c.__name__)

@@ -117,8 +117,6 @@ def test_the_names_validation_checks_are_the_references_iter_refs_gives(cls: typ
     """The names a plugin provides or the framework defines, found without walking record
     references and values (a large register is mostly those): exactly what iter_refs gives,
     in its order, for every record type."""
-    from lif_core.validate import _iter_names
-
     record = data.draw(records(cls))
     expected = [(p, v, t[0], k) for p, v, t, k in iter_refs(record) if k in ("plugin", "term")]
     assert list(_iter_names(record)) == expected
@@ -128,7 +126,6 @@ def test_nested_records_that_name_nothing_are_not_walked() -> None:
     """A measure's values can name nothing: validation does not visit them (a large board has
     tens of thousands); its collections of plain references are not visited at all."""
     from lif_core.model import Evidence, Measure
-    from lif_core.validate import _names_plan
 
     assert "values" not in {name for name, _kind, _where in _names_plan(Measure)}
     assert all(kind != "ref" for _name, kind, _where in _names_plan(Evidence))
@@ -463,3 +460,19 @@ def test_a_broken_record_leaves_nothing_for_the_cycle_collector() -> None:
         assert gc.collect() < 50  # none here; before: 74 objects in cycles per broken record
     finally:
         gc.enable()
+
+
+def _iter_names(record: object) -> list[tuple[object, ...]]:
+    """The names validation checks in a record: ``(path, value, registry or vocabulary, kind)``."""
+    from lif_core.board import refs_of
+    from lif_core.validate import NAMES
+
+    return [(p, v, t[0], k) for p, v, t, k in refs_of(record, NAMES)]
+
+
+def _names_plan(cls: type) -> list[tuple[str, str, str]]:
+    """The fields validation visits for names: ``(field, kind, registry or vocabulary)``."""
+    from lif_core.board import ref_plan_of
+    from lif_core.validate import NAMES
+
+    return [(name, kind, where[0] if where else "") for name, kind, where in ref_plan_of(cls, NAMES)]

@@ -553,22 +553,7 @@ def iter_refs(
     registers (``targets`` is then the one registry's name) and ``"term"`` for a name from the
     statutory framework's vocabulary (``targets`` is then the vocabulary's name).
     """
-    for name, kind, where, _ in _ref_plan(cast(Any, type(obj))):
-        value = getattr(obj, name)
-        if value is None or value == ():
-            continue
-        if kind == "nested":
-            if isinstance(value, tuple):
-                for i, v in enumerate(value):
-                    if attrs.has(type(v)):
-                        yield from iter_refs(v, (*path, name, i))
-            elif attrs.has(type(value)):
-                yield from iter_refs(value, (*path, name))
-        elif isinstance(value, tuple):
-            for i, v in enumerate(value):
-                yield (*path, name, i), v, where, kind
-        else:
-            yield (*path, name), value, where, kind
+    yield from refs_of(obj, ALL_KINDS, path)
 
 
 def iter_raw_refs(
@@ -608,35 +593,42 @@ def _records_in(tp: Any) -> Iterator[Any]:
             yield from _records_in(arg)
 
 
+#: Every kind of reference :func:`_ref_plan` names, and the record references alone.
+ALL_KINDS = frozenset({"ref", "plugin", "term"})
+RECORD_REFS = frozenset({"ref"})
+
+
 @functools.cache
-def _record_ref_plan(cls: Any) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
-    """The entries of a record type's :func:`_ref_plan` that may hold a record reference: its
-    ``ref`` fields and the ``nested`` ones whose records (at any depth) have one. A large
-    board's register is mostly references and values: a measure's values are not walked."""
-    return _referring(cls, frozenset())
+def ref_plan_of(cls: Any, kinds: frozenset[str]) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """The entries of a record type's :func:`_ref_plan` of ``kinds``, and the ``nested`` ones
+    whose records (at any depth) have one. Nested records that can hold none are left out: a
+    large board's register is mostly references and values, and a measure's values are not
+    walked."""
+    return _plan_of(cls, kinds, frozenset())
 
 
-def _referring(cls: Any, seen: frozenset[Any]) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+def _plan_of(cls: Any, kinds: frozenset[str], seen: frozenset[Any]) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    attrs.resolve_types(cls)
     seen = seen | {cls}
     types = {f.name: f.type for f in attrs.fields(cls)}
     plan = []
     for name, kind, where, _ in _ref_plan(cls):
-        if kind == "ref":
+        if kind in kinds:
             plan.append((name, kind, where))
         elif kind == "nested":
             tp = types[name]
             inner = None if isinstance(tp, str) else list(_records_in(tp))  # a type not known: walked
-            if inner is None or any(t in seen or _referring(t, seen) for t in inner):  # one holding itself too
+            if inner is None or any(t in seen or _plan_of(t, kinds, seen) for t in inner):  # one holding itself too
                 plan.append((name, kind, where))
     return tuple(plan)
 
 
-def _record_refs(
-    obj: Any, path: tuple[PathPart, ...] = ()
-) -> Iterator[tuple[tuple[PathPart, ...], str, tuple[str, ...]]]:
-    """The record references in a record, as :func:`iter_refs` gives those of kind ``ref``, in
-    its order: ``(path, value, target collections)``."""
-    for name, kind, where in _record_ref_plan(cast(Any, type(obj))):
+def refs_of(
+    obj: Any, kinds: frozenset[str], path: tuple[PathPart, ...] = ()
+) -> Iterator[tuple[tuple[PathPart, ...], str, tuple[str, ...], str]]:
+    """The references of ``kinds`` in a record, as :func:`iter_refs` gives them, in its order:
+    ``(path, value, targets, kind)``."""
+    for name, kind, where in ref_plan_of(cast(Any, type(obj)), kinds):
         value = getattr(obj, name)
         if value is None or value == ():
             continue
@@ -644,14 +636,14 @@ def _record_refs(
             if isinstance(value, tuple):
                 for i, v in enumerate(value):
                     if attrs.has(type(v)):
-                        yield from _record_refs(v, (*path, name, i))
+                        yield from refs_of(v, kinds, (*path, name, i))
             elif attrs.has(type(value)):
-                yield from _record_refs(value, (*path, name))
+                yield from refs_of(value, kinds, (*path, name))
         elif isinstance(value, tuple):
             for i, v in enumerate(value):
-                yield (*path, name, i), v, where
+                yield (*path, name, i), v, where, kind
         else:
-            yield (*path, name), value, where
+            yield (*path, name), value, where, kind
 
 
 def _check_refs(reader: _Reader, values: dict[str, Any], origins: Mapping[tuple[str, int], tuple[str, int]]) -> None:
@@ -681,7 +673,7 @@ def _check_refs(reader: _Reader, values: dict[str, Any], origins: Mapping[tuple[
     for key, cls in COLLECTIONS.items():
         for n, record in enumerate(values[key]):
             file, index = origins[(key, n)]
-            for path, value, targets in _record_refs(record):
+            for path, value, targets, _ in refs_of(record, RECORD_REFS):
                 check(key, file, index, path, value, targets)
         for item in reader.items[key]:
             if (item.file, item.index) not in built[key]:

@@ -4,16 +4,15 @@ name a plugin provides, then run every registered check. ``lif validate`` is thi
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, cast, get_args
+from typing import Any
 
 import attrs
 
-from .board import BOARD_FILE, LoadedBoard, _read, _ref_plan, _suggest, board_root, store_table
+from .board import BOARD_FILE, LoadedBoard, _read, _suggest, board_root, ref_plan_of, refs_of, store_table
 from .clocks import board_calendar
-from .errors import BoardInvalid, LifError, PathPart, Problem, format_path
+from .errors import BoardInvalid, LifError, Problem, format_path
 from .extensions import quiet_collector
 from .frameworks import (
     DEFAULT_FRAMEWORK,
@@ -88,62 +87,9 @@ def with_framework(loaded: LoadedBoard, plugins: Plugins) -> LoadedBoard:
     return attrs.evolve(loaded, framework=registry.get(name)) if name in registry else loaded
 
 
-def _records_in(tp: Any) -> Iterator[type]:
-    """The record types a field of type ``tp`` may hold (in a tuple, an optional...)."""
-    if attrs.has(tp):
-        yield tp
-    for arg in get_args(tp):
-        if arg is not Ellipsis:
-            yield from _records_in(arg)
-
-
-@functools.cache
-def _names_plan(cls: Any) -> tuple[tuple[str, str, str], ...]:
-    """For a record type, the entries of its reference plan (:func:`lif_core.board.iter_refs`)
-    that may name something a plugin provides or a word of the statutory framework: the
-    ``plugin`` and ``term`` fields, and the ``nested`` fields whose records (at any depth) have
-    one. Record references (checked when the board is read) are left out, and so are nested
-    records that can name nothing (a measure's values): a large board's register is mostly
-    references and values."""
-    return _naming(cls, frozenset())
-
-
-def _naming(cls: Any, seen: frozenset[type]) -> tuple[tuple[str, str, str], ...]:
-    attrs.resolve_types(cls)
-    seen = seen | {cls}
-    types = {f.name: f.type for f in attrs.fields(cls)}
-    plan = []
-    for name, kind, where, _ in _ref_plan(cls):
-        if kind in ("plugin", "term"):
-            plan.append((name, kind, where[0]))
-        elif kind == "nested":
-            tp = types[name]
-            inner = None if isinstance(tp, str) else list(_records_in(tp))  # a type not known: kept
-            if inner is None or any(t in seen or _naming(t, seen) for t in inner):  # one holding itself: kept
-                plan.append((name, kind, ""))
-    return tuple(plan)
-
-
-def _iter_names(obj: Any, path: tuple[PathPart, ...] = ()) -> Iterator[tuple[tuple[PathPart, ...], str, str, str]]:
-    """The names in a record that a plugin provides or the framework defines: ``(path, value,
-    registry or vocabulary, "plugin" or "term")``, as :func:`lif_core.board.iter_refs` gives
-    them, in its order."""
-    for name, kind, where in _names_plan(cast(Any, type(obj))):
-        value = getattr(obj, name)
-        if value is None or value == ():
-            continue
-        if kind == "nested":
-            if isinstance(value, tuple):
-                for i, v in enumerate(value):
-                    if attrs.has(type(v)):
-                        yield from _iter_names(v, (*path, name, i))
-            elif attrs.has(type(value)):
-                yield from _iter_names(value, (*path, name))
-        elif isinstance(value, tuple):
-            for i, v in enumerate(value):
-                yield (*path, name, i), v, where, kind
-        else:
-            yield (*path, name), value, where, kind
+#: What names something a plugin provides or a word of the statutory framework (record
+#: references are checked when the board is read).
+NAMES = frozenset({"plugin", "term"})
 
 
 def _plugin_refs(
@@ -156,7 +102,7 @@ def _plugin_refs(
     def places() -> Iterator[tuple[str, tuple[Any, ...], Any]]:
         for key in COLLECTIONS:
             records = values.get(key, ())
-            if not records or not _names_plan(COLLECTIONS[key]):
+            if not records or not ref_plan_of(COLLECTIONS[key], NAMES):
                 continue
             for n, record in enumerate(records):
                 file, index = origins[(key, n)]
@@ -168,7 +114,8 @@ def _plugin_refs(
     vocabularies: dict[str, frozenset[str]] = {}  # the framework's names, once per vocabulary
     problems = []
     for file, where, record in places():
-        for path, value, target, ref_kind in _iter_names(record):
+        for path, value, targets, ref_kind in refs_of(record, NAMES):
+            target = targets[0]
             if ref_kind == "term":
                 if framework is None:
                     continue

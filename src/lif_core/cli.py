@@ -382,7 +382,7 @@ def make_cli(plugins: Plugins | None = None) -> click.Group:
             wrong = _bad_name(name)
             if wrong:
                 raise click.BadParameter(wrong, param_hint="--area")
-        target = _new_board_folder(directory)
+        target = new_folder(directory)
         written = []
         # Built in a hidden folder beside the target, checked, then moved into place: a failure
         # (or a kill) never leaves a half-written board.
@@ -446,9 +446,10 @@ def _bad_name(value: str) -> str | None:
     return None
 
 
-def _new_board_folder(directory: Path) -> Path:
-    """Where ``lif init`` may create a board: a new folder, or an empty one (through a link
-    to it); a clear error otherwise."""
+def new_folder(directory: Path, *, or_else: str = "") -> Path:
+    """Where a command may create something (``lif init``'s board, ``lif new``'s package): a
+    new folder, or an empty one (through a link to it); a clear error otherwise, ending with
+    ``or_else`` where the folder is not empty (``" (or --directory)"``)."""
     if directory.is_symlink() and not directory.exists():
         raise click.ClickException(
             f"{directory} is a link to a missing folder: remove the link, or choose a new folder"
@@ -461,7 +462,7 @@ def _new_board_folder(directory: Path) -> Path:
         except OSError as exc:
             raise LifError(f"cannot read {directory}: {describe_os_error(exc, directory)}") from None
         if occupied:
-            raise click.ClickException(f"{directory} is not empty: choose a new folder")
+            raise click.ClickException(f"{directory} is not empty: choose a new folder{or_else}")
     return directory.resolve()
 
 

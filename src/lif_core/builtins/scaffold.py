@@ -174,31 +174,15 @@ def render_plugin(names: PluginNames, *, author: str = "", description: str = ""
     return files
 
 
-def _target(directory: Path) -> Path:
-    """Where the package may be written: a new folder, or an empty one; a clear error otherwise."""
-    if directory.is_symlink() and not directory.exists():
-        raise click.ClickException(
-            f"{directory} is a link to a missing folder: remove the link, or choose a new folder"
-        )
-    if directory.exists():
-        if not directory.is_dir():
-            raise click.ClickException(f"{directory} is a file: choose a new folder")
-        try:
-            occupied = any(directory.iterdir())
-        except OSError as exc:
-            raise LifError(f"cannot read {directory}: {exc.strerror or exc}") from None
-        if occupied:
-            raise click.ClickException(f"{directory} is not empty: choose a new folder (or --directory)")
-    return directory.resolve()
-
-
 def _write(directory: Path, files: dict[str, str]) -> None:
     """Write ``files`` into ``directory``: built in a hidden folder beside it, then moved into
     place, so a failure never leaves half a package."""
     import shutil
     import tempfile
 
-    target = _target(directory)
+    from ..cli import new_folder
+
+    target = new_folder(directory, or_else=" (or --directory)")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         building = Path(tempfile.mkdtemp(prefix=f".{target.name}.lif-new-", dir=target.parent))

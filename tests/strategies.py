@@ -51,6 +51,11 @@ SPECIAL: dict[tuple[type, str], st.SearchStrategy[Any]] = {
     (model.AuditGrade, "grade"): st.sampled_from(("good", "inadequate", "green")),
     (model.Contribution, "amount"): st.floats(min_value=0, max_value=9_999_999_999, allow_nan=False),
     (model.Settings, "disclosure_round_to"): st.sampled_from((0, *range(2, model.MAX_ROUND_TO + 1))),
+    (model.Attachment, "name"): NONBLANK.map(
+        lambda s: "".join(c for c in s if c not in '/\\:*?"<>|' and c >= " ").strip(".").strip() or "file.pdf"
+    ),
+    (model.Attachment, "sha256"): st.from_regex(r"[0-9a-f]{64}", fullmatch=True),
+    (model.Attachment, "media_type"): st.sampled_from(("application/pdf", "image/png", "text/plain")),
 }
 
 

@@ -167,6 +167,7 @@ if TYPE_CHECKING:
         Action,
         ActionStatus,
         Artefact,
+        Attachment,
         Audit,
         AuditGrade,
         AuditKind,
@@ -253,6 +254,7 @@ if TYPE_CHECKING:
     )
     from .store import (
         Change,
+        ConflictError,
         Register,
         StoreError,
     )
@@ -313,6 +315,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "Action": ("model", "Action"),
     "ActionStatus": ("model", "ActionStatus"),
     "Artefact": ("model", "Artefact"),
+    "Attachment": ("model", "Attachment"),
     "Audit": ("model", "Audit"),
     "AuditGrade": ("model", "AuditGrade"),
     "AuditKind": ("model", "AuditKind"),
@@ -423,6 +426,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "protect": ("disclosure", "protect"),
     "protect_table": ("disclosure", "protect_table"),
     "Change": ("store", "Change"),
+    "ConflictError": ("store", "ConflictError"),
     "Register": ("store", "Register"),
     "StoreError": ("store", "StoreError"),
     "SectionContext": ("report", "SectionContext"),
@@ -464,6 +468,7 @@ __all__ = [
     "ActionStatus",
     "Area",
     "Artefact",
+    "Attachment",
     "Audit",
     "AuditGrade",
     "AuditKind",
@@ -486,6 +491,7 @@ __all__ = [
     "ClockRule",
     "Closure",
     "Comparator",
+    "ConflictError",
     "Count",
     "Course",
     "Coverage",

@@ -32,7 +32,8 @@ ending names (``.html``: html), else ``text``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
@@ -47,7 +48,15 @@ if TYPE_CHECKING:
     from .document import Document
     from .extensions import RenderOptions
 
-__all__ = ["as_of_day", "as_of_option", "current_plugins", "document_options", "emit", "format_for"]
+__all__ = [
+    "as_of_day",
+    "as_of_option",
+    "current_plugins",
+    "document_options",
+    "emit",
+    "format_for",
+    "open_register",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -152,3 +161,133 @@ def emit(
             f"({own.describe_briefly()}): pass a stricter rule, or none"
         )
     emit_document(host, document, fmt or format_for(host, output), output, rule, options=options, board=board.root)
+
+
+def _structure(root: Path, plugins: Plugins, *, write: bool = False) -> tuple[dict[str, str], Any, Any]:
+    """The board structure's ids (board.toml and its includes; the register's own records are
+    checked against the store), the board's store and its statutory framework (where a plugin
+    gives it)."""
+    from .board import _read, noun
+    from .errors import BoardInvalid, Problem
+    from .frameworks import DEFAULT_FRAMEWORK
+    from .model import COLLECTIONS
+    from .store import REGISTER_COLLECTIONS, StoreError
+    from .validate import board_framework, load_board_plugins
+
+    reader, values, _origins = _read(root, {})  # the files only
+    register_nouns = tuple(f"no {noun(c)} with id" for c in REGISTER_COLLECTIONS)
+    structural = [
+        p
+        for p in reader.problems
+        if p.path.split("[", 1)[0].split(".", 1)[0] not in REGISTER_COLLECTIONS
+        and not p.message.startswith(register_nouns)  # a reference into the register is checked there
+    ]
+    if structural:
+        raise BoardInvalid(structural, board=str(root))
+    ids = {item.id: key for key in COLLECTIONS if key not in REGISTER_COLLECTIONS for item in values.get(key, ())}
+    settings = values.get("settings")
+    backend = plugins.stores.get(settings.store if settings is not None else "sqlite")
+    local = values.get("plugins")
+    loading: list[Problem] = []
+    if local is not None:  # a framework may come from the board's own plugins
+        loading = load_board_plugins(plugins, root, local)
+    framework = board_framework(values, plugins)
+    if framework is None and write:
+        info = values.get("board")
+        name = info.statutory_framework if info is not None else DEFAULT_FRAMEWORK
+        why = "; ".join(f"{p.path}: {p.message}" for p in loading) or (
+            "no installed plugin provides it (or it is disabled: LIF_DISABLE_PLUGINS, [plugins] disabled)"
+        )
+        raise StoreError(
+            f"{root}: the board works under the statutory framework {name!r}, which is not loaded ({why}): "
+            "nothing was written, since a change could not be checked against it; `lif validate` says more"
+        )
+    return ids, backend, framework
+
+
+@contextlib.contextmanager
+def open_register(
+    board: Path,
+    plugins: Plugins | None = None,
+    *,
+    who: str | None = None,
+    write: bool = True,
+    create: bool = False,
+) -> Iterator[Any]:
+    """The board's register, opened as ``lif add`` opens it, and closed after the ``with``
+    block: through the board's store (``settings.store``; a store's failure names its plugin),
+    every write checked against the board's structure and its statutory framework, every
+    change recorded in its history under ``who`` (``LIF_USER``, else the system's user, where
+    ``None``).
+
+    :param board: the board folder (or its board.toml).
+    :param plugins: the plugin host; by default the running command's (:func:`current_plugins`).
+    :param write: open it to change it; ``False`` opens it only to read (which works in a
+        read-only folder).
+    :param create: make the store where there is none yet (``lif import`` does); without it,
+        a board whose register is still in its files is refused with what to run.
+
+    Yields an object with the methods of :class:`lif_core.Register`. An exception inside the
+    block discards a store being created; changes already made stand (each is its own
+    transaction unless grouped with ``register.transaction()``).
+
+    Example::
+
+        with open_register(board, plugins, who="ada") as register:
+            version = register.version("a-1")
+            register.set_status("a-1", "completed", note="audit done", expected=version)
+    """
+    from .board import board_root
+
+    host = plugins if plugins is not None else current_plugins()
+    root = board_root(Path(board))
+    ids, backend, framework = _structure(root, host, write=write)
+    with host.using(host.stores, backend.name):  # a store's failure names its plugin
+        yield from _opened(root, Path(board), backend, ids, framework, create=create, write=write, who=who)
+
+
+def _opened(
+    root: Path,
+    board: Path,
+    backend: Any,
+    ids: dict[str, str],
+    framework: Any,
+    *,
+    create: bool,
+    write: bool,
+    who: str | None,
+) -> Iterator[Any]:
+    """The register ``backend`` keeps, opened for :func:`open_register` and closed after."""
+    from .store import Register, StoreError
+
+    if not create and not (root / backend.filename).exists():
+        raise StoreError(
+            f"{board}: the register is still in the board's files: run `lif import {board}` first, "
+            "then keep it with lif add, update, status, stage"
+        )
+    if not write:
+        register = backend.open_read_only(root)
+        try:
+            yield register
+        finally:
+            register.close()
+        return
+    path = root / backend.filename
+    existed = path.exists()
+    register = backend.open(root, ids, who, create=create)
+    if isinstance(register, Register):
+        register.framework = framework  # writes are checked against the framework's names
+    try:
+        yield register
+    except BaseException:
+        abandon = getattr(register, "abandon", None)
+        if callable(abandon):  # a store being created is discarded: the files' register stands
+            abandon()
+        else:
+            register.close()
+            if not existed:  # a store that failed to fill must not stand in for the files' register
+                for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+                    leftover.unlink(missing_ok=True)
+        raise
+    else:
+        register.close()

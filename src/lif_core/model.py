@@ -955,6 +955,50 @@ class Action:
     opened: dt.date | None = None
 
 
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9.+-]{0,62}/[a-z0-9][a-z0-9.+-]{0,126}")
+#: Characters a stored file name may not hold: path separators, controls, and those Windows refuses.
+_NOT_IN_FILE_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
+
+
+def _check_file_name(_inst: object, attribute: attrs.Attribute[Any], value: str) -> None:
+    if not value.strip() or value.strip(".") == "" or _NOT_IN_FILE_NAME.search(value) or len(value) > 255:
+        raise FieldError(
+            attribute.name,
+            f"{value!r} is not a plain file name: at most 255 characters, no folder separators, "
+            'control characters or any of :*?"<>|',
+        )
+
+
+def _check_sha256(_inst: object, attribute: attrs.Attribute[Any], value: str) -> None:
+    if not _SHA256.fullmatch(value):
+        raise FieldError(attribute.name, f"{value!r} is not a SHA-256 digest: 64 lower-case hexadecimal digits")
+
+
+def _check_media_type(_inst: object, attribute: attrs.Attribute[Any], value: str) -> None:
+    if not _MEDIA_TYPE.fullmatch(value):
+        raise FieldError(attribute.name, f"{value!r} is not a media type such as application/pdf")
+
+
+@attrs.frozen(kw_only=True)
+class Attachment:
+    """A file attached to an evidence item, kept beside the board under its content's digest
+    (``attachments/<first two digits>/<sha256>``), so the same file is kept once and a record
+    can never point at a file that was changed after it was attached.
+
+    Attributes:
+        name: the file's name as it was uploaded (a plain name, no folder).
+        sha256: the SHA-256 digest of its content, which names the stored file.
+        size: its size in bytes.
+        media_type: what it is (``application/pdf``...), as checked when it was attached.
+    """
+
+    name: str = attrs.field(validator=_check_file_name)
+    sha256: str = attrs.field(validator=_check_sha256)
+    size: int = attrs.field(validator=_check_nonneg)
+    media_type: str = attrs.field(default="application/octet-stream", validator=_check_media_type)
+
+
 @attrs.frozen(kw_only=True)
 class Evidence:
     """Evidence that something happened or made a difference.
@@ -967,6 +1011,7 @@ class Evidence:
         supports: what it is evidence for: recommendations, actions, priorities,
             inspection recommendations, statutory functions, measures or reviews.
         location: where the underlying document is kept.
+        attachments: files attached to it (through ``lif serve``), kept beside the board.
     """
 
     id: str = ident()
@@ -988,6 +1033,7 @@ class Evidence:
         "courses",
     )
     location: str = optional_text()
+    attachments: tuple[Attachment, ...] = many()
 
 
 # --------------------------------------------------------------------------- audits

@@ -53,6 +53,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "STORE_FILE",
     "Change",
+    "ConflictError",
     "Register",
     "StoreError",
 ]
@@ -106,6 +107,32 @@ CREATE TABLE imported (record_id TEXT PRIMARY KEY, digest TEXT NOT NULL);
 
 class StoreError(LifError):
     """The register could not be opened or changed: says which file and what to do."""
+
+
+class ConflictError(StoreError):
+    """A change was refused because the record changed after the writer read it: someone else
+    changed it meanwhile (optimistic concurrency; see :meth:`Register.version`). Nothing was
+    written; the writer reads the record again and decides.
+
+    Attributes:
+        record_id: the record.
+        expected: the version the writer read.
+        current: the version it is at now (0: no longer there).
+        change: the change that made it ``current`` (who, when), where there is one.
+    """
+
+    def __init__(self, record_id: str, expected: int, current: int, change: Change | None = None) -> None:
+        self.record_id = record_id
+        self.expected = expected
+        self.current = current
+        self.change = change
+        by = f" by {change.who} at {change.at}" if change is not None and change.who else ""
+        gone = change is not None and change.new is None
+        what = "deleted" if gone else "changed"
+        super().__init__(
+            f"refused, nothing changed: {record_id!r} was {what}{by} after you read it "
+            f"(version {expected}, now {current}): read it again and make your change to the newer version"
+        )
 
 
 # SQLite's primary result codes (``sqlite3.Error.sqlite_errorcode & 0xFF``).
@@ -663,10 +690,7 @@ class Register:
             "SELECT seq, at, who, record_id, collection, old, new, note FROM changes WHERE record_id = ? ORDER BY seq",
             (record_id,),
         )
-        return [
-            Change(seq, at, who, rid, col, self._load(old or None, rid), self._load(new or None, rid), note)
-            for seq, at, who, rid, col, old, new, note in rows
-        ]
+        return [self._change(row) for row in rows]
 
     def records_at(self, moment: str) -> list[tuple[str, str, dict[str, Any] | None, bool]]:
         """The register as it stood at ``moment``, from its history: ``(id, collection, data,
@@ -695,6 +719,43 @@ class Register:
 
     def count_changes(self) -> int:
         return int(self._query("SELECT COUNT(*) FROM changes")[0][0])
+
+    def _change(self, row: Sequence[Any]) -> Change:
+        """A ``changes`` row (seq, at, who, record_id, collection, old, new, note) as a :class:`Change`."""
+        seq, at, who, rid, col, old, new, note = row
+        return Change(seq, at, who, rid, col, self._load(old or None, rid), self._load(new or None, rid), note)
+
+    def version(self, record_id: str) -> int:
+        """The record's version: the ``seq`` of its latest change (0 where none is recorded).
+        A writer that read the record at version ``v`` passes ``expected=v`` to
+        :meth:`update` (or :meth:`delete`, :meth:`set_status`, :meth:`set_stage`,
+        :meth:`set_value`), which then refuses, writing nothing, if anyone changed it since."""
+        row = self._query("SELECT MAX(seq) FROM changes WHERE record_id = ?", (record_id,))
+        return int(row[0][0] or 0) if row else 0
+
+    def recent_changes(self, limit: int = 50, *, since_seq: int = 0) -> list[Change]:
+        """The latest changes to the whole register, newest first (at most ``limit``; only those
+        after ``since_seq`` where given)."""
+        rows = self._query(
+            "SELECT seq, at, who, record_id, collection, old, new, note FROM changes WHERE seq > ?"
+            " ORDER BY seq DESC LIMIT ?",
+            (since_seq, max(0, limit)),
+        )
+        return [self._change(row) for row in rows]
+
+    def _check_version(self, record_id: str, expected: int | None) -> None:
+        """Inside a write transaction: refuse (:class:`ConflictError`) where the record is no
+        longer at version ``expected``."""
+        if expected is None:
+            return
+        current = self.version(record_id)
+        if current != expected:
+            latest = self._query(
+                "SELECT seq, at, who, record_id, collection, old, new, note FROM changes WHERE record_id = ?"
+                " ORDER BY seq DESC LIMIT 1",
+                (record_id,),
+            )
+            raise ConflictError(record_id, expected, current, self._change(latest[0]) if latest else None)
 
     # -- writing ------------------------------------------------------------------------
 
@@ -830,11 +891,15 @@ class Register:
         *,
         note: str = "",
         replace: bool = False,
+        expected: int | None = None,
         _ids: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
         """Change keys of a record (``None`` removes a key; ``replace`` takes ``changes`` as
-        the whole new record); checked first; returns it as stored."""
+        the whole new record); checked first; returns it as stored. With ``expected`` (the
+        :meth:`version` the change was made from), refused with :class:`ConflictError` where
+        the record has changed since."""
         with self._immediate():
+            self._check_version(record_id, expected)
             collection, old = self.get(record_id)
             data = dict(changes) if replace else {**old, **changes}
             data = {k: v for k, v in data.items() if v is not None}
@@ -848,9 +913,11 @@ class Register:
             self._record_change(record_id, collection, old, record, note)
         return record
 
-    def delete(self, record_id: str, *, note: str = "") -> None:
-        """Delete a record that nothing else in the register refers to (recorded, like any change)."""
+    def delete(self, record_id: str, *, note: str = "", expected: int | None = None) -> None:
+        """Delete a record that nothing else in the register refers to (recorded, like any
+        change); ``expected`` as for :meth:`update`."""
         with self._immediate():
+            self._check_version(record_id, expected)
             collection, old = self.get(record_id)
             users = []
             # Only a record holding the id as a JSON string can refer to it: those are found by
@@ -874,18 +941,31 @@ class Register:
             self._db.execute("DELETE FROM records WHERE id = ?", (record_id,))
             self._record_change(record_id, collection, old, None, note)
 
-    def set_status(self, action_id: str, status: str, *, day: dt.date | None = None, note: str = "") -> dict[str, Any]:
-        """An action's new status, with a dated entry in its status log."""
-        collection, old = self.get(action_id)
-        if collection != "actions":
-            raise StoreError(f"{action_id!r} is a {noun(collection)}, not an action")
-        try:
-            new_status = ActionStatus(status)
-        except ValueError:
-            raise StoreError(f"{status!r} is not a status; use one of {', '.join(ActionStatus.values())}") from None
-        entry = unstructure(StatusChange(status=new_status, date=day or dt.date.today(), note=note, by=self.who))
-        log = [*old.get("status_log", []), json.loads(_json(entry))]
-        return self.update(action_id, {"status": new_status.value, "status_log": log}, note=note or f"status {status}")
+    def set_status(
+        self,
+        action_id: str,
+        status: str,
+        *,
+        day: dt.date | None = None,
+        note: str = "",
+        expected: int | None = None,
+    ) -> dict[str, Any]:
+        """An action's new status, with a dated entry in its status log; ``expected`` as for
+        :meth:`update`."""
+        with self._immediate():  # read and write in one transaction: no other change between
+            self._check_version(action_id, expected)
+            collection, old = self.get(action_id)
+            if collection != "actions":
+                raise StoreError(f"{action_id!r} is a {noun(collection)}, not an action")
+            try:
+                new_status = ActionStatus(status)
+            except ValueError:
+                raise StoreError(f"{status!r} is not a status; use one of {', '.join(ActionStatus.values())}") from None
+            entry = unstructure(StatusChange(status=new_status, date=day or dt.date.today(), note=note, by=self.who))
+            log = [*old.get("status_log", []), json.loads(_json(entry))]
+            return self.update(
+                action_id, {"status": new_status.value, "status_log": log}, note=note or f"status {status}"
+            )
 
     def set_stage(
         self,
@@ -895,12 +975,26 @@ class Register:
         day: dt.date | None = None,
         note: str = "",
         stages: Callable[[str], Sequence[str]] | None = None,
+        expected: int | None = None,
     ) -> dict[str, Any]:
         """A review's next stage, dated in its stage log.
 
         ``stages`` gives a review kind's stage order (its statutory framework's; the usual
         learning lifecycle where absent): the new stage must be one of the review's kind's and
-        come after its current stage."""
+        come after its current stage. ``expected`` as for :meth:`update`."""
+        with self._immediate():
+            self._check_version(review_id, expected)
+            return self._set_stage(review_id, stage, day=day, note=note, stages=stages)
+
+    def _set_stage(
+        self,
+        review_id: str,
+        stage: str,
+        *,
+        day: dt.date | None,
+        note: str,
+        stages: Callable[[str], Sequence[str]] | None,
+    ) -> dict[str, Any]:
         collection, old = self.get(review_id)
         if collection != "reviews":
             raise StoreError(f"{review_id!r} is a {noun(collection)}, not a case review")
@@ -918,14 +1012,19 @@ class Register:
         log = [*old.get("stage_log", []), json.loads(_json(entry))]
         return self.update(review_id, {"stage": stage, "stage_log": log}, note=note or f"stage {stage}")
 
-    def set_value(self, measure_id: str, period: str, value: float, *, note: str = "") -> dict[str, Any]:
-        """A measure's value for one period (replacing any value that period had)."""
-        collection, old = self.get(measure_id)
-        if collection != "measures":
-            raise StoreError(f"{measure_id!r} is a {noun(collection)}, not a measure")
-        values = [v for v in old.get("values", []) if v.get("period") != period]
-        values.append({"period": period, "value": value})
-        return self.update(measure_id, {"values": values}, note=note or f"{period}: {value:g}")
+    def set_value(
+        self, measure_id: str, period: str, value: float, *, note: str = "", expected: int | None = None
+    ) -> dict[str, Any]:
+        """A measure's value for one period (replacing any value that period had); ``expected``
+        as for :meth:`update`."""
+        with self._immediate():
+            self._check_version(measure_id, expected)
+            collection, old = self.get(measure_id)
+            if collection != "measures":
+                raise StoreError(f"{measure_id!r} is a {noun(collection)}, not a measure")
+            values = [v for v in old.get("values", []) if v.get("period") != period]
+            values.append({"period": period, "value": value})
+            return self.update(measure_id, {"values": values}, note=note or f"{period}: {value:g}")
 
     def import_records(
         self, items: list[tuple[str, Mapping[str, Any]]], *, note: str = "imported", track: bool = True

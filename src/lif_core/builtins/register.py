@@ -13,58 +13,21 @@ from typing import Any
 import click
 import tomli_w
 
-from ..board import LoadedBoard, _read, board_root, load_board, noun, read_data_file
+from ..board import LoadedBoard, _read, board_root, load_board, read_data_file
 from ..cli import DAY, as_of_day, as_of_option, write_output
 from ..clocks import ClockState, publications_due, review_clocks
+from ..commands import open_register
 from ..convert import structure, to_json, unstructure
-from ..errors import BoardInvalid, LifError, Problem
+from ..errors import BoardInvalid, LifError
 from ..files import tomllib, too_deep
-from ..frameworks import DEFAULT_FRAMEWORK, StatutoryFramework
 from ..inspection import overdue
 from ..model import COLLECTIONS
 from ..plugins import Plugins, hookimpl
-from ..store import REGISTER_COLLECTIONS, Register, StoreError
-from ..validate import board_framework, load_board_plugins, with_framework
+from ..store import REGISTER_COLLECTIONS
+from ..validate import with_framework
 
 #: The largest export ``lif import --from`` reads (a register may outgrow a board file).
 IMPORT_LIMIT = 256 * 1024 * 1024
-
-
-def _structure(
-    root: Path, plugins: Plugins, *, write: bool = False
-) -> tuple[dict[str, str], Any, StatutoryFramework | None]:
-    """The board structure's ids (board.toml and its includes; the register's own records are
-    checked against the store), the board's store and its statutory framework (where a plugin
-    gives it)."""
-    reader, values, _origins = _read(root, {})  # the files only
-    register_nouns = tuple(f"no {noun(c)} with id" for c in REGISTER_COLLECTIONS)
-    structural = [
-        p
-        for p in reader.problems
-        if p.path.split("[", 1)[0].split(".", 1)[0] not in REGISTER_COLLECTIONS
-        and not p.message.startswith(register_nouns)  # a reference into the register is checked there
-    ]
-    if structural:
-        raise BoardInvalid(structural, board=str(root))
-    ids = {item.id: key for key in COLLECTIONS if key not in REGISTER_COLLECTIONS for item in values.get(key, ())}
-    settings = values.get("settings")
-    backend = plugins.stores.get(settings.store if settings is not None else "sqlite")
-    local = values.get("plugins")
-    loading: list[Problem] = []
-    if local is not None:  # a framework may come from the board's own plugins
-        loading = load_board_plugins(plugins, root, local)
-    framework = board_framework(values, plugins)
-    if framework is None and write:
-        info = values.get("board")
-        name = info.statutory_framework if info is not None else DEFAULT_FRAMEWORK
-        why = "; ".join(f"{p.path}: {p.message}" for p in loading) or (
-            "no installed plugin provides it (or it is disabled: LIF_DISABLE_PLUGINS, [plugins] disabled)"
-        )
-        raise StoreError(
-            f"{root}: the board works under the statutory framework {name!r}, which is not loaded ({why}): "
-            "nothing was written, since a change could not be checked against it; `lif validate` says more"
-        )
-    return ids, backend, framework
 
 
 @contextlib.contextmanager
@@ -73,47 +36,8 @@ def _register(ctx: click.Context, board: Path, *, create: bool = False, write: b
     ``create``), else only to read it (which works in a read-only folder)."""
     plugins = ctx.find_object(Plugins)
     assert plugins is not None
-    root = board_root(board)
-    ids, backend, framework = _structure(root, plugins, write=write)
-    with plugins.using(plugins.stores, backend.name):  # a store's failure names its plugin
-        yield from _opened(root, board, backend, ids, framework, create=create, write=write)
-
-
-def _opened(
-    root: Path, board: Path, backend: Any, ids: dict[str, str], framework: Any, *, create: bool, write: bool
-) -> Iterator[Any]:
-    """The register ``backend`` keeps, opened for :func:`_register` and closed after."""
-    if not create and not (root / backend.filename).exists():
-        raise StoreError(
-            f"{board}: the register is still in the board's files: run `lif import {board}` first, "
-            "then keep it with lif add, update, status, stage"
-        )
-    if not write:
-        register = backend.open_read_only(root)
-        try:
-            yield register
-        finally:
-            register.close()
-        return
-    path = root / backend.filename
-    existed = path.exists()
-    register = backend.open(root, ids, create=create)
-    if isinstance(register, Register):
-        register.framework = framework  # writes are checked against the framework's names
-    try:
+    with open_register(board, plugins, create=create, write=write) as register:
         yield register
-    except BaseException:
-        abandon = getattr(register, "abandon", None)
-        if callable(abandon):  # a store being created is discarded: the files' register stands
-            abandon()
-        else:
-            register.close()
-            if not existed:  # a store that failed to fill must not stand in for the files' register
-                for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-                    leftover.unlink(missing_ok=True)
-        raise
-    else:
-        register.close()
 
 
 def _value(text: str) -> Any:

@@ -1,0 +1,255 @@
+"""`lif serve` as a real process: a copy of the Croydon board with accounts made by `lif users
+add`, the server started on a free 127.0.0.1 port, spoken to over HTTP (httpx) as a browser
+would, and stopped with SIGTERM. Also the helpers test_browser.py and test_axe.py start their
+server with (:func:`served_board`, :func:`start_server`)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from lif_core.commands import open_register
+from lif_core.testing import environment, make_plugins
+
+ROOT = Path(__file__).resolve().parents[3]
+CROYDON = ROOT / "examples" / "croydon"
+#: Accounts every served board has: name -> (role, agency, password).
+ACCOUNTS = {
+    "ada": ("admin", None, "vellum quartz 7741"),
+    "ed": ("editor", "met-police", "harbour lantern 2290"),
+    "rita": ("reader", None, "copper meadow 5168"),
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def lif_command() -> list[str]:
+    """The venv's ``lif`` script, as a user runs it."""
+    script = Path(sys.executable).with_name("lif")
+    return [str(script)] if script.exists() else [sys.executable, "-c", "from lif_core.cli import main; main()"]
+
+
+def lif_environment(folder: Path) -> dict[str, str]:
+    """This process's environment with lif_core.testing's isolation (cache, key, user)."""
+    env = dict(os.environ)
+    for name, value in environment(folder).items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return env
+
+
+def lif(env: dict[str, str], *args: str | Path, input: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*lif_command(), *map(str, args)], env=env, input=input, text=True, capture_output=True, timeout=120
+    )
+
+
+def served_board(folder: Path, env: dict[str, str], *, accounts: bool = True) -> Path:
+    """A copy of Croydon in ``folder``, its register imported, with the :data:`ACCOUNTS`."""
+    board = folder / "croydon"
+    shutil.copytree(CROYDON, board, ignore=shutil.ignore_patterns("*.sqlite*", "attachments", "accounts*"))
+    done = lif(env, "import", board)
+    assert done.returncode == 0, done.stderr
+    for name, (role, agency, password) in ACCOUNTS.items() if accounts else ():
+        extra = ["--agency", agency] if agency else []
+        done = lif(env, "users", "add", board, name, "--role", role, *extra, "--password-stdin", input=password + "\n")
+        assert done.returncode == 0, done.stderr
+    return board
+
+
+@dataclass
+class Server:
+    board: Path
+    base: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, sig)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        return self.process.returncode
+
+
+def start_server(board: Path, env: dict[str, str], *args: str, host: str = "127.0.0.1") -> Server:
+    """``lif serve BOARD --port N ARGS`` in its own process group; returns once it answers."""
+    port = free_port()
+    log = board.parent / f"serve-{port}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [*lif_command(), "serve", str(board), "--port", str(port), *args],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    shown = "127.0.0.1" if host in ("127.0.0.1", "0.0.0.0") else host
+    server = Server(board, f"http://{shown}:{port}", process, log)
+    deadline = time.monotonic() + 60
+    while True:
+        if process.poll() is not None:
+            raise AssertionError(f"lif serve ended with status {process.returncode}:\n{server.output()}")
+        try:
+            if httpx.get(server.base + "/login", timeout=2).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            server.stop(signal.SIGKILL)
+            raise AssertionError(f"lif serve did not answer within 60 s:\n{server.output()}")
+        time.sleep(0.2)
+
+
+def csrf_of(page: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found, "no csrf_token field on the page"
+    return found.group(1)
+
+
+def version_of(page: str) -> str:
+    found = re.search(r'name="version" value="(\d+)"', page)
+    assert found, "no version field on the form"
+    return found.group(1)
+
+
+@contextmanager
+def signed_in(base: str, name: str) -> Iterator[httpx.Client]:
+    """An HTTP client signed in as ``name`` (one of :data:`ACCOUNTS`) through the sign-in form."""
+    with httpx.Client(base_url=base, timeout=30) as client:
+        page = client.get("/login")
+        answer = client.post(
+            "/login", data={"csrf_token": csrf_of(page.text), "name": name, "password": ACCOUNTS[name][2], "next": "/"}
+        )
+        assert answer.status_code in (302, 303), answer.text[:500]
+        yield client
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    return lif_environment(tmp_path_factory.mktemp("lif-env"))
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]) -> Iterator[Server]:
+    board = served_board(tmp_path_factory.mktemp("served"), env)
+    running = start_server(board, env)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def test_refuses_to_start_without_an_admin_account(tmp_path: Path, env: dict[str, str]) -> None:
+    board = served_board(tmp_path, env, accounts=False)
+    done = lif(env, "serve", board, "--port", str(free_port()))
+    assert done.returncode != 0
+    assert "no board administrator account yet" in done.stderr and "lif users add" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_serves_the_sign_in_page_with_its_security_headers(server: Server) -> None:
+    answer = httpx.get(server.base + "/login")
+    assert answer.status_code == 200
+    policy = answer.headers["content-security-policy"]
+    for directive in ("default-src 'none'", "script-src 'self'", "frame-ancestors 'none'", "form-action 'self'"):
+        assert directive in policy
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert "server" not in answer.headers  # no version advertised
+    assert f"at {server.base}/" in server.output()  # says where it listens: 127.0.0.1
+    assert "Warning" not in server.output()  # loopback: no warning about TLS
+
+
+def test_pages_need_a_sign_in(server: Server) -> None:
+    answer = httpx.get(server.base + "/", follow_redirects=False)
+    assert answer.status_code in (302, 303) and "/login" in answer.headers["location"]
+
+
+def test_a_change_through_the_real_server_names_the_signed_in_person(server: Server) -> None:
+    with signed_in(server.base, "ada") as client:
+        assert client.get("/").status_code == 200
+        form = client.get("/r/a-audit-programme/status")
+        assert form.status_code == 200
+        data = {
+            "csrf_token": csrf_of(form.text),
+            "version": version_of(form.text),
+            "status": "completed",
+            "date": "2019-03-20",
+            "note": "Four audits held, reported in March",
+        }
+        without_token = client.post(
+            "/r/a-audit-programme/status", data={k: v for k, v in data.items() if k != "csrf_token"}
+        )
+        assert without_token.status_code == 403
+        done = client.post("/r/a-audit-programme/status", data=data, follow_redirects=False)
+        assert done.status_code == 303, done.text[:500]
+        stale = client.post("/r/a-audit-programme/status", data={**data, "note": "again"}, follow_redirects=False)
+        assert stale.status_code == 409  # the version the form was opened at is out of date: nothing written
+    with open_register(server.board, make_plugins(), write=False) as register:
+        changes = register.history("a-audit-programme")
+    assert changes[-1].who == "ada" and changes[-1].note == "Four audits held, reported in March"
+    assert [c.note for c in changes].count("again") == 0
+
+
+def test_sigterm_stops_it(tmp_path: Path, env: dict[str, str]) -> None:
+    board = served_board(tmp_path, env)
+    running = start_server(board, env)
+    status = running.stop(signal.SIGTERM)
+    # uvicorn shuts down gracefully, then ends by the signal it caught (so its parent sees why)
+    assert status in (0, -signal.SIGTERM), running.output()
+    assert "Application shutdown complete" in running.output()
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(running.base + "/login", timeout=2)
+
+
+def test_two_workers_share_accounts_and_sessions(tmp_path: Path, env: dict[str, str]) -> None:
+    board = served_board(tmp_path, env)
+    running = start_server(board, env, "--workers", "2")
+    try:
+        with signed_in(running.base, "rita") as client:
+            # each request may reach either process: every one sees the session
+            statuses = {client.get("/", headers={"Connection": "close"}).status_code for _ in range(12)}
+        assert statuses == {200}
+    finally:
+        running.stop()
+
+
+def test_warns_when_listening_beyond_this_machine_without_tls(tmp_path: Path, env: dict[str, str]) -> None:
+    board = served_board(tmp_path, env)
+    running = start_server(board, env, "--host", "0.0.0.0", host="0.0.0.0")
+    try:
+        assert "without TLS" in running.output()
+    finally:
+        running.stop()

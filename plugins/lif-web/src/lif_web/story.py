@@ -205,6 +205,7 @@ class Entry:
 
     Attributes:
         seq: the change's number in the register.
+        record_id: the record it changed.
         at: when it was recorded (an aware datetime, UTC).
         when: the same, in words ("3 March 2019, 14:05").
         who: who made it, by name.
@@ -216,6 +217,7 @@ class Entry:
     """
 
     seq: int
+    record_id: str
     at: dt.datetime | None
     when: str
     who: str
@@ -521,6 +523,7 @@ def describe(change: Change, namer: Namer | None = None) -> Entry:
         details = [d[:1].upper() + d[1:] for d in details]
     return Entry(
         seq=change.seq,
+        record_id=change.record_id,
         at=at,
         when=when,
         who=who,

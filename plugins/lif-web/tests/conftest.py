@@ -112,7 +112,8 @@ def client_for(web_app: Starlette) -> Iterator[Callable[[str | None], TestClient
     clients: list[TestClient] = []
 
     def make(name: str | None) -> TestClient:
-        client = TestClient(web_app, raise_server_exceptions=False)
+        # https: the session cookie is Secure (a browser keeps it on http://127.0.0.1 too; httpx does not)
+        client = TestClient(web_app, base_url="https://testserver", raise_server_exceptions=False)
         client.__enter__()
         clients.append(client)
         if name is not None:

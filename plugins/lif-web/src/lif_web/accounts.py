@@ -148,6 +148,8 @@ class Accounts:
         self.idle = idle
         self.absolute = absolute
         self._ready = False
+        #: The clock sessions and failed sign-ins are timed by (seconds; tests set their own).
+        self.clock = time.time
 
     # -- the file --------------------------------------------------------------------------
 
@@ -297,9 +299,9 @@ class Accounts:
 
     def failures(self, name: str, address: str, window: float) -> tuple[int, int]:
         """Failed sign-ins in the last ``window`` seconds: ``(to this name, from this address)``."""
-        since = time.time() - window
+        since = self.clock() - window
         with self._db() as db:
-            db.execute("DELETE FROM failures WHERE at < ?", (time.time() - 86400,))
+            db.execute("DELETE FROM failures WHERE at < ?", (self.clock() - 86400,))
             by_name = db.execute("SELECT count(*) FROM failures WHERE name = ? AND at >= ?", (name, since)).fetchone()
             by_address = db.execute(
                 "SELECT count(*) FROM failures WHERE address = ? AND at >= ?", (address, since)
@@ -308,7 +310,7 @@ class Accounts:
 
     def record_failure(self, name: str, address: str) -> None:
         with self._db() as db:
-            db.execute("INSERT INTO failures (name, address, at) VALUES (?, ?, ?)", (name[:200], address, time.time()))
+            db.execute("INSERT INTO failures (name, address, at) VALUES (?, ?, ?)", (name[:200], address, self.clock()))
 
     def clear_failures(self, name: str) -> None:
         with self._db() as db:
@@ -321,7 +323,7 @@ class Accounts:
         token; expired sessions are cleared out."""
         session_id = secrets.token_urlsafe(32)
         csrf = secrets.token_urlsafe(32)
-        now = time.time()
+        now = self.clock()
         with self._db() as db:
             db.execute(
                 "DELETE FROM sessions WHERE seen < ? OR created < ? OR (name IS NULL AND seen < ?)",
@@ -345,7 +347,7 @@ class Accounts:
         if not session_id or len(session_id) > 100:
             return None
         digest = _digest(session_id)
-        now = time.time()
+        now = self.clock()
         with self._db() as db:
             row = db.execute(
                 "SELECT s.name, s.csrf, s.created, s.seen, s.messages, u.display, u.role, u.partner, u.disabled "

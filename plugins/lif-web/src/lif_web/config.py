@@ -23,8 +23,11 @@ class WebConfig:
         workers: server processes (uvicorn's workers); they share the accounts and sessions
             through ``accounts.sqlite``.
         certfile, keyfile: TLS certificate and key (PEM); with them the server speaks HTTPS.
-        secure_cookies: send the session cookie with ``Secure``; ``None``: whenever served over
-            TLS (uvicorn's own, or a request a trusted proxy says came over HTTPS).
+        secure_cookies: send the session cookie with ``Secure`` (and the ``__Host-`` prefix):
+            on by default. Browsers keep such a cookie from https:// pages and from
+            http://127.0.0.1 and http://localhost (checked with Chromium), but not from plain
+            http:// on another address, where signing in then fails: serve over TLS there.
+            Off only for clients that are not browsers and speak plain HTTP (scripts).
         trusted_header: single sign-on: the request header naming the signed-in user, set by a
             reverse proxy (``X-Remote-User``); ``None`` (the default): off.
         trusted_proxies: the addresses whose ``trusted_header`` is believed; from any other
@@ -44,7 +47,7 @@ class WebConfig:
     workers: int = 1
     certfile: Path | None = attrs.field(default=None, converter=attrs.converters.optional(Path))
     keyfile: Path | None = attrs.field(default=None, converter=attrs.converters.optional(Path))
-    secure_cookies: bool | None = None
+    secure_cookies: bool = True
     trusted_header: str | None = None
     trusted_proxies: tuple[str, ...] = ()
     max_upload: int = 10 * MIB

@@ -79,8 +79,10 @@ def register_commands(cli: click.Group) -> None:
     )
     @click.option(
         "--secure-cookies/--no-secure-cookies",
-        default=None,
-        help="Send the session cookie only over HTTPS. Default: when served over TLS (or a trusted proxy says HTTPS).",
+        default=True,
+        show_default=True,
+        help="Mark the session cookie Secure: browsers keep it from https:// and from http://127.0.0.1 or "
+        "localhost only. --no-secure-cookies is for scripts speaking plain HTTP, never for people.",
     )
     @click.option(
         "--trusted-header",
@@ -106,7 +108,7 @@ def register_commands(cli: click.Group) -> None:
         workers: int,
         certfile: Path | None,
         keyfile: Path | None,
-        secure_cookies: bool | None,
+        secure_cookies: bool,
         trusted_header: str | None,
         trusted_proxies: tuple[str, ...],
         max_upload: int,
@@ -151,10 +153,16 @@ def register_commands(cli: click.Group) -> None:
         app = create_app(board, config, current_plugins())  # the board is checked now, before listening
         scheme = "https" if certfile else "http"
         if not _loopback(host) and certfile is None:
+            cookies = (
+                " Browsers on other machines will not keep the (Secure) session cookie over plain HTTP, so "
+                "they cannot sign in unless a reverse proxy in front serves HTTPS."
+                if secure_cookies
+                else ""
+            )
             click.secho(
                 f"Warning: listening on {host} without TLS: passwords and session cookies would cross the "
                 "network unencrypted. Use --certfile and --keyfile, or keep 127.0.0.1 behind a reverse "
-                "proxy that serves HTTPS.",
+                f"proxy that serves HTTPS.{cookies}",
                 fg="yellow",
                 err=True,
             )

@@ -56,10 +56,8 @@ def _in(address: str, networks: tuple[str, ...]) -> bool:
 
 
 def is_secure(scope: Scope, config: WebConfig) -> bool:
-    """Whether the session cookie is sent ``Secure`` for this request."""
-    if config.secure_cookies is not None:
-        return config.secure_cookies
-    return scope.get("scheme") == "https"
+    """Whether the session cookie is sent ``Secure`` (with the ``__Host-`` prefix)."""
+    return config.secure_cookies
 
 
 class SecurityMiddleware:

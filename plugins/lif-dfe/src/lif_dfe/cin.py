@@ -346,9 +346,15 @@ class CinCensusAdapter(DataSourceAdapter):
                 tables = tuple(dict.fromkeys(wanted[i][0] for i in indexes))
                 size = path.stat().st_size
                 if size <= SMALL_FILE:
-                    # A small return is parsed once per process for all its tables (a board's
-                    # measures often read several tables of one census); a large one streams.
-                    parsed = _parsed(str(path), size, path.stat().st_mtime_ns, forced, screening)
+                    # A small return is parsed once per process for all the tables asked of it,
+                    # as wanted (every field of every table where a reading wants all fields,
+                    # shared by any later reading); a large one streams.
+                    mtime = path.stat().st_mtime_ns
+                    if all(hints[t] is not None for t in tables):
+                        wanted_fields = tuple(sorted((t, frozenset(hints[t] or ())) for t in tables))
+                        parsed = _parsed(str(path), size, mtime, forced, screening, wanted_fields)
+                    else:
+                        parsed = _parsed(str(path), size, mtime, forced, screening)
                     for index in indexes:
                         for batch in parsed[wanted[index][0]]:
                             yield index, batch
@@ -1057,11 +1063,20 @@ def _add_chunk(out: _Tables, layout: _Layout, chunk: bytes, line: int, column: i
 
 @functools.lru_cache(maxsize=4)
 def _parsed(
-    path: str, _size: int, _mtime: int, forced: int | None, screening: Screening
+    path: str,
+    _size: int,
+    _mtime: int,
+    forced: int | None,
+    screening: Screening,
+    fields: tuple[tuple[str, frozenset[str]], ...] | None = None,
 ) -> dict[str, tuple[Batch, ...]]:
-    """Every table of a small return from one parse (keyed by path, size and modification
-    time, so a changed file is read again, and by what the checks leave out)."""
-    out: dict[str, list[Batch]] = {t: [] for t in TABLES}
-    for table, batch in CinCensusAdapter()._parse(Path(path), TABLES, forced, None, screening):
+    """Tables of a small return from one parse (keyed by path, size and modification time, so
+    a changed file is read again, and by what the checks leave out): the tables ``fields``
+    names, each with the fields it names taken (as a large return's reading takes them), or
+    every table whole."""
+    tables = TABLES if fields is None else tuple(t for t, _f in fields)
+    hints = None if fields is None else dict(fields)
+    out: dict[str, list[Batch]] = {t: [] for t in tables}
+    for table, batch in CinCensusAdapter()._parse(Path(path), tables, forced, hints, screening):
         out[table].append(batch)
     return {t: tuple(batches) for t, batches in out.items()}

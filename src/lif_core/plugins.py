@@ -17,7 +17,7 @@ import re
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from types import ModuleType
+from types import FunctionType, MethodType, ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
@@ -192,6 +192,30 @@ def _exit_message(exc: SystemExit, when: str) -> str:
     return f"called sys.exit({exc.code!r}) {when}: a plugin must raise an exception, never end lif"
 
 
+class _Manager(pluggy.PluginManager):
+    """pluggy's plugin manager, finding a module's hook implementations sooner.
+
+    Registering a plugin looks at every name in it (a plugin module's imports too: some 800
+    names for lif-core's builtins and installed plugins) for a hook implementation's mark,
+    each through :func:`inspect.getattr_static`. In a module, a name that holds a plain
+    function is marked or not by an attribute of the function, and one that holds anything
+    but a function or method is never an implementation: both are answered here as pluggy
+    answers them; anything else is asked of pluggy."""
+
+    def parse_hookimpl_opts(self, plugin: object, name: str) -> Any:
+        if type(plugin) is ModuleType:
+            value = plugin.__dict__.get(name, _ABSENT)
+            if type(value) is FunctionType:
+                opts = getattr(value, self.project_name + "_impl", None)
+                return opts if isinstance(opts, dict) else None
+            if value is not _ABSENT and not isinstance(value, (staticmethod, classmethod, MethodType)):
+                return None
+        return super().parse_hookimpl_opts(plugin, name)
+
+
+_ABSENT = object()
+
+
 class Plugins:
     """The plugin host for one process or one embedding application.
 
@@ -231,7 +255,7 @@ class Plugins:
 
         :param disabled: plugin names not to load; by default from ``LIF_DISABLE_PLUGINS``.
         """
-        pm = pluggy.PluginManager(ENTRY_POINT_GROUP)
+        pm = _Manager(ENTRY_POINT_GROUP)
         pm.add_hookspecs(hookspecs)
         host = cls(pm)
         host.disable(disabled_from_env() if disabled is None else disabled)

@@ -257,3 +257,27 @@ def test_search_escapes(client_for: Client, web_board: Path, web_plugins: Plugin
     page = client.get("/search", params={"q": "<script>"}).text
     assert "&lt;script&gt;" in page
     assert 'href="/r/a-impact-register"' in page
+
+
+def test_board_structure_records_have_pages_without_story(client_for: Client) -> None:
+    response = client_for("rita").get("/r/met-police")
+    assert response.status_code == 200
+    assert "Its story" not in response.text
+    assert "/edit" not in response.text
+
+
+def test_evidence_attachments_are_download_links(client_for: Client, web_board: Path, web_plugins: Plugins) -> None:
+    digest = "ab" * 32
+    with open_register(web_board, web_plugins, who="ada") as register:
+        evidence_id = next(i for i, c in register.ids().items() if c == "evidence")
+        register.update(
+            evidence_id,
+            {
+                "attachments": [
+                    {"name": "audit &amp; review.pdf", "sha256": digest, "size": 2048, "media_type": "application/pdf"}
+                ]
+            },
+        )
+    page = client_for("rita").get(f"/r/{evidence_id}").text
+    assert f'href="/attachments/{digest}"' in page
+    assert "audit &amp;amp; review.pdf (2 KB)" in page

@@ -192,7 +192,9 @@ def _is_blank(value: Any) -> bool:
     return value is None or value == "" or value == () or value == {} or value == []
 
 
-def _cell(view: Board, field: attrs.Attribute[Any] | None, value: Any, key: str = "") -> tuple[Link, ...]:
+def _cell(
+    view: Board, field: attrs.Attribute[Any] | None, value: Any, key: str = "", people: Mapping[str, str] | None = None
+) -> tuple[Link, ...]:
     """One value as links or text."""
     if _is_blank(value):
         return ()
@@ -205,6 +207,8 @@ def _cell(view: Board, field: attrs.Attribute[Any] | None, value: Any, key: str 
         return (Link(", ".join(view.loaded.framework.title_of(meta["term"], str(n)) for n in names)),)
     if key == "stage" and isinstance(value, str):
         return (Link(view.stage(value)),)
+    if key == "by" and isinstance(value, str) and people:  # who changed an action's status
+        return (Link(people.get(value, value)),)
     return (Link(_plain(value)),)
 
 
@@ -234,44 +238,66 @@ def _plain(value: Any) -> str:
     return str(value)
 
 
+def _size(size: int) -> str:
+    """A file's size in words: 812 bytes, 14 KB, 2.3 MB."""
+    if size < 1024:
+        return f"{size} byte{'s' if size != 1 else ''}"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
 def _label(key: str) -> str:
     text = field_label(key)
     return text[:1].upper() + text[1:]
 
 
-def _field(view: Board, field: attrs.Attribute[Any], value: Any) -> Field | None:
+def _field(
+    view: Board, field: attrs.Attribute[Any], value: Any, people: Mapping[str, str] | None = None
+) -> Field | None:
     if _is_blank(value):
         return None
     label = _label(field.name)
     if attrs.has(type(value)):  # a nested table: a review's dates, a measure's target
         facts = []
         for sub in attrs.fields(type(value)):
-            item = _field(view, sub, getattr(value, sub.name))
+            item = _field(view, sub, getattr(value, sub.name), people)
             if item is not None:
                 facts.append(item)
         return Field(label, facts=tuple(facts)) if facts else None
+    if field.name == "attachments" and isinstance(value, tuple):  # evidence's files: downloads
+        return Field(
+            label,
+            links=tuple(
+                Link(f"{a.name} ({_size(a.size)})", f"/attachments/{a.sha256}")
+                for a in value
+                if isinstance(getattr(a, "sha256", None), str)
+            ),
+        )
     if isinstance(value, tuple) and value and all(attrs.has(type(v)) for v in value):
         cls = type(value[0])
         columns = [f for f in attrs.fields(cls) if any(not _is_blank(getattr(v, f.name, None)) for v in value)]
-        rows = tuple(tuple(_cell(view, f, getattr(v, f.name, None), f.name) for f in columns) for v in value)
+        rows = tuple(tuple(_cell(view, f, getattr(v, f.name, None), f.name, people) for f in columns) for v in value)
         return Field(label, table=Table(tuple(_label(f.name) for f in columns), rows))
     if isinstance(value, Mapping):
         return Field(label, facts=tuple(Field(str(k), text=_plain(v)) for k, v in value.items()))
-    links = _cell(view, field, value, field.name)
+    links = _cell(view, field, value, field.name, people)
     if "ref" in field.metadata:
         return Field(label, links=links)
     text = links[0].text if links else ""
     return Field(label, text=text, long=len(text) > 100 or "\n" in text)
 
 
-def record_fields(view: Board, record: Any, *, skip: Iterable[str] = ("id",)) -> list[Field]:
+def record_fields(
+    view: Board, record: Any, *, skip: Iterable[str] = ("id",), people: Mapping[str, str] | None = None
+) -> list[Field]:
     """A record's fields in words, in the model's order, empty ones left out."""
     left_out = set(skip)
     out = []
     for field in attrs.fields(type(record)):
         if field.name in left_out:
             continue
-        item = _field(view, field, getattr(record, field.name))
+        item = _field(view, field, getattr(record, field.name), people)
         if item is not None:
             out.append(item)
     return out
@@ -832,6 +858,7 @@ def _list_page(listing: Listing) -> Callable[[Request], HTMLResponse]:
             "pages/list.html",
             title=listing.heading,
             listing=listing,
+            noun=collection_noun(listing.collection),
             rows=shown,
             count=len(rows),
             total=total,
@@ -889,9 +916,10 @@ def record_page(request: Request) -> HTMLResponse:
             with contextlib.suppress(LifError):
                 data = reg.get(record_id)[1]
             version = reg.version(record_id) if hasattr(reg, "version") else (changes[-1].seq if changes else 0)
-    entries = story(changes, view.namer(_people(request)), newest_first=True)
+    people = _people(request)
+    entries = story(changes, view.namer(people), newest_first=True)
     editable = bool(in_register and data is not None and web.can_change(who, collection, data, loaded))
-    fields = record_fields(view, record, skip=("id", "title") if hasattr(record, "title") else ("id",))
+    fields = record_fields(view, record, skip=("id", "title") if hasattr(record, "title") else ("id",), people=people)
     related = _related(view, record_id)
     extra: dict[str, Any] = {}
     if collection == "measures":
@@ -901,7 +929,7 @@ def record_page(request: Request) -> HTMLResponse:
     return web.render(
         request,
         "pages/record.html",
-        title=_short(_title(record), 160),
+        title=_short(_title(record), 100),
         record_id=record_id,
         collection=collection,
         noun=collection_noun(collection),

@@ -154,14 +154,16 @@ class Accounts:
     # -- the file --------------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
+    def _db(self, *, write: bool = True) -> Iterator[sqlite3.Connection]:
+        """One transaction: a write takes the file's write lock at once (waiting for another
+        worker's, never failing half-way); a read does not block anyone (WAL)."""
         if not self._ready:
             self._prepare()
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         try:
             db.execute("PRAGMA foreign_keys = ON")
             db.execute("PRAGMA busy_timeout = 30000")
-            db.execute("BEGIN IMMEDIATE")
+            db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
                 yield db
             except BaseException:
@@ -228,7 +230,7 @@ class Accounts:
         return Account(name=name, display=shown, role=role, partner=partner)
 
     def get(self, name: str) -> Account | None:
-        with self._db() as db:
+        with self._db(write=False) as db:
             row = db.execute(
                 "SELECT name, display, role, partner, disabled FROM users WHERE name = ?", (name,)
             ).fetchone()
@@ -236,7 +238,7 @@ class Accounts:
 
     def users(self) -> list[tuple[Account, str]]:
         """Every account, with when it was made."""
-        with self._db() as db:
+        with self._db(write=False) as db:
             rows = db.execute(
                 "SELECT name, display, role, partner, disabled, created FROM users ORDER BY name"
             ).fetchall()
@@ -245,7 +247,7 @@ class Accounts:
     def has_admin(self) -> bool:
         if not self.path.exists():
             return False
-        with self._db() as db:
+        with self._db(write=False) as db:
             return bool(db.execute("SELECT 1 FROM users WHERE role = 'admin' AND disabled = 0").fetchone())
 
     def _existing(self, db: sqlite3.Connection, name: str) -> None:
@@ -279,7 +281,7 @@ class Accounts:
     def verify(self, name: str, password: str) -> Account | None:
         """The account, where ``password`` is its password and it is not disabled; else None
         (in about the same time whether or not the name exists)."""
-        with self._db() as db:
+        with self._db(write=False) as db:
             row = db.execute(
                 "SELECT name, display, role, partner, disabled, hash FROM users WHERE name = ?", (name,)
             ).fetchone()
@@ -300,8 +302,7 @@ class Accounts:
     def failures(self, name: str, address: str, window: float) -> tuple[int, int]:
         """Failed sign-ins in the last ``window`` seconds: ``(to this name, from this address)``."""
         since = self.clock() - window
-        with self._db() as db:
-            db.execute("DELETE FROM failures WHERE at < ?", (self.clock() - 86400,))
+        with self._db(write=False) as db:
             by_name = db.execute("SELECT count(*) FROM failures WHERE name = ? AND at >= ?", (name, since)).fetchone()
             by_address = db.execute(
                 "SELECT count(*) FROM failures WHERE address = ? AND at >= ?", (address, since)
@@ -310,6 +311,7 @@ class Accounts:
 
     def record_failure(self, name: str, address: str) -> None:
         with self._db() as db:
+            db.execute("DELETE FROM failures WHERE at < ?", (self.clock() - 86400,))
             db.execute("INSERT INTO failures (name, address, at) VALUES (?, ?, ?)", (name[:200], address, self.clock()))
 
     def clear_failures(self, name: str) -> None:
@@ -348,21 +350,22 @@ class Accounts:
             return None
         digest = _digest(session_id)
         now = self.clock()
-        with self._db() as db:
+        with self._db(write=False) as db:  # most requests only read: no worker waits on another
             row = db.execute(
                 "SELECT s.name, s.csrf, s.created, s.seen, s.messages, u.display, u.role, u.partner, u.disabled "
                 "FROM sessions s LEFT JOIN users u ON u.name = s.name WHERE s.digest = ?",
                 (digest,),
             ).fetchone()
-            if row is None:
-                return None
-            name, csrf, created, seen, messages, display, role, partner, disabled = row
-            anonymous = name is None
-            idle = 3600 if anonymous else self.idle
-            if now - seen > idle or now - created > self.absolute or (not anonymous and (role is None or disabled)):
-                db.execute("DELETE FROM sessions WHERE digest = ?", (digest,))
-                return None
-            if now - seen > TOUCH_EVERY:
+        if row is None:
+            return None
+        name, csrf, created, seen, messages, display, role, partner, disabled = row
+        anonymous = name is None
+        idle = 3600 if anonymous else self.idle
+        if now - seen > idle or now - created > self.absolute or (not anonymous and (role is None or disabled)):
+            self.end_session(session_id)
+            return None
+        if now - seen > TOUCH_EVERY:  # the idle clock, written at most once a minute
+            with self._db() as db:
                 db.execute("UPDATE sessions SET seen = ? WHERE digest = ?", (now, digest))
         account = None if anonymous else self._account((name, display, role, partner, disabled))
         return Session(id=session_id, csrf=csrf, account=account, messages=tuple(json.loads(messages)))

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from http.cookies import SimpleCookie
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, Headers
 from starlette.requests import Request
 
@@ -112,13 +113,13 @@ class SecurityMiddleware:
                 cookies = SimpleCookie()
             morsel = cookies.get(cookie_name(secure))
             if morsel is not None:
-                session = self.accounts.session(morsel.value)
+                session = await run_in_threadpool(self.accounts.session, morsel.value)
             scope["lif.session"] = session
 
             if self.config.trusted_header and from_proxy:
                 name = headers.get(self.config.trusted_header, "").strip()
                 if name:
-                    user = self.accounts.get(name)
+                    user = await run_in_threadpool(self.accounts.get, name)
                     if user is None or user.disabled:
                         await self._refuse(
                             scope, receive, send, 403, f"{name!r} has no account on this board (ask its administrator)."
@@ -126,8 +127,8 @@ class SecurityMiddleware:
                         return
                     if session is None or session.account is None or session.account.name != name:
                         if session is not None:
-                            self.accounts.end_session(session.id)
-                        session = self.accounts.new_session(name)
+                            await run_in_threadpool(self.accounts.end_session, session.id)
+                        session = await run_in_threadpool(self.accounts.new_session, name)
                         scope["lif.session"] = session
                         scope["lif.cookie"] = session.id
             elif self.config.trusted_header and headers.get(self.config.trusted_header):

@@ -281,3 +281,19 @@ def test_evidence_attachments_are_download_links(client_for: Client, web_board: 
     page = client_for("rita").get(f"/r/{evidence_id}").text
     assert f'href="/attachments/{digest}"' in page
     assert "audit &amp;amp; review.pdf (2 KB)" in page
+
+
+def test_section11_returns_and_their_forms_by_role(client_for: Client) -> None:
+    path = "/r/s11-2017-20"
+    admin = client_for("ada").get(path).text
+    assert "Self-assessment cycle 2017-2020" in admin
+    assert 'href="/r/s11-2017-20/s11/met-police"' in admin
+    assert 'href="/r/s11-2017-20/s11/croydon-health-services"' in admin
+    ed = client_for("ed").get(path).text  # met-police has a return: only its own is offered
+    assert 'href="/r/s11-2017-20/s11/met-police"' in ed
+    assert "/s11/croydon-health-services" not in ed
+    eve = client_for("eve").get(path).text  # children's services has none yet: offered one
+    assert 'href="/r/s11-2017-20/s11/lbc-childrens-services"' in eve
+    assert "Fill in your agency&#39;s return" in eve
+    assert "/s11/" not in client_for("rita").get(path).text
+    assert "Domestic abuse notifications to schools not yet in place" in html.unescape(admin)

@@ -919,17 +919,22 @@ def record_page(request: Request) -> HTMLResponse:
     people = _people(request)
     entries = story(changes, view.namer(people), newest_first=True)
     editable = bool(in_register and data is not None and web.can_change(who, collection, data, loaded))
-    fields = record_fields(view, record, skip=("id", "title") if hasattr(record, "title") else ("id",), people=people)
+    skip = {"id", "title"} if hasattr(record, "title") else {"id"}
+    if collection == "section11_audits":
+        skip.add("returns")  # shown as a table per partner, with its form
+    fields = record_fields(view, record, skip=skip, people=people)
     related = _related(view, record_id)
     extra: dict[str, Any] = {}
     if collection == "measures":
         extra["score"] = _measure_score(request, loaded, record_id)
     if collection == "reviews":
         extra["clocks"] = _review_clocks(loaded, record, _today(loaded))
+    if collection == "section11_audits":
+        extra["returns"] = _returns(view, who, record, data, loaded)
     return web.render(
         request,
         "pages/record.html",
-        title=_short(_title(record), 100),
+        title=_heading(collection, record),
         record_id=record_id,
         collection=collection,
         noun=collection_noun(collection),
@@ -943,6 +948,54 @@ def record_page(request: Request) -> HTMLResponse:
         actions=_record_actions(collection, record_id, editable),
         **extra,
     )
+
+
+def _heading(collection: str, record: Any) -> str:
+    """A record page's heading: its title (shortened), with what it is where the title alone is a
+    year or a cycle ("Self-assessment cycle 2017-2020")."""
+    title = _short(_title(record), 100)
+    if collection in ("section11_audits", "contributions", "child_deaths", "publications") and not getattr(
+        record, "title", ""
+    ):
+        noun = collection_noun(collection)
+        return f"{noun[:1].upper()}{noun[1:]} {title}"
+    return title
+
+
+def _returns(
+    view: Board, who: web.Account, audit: Any, data: Mapping[str, Any] | None, loaded: LoadedBoard
+) -> list[dict[str, Any]]:
+    """A self-assessment cycle's returns, one per partner: its scores standard by standard, and
+    the link to its form where the person may fill it in (their agency's) or moderate it (an
+    administrator); an editor whose agency has no return yet is offered one."""
+    out = []
+    may = data is not None and who.role != "reader" and web.can_change(who, "section11_audits", data, loaded)
+    partners = [r.partner for r in audit.returns]
+    for item in audit.returns:
+        mine = who.role == "admin" or (who.role == "editor" and who.partner == item.partner)
+        out.append(
+            {
+                "partner": view.link(item.partner),
+                "submitted": day_in_words(item.submitted) if item.submitted else "not yet submitted",
+                "scores": [
+                    (view.link(score.standard), score.self_assessed, score.moderated, score.note)
+                    for score in item.scores
+                ],
+                "form": f"/r/{audit.id}/s11/{item.partner}" if may and mine else None,
+                "form_label": "Moderate this return" if who.role == "admin" else "Update your agency's return",
+            }
+        )
+    if may and who.role == "editor" and who.partner and who.partner not in partners:
+        out.append(
+            {
+                "partner": view.link(who.partner),
+                "submitted": "not yet started",
+                "scores": [],
+                "form": f"/r/{audit.id}/s11/{who.partner}",
+                "form_label": "Fill in your agency's return",
+            }
+        )
+    return out
 
 
 def _record_actions(collection: str, record_id: str, editable: bool) -> list[tuple[str, str]]:

@@ -242,7 +242,11 @@ def _timed(tally: Tally, kind: str, call: Any) -> httpx.Response | None:
 
 def client_loop(base: str, n: int, actions: list[str], until: float, tally: Tally, peer: bool) -> None:
     with httpx.Client(base_url=base, timeout=30, follow_redirects=False) as client:
-        sign_in(client, f"client{n}", PASSWORD)
+        try:
+            sign_in(client, f"client{n}", PASSWORD)
+        except (RuntimeError, httpx.HTTPError, StopIteration) as exc:
+            tally.error(f"sign-in: {exc}")
+            return
         i = 0
         while time.monotonic() < until:
             i += 1

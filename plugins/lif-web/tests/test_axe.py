@@ -1,0 +1,177 @@
+"""axe-core's rules on every main page of ``lif serve``, in Debian's chromium, at a desktop
+width (1280 px) and a narrow one (360 px): the sign-in page, the dashboard, each list, a record
+page of each kind, each form the pages link to, search, the report page, the account page and
+an error page. 0 violations. axe.min.js comes from the axe-playwright-python wheel (no network);
+it is added to each page with the page's own Content-Security-Policy bypassed for that (the
+policy forbids scripts other than the site's own, as it should). Skipped only where chromium is
+not installed (.ci/run installs it)."""
+
+from __future__ import annotations
+
+import importlib.resources
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from test_browser import CHROMIUM, browser, sign_in  # noqa: F401 - the browser fixture, shared
+from test_serve_process import Server, lif_environment, served_board, start_server
+
+from lif_core import REGISTER_COLLECTIONS
+from lif_core.commands import open_register
+from lif_core.testing import make_plugins
+
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
+WIDTHS = (1280, 360)
+AXE = (importlib.resources.files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8")
+#: Paths of pages that change something: the forms (links to them, found on the pages).
+FORM = re.compile(r"^/(new/[a-z0-9_]+|r/[^/]+/(edit|stage|status|value|attach|s11/[^/]+))$")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    env = lif_environment(tmp_path_factory.mktemp("lif-env"))
+    board = served_board(tmp_path_factory.mktemp("served"), env)
+    running = start_server(board, env)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def axe(page: Any) -> list[dict[str, Any]]:
+    page.add_script_tag(content=AXE)
+    result = page.evaluate("async () => await axe.run(document)")
+    violations: list[dict[str, Any]] = result["violations"]
+    return violations
+
+
+def readable(violations: list[dict[str, Any]]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"  {v['id']} ({v['impact']}): {v['help']}")
+        lines += [f"      {n['target']}: {n['failureSummary'][:300]}" for n in v["nodes"][:5]]
+    return "\n".join(lines)
+
+
+def _links(page: Any) -> list[str]:
+    hrefs: list[str] = page.evaluate("[...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href'))")
+    return [
+        urlsplit(h).path + (f"?{urlsplit(h).query}" if urlsplit(h).query else "") for h in hrefs if h.startswith("/")
+    ]
+
+
+@pytest.fixture(scope="module")
+def pages(browser: Any, server: Server) -> dict[str, str]:  # noqa: F811
+    """Every main page: name -> path, found by following the site's own links from the
+    dashboard (lists, record pages of each kind, the forms they link to)."""
+    found: dict[str, str] = {"sign-in": "/login"}
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        sign_in(page, server.base, "ada")
+        found["dashboard"] = "/"
+        found["account"] = "/account"
+        found["search"] = "/search?q=child"
+        found["report"] = "/report"
+        found["not found"] = "/r/no-such-record"
+        lists = [
+            p for p in _links(page) if re.fullmatch(r"/[a-z0-9_-]+", p) and p not in ("/search", "/report", "/account")
+        ]
+        with open_register(server.board, make_plugins(), write=False) as register:
+            first = {}
+            for collection in REGISTER_COLLECTIONS:
+                records = register.records(collection)
+                if records:
+                    first[collection] = records[0][1]["id"]
+        for path in lists:
+            found[f"list {path}"] = path
+        for collection, record in first.items():
+            found[f"record ({collection})"] = f"/r/{record}"
+        records = [f"/r/{r}" for r in first.values()]
+        for path in lists:
+            page.goto(server.base + path)
+            records += [link for link in _links(page) if re.fullmatch(r"/r/[^/]+", link)][:5]
+        for path in [*lists, *dict.fromkeys(records)]:
+            page.goto(server.base + path)
+            for link in _links(page):
+                if FORM.match(link):
+                    kind = re.sub(r"^/r/[^/]+/", "/r/ID/", link)
+                    kind = re.sub(r"/s11/[^/]+$", "/s11/PARTNER", kind)
+                    found.setdefault(f"form {kind}", link)
+    finally:
+        context.close()
+    return found
+
+
+def test_the_pages_found_cover_the_site(pages: dict[str, str]) -> None:
+    names = set(pages)
+    assert sum(1 for n in names if n.startswith("list ")) >= 5, sorted(names)
+    for kind in ("reviews", "recommendations", "actions", "evidence"):
+        assert f"record ({kind})" in names, sorted(names)
+    for form in ("/r/ID/edit", "/r/ID/status", "/r/ID/stage"):
+        assert f"form {form}" in names, sorted(names)
+    assert any(n.startswith("form /new/") for n in names), sorted(names)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_no_axe_violations_on_any_page(browser: Any, server: Server, pages: dict[str, str], width: int) -> None:  # noqa: F811
+    context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)
+    page = context.new_page()
+    report: list[str] = []
+    try:
+        sign_in(page, server.base, "ada")
+        for name, path in sorted(pages.items()):
+            if name == "sign-in":
+                continue  # signed out: below
+            page.goto(server.base + path)
+            violations = axe(page)
+            if violations:
+                report.append(f"{name} ({path}) at {width} px:\n{readable(violations)}")
+        signed_out = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)
+        try:
+            login = signed_out.new_page()
+            login.goto(server.base + "/login")
+            violations = axe(login)
+            if violations:
+                report.append(f"sign-in (/login) at {width} px:\n{readable(violations)}")
+        finally:
+            signed_out.close()
+    finally:
+        context.close()
+    assert not report, f"{len(report)} page(s) with axe violations:\n" + "\n".join(report)
+
+
+def test_nothing_is_wider_than_a_narrow_screen(browser: Any, server: Server, pages: dict[str, str]) -> None:  # noqa: F811
+    """Reflow (WCAG 1.4.10): at 360 px the page scrolls down, not sideways (a wide table may
+    scroll inside its own box)."""
+    context = browser.new_context(viewport={"width": 360, "height": 800})
+    page = context.new_page()
+    wide = []
+    try:
+        sign_in(page, server.base, "ada")
+        for name, path in sorted(pages.items()):
+            page.goto(server.base + path)
+            width = page.evaluate("document.scrollingElement.scrollWidth")
+            if width > 361:
+                wide.append(f"{name} ({path}): {width} px")
+    finally:
+        context.close()
+    assert not wide, "wider than 360 px:\n" + "\n".join(wide)
+
+
+def test_axe_finds_what_is_wrong(browser: Any, tmp_path: Path) -> None:  # noqa: F811
+    """axe-core is really running: a page with known violations fails it."""
+    bad = tmp_path / "bad.html"
+    bad.write_text('<!DOCTYPE html><html><head><title>x</title></head><body><img src="data:,"></body></html>')
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    try:
+        page.goto(bad.as_uri())
+        ids = {v["id"] for v in axe(page)}
+    finally:
+        context.close()
+    assert "image-alt" in ids and "html-has-lang" in ids, json.dumps(sorted(ids))

@@ -25,6 +25,7 @@ sources...) stays in board.toml.
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import datetime as dt
 import getpass
@@ -54,6 +55,7 @@ __all__ = [
     "STORE_FILE",
     "Change",
     "ConflictError",
+    "Database",
     "Register",
     "StoreError",
 ]
@@ -264,6 +266,185 @@ def remove_leftovers(final: Path) -> list[Path]:
     return removed
 
 
+class Database(abc.ABC):
+    """What differs between the databases a :class:`Register` can live in: connecting, the SQL
+    dialect, the transaction that serialises writers, the errors and how a new store is made
+    whole. Everything else (checking records, references, vocabulary, history, versions and
+    ``expected=`` conflicts, import, migrations, refusing a newer schema) is the register's
+    own, the same for every database. SQL is written with ``?`` placeholders.
+
+    Attributes:
+        where: how messages name the store (a file's path; a server's host and database).
+        errors: the driver's exceptions, each turned into a :class:`StoreError` by
+            :meth:`storage_error`.
+        schema_v1: the first schema, in this database's SQL (statements separated by ``;``).
+        migrations: ``n -> SQL`` taking the schema from version ``n`` to ``n + 1``.
+        contains: a condition true where ``data`` holds the text given (one ``?``).
+        set_imported: stores a record's import digest, replacing any (``?`` id, ``?`` digest).
+        nothing_changed: what a refusal of a newer schema says was left alone.
+        new: a store being made, appearing only once :meth:`publish` completes it.
+        one_transaction: a new store is made in one transaction, from its schema to
+            :meth:`publish` (rather than built aside and moved into place).
+    """
+
+    where: str = ""
+    errors: tuple[type[BaseException], ...] = ()
+    schema_v1: str = ""
+    migrations: Mapping[int, str] = {}
+    contains: str = "instr(data, ?) > 0"
+    set_imported: str = "INSERT OR REPLACE INTO imported VALUES (?, ?)"
+    nothing_changed: str = "The file has not been changed."
+    new: bool = False
+    one_transaction: bool = False
+
+    @abc.abstractmethod
+    def run(self, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
+        """Run one statement; its rows (none for a write). Raises the driver's errors."""
+
+    @abc.abstractmethod
+    def begin(self) -> None:
+        """Begin a write transaction that waits for, then excludes, every other writer of the
+        register (so a record read inside it is still as read when the change is written)."""
+
+    @abc.abstractmethod
+    def commit(self) -> None:
+        """Commit the write transaction."""
+
+    @abc.abstractmethod
+    def rollback(self) -> None:
+        """Roll back the transaction, if one is open (never raises)."""
+
+    @abc.abstractmethod
+    def tables(self) -> set[str]:
+        """The names of the register's tables."""
+
+    @abc.abstractmethod
+    def storage_error(self, exc: BaseException, doing: str) -> StoreError:
+        """One clear line for a failure of the database (one of :attr:`errors`)."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Close the connection (a new store not yet published is not kept)."""
+
+    def publish(self) -> None:
+        """Make a new store appear, complete (and close it)."""
+        self.close()
+
+    def discard(self) -> None:
+        """Close without keeping a new store."""
+        self.close()
+
+
+class SqliteDatabase(Database):
+    """The register in an SQLite file (WAL, ``synchronous = FULL``; writers serialised by
+    ``BEGIN IMMEDIATE``); a new one built in a hidden file beside it and moved into place."""
+
+    errors = (sqlite3.Error,)
+    schema_v1 = _SCHEMA_V1
+    migrations = _MIGRATIONS
+
+    def __init__(self, path: Path, connection: sqlite3.Connection, building: Path | None = None) -> None:
+        self.path = path
+        self.where = str(path)
+        self.connection = connection
+        self.building = building  # the hidden file a new store is built in, until it is published
+        self.new = building is not None
+
+    def run(self, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
+        return self.connection.execute(sql, parameters).fetchall()
+
+    def begin(self) -> None:
+        self.connection.execute("BEGIN IMMEDIATE")
+
+    def commit(self) -> None:
+        self.connection.execute("COMMIT")
+
+    def rollback(self) -> None:
+        if self.connection.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                self.connection.execute("ROLLBACK")
+
+    def tables(self) -> set[str]:
+        return {r[0] for r in self.connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+    def storage_error(self, exc: BaseException, doing: str) -> StoreError:
+        assert isinstance(exc, sqlite3.Error)
+        return _storage_error(self.path, exc, doing)
+
+    def close(self) -> None:
+        building, self.building = self.building, None
+        self.connection.close()
+        if building is not None:
+            _remove(building)
+
+    def publish(self) -> None:
+        """Checkpointed, closed, synced and only then moved into place, so the store appears
+        complete or not at all."""
+        building, self.building = self.building, None
+        if building is None:
+            self.connection.close()
+            return
+        path = self.path
+        try:
+            self.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self.connection.close()
+            leftover = [c for c in _companions(building) if c.exists() and c.stat().st_size > 0]
+            if leftover:  # pragma: no cover - SQLite merges and removes them on the last close
+                raise StoreError(f"{path}: could not complete the new register ({leftover[0].name} remains)")
+            _fsync(building)
+            _set_aside_orphans(path)
+            try:
+                os.link(building, path)  # never replaces a store another process made meanwhile
+            except FileExistsError:
+                raise StoreError(
+                    f"{path}: another process created the register meanwhile; this command's changes "
+                    "were not kept: run it again"
+                ) from None
+            except OSError:  # a file system without hard links
+                if path.exists():
+                    raise StoreError(
+                        f"{path}: another process created the register meanwhile; this command's "
+                        "changes were not kept: run it again"
+                    ) from None
+                os.replace(building, path)
+            _fsync(path.parent)
+        except sqlite3.Error as exc:
+            raise _storage_error(path, exc, "create the register") from None
+        except OSError as exc:
+            raise _os_storage_error(path, exc, "create the register") from None
+        finally:
+            self.connection.close()
+            _remove(building)
+
+    def discard(self) -> None:
+        building, self.building = self.building, None
+        with contextlib.suppress(sqlite3.Error):
+            self.connection.close()
+        if building is not None:
+            _remove(building)
+
+
+def newer_schema(where: str, version: int, nothing_changed: str = "The file has not been changed.") -> StoreError:
+    """The refusal of a store written by a newer lif-core (before anything is written to it)."""
+    return StoreError(
+        f"{where}: written by a newer lif-core (register schema {version}; this version knows "
+        f"{SCHEMA_VERSION} at most): upgrade lif-core. {nothing_changed}"
+    )
+
+
+def schema_version_of(db: Database) -> int:
+    """The schema version a store was written with (read without writing anything)."""
+    try:
+        tables = db.tables()
+        rows = db.run("SELECT value FROM meta WHERE key = 'schema_version'") if "meta" in tables else []
+    except db.errors as exc:
+        db.rollback()
+        raise db.storage_error(exc, "read the register") from None
+    if not rows or not str(rows[0][0]).isdigit():
+        raise StoreError(f"{db.where}: not a lif-core register (no schema version): move it aside")
+    return int(rows[0][0])
+
+
 @attrs.frozen
 class Change:
     """One recorded change to the register.
@@ -351,7 +532,7 @@ class Register:
     def __init__(
         self,
         path: Path,
-        connection: sqlite3.Connection,
+        connection: sqlite3.Connection | Database,
         known_ids: Mapping[str, str],
         who: str,
         *,
@@ -359,12 +540,53 @@ class Register:
         read_only: bool = False,
     ) -> None:
         self.path = path
-        self._db = connection
+        self._db: Database = (
+            connection if isinstance(connection, Database) else SqliteDatabase(path, connection, building)
+        )
         self._structure = dict(known_ids)
         self.who = who
         self._depth = 0
-        self._building = building  # the hidden file a new store is built in, until it is closed
         self.read_only = read_only
+
+    @classmethod
+    def in_database(
+        cls,
+        path: Path,
+        database: Database,
+        known_ids: Mapping[str, str] | None = None,
+        who: str | None = None,
+        *,
+        read_only: bool = False,
+    ) -> Register:
+        """The register kept in ``database`` (another store's: see :class:`Database`), which is
+        migrated forward (or made, where :attr:`Database.new`) before it is returned; one
+        written by a newer lif-core is refused before anything is written. ``path`` is what
+        :attr:`path` says (a store's file in the board folder). Read-only, an older schema is
+        refused with what to do (it is migrated the first time it is opened to write)."""
+        register = cls(path, database, known_ids or {}, "" if read_only else who or default_user(), read_only=read_only)
+        try:
+            if database.new:
+                if database.one_transaction:  # every write until publish() joins this one transaction
+                    register._begin()
+                    register._depth = 1
+                register._migrate()
+                return register
+            version = schema_version_of(database)
+            if version > SCHEMA_VERSION:
+                raise newer_schema(database.where, version, database.nothing_changed)
+            if read_only:
+                if version < SCHEMA_VERSION:
+                    raise StoreError(
+                        f"{database.where}: written by an older lif-core (register schema {version}): it is "
+                        "brought up to date the first time it is opened to write: run `lif import` on the "
+                        "board (or any command that changes the register)"
+                    )
+            else:
+                register._migrate()
+        except BaseException:
+            register.abandon()
+            raise
+        return register
 
     # -- opening ------------------------------------------------------------------------
 
@@ -389,10 +611,7 @@ class Register:
             raise StoreError(f"{path}: is a folder, not a register: move it aside")
         version = cls._version_read_only(path)
         if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"{path}: written by a newer lif-core (register schema {version}; this version knows "
-                f"{SCHEMA_VERSION} at most): upgrade lif-core. The file has not been changed."
-            )
+            raise newer_schema(str(path), version)
         register = cls(path, cls._connect(path, path), known_ids or {}, who or default_user())
         try:
             register._migrate()
@@ -420,10 +639,7 @@ class Register:
             raise
         if version > SCHEMA_VERSION:
             db.close()
-            raise StoreError(
-                f"{path}: written by a newer lif-core (register schema {version}; this version knows "
-                f"{SCHEMA_VERSION} at most): upgrade lif-core. The file has not been changed."
-            )
+            raise newer_schema(str(path), version)
         if version < SCHEMA_VERSION:
             db.close()
             if not _writable(path):
@@ -504,18 +720,7 @@ class Register:
 
     @staticmethod
     def _schema_version(db: sqlite3.Connection, path: Path) -> int:
-        try:
-            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            row = (
-                db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-                if "meta" in tables
-                else None
-            )
-        except sqlite3.Error as exc:
-            raise _storage_error(path, exc, "read the register") from None
-        if row is None or not str(row[0]).isdigit():
-            raise StoreError(f"{path}: not a lif-core register (no schema version): move it aside")
-        return int(row[0])
+        return schema_version_of(SqliteDatabase(path, db))
 
     @classmethod
     def _version_read_only(cls, path: Path) -> int:
@@ -526,69 +731,49 @@ class Register:
             db.close()
 
     def _migrate(self) -> None:
+        """Make the schema (where there is none) and bring it forward to :data:`SCHEMA_VERSION`,
+        in one write transaction; a newer one found meanwhile is refused, unchanged."""
+        db = self._db
         with self._immediate():
-            tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if "meta" not in tables:
-                for statement in filter(str.strip, _SCHEMA_V1.split(";")):
-                    self._db.execute(statement)
-                self._db.execute("INSERT INTO meta VALUES ('schema_version', '1')")
-            version = int(self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0])
+            if "meta" not in db.tables():
+                for statement in filter(str.strip, db.schema_v1.split(";")):
+                    db.run(statement)
+                db.run("INSERT INTO meta VALUES ('schema_version', '1')")
+            version = int(db.run("SELECT value FROM meta WHERE key = 'schema_version'")[0][0])
+            if version > SCHEMA_VERSION:
+                raise newer_schema(db.where, version, db.nothing_changed)
             while version < SCHEMA_VERSION:
-                for statement in filter(str.strip, _MIGRATIONS[version].split(";")):
-                    self._db.execute(statement)
+                for statement in filter(str.strip, db.migrations[version].split(";")):
+                    db.run(statement)
                 version += 1
-                self._db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),))
+                db.run("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),))
 
     @property
     def schema_version(self) -> int:
         return int(self._query("SELECT value FROM meta WHERE key = 'schema_version'")[0][0])
 
     def close(self) -> None:
-        """Close the store. A new store (built aside) is checkpointed, closed, synced and only
-        then moved into place, so it appears complete or not at all."""
-        building, self._building = self._building, None
-        if building is None:
-            self._db.close()
+        """Close the store. A new store appears only now, complete (SQLite's, built aside, is
+        checkpointed, closed, synced and then moved into place; a server's is committed)."""
+        if self._db.new:
+            if self._db.one_transaction and self._depth:
+                self._depth = 0
+                try:
+                    self._db.commit()
+                except self._db.errors as exc:
+                    self._db.discard()
+                    raise self._db.storage_error(exc, "create the register") from None
+            self._db.new = False
+            self._db.publish()
             return
-        try:
-            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            self._db.close()
-            leftover = [c for c in _companions(building) if c.exists() and c.stat().st_size > 0]
-            if leftover:  # pragma: no cover - SQLite merges and removes them on the last close
-                raise StoreError(f"{self.path}: could not complete the new register ({leftover[0].name} remains)")
-            _fsync(building)
-            _set_aside_orphans(self.path)
-            try:
-                os.link(building, self.path)  # never replaces a store another process made meanwhile
-            except FileExistsError:
-                raise StoreError(
-                    f"{self.path}: another process created the register meanwhile; this command's changes "
-                    "were not kept: run it again"
-                ) from None
-            except OSError:  # a file system without hard links
-                if self.path.exists():
-                    raise StoreError(
-                        f"{self.path}: another process created the register meanwhile; this command's "
-                        "changes were not kept: run it again"
-                    ) from None
-                os.replace(building, self.path)
-            _fsync(self.path.parent)
-        except sqlite3.Error as exc:
-            raise _storage_error(self.path, exc, "create the register") from None
-        except OSError as exc:
-            raise _os_storage_error(self.path, exc, "create the register") from None
-        finally:
-            self._db.close()
-            _remove(building)
+        self._db.close()
 
     def abandon(self) -> None:
-        """Close without keeping a new store (one being built aside is removed; a store that
+        """Close without keeping a new store (one being built is discarded; a store that
         already existed is simply closed: its committed changes stay)."""
-        building, self._building = self._building, None
-        with contextlib.suppress(sqlite3.Error):
-            self._db.close()
-        if building is not None:
-            _remove(building)
+        self._depth = 0
+        self._db.rollback()
+        self._db.discard()
 
     def __enter__(self) -> Register:
         return self
@@ -611,25 +796,28 @@ class Register:
             finally:
                 self._depth -= 1
             return
-        if self.read_only:
-            raise StoreError(f"{self.path}: opened read-only: nothing can be changed through it")
-        try:
-            self._db.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            raise _storage_error(self.path, exc, "change the register") from None
+        self._begin()
         self._depth = 1
+        db = self._db
         try:
             yield
-            self._db.execute("COMMIT")
+            db.commit()
         except BaseException as exc:
-            if self._db.in_transaction:
-                with contextlib.suppress(sqlite3.Error):
-                    self._db.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.Error):
-                raise _storage_error(self.path, exc, "change the register") from None
+            db.rollback()
+            if isinstance(exc, db.errors):
+                raise db.storage_error(exc, "change the register") from None
             raise
         finally:
             self._depth = 0
+
+    def _begin(self) -> None:
+        if self.read_only:
+            raise StoreError(f"{self.path}: opened read-only: nothing can be changed through it")
+        try:
+            self._db.begin()
+        except self._db.errors as exc:
+            self._db.rollback()
+            raise self._db.storage_error(exc, "change the register") from None
 
     def transaction(self) -> contextlib.AbstractContextManager[None]:
         """Group several changes: all are kept, or (on any error) none."""
@@ -637,10 +825,13 @@ class Register:
 
     def _query(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[Any]:
         """Rows of a read, any storage failure said clearly."""
+        db = self._db
         try:
-            return self._db.execute(sql, parameters).fetchall()
-        except sqlite3.Error as exc:
-            raise _storage_error(self.path, exc, "read the register") from None
+            return db.run(sql, parameters)
+        except db.errors as exc:
+            if not self._depth:
+                db.rollback()
+            raise db.storage_error(exc, "read the register") from None
 
     def _load(self, text: str | None, record_id: object) -> Any:
         """A stored record's JSON; a clear "corrupt" error where it does not read back."""
@@ -658,7 +849,7 @@ class Register:
         except (ValueError, RecursionError) as exc:
             reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
             raise StoreError(
-                f"{self.path}: corrupt: record {record_id!r} does not read back ({reason}): restore the "
+                f"{self._db.where}: corrupt: record {record_id!r} does not read back ({reason}): restore the "
                 "register from a backup"
             ) from None
 
@@ -787,8 +978,8 @@ class Register:
                 return found
             if register_ids is not None:
                 return register_ids.get(record_id)
-            row = self._db.execute("SELECT collection FROM records WHERE id = ?", (record_id,)).fetchone()
-            return None if row is None else str(row[0])
+            rows = self._db.run("SELECT collection FROM records WHERE id = ?", (record_id,))
+            return None if not rows else str(rows[0][0])
 
         existing = owner(record.id)
         if replacing is None and existing is not None:
@@ -854,7 +1045,7 @@ class Register:
         self, record_id: str, collection: str, old: dict[str, Any] | None, new: dict[str, Any] | None, note: str
     ) -> None:
         at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
-        self._db.execute(
+        self._db.run(
             "INSERT INTO changes (at, record_id, collection, old, new, who, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 at,
@@ -875,12 +1066,10 @@ class Register:
             record = self._checked(collection, data, register_ids=_ids)
             if _ids is not None:
                 _ids[record["id"]] = collection
-            position = self._db.execute(
+            position = self._db.run(
                 "SELECT COALESCE(MAX(position), -1) + 1 FROM records WHERE collection = ?", (collection,)
-            ).fetchone()[0]
-            self._db.execute(
-                "INSERT INTO records VALUES (?, ?, ?, ?)", (record["id"], collection, position, _json(record))
-            )
+            )[0][0]
+            self._db.run("INSERT INTO records VALUES (?, ?, ?, ?)", (record["id"], collection, position, _json(record)))
             self._record_change(record["id"], collection, None, record, note)
         return record
 
@@ -909,7 +1098,7 @@ class Register:
             record = self._checked(collection, data, replacing=record_id, register_ids=_ids)
             if record == old:
                 return record
-            self._db.execute("UPDATE records SET data = ? WHERE id = ?", (_json(record), record_id))
+            self._db.run("UPDATE records SET data = ? WHERE id = ?", (_json(record), record_id))
             self._record_change(record_id, collection, old, record, note)
         return record
 
@@ -923,7 +1112,7 @@ class Register:
             # Only a record holding the id as a JSON string can refer to it: those are found by
             # SQLite, then checked (not every record of a large register structured in turn).
             rows = self._query(
-                "SELECT collection, data, id FROM records WHERE instr(data, ?) > 0 ORDER BY collection, position",
+                f"SELECT collection, data, id FROM records WHERE {self._db.contains} ORDER BY collection, position",
                 (_json(record_id),),
             )
             for other_collection, text, other_id in rows:
@@ -938,7 +1127,7 @@ class Register:
                     f"refused: {', '.join(sorted(users))} {'refers' if len(users) == 1 else 'refer'} to "
                     f"{record_id!r}: change {'it' if len(users) == 1 else 'them'} first"
                 )
-            self._db.execute("DELETE FROM records WHERE id = ?", (record_id,))
+            self._db.run("DELETE FROM records WHERE id = ?", (record_id,))
             self._record_change(record_id, collection, old, None, note)
 
     def set_status(
@@ -1059,7 +1248,7 @@ class Register:
                     fingerprint = checked_digest(record) if track else ""  # digest(), from the record as checked
                     added += 1
                 if track:
-                    self._db.execute("INSERT OR REPLACE INTO imported VALUES (?, ?)", (record_id, fingerprint))
+                    self._db.run(self._db.set_imported, (record_id, fingerprint))
         return added, updated, same
 
 

@@ -297,3 +297,21 @@ def test_section11_returns_and_their_forms_by_role(client_for: Client) -> None:
     assert "Fill in your agency&#39;s return" in eve
     assert "/s11/" not in client_for("rita").get(path).text
     assert "Domestic abuse notifications to schools not yet in place" in html.unescape(admin)
+
+
+def test_long_lists_come_in_pages(client_for: Client, web_board: Path, web_plugins: Plugins) -> None:
+    with open_register(web_board, web_plugins, who="ada") as register, register.transaction():
+        for n in range(105):
+            register.add("actions", {"id": f"a-extra-{n:03d}", "text": f"Extra action {n}", "owner": "met-police"})
+    client = client_for("rita")
+    first = client.get("/actions", params={"owner": "met-police", "sort": "id"})
+    ids = _rows(first.text)
+    assert len(ids) == 100
+    assert "1 to 100 of" in _text(first.text)
+    assert 'href="?owner=met-police&amp;sort=id&amp;page=2"' in first.text
+    second = _rows(client.get("/actions", params={"owner": "met-police", "sort": "id", "page": "2"}).text)
+    police = [a.id for a in _loaded(web_board, web_plugins).board.actions if a.owner == "met-police"]
+    assert len(police) > 105
+    assert ids + second == sorted(police, key=str.casefold)
+    assert _rows(client.get("/actions", params={"page": "999"}).text)  # past the end: the last page
+    assert _rows(client.get("/actions", params={"page": "x"}).text)

@@ -48,7 +48,7 @@ DUE_SOON_DAYS = 14
 #: At most this many search results are shown.
 MAX_RESULTS = 200
 #: At most this many rows of a list are shown on one page.
-PAGE_SIZE = 200
+PAGE_SIZE = 100
 #: Actions that are finished: never overdue.
 CLOSED_STATUSES = ("completed", "cancelled")
 
@@ -851,7 +851,21 @@ def _list_page(listing: Listing) -> Callable[[Request], HTMLResponse]:
         filters = _filters(request)
         today = _today(loaded)
         rows, total, problems = list_rows(view, listing, filters, today)
-        shown = rows[:PAGE_SIZE]
+        pages = max(1, -(-len(rows) // PAGE_SIZE))
+        try:
+            number = min(max(1, int(request.query_params.get("page", "1"))), pages)
+        except ValueError:
+            number = 1
+        shown = rows[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
+        base = {k: v for k, v in request.query_params.items() if k != "page" and v}
+        paging = {
+            "number": number,
+            "pages": pages,
+            "first": (number - 1) * PAGE_SIZE + 1,
+            "last": (number - 1) * PAGE_SIZE + len(shown),
+            "previous": "?" + urlencode({**base, "page": number - 1}) if number > 1 else None,
+            "next": "?" + urlencode({**base, "page": number + 1}) if number < pages else None,
+        }
         may_add = _may_add(who, listing, loaded)
         return web.render(
             request,
@@ -862,7 +876,7 @@ def _list_page(listing: Listing) -> Callable[[Request], HTMLResponse]:
             rows=shown,
             count=len(rows),
             total=total,
-            more=len(rows) - len(shown),
+            paging=paging,
             filters=filters,
             problems=problems,
             owners=_options(view, listing, listing.owner, titled=True),

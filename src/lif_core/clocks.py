@@ -281,6 +281,8 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 
 class ClockState(str, enum.Enum):
+    """Where a deadline stands: met in time, met late, still running (due) or overdue."""
+
     MET = "met"
     LATE = "met-late"
     RUNNING = "due"

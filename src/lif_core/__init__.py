@@ -57,8 +57,14 @@ if TYPE_CHECKING:
         chart_svg,
     )
     from .clocks import (
+        Clock,
+        ClockState,
+        PublicationDue,
         WorkingDays,
         add_months,
+        board_calendar,
+        publications_due,
+        review_clocks,
     )
     from .data import Pseudonymiser, SourceReport, read_source
     from .disclosure import (

@@ -335,6 +335,9 @@ def test_stage_form_moves_a_review_on_with_its_date(web_board: Path, client_for:
     response = post(client, "/r/rr-baby-m/stage", {**hidden, "stage": "analysis", "date": "2019-02-30"})
     assert response.status_code == 400
     assert "expected a date as YYYY-MM-DD" in error_beside(response.text, "f-date")
+    response = post(client, "/r/rr-baby-m/stage", {**hidden, "stage": "analysis", "date": "2019-01-08"})
+    assert response.status_code == 400  # before the last stage's date: said beside the date
+    assert "is before the previous stage's date 2019-01-10" in error_beside(response.text, "f-date")
 
 
 def test_status_form_records_status_date_and_note(web_board: Path, client_for: Client) -> None:

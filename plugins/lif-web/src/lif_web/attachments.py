@@ -121,6 +121,8 @@ def safe_name(filename: str | None, media_type: str | None = None) -> str:
         category = unicodedata.category(char)
         if char in _NAME_PUNCTUATION or (category[0] in "LN" and category != "Nl"):
             kept.append(char)
+        elif category == "Pd":  # dashes of every kind
+            kept.append("-")
         elif category[0] in "CZ" and char != " ":
             kept.append(" " if category[0] == "Z" else "")  # other spaces become spaces; controls go
         else:

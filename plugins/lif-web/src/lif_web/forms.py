@@ -1155,7 +1155,7 @@ async def stage_form(request: Request) -> Response:
             **{k: v for k, v in extra.items() if k != "record_id"},
         )
     except LifError as exc:
-        _refused(form, data, str(exc), fallback="stage")
+        _refused(form, data, _log_paths(str(exc)), fallback="stage")
         return _show_form(request, form, heading=heading, action=action, status=400, **extra)
     return web.redirect(request, f"/r/{record_id}", f"Review {record_id} moved to {stage.replace('-', ' ')}.")
 
@@ -1220,7 +1220,7 @@ async def status_form(request: Request) -> Response:
             **{k: v for k, v in extra.items() if k != "record_id"},
         )
     except LifError as exc:
-        _refused(form, data, str(exc), fallback="status")
+        _refused(form, data, _log_paths(str(exc)), fallback="status")
         return _show_form(request, form, heading=heading, action=action, status=400, **extra)
     return web.redirect(request, f"/r/{record_id}", f"Action {record_id} is now {status.replace('-', ' ')}.")
 
@@ -1312,6 +1312,12 @@ def _period_value(record: Mapping[str, Any], period: str) -> tuple[dict[str, Any
     found = next((v for v in record.get("values") or [] if v.get("period") == period), None)
     shown = "" if found is None else _shown(Field("value", "", "float"), found.get("value"))
     return {"period": period if found is not None else "", "value": shown, "note": ""}, {}
+
+
+def _log_paths(message: str) -> str:
+    """A refused stage or status change names its log entry (``stage_log[2].date``): beside
+    the form's own fields."""
+    return re.sub(r"\.(?:stage_log|status_log)\[\d+\]\.(stage|status|date|note)\b", r".\1", message)
 
 
 def _value_paths(message: str) -> str:
@@ -1520,7 +1526,9 @@ async def s11_form(request: Request) -> Response:
         at = next((i for i, r in enumerate(now_returns) if r.get("partner") == partner), None)
         current_ret = now_returns[at] if at is not None else None
         if _return_digest(current_ret) != opened_digest:
-            raise ConflictError(record_id, version, int(reg.version(record_id)), (reg.history(record_id) or [None])[-1])
+            raise ConflictError(
+                record_id, version, int(reg.version(record_id)), _return_change(reg, record_id, partner)
+            )
         if at is None:
             now_returns.append(new_ret)
         else:
@@ -1561,6 +1569,16 @@ async def s11_form(request: Request) -> Response:
         _refused(form, data, _s11_paths(str(exc), index if index is not None else len(returns)))
         return _show_form(request, form, heading=heading, action=action, status=400, **extra)
     return web.redirect(request, f"/r/{record_id}", f"Saved the Section 11 return of {partners[partner]}.")
+
+
+def _return_change(reg: Any, record_id: str, partner: str) -> Any:
+    """The latest change to an audit that changed ``partner``'s return (who, when)."""
+
+    def of(data: Mapping[str, Any] | None) -> Any:
+        return next((r for r in (data or {}).get("returns") or [] if r.get("partner") == partner), None)
+
+    changes = reg.history(record_id)
+    return next((c for c in reversed(changes) if of(c.old) != of(c.new)), changes[-1] if changes else None)
 
 
 def _s11_paths(message: str, index: int) -> str:

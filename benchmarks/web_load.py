@@ -111,6 +111,25 @@ def forms(page: str) -> list[dict[str, Any]]:
     return parser.forms
 
 
+def keep_cookies(client: httpx.Client) -> httpx.Client:
+    """Send back the cookies the server sets, ``Secure`` ones too, as a browser does on
+    127.0.0.1 (httpx's own jar keeps ``Secure`` cookies for https only)."""
+    jar: dict[str, str] = {}
+
+    def remember(response: httpx.Response) -> None:
+        for header in response.headers.get_list("set-cookie"):
+            name, _, rest = header.partition("=")
+            value = rest.split(";", 1)[0]
+            if value and "max-age=0" not in header.lower():
+                jar[name.strip()] = value
+            else:
+                jar.pop(name.strip(), None)
+        client.headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in jar.items())
+
+    client.event_hooks["response"].append(remember)
+    return client
+
+
 def sign_in(client: httpx.Client, name: str, password: str) -> None:
     page = client.get("/login")
     page.raise_for_status()
@@ -241,7 +260,7 @@ def _timed(tally: Tally, kind: str, call: Any) -> httpx.Response | None:
 
 
 def client_loop(base: str, n: int, actions: list[str], until: float, tally: Tally, peer: bool) -> None:
-    with httpx.Client(base_url=base, timeout=30, follow_redirects=False) as client:
+    with keep_cookies(httpx.Client(base_url=base, timeout=30, follow_redirects=False)) as client:
         try:
             sign_in(client, f"client{n}", PASSWORD)
         except (RuntimeError, httpx.HTTPError, StopIteration) as exc:

@@ -139,10 +139,30 @@ def version_of(page: str) -> str:
     return found.group(1)
 
 
+def keep_cookies(client: httpx.Client) -> httpx.Client:
+    """Send back the cookies the server sets, ``Secure`` ones too, as a browser does on
+    127.0.0.1 (a potentially trustworthy origin: Chromium keeps and sends ``Secure`` cookies
+    there over plain http; httpx's jar would not)."""
+    jar: dict[str, str] = {}
+
+    def remember(response: httpx.Response) -> None:
+        for header in response.headers.get_list("set-cookie"):
+            name, _, rest = header.partition("=")
+            value = rest.split(";", 1)[0]
+            if value and "max-age=0" not in header.lower():
+                jar[name.strip()] = value
+            else:
+                jar.pop(name.strip(), None)
+        client.headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in jar.items())
+
+    client.event_hooks["response"].append(remember)
+    return client
+
+
 @contextmanager
 def signed_in(base: str, name: str) -> Iterator[httpx.Client]:
     """An HTTP client signed in as ``name`` (one of :data:`ACCOUNTS`) through the sign-in form."""
-    with httpx.Client(base_url=base, timeout=30) as client:
+    with keep_cookies(httpx.Client(base_url=base, timeout=30)) as client:
         page = client.get("/login")
         answer = client.post(
             "/login", data={"csrf_token": csrf_of(page.text), "name": name, "password": ACCOUNTS[name][2], "next": "/"}

@@ -16,6 +16,7 @@ import contextlib
 import datetime as dt
 import functools
 import re
+import sys
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -23,8 +24,6 @@ from xml.etree import ElementTree
 from xml.etree.ElementTree import Element, ParseError
 
 import attrs
-from defusedxml import DefusedXmlException, DTDForbidden
-from defusedxml.ElementTree import iterparse
 
 from lif_core import (
     BATCH_SIZE,
@@ -416,7 +415,10 @@ def _reading(path: Path) -> Iterator[None]:
     """What goes wrong reading the file, as one line naming it."""
     try:
         yield
-    except DefusedXmlException as exc:
+    except ValueError as exc:  # defusedxml's refusals are ValueErrors (imported only where used)
+        defused = sys.modules.get("defusedxml")
+        if defused is None or not isinstance(exc, defused.DefusedXmlException):
+            raise
         raise LifError(
             f"{path.name}: refused: the file declares a DTD, entities or external references "
             f"({type(exc).__name__}); CIN census files never need them, and they can be used to attack the "
@@ -807,6 +809,9 @@ def _events(path: Path, source: Any) -> Iterator[tuple[str, Element]]:
     enormous prolog) goes through defusedxml itself.
     """
     verdict = _prolog(path)
+    if verdict in ("dtd", "unknown"):  # (defusedxml imported only for these)
+        from defusedxml import DTDForbidden
+        from defusedxml.ElementTree import iterparse
     if verdict == "dtd":
         raise DTDForbidden(None, None, None)  # reported as a refusal by read()
     if verdict == "unknown":

@@ -27,11 +27,10 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
-import importlib
 import os
 import smtplib
 import ssl
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
@@ -44,8 +43,16 @@ try:  # lif-core's own choice: tomli where installed (Python 3.10), else the sta
 except ImportError:  # pragma: no cover
     import tomllib  # type: ignore[no-redef]
 
-import lif_core
-from lif_core import ActionStatus, Board, GroupKind, LifError, LoadedBoard, open_board
+from lif_core import (
+    ActionStatus,
+    Board,
+    GroupKind,
+    LifError,
+    LoadedBoard,
+    open_board,
+    publications_due,
+    review_clocks,
+)
 from lif_core.commands import as_of_option, current_plugins
 
 __all__ = [
@@ -99,15 +106,6 @@ class Item:
 # --------------------------------------------------------------------------- what is due
 
 
-def _clock_functions() -> tuple[Callable[..., Any], Callable[..., Any]]:
-    """lif-core's review_clocks and publications_due (public from lif_core once exported; the
-    lead was asked for the export: until then from their module)."""
-    if hasattr(lif_core, "review_clocks") and hasattr(lif_core, "publications_due"):
-        return lif_core.review_clocks, lif_core.publications_due
-    module = importlib.import_module("lif_core." + "clocks")
-    return module.review_clocks, module.publications_due
-
-
 def _board_group(board: Board) -> str:
     for group in board.groups:
         if group.kind is GroupKind.BOARD:
@@ -137,7 +135,6 @@ def reminders(loaded: LoadedBoard, today: dt.date, days: int) -> dict[str, list[
     for planned in board.planned_audits:
         if planned.status.value in _OPEN_AUDITS:
             add(planned.partner, "planned audit", planned.id, planned.topic, planned.due)
-    review_clocks, publications_due = _clock_functions()
     board_group = _board_group(board)
     for review in board.reviews:
         for clock in review_clocks(review, board, today, loaded.framework):

@@ -1181,7 +1181,7 @@ async def status_form(request: Request) -> Response:
     form = Form(
         items, values={"date": dt.date.today().isoformat(), "status": old.get("status", "not-started")}, version=version
     )
-    heading = f"Status of action {record_id}"
+    heading = f"Change the status of action {record_id}"
     action = f"/r/{record_id}/status"
     extra = {
         "back": f"/r/{record_id}",

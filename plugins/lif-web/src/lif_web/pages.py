@@ -623,34 +623,40 @@ _scorecards: dict[tuple[Any, ...], Any] = {}
 _scorecards_lock = threading.Lock()
 
 
-def _source_stamps(loaded: LoadedBoard) -> tuple[Any, ...]:
+def _stamps(loaded: LoadedBoard) -> tuple[Any, ...]:
+    """What the scorecard is computed from, as file stamps: the board's files, its register's
+    (not the ``-shm`` index, which readers touch) and its data sources'."""
+    names = {*loaded.files, *(source.path for source in loaded.board.sources)}
+    with contextlib.suppress(OSError):
+        names |= {p.name for p in loaded.root.glob("register*") if not p.name.endswith("-shm")}
     out: list[tuple[str, int | None, int | None]] = []
-    for source in loaded.board.sources:
+    for name in sorted(names):
         try:
-            stat = (loaded.root / source.path).stat()
-            out.append((source.path, stat.st_mtime_ns, stat.st_size))
+            stat = (loaded.root / name).stat()
+            out.append((name, stat.st_mtime_ns, stat.st_size))
         except OSError:
-            out.append((source.path, None, None))
-    return tuple(out)
+            out.append((name, None, None))
+    return (str(loaded.root), *out)
 
 
 def scores(loaded: LoadedBoard, plugins: Plugins) -> list[Any]:
     """The board's scorecard (:command:`lif measures`), every figure from children's records
-    protected under the board's rule; kept while the board and its data files are unchanged."""
+    protected under the board's rule; kept while the board's files, its register and its data
+    files are unchanged (a write changes the register's file, which computes it again)."""
     # PRIVATE lif_core.measures.scorecard: the lead is asked for a public export (report: For the lead).
     from lif_core import board_rule
     from lif_core.measures import scorecard
 
-    key = (id(loaded), _source_stamps(loaded))
+    key = (id(plugins), _stamps(loaded))
     with _scorecards_lock:
         found = _scorecards.get(key)
-        if found is not None and found[0] is loaded:
-            return list(found[1])
+        if found is not None:
+            return list(found)
     result = scorecard(loaded, plugins, rule=board_rule(loaded))
     with _scorecards_lock:
-        if len(_scorecards) >= 4:
+        if len(_scorecards) >= 8:
             _scorecards.clear()
-        _scorecards[key] = (loaded, tuple(result))
+        _scorecards[key] = tuple(result)
     return result
 
 

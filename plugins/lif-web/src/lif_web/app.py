@@ -20,7 +20,7 @@ from starlette.staticfiles import StaticFiles
 from .accounts import Accounts
 from .config import WebConfig
 from .security import Message, Receive, Scope, SecurityMiddleware, Send
-from .web import SignInRequired, _BoardCache, error_page, sign_in_url
+from .web import SignInRequired, _BoardCache, board_folder, check_board, error_page, sign_in_url
 
 if TYPE_CHECKING:
     from lif_core import Plugins
@@ -115,18 +115,19 @@ class _Errors:
 
 
 def create_app(board: Path, config: WebConfig | None = None, plugins: Plugins | None = None) -> Starlette:
-    """The web application for ``board`` (opened and checked now: a board that ``lif validate``
-    refuses is refused here, with its problems)."""
-    from lif_core import LifError, open_board
-    from lif_core.board import board_root
+    """The web application for ``board`` (opened and checked now: a board whose files cannot
+    be read into a board is refused here, with its problems; one whose checks find errors in
+    how its reviews are run is served, with them)."""
+    from lif_core import LifError
 
     cfg = config if config is not None else WebConfig()
     if plugins is None:
         from lif_core import Plugins
 
         plugins = Plugins.create()
-    root = board_root(board)
-    loaded = open_board(root, plugins)
+    root = board_folder(board)
+    validation = check_board(root, plugins)
+    assert validation.loaded is not None
     accounts = Accounts(root, idle=cfg.session_idle, absolute=cfg.session_absolute)
 
     app = Starlette(
@@ -138,10 +139,9 @@ def create_app(board: Path, config: WebConfig | None = None, plugins: Plugins | 
     app.state.config = cfg
     app.state.plugins = plugins
     app.state.accounts = accounts
-    app.state.title = loaded.board.board.name
+    app.state.title = validation.loaded.board.board.name
     cache = _BoardCache()
-    cache.loaded = loaded
-    cache.key = cache.fingerprint(root, loaded)
+    cache.fill(root, validation)
     app.state.board_cache = cache
     app.add_middleware(_Errors)
     app.add_middleware(SecurityMiddleware, accounts=accounts, config=cfg, error=error_page)

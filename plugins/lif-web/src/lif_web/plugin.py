@@ -27,18 +27,18 @@ def _loopback(host: str) -> bool:
 
 
 def _accounts(board: Path):  # type: ignore[no-untyped-def]
-    from lif_core.board import board_root
-
     from .accounts import Accounts
+    from .web import board_folder
 
-    return Accounts(board_root(board))
+    return Accounts(board_folder(board))
 
 
 def _partners(board: Path) -> set[str]:
-    from lif_core import open_board
-    from lif_core.commands import current_plugins
+    from lif_core import load_board
 
-    loaded = open_board(board, current_plugins())
+    from .web import board_folder
+
+    loaded = load_board(board_folder(board))
     return {p.id for p in loaded.board.partners}
 
 

@@ -43,19 +43,23 @@ from .accounts import ROLES, Account, Accounts, Session
 from .config import WebConfig
 
 if TYPE_CHECKING:
-    from lif_core import LoadedBoard, Plugins
+    from lif_core import LoadedBoard, Plugins, Problem, Validation
 
 __all__ = [
     "ROLES",
     "Account",
     "SignInRequired",
     "account",
+    "board_folder",
+    "board_problems",
     "can_change",
+    "display_names",
     "error_page",
     "forbidden",
     "form_data",
     "loaded_board",
     "nav",
+    "read_register",
     "redirect",
     "register",
     "render",
@@ -107,6 +111,36 @@ def templates() -> jinja2.Environment:
         env.globals["static"] = lambda path: f"/static/{path}"
         _environment = env
     return _environment
+
+
+# --------------------------------------------------------------------------- the board folder
+
+
+def board_folder(path: str | Path) -> Path:
+    """The board folder ``path`` names (the folder, or its board.toml); a clear error where
+    there is no board."""
+    from lif_core import LifError
+
+    root = Path(path)
+    if root.name == "board.toml" and root.is_file():
+        root = root.parent
+    if not root.is_dir():
+        raise LifError(f"{path}: no such board folder (create one with `lif init {path}`)")
+    if not (root / "board.toml").is_file():
+        raise LifError(f"{path}: no board.toml in this folder (create a board with `lif init {path}`)")
+    return root
+
+
+def check_board(root: Path, host: Plugins) -> Validation:
+    """The board checked as ``lif reviews`` and ``lif report`` check it: readable even where
+    checks find errors in how its reviews are run (pages show those), refused (``BoardInvalid``)
+    only where its files cannot be read into a board."""
+    from lif_core import BoardInvalid, validate_board
+
+    result = validate_board(root, host)
+    if result.loaded is None:
+        raise BoardInvalid(result.problems, board=str(root))
+    return result
 
 
 # --------------------------------------------------------------------------- the app's state
@@ -297,6 +331,13 @@ class _BoardCache:
         self.lock = threading.Lock()
         self.key: tuple[Any, ...] | None = None
         self.loaded: LoadedBoard | None = None
+        self.problems: tuple[Problem, ...] = ()
+
+    def fill(self, root: Path, validation: Validation) -> None:
+        assert validation.loaded is not None
+        self.loaded = validation.loaded
+        self.problems = validation.problems
+        self.key = self.fingerprint(root, self.loaded)
 
     @staticmethod
     def fingerprint(root: Path, loaded: LoadedBoard | None) -> tuple[Any, ...]:
@@ -320,25 +361,46 @@ class _BoardCache:
             self.loaded = None
 
 
-def loaded_board(request: Request) -> LoadedBoard:
-    """The board as it is now (its register's records included), checked as ``lif validate``
-    checks it; one per request."""
-    cached: LoadedBoard | None = request.scope.get("lif.loaded")
+def _current(request: Request) -> tuple[LoadedBoard, tuple[Problem, ...]]:
+    cached: tuple[LoadedBoard, tuple[Problem, ...]] | None = request.scope.get("lif.loaded")
     if cached is not None:
         return cached
-    from lif_core import open_board
-
-    state = _state(request)
-    cache: _BoardCache = state.board_cache
+    cache: _BoardCache = _state(request).board_cache
     root = board_path(request)
     with cache.lock:
-        key = cache.fingerprint(root, cache.loaded)
-        if cache.loaded is None or cache.key != key:
-            cache.loaded = open_board(root, plugins(request))
-            cache.key = cache.fingerprint(root, cache.loaded)
-        loaded = cache.loaded
-    request.scope["lif.loaded"] = loaded
-    return loaded
+        if cache.loaded is None or cache.key != cache.fingerprint(root, cache.loaded):
+            cache.fill(root, check_board(root, plugins(request)))
+        assert cache.loaded is not None
+        current = (cache.loaded, cache.problems)
+    request.scope["lif.loaded"] = current
+    return current
+
+
+def loaded_board(request: Request) -> LoadedBoard:
+    """The board as it is now (its register's records included, ``.framework`` set), one per
+    request; checked as ``lif reviews`` checks it: a board whose reviews break a methodology's
+    rules still loads (:func:`board_problems` has those), one whose files cannot be read is an
+    error page (400, with its problems)."""
+    return _current(request)[0]
+
+
+def board_problems(request: Request) -> tuple[Problem, ...]:
+    """The errors and warnings the board's checks found (as ``lif validate`` lists them)."""
+    return _current(request)[1]
+
+
+@contextlib.contextmanager
+def read_register(request: Request) -> Iterator[Any]:
+    """The board's register, opened only to read it (history, versions), for any signed-in
+    person."""
+    account(request)
+    with open_register(board_path(request), plugins(request), write=False) as reg:
+        yield reg
+
+
+def display_names(request: Request) -> dict[str, str]:
+    """Each account's name -> the name shown for it (for the register's history: "who")."""
+    return {who.name: who.display for who, _ in accounts(request).users()}
 
 
 @contextlib.contextmanager

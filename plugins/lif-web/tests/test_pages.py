@@ -315,3 +315,13 @@ def test_long_lists_come_in_pages(client_for: Client, web_board: Path, web_plugi
     assert ids + second == sorted(police, key=str.casefold)
     assert _rows(client.get("/actions", params={"page": "999"}).text)  # past the end: the last page
     assert _rows(client.get("/actions", params={"page": "x"}).text)
+
+
+def test_dashboard_clocks_due_soon(web_board: Path, web_plugins: Plugins) -> None:
+    loaded = _loaded(web_board, web_plugins)
+    # rr-baby-m's rapid review is due 25 January 2019: due soon on the 15th, not yet on the 1st
+    soon = dashboard_data(loaded, web_plugins, dt.date(2019, 1, 15)).clocks
+    assert [(c.review.href, c.name, c.due, c.state) for c in soon] == [
+        ("/r/rr-baby-m", "rapid review (15 working days from notification)", "25 January 2019", "due soon")
+    ]
+    assert dashboard_data(loaded, web_plugins, dt.date(2019, 1, 1)).clocks == ()

@@ -30,7 +30,7 @@ from . import web
 from .story import Entry, Namer, collection_noun, day_in_words, field_label, story
 
 if TYPE_CHECKING:
-    from lif_core import LoadedBoard, Plugins
+    from lif_core import LoadedBoard, Plugins, Score
 
 __all__ = [
     "DUE_SOON_DAYS",
@@ -619,7 +619,7 @@ class Dashboard:
     problems: tuple[str, ...] = ()
 
 
-_scorecards: dict[tuple[Any, ...], Any] = {}
+_scorecards: dict[tuple[Any, ...], tuple[Score, ...]] = {}
 _scorecards_lock = threading.Lock()
 
 
@@ -639,13 +639,11 @@ def _stamps(loaded: LoadedBoard) -> tuple[Any, ...]:
     return (str(loaded.root), *out)
 
 
-def scores(loaded: LoadedBoard, plugins: Plugins) -> list[Any]:
+def scores(loaded: LoadedBoard, plugins: Plugins) -> list[Score]:
     """The board's scorecard (:command:`lif measures`), every figure from children's records
     protected under the board's rule; kept while the board's files, its register and its data
     files are unchanged (a write changes the register's file, which computes it again)."""
-    # PRIVATE lif_core.measures.scorecard: the lead is asked for a public export (report: For the lead).
-    from lif_core import board_rule
-    from lif_core.measures import scorecard
+    from lif_core import board_rule, scorecard
 
     key = (id(plugins), _stamps(loaded))
     with _scorecards_lock:
@@ -663,9 +661,7 @@ def scores(loaded: LoadedBoard, plugins: Plugins) -> list[Any]:
 def dashboard_data(loaded: LoadedBoard, plugins: Plugins, today: dt.date) -> Dashboard:
     """What the dashboard shows as at ``today``, worked out with lif-core's own analyses (the
     clocks of ``lif reviews``, the scorecard of ``lif measures``, the flags of ``lif themes``)."""
-    # PRIVATE lif_core.clocks / lif_core.learning: see "For the lead".
-    from lif_core.clocks import ClockState, review_clocks
-    from lif_core.learning import recurring_themes
+    from lif_core import ClockState, recurring_themes, review_clocks
 
     view = board_view(loaded)
     board = loaded.board
@@ -1067,8 +1063,7 @@ def _related(view: Board, record_id: str) -> list[tuple[str, list[tuple[Link, st
 
 
 def _review_clocks(loaded: LoadedBoard, review: Any, today: dt.date) -> list[tuple[str, str, str]]:
-    # PRIVATE lif_core.clocks: see "For the lead".
-    from lif_core.clocks import review_clocks
+    from lif_core import review_clocks
 
     out = []
     with contextlib.suppress(LifError):

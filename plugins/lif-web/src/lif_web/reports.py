@@ -68,9 +68,9 @@ def report_document(loaded: LoadedBoard, plugins: Plugins, day: dt.date) -> Docu
 
 
 def _style(loaded: LoadedBoard) -> Any:
-    # PRIVATE lif_core.report.style.read_style (the board's report.toml [style]), as `lif report
-    # impact` reads it: see "For the lead" (a public export is asked for).
-    from lif_core.report.style import read_style
+    """The board's house style (its report.toml [style]), read and checked as `lif report
+    impact` reads it."""
+    from lif_core import read_style
 
     return read_style(loaded)
 

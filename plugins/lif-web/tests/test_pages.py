@@ -325,3 +325,9 @@ def test_dashboard_clocks_due_soon(web_board: Path, web_plugins: Plugins) -> Non
         ("/r/rr-baby-m", "rapid review (15 working days from notification)", "25 January 2019", "due soon")
     ]
     assert dashboard_data(loaded, web_plugins, dt.date(2019, 1, 1)).clocks == ()
+
+
+def test_an_agency_editor_can_list_only_its_own(client_for: Client) -> None:
+    page = client_for("ed").get("/actions").text
+    assert 'href="/actions?owner=met-police"' in page
+    assert 'href="/actions?owner=met-police"' not in client_for("rita").get("/actions").text

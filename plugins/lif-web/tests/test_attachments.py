@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lif_web import attachments
 from lif_web.attachments import ALLOWED, AttachmentRefused, content_disposition, safe_name, sniff
@@ -308,3 +308,42 @@ def test_no_file_is_written_outside_the_attachments_folder(web_board: Path, clie
     assert all(re.fullmatch(r"[0-9a-f]{64}", p.name) for p in stored_files(web_board))
     assert len(stored_files(web_board)) == 4
     assert os.access(web_board / "attachments", os.W_OK)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.text(min_size=1, max_size=200))
+def test_any_uploaded_file_name_over_http(web_board: Path, client_for: Client, name: str) -> None:
+    """Whatever name a browser sends with the file, the evidence lists a safe base name and the
+    file is kept only under its digest in the attachments folder."""
+    client = client_for("ada")
+    content = b"notes on " + name.encode("utf-8", "surrogatepass").hex().encode() + b"\n"
+    before = {p for p in web_board.rglob("*") if p.is_file() and "attachments" not in p.parts}
+    response = attach(client, "e-dataset-q4", name, content, "text/plain")
+    assert response.status_code == 303, response.text  # type: ignore[attr-defined]
+    listed = record(web_board, "e-dataset-q4")["attachments"][-1]
+    kept = listed["name"]
+    assert kept == safe_name(kept, "text/plain")  # already safe: nothing more to take away
+    assert "/" not in kept and "\\" not in kept and not kept.startswith(".") and len(kept) <= 120
+    digest = hashlib.sha256(content).hexdigest()
+    assert listed["sha256"] == digest
+    assert (web_board / "attachments" / digest[:2] / digest).read_bytes() == content
+    after = {p for p in web_board.rglob("*") if p.is_file() and "attachments" not in p.parts}
+    assert {p.name for p in after - before} <= {"register.sqlite-wal", "register.sqlite-shm"}
+    download = client.get(f"/attachments/{digest}")
+    assert download.headers["content-disposition"] == content_disposition(kept)
+
+
+def test_an_upload_without_the_csrf_token_is_refused(
+    web_board: Path, client_for: Client, history_count: Callable[[Path], int]
+) -> None:
+    client = client_for("ada")
+    _page, hidden = open_form(client, "/r/e-dataset-q4/attach")
+    count = history_count(web_board)
+    response = client.post(
+        "/r/e-dataset-q4/attach",
+        data={"version": hidden["version"]},
+        files={"file": ("a.pdf", PDF, "application/pdf")},
+        follow_redirects=False,
+    )
+    assert response.status_code == 403
+    assert history_count(web_board) == count and stored_files(web_board) == []

@@ -511,13 +511,22 @@ class StoreBackend(abc.ABC):
     Attributes:
         name: what boards write in ``settings.store``.
         title: a readable name.
-        filename: the file (or folder) in the board folder whose presence means the board's
-            register lives in this store.
+        filename: the file (or folder) in the board folder that belongs to this store: the
+            register itself (SQLite's ``register.sqlite``) or what says where it is (a database
+            server's connection settings). Whether the register is there is :meth:`exists`'s
+            answer.
     """
 
     name: str = ""
     title: str = ""
     filename: str = ""
+
+    def exists(self, root: Path) -> bool:
+        """Whether the board at ``root`` has its register in this store (``lif import`` has
+        made it). By default, whether :attr:`filename` is in the board folder; a store kept
+        elsewhere (on a database server) answers itself, and says why it cannot where the
+        server cannot be reached (a :class:`lif_core.StoreError`)."""
+        return bool(self.filename) and (root / self.filename).exists()
 
     @abc.abstractmethod
     def open(self, root: Path, known_ids: Mapping[str, str], who: str | None = None, *, create: bool = True) -> Any:

@@ -326,6 +326,10 @@ class Database(abc.ABC):
     def close(self) -> None:
         """Close the connection (a new store not yet published is not kept)."""
 
+    def numbered(self) -> None:  # noqa: B027 - most databases number on by themselves
+        """After changes were written with their own ``seq`` (a copy): the next change is
+        numbered after the largest (SQLite's AUTOINCREMENT does this itself)."""
+
     def publish(self) -> None:
         """Make a new store appear, complete (and close it)."""
         self.close()
@@ -569,6 +573,11 @@ class Register:
                 if database.one_transaction:  # every write until publish() joins this one transaction
                     register._begin()
                     register._depth = 1
+                    if "meta" in database.tables():  # made by another process while this one waited
+                        raise StoreError(
+                            f"{database.where}: another process created the register meanwhile; this "
+                            "command's changes were not kept: run it again"
+                        )
                 register._migrate()
                 return register
             version = schema_version_of(database)
@@ -947,6 +956,48 @@ class Register:
                 (record_id,),
             )
             raise ConflictError(record_id, expected, current, self._change(latest[0]) if latest else None)
+
+    def copy_to(self, target: Register) -> tuple[int, int]:
+        """Copy this register whole into ``target``, a new store (:meth:`open` with ``create``;
+        another database's alike): every record as stored and in its place, every change with
+        its number, time, author and note, and what was last imported, in one transaction.
+        Returns ``(records, changes)``. Nothing is checked again or renumbered: the copy's
+        :meth:`version` of each record is the original's."""
+        records = self._query("SELECT id, collection, position, data FROM records ORDER BY collection, position")
+        changes = self._query("SELECT seq, at, who, record_id, collection, old, new, note FROM changes ORDER BY seq")
+        imported = self._query("SELECT record_id, digest FROM imported")
+        db = target._db
+        with target._immediate():
+            if db.run("SELECT COUNT(*) FROM records")[0][0] or db.run("SELECT COUNT(*) FROM changes")[0][0]:
+                raise StoreError(f"{db.where}: already holds a register: nothing was copied into it")
+            for row in records:
+                db.run("INSERT INTO records (id, collection, position, data) VALUES (?, ?, ?, ?)", tuple(row))
+            for row in changes:
+                db.run(
+                    "INSERT INTO changes (seq, at, who, record_id, collection, old, new, note)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    tuple(row),
+                )
+            for row in imported:
+                db.run(db.set_imported, tuple(row))
+            db.numbered()
+        return len(records), len(changes)
+
+    def dump(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every row of the register (its records with their places, its changes, what was
+        last imported), in a fixed order: two registers holding the same are equal dumps."""
+        return {
+            "records": [
+                tuple(r) for r in self._query("SELECT id, collection, position, data FROM records ORDER BY id")
+            ],
+            "changes": [
+                tuple(r)
+                for r in self._query(
+                    "SELECT seq, at, who, record_id, collection, old, new, note FROM changes ORDER BY seq"
+                )
+            ],
+            "imported": [tuple(r) for r in self._query("SELECT record_id, digest FROM imported ORDER BY record_id")],
+        }
 
     # -- writing ------------------------------------------------------------------------
 

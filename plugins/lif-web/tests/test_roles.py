@@ -272,3 +272,51 @@ def test_a_reader_writes_nothing_anywhere(client_for: Client, web_board: Path, w
         response = client.post(path, data={"csrf_token": token, "id": "x", "version": "1"})
         assert response.status_code == 403, (path, response.status_code)
     assert _state(web_board, web_plugins, ED_ACTION)[0] == before
+
+
+# --------------------------------------------------------------------------- the board each request sees
+
+
+def test_each_worker_sees_every_write_at_once(web_board: Path, web_plugins: Plugins) -> None:
+    """Two apps on one board (two workers): a write through either, or through `lif`, is in the
+    board the other's next request loads (its cache is never stale)."""
+    from lif_web.app import create_app
+    from lif_web.config import WebConfig
+    from lif_web.web import loaded_board
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    def probe(request: Request) -> PlainTextResponse:
+        action = next(a for a in loaded_board(request).board.actions if a.id == ED_ACTION)
+        return PlainTextResponse(f"{action.status}|{action.text}")
+
+    apps = [create_app(web_board, WebConfig(), web_plugins) for _ in range(2)]
+    clients = []
+    for app in apps:
+        app.router.routes.insert(0, Route("/probe", probe))
+        client = TestClient(app, base_url="https://testserver")
+        from conftest import sign_in
+
+        sign_in(client, "ada")
+        clients.append(client)
+    first, second = clients
+    assert first.get("/probe").text == second.get("/probe").text
+    for i in range(5):  # quick writes, each seen by both at once
+        writer, reader = (first, second) if i % 2 == 0 else (second, first)
+        response = writer.post(
+            f"/r/{ED_ACTION}/edit",
+            data={
+                "text": f"version {i}",
+                "version": str(_version(web_board, web_plugins, ED_ACTION)),
+                "csrf_token": csrf_token(writer),
+            },
+            follow_redirects=False,
+        )
+        assert response.status_code == 303, response.text
+        assert reader.get("/probe").text.endswith(f"|version {i}")
+        assert writer.get("/probe").text.endswith(f"|version {i}")
+    with open_register(web_board, web_plugins, who="cli") as reg:  # as `lif update` would
+        reg.update(ED_ACTION, {"text": "from the command line"})
+    assert first.get("/probe").text.endswith("|from the command line")
+    assert second.get("/probe").text.endswith("|from the command line")

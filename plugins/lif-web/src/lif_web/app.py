@@ -140,8 +140,8 @@ def create_app(board: Path, config: WebConfig | None = None, plugins: Plugins | 
     app.state.plugins = plugins
     app.state.accounts = accounts
     app.state.title = validation.loaded.board.board.name
-    cache = _BoardCache()
-    cache.fill(root, validation)
+    cache = _BoardCache(root)
+    cache.fill(validation)
     app.state.board_cache = cache
     app.add_middleware(_Errors)
     app.add_middleware(SecurityMiddleware, accounts=accounts, config=cfg, error=error_page)

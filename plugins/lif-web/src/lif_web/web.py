@@ -25,6 +25,7 @@ A form handler (the CSRF token was checked before it runs)::
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -324,28 +325,56 @@ def _exists(loaded: LoadedBoard, collection: str, record_id: str) -> bool:
 
 
 class _BoardCache:
-    """The last board loaded by this process, reused while none of its files (nor the
-    register's) has changed; a write through :func:`register` forgets it at once."""
+    """The last board this process loaded, reused while it is current: none of its files has
+    changed (size, time, inode) and nobody has committed to its register since (SQLite's
+    ``PRAGMA data_version``, seen across processes); a write through :func:`register` forgets
+    it at once. The check is made before loading, so a write during a load is seen next time."""
 
-    def __init__(self) -> None:
+    def __init__(self, root: Path) -> None:
+        self.root = root
         self.lock = threading.Lock()
         self.key: tuple[Any, ...] | None = None
         self.loaded: LoadedBoard | None = None
         self.problems: tuple[Problem, ...] = ()
+        self._files: tuple[str, ...] = ("board.toml",)
+        self._db: sqlite3.Connection | None = None
+        self._db_inode = 0
 
-    def fill(self, root: Path, validation: Validation) -> None:
+    def fill(self, validation: Validation, key: tuple[Any, ...] | None = None) -> None:
         assert validation.loaded is not None
         self.loaded = validation.loaded
         self.problems = validation.problems
-        self.key = self.fingerprint(root, self.loaded)
+        files = tuple(validation.loaded.files)
+        if key is None or set(files) != set(self._files):
+            self._files = files
+            key = self.fingerprint()
+        self.key = key
 
-    @staticmethod
-    def fingerprint(root: Path, loaded: LoadedBoard | None) -> tuple[Any, ...]:
-        names = set(loaded.files) if loaded is not None else {"board.toml"}
-        names |= {p.name for p in root.glob("register*")} | {p.name for p in root.glob("*.sqlite*")}
-        names.discard("accounts.sqlite")
-        names.discard("accounts.sqlite-wal")
-        names.discard("accounts.sqlite-shm")
+    def _data_version(self) -> int | None:
+        path = self.root / "register.sqlite"
+        try:
+            inode = path.stat().st_ino
+        except OSError:
+            return None
+        if self._db is not None and inode != self._db_inode:  # a new register (lif import) took its place
+            self._db.close()
+            self._db = None
+        try:
+            if self._db is None:
+                self._db = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
+                self._db_inode = inode
+            row = self._db.execute("PRAGMA data_version").fetchone()
+        except sqlite3.Error:
+            if self._db is not None:
+                self._db.close()
+            self._db = None
+            return None
+        return int(row[0])
+
+    def fingerprint(self) -> tuple[Any, ...]:
+        root = self.root
+        names = set(self._files) | {p.name for p in root.glob("register*")} | {p.name for p in root.glob("*.sqlite*")}
+        names -= {"accounts.sqlite", "accounts.sqlite-wal", "accounts.sqlite-shm"}
         out = []
         for name in sorted(names):
             try:
@@ -353,7 +382,15 @@ class _BoardCache:
             except OSError:
                 continue
             out.append((name, stat.st_mtime_ns, stat.st_size, stat.st_ino))
-        return tuple(out)
+        return (tuple(out), self._data_version())
+
+    def current(self, host: Plugins) -> tuple[LoadedBoard, tuple[Problem, ...]]:
+        with self.lock:
+            key = self.fingerprint()
+            if self.loaded is None or key != self.key:
+                self.fill(check_board(self.root, host), key)
+            assert self.loaded is not None
+            return self.loaded, self.problems
 
     def forget(self) -> None:
         with self.lock:
@@ -363,17 +400,11 @@ class _BoardCache:
 
 def _current(request: Request) -> tuple[LoadedBoard, tuple[Problem, ...]]:
     cached: tuple[LoadedBoard, tuple[Problem, ...]] | None = request.scope.get("lif.loaded")
-    if cached is not None:
-        return cached
-    cache: _BoardCache = _state(request).board_cache
-    root = board_path(request)
-    with cache.lock:
-        if cache.loaded is None or cache.key != cache.fingerprint(root, cache.loaded):
-            cache.fill(root, check_board(root, plugins(request)))
-        assert cache.loaded is not None
-        current = (cache.loaded, cache.problems)
-    request.scope["lif.loaded"] = current
-    return current
+    if cached is None:
+        cache: _BoardCache = _state(request).board_cache
+        cached = cache.current(plugins(request))
+        request.scope["lif.loaded"] = cached
+    return cached
 
 
 def loaded_board(request: Request) -> LoadedBoard:

@@ -79,6 +79,12 @@ def test_form_built_from_the_record_class_has_each_kind_of_field(web_board: Path
     assert kinds["child_views"] == "choice"  # a closed choice
     assert kinds["reviewers"] == "rows"  # nested records
     assert "stage_log" not in kinds  # its own form
+    rapid = build_form("reviews", loaded, make_plugins(), record=record(web_board, "rr-baby-m"))
+    decision = next(i for i in rapid.items if i.name == "decision")
+    assert isinstance(decision, Field) and decision.kind == "choice"
+    spec = loaded.framework.review_kind("rapid-review")  # type: ignore[union-attr]
+    assert [name for name, _title in decision.choices] == [d.name for d in spec.decisions]  # its kind's decisions
+    assert decision.choices
     course = build_form("courses", loaded, make_plugins(), record=record(web_board, "course-level3"))
     evaluations = next(i for i in course.items if isinstance(i, Rows))
     assert evaluations.name == "evaluations"

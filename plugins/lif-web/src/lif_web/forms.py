@@ -468,12 +468,29 @@ def build_form(
             else i
             for i in items
         ]
+    if collection == "reviews" and getattr(loaded, "framework", None) is not None:
+        items = [_decision_field(i, loaded.framework, record) if i.name == "decision" else i for i in items]
     form = Form(items, version=version)
     if record is None:
         form.values = _defaults(items, cls, defaults or {})
     else:
         form.values, form.row_counts = values_of(items, record)
     return form
+
+
+def _decision_field(item: Field | Rows, framework: Any, record: Mapping[str, Any] | None) -> Field | Rows:
+    """A review's decision as a choice among its kind's decisions (every kind's, for a new one)."""
+    if not isinstance(item, Field):
+        return item
+    kinds = [framework.review_kind(str(record.get("kind")))] if record else list(framework.review_kinds)
+    choices: dict[str, str] = {}
+    for kind in kinds:
+        for decision in getattr(kind, "decisions", ()) if kind is not None else ():
+            label = decision.title if record else f"{decision.title} ({kind.title.lower()})"
+            choices.setdefault(decision.name, label)
+    if not choices:
+        return item
+    return attrs.evolve(item, kind="choice", choices=tuple(choices.items()))
 
 
 def _grades(loaded: Any, record: Mapping[str, Any] | None) -> tuple[str, ...] | None:

@@ -82,7 +82,9 @@ def test_form_built_from_the_record_class_has_each_kind_of_field(web_board: Path
     rapid = build_form("reviews", loaded, make_plugins(), record=record(web_board, "rr-baby-m"))
     decision = next(i for i in rapid.items if i.name == "decision")
     assert isinstance(decision, Field) and decision.kind == "choice"
-    spec = loaded.framework.review_kind("rapid-review")  # type: ignore[union-attr]
+    assert loaded.framework is not None
+    spec = loaded.framework.review_kind("rapid-review")
+    assert spec is not None
     assert [name for name, _title in decision.choices] == [d.name for d in spec.decisions]  # its kind's decisions
     assert decision.choices
     course = build_form("courses", loaded, make_plugins(), record=record(web_board, "course-level3"))

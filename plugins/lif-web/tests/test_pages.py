@@ -331,3 +331,27 @@ def test_an_agency_editor_can_list_only_its_own(client_for: Client) -> None:
     page = client_for("ed").get("/actions").text
     assert 'href="/actions?owner=met-police"' in page
     assert 'href="/actions?owner=met-police"' not in client_for("rita").get("/actions").text
+
+
+def test_no_child_level_row_is_ever_served(client_for: Client, web_board: Path) -> None:
+    """The board's case-level data (fake children of the CIN census) never reaches a page:
+    not through search, the dashboard, a measure computed from it, nor its source's page; its
+    file is not served."""
+    census = (web_board / "data" / "case-level" / "cin-census-2019.xml").read_text(encoding="utf-8")
+    children = re.findall(r"<LAchildID>([^<]+)</LAchildID>", census)[:20]
+    pupils = re.findall(r"<UPN>([^<]+)</UPN>", census)[:20]
+    assert children and pupils
+    client = client_for("ada")
+    pages = [
+        client.get(path).text
+        for path in ("/", "/measures", "/r/m-rereferrals", "/r/m-repeat-cp-plans", "/r/cin-referrals")
+    ]
+    for page in pages:
+        for identifier in children + pupils:
+            assert identifier not in page
+    for identifier in children[:3] + pupils[:3]:  # the page repeats what was asked, and finds nothing
+        assert f"0 results for {identifier}" in _text(client.get("/search", params={"q": identifier}).text)
+    for path in ("/data/case-level/cin-census-2019.xml", "/static/../data/case-level/cin-census-2019.xml"):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert "LAchildID" not in response.text

@@ -347,3 +347,27 @@ def test_an_upload_without_the_csrf_token_is_refused(
     )
     assert response.status_code == 403
     assert history_count(web_board) == count and stored_files(web_board) == []
+
+
+def test_take_a_file_off_an_evidence_record(web_board: Path, client_for: Client) -> None:
+    client = client_for("ada")
+    assert attach(client, "e-dataset-q4", "one.pdf", PDF).status_code == 303  # type: ignore[attr-defined]
+    assert attach(client, "e-dataset-q4", "two.png", PNG, "image/png").status_code == 303  # type: ignore[attr-defined]
+    page, hidden = open_form(client, "/r/e-dataset-q4/attach")
+    assert "one.pdf (application/pdf)" in page and "two.png (image/png)" in page
+    response = client.post(
+        "/r/e-dataset-q4/attach", data={**hidden, "remove": ["0"]}, follow_redirects=False
+    )  # no file: only taking one off
+    assert response.status_code == 303, response.text
+    (left,) = record(web_board, "e-dataset-q4")["attachments"]
+    assert left["name"] == "two.png"
+    assert history(web_board, "e-dataset-q4")[-1].note == "took one.pdf off"
+    assert len(stored_files(web_board)) == 2  # the file stays: the history still names it
+    page, hidden = open_form(client, "/r/e-dataset-q4/attach")
+    response = client.post("/r/e-dataset-q4/attach", data={**hidden, "remove": ["0"]}, follow_redirects=False)
+    assert response.status_code == 303
+    assert "attachments" not in record(web_board, "e-dataset-q4")
+    _page, hidden = open_form(client, "/r/e-dataset-q4/attach")
+    response = client.post("/r/e-dataset-q4/attach", data=hidden, follow_redirects=False)
+    assert response.status_code == 400
+    assert error_beside(response.text, "f-file") == "choose a file to attach"

@@ -1343,8 +1343,8 @@ def _value_paths(message: str) -> str:
 
 
 async def attach_form(request: Request) -> Response:
-    """``/r/{id}/attach``: a file attached to an evidence record (kept under its content's
-    digest; the record lists its name, digest, size and type)."""
+    """``/r/{id}/attach``: files attached to an evidence record (kept under their content's
+    digest; the record lists each one's name, digest, size and type), and taken off it."""
     from lif_core import ConflictError, LifError
 
     record_id = request.path_params["id"]
@@ -1356,27 +1356,38 @@ async def attach_form(request: Request) -> Response:
     if not web.can_change(who, collection, old, loaded, before=old):
         raise web.forbidden("Your account may not attach files to this evidence: it belongs to another agency.")
     limit = web.config(request).max_upload
+    listed: list[dict[str, Any]] = [a for a in old.get("attachments") or [] if isinstance(a, dict)]
     items: list[Field | Rows] = [
         Field(
             "file",
             "File",
             "file",
-            True,
+            not listed,
             help=f"{attachments.TAKEN}; at most {attachments.size_text(limit)}. "
             "It is kept in the board folder and offered only as a download.",
         ),
-        Field("note", "Note", "textarea", help="Why: kept with the change"),
     ]
+    if listed:
+        items.append(
+            Field(
+                "remove",
+                "Take off this evidence",
+                "multi",
+                choices=tuple((str(i), f"{a.get('name')} ({a.get('media_type')})") for i, a in enumerate(listed)),
+                help="The file stays in the board folder and in this record's history",
+            )
+        )
+    items.append(Field("note", "Note", "textarea", help="Why: kept with the change"))
     form = Form(items, version=version)
     heading = f"Attach a file to evidence {record_id}"
     action = f"/r/{record_id}/attach"
     extra = {
         "back": f"/r/{record_id}",
         "record_id": record_id,
-        "submit": "Attach",
+        "submit": "Save",
         "intro": str(old.get("title", "")),
         "multipart": True,
-        "files": old.get("attachments") or [],
+        "files": listed,
     }
     if request.method == "GET":
         return _show_form(request, form, heading=heading, action=action, **extra)
@@ -1384,30 +1395,33 @@ async def attach_form(request: Request) -> Response:
     expected = _expected(data)
     form.version = expected
     upload = data.get("file")
+    removed = {i for i in _many(data, "remove") if i.isdigit()}
+    given = upload is not None and not isinstance(upload, (str, list)) and bool(getattr(upload, "filename", None))
+    kept = [a for i, a in enumerate(listed) if str(i) not in removed]
+    said: list[str] = [f"took {a.get('name')} off" for i, a in enumerate(listed) if str(i) in removed]
     try:
-        if upload is None or isinstance(upload, (str, list)) or not getattr(upload, "filename", None):
+        if not given and not removed:
             raise attachments.AttachmentRefused("choose a file to attach")
-        content = await attachments.read_limited(upload, limit)
-        stored_file = attachments.store(web.board_path(request), content, upload.filename, max_size=limit)
+        if given:
+            content = await attachments.read_limited(upload, limit)
+            stored_file = attachments.store(
+                web.board_path(request), content, getattr(upload, "filename", None), max_size=limit
+            )
+            kept = [a for a in kept if a.get("sha256") != stored_file.sha256 or a.get("name") != stored_file.name]
+            kept.append(stored_file.as_record())
+            said.insert(0, f"attached {stored_file.name}")
     except attachments.AttachmentRefused as exc:
         form.errors = {"file": [str(exc)]}
+        form.values = {"remove": sorted(removed), "note": _note(data)}
         return _show_form(request, form, heading=heading, action=action, status=400, **extra)
-    listed = [
-        a
-        for a in old.get("attachments") or []
-        if a.get("sha256") != stored_file.sha256 or a.get("name") != stored_file.name
-    ]
-    new_list = [*listed, stored_file.as_record()]
+    summary = "; ".join(said)
     try:
         _write(
             request,
             who,
             collection,
             lambda reg: reg.update(
-                record_id,
-                {"attachments": new_list},
-                note=_note(data) or f"attached {stored_file.name}",
-                expected=expected,
+                record_id, {"attachments": kept or None}, note=_note(data) or summary, expected=expected
             ),
             before=old,
         )
@@ -1426,7 +1440,7 @@ async def attach_form(request: Request) -> Response:
     except LifError as exc:
         _refused(form, data, str(exc), fallback="file")
         return _show_form(request, form, heading=heading, action=action, status=400, **extra)
-    return web.redirect(request, f"/r/{record_id}", f"Attached {stored_file.name} to evidence {record_id}.")
+    return web.redirect(request, f"/r/{record_id}", f"Evidence {record_id}: {summary}.")
 
 
 # --------------------------------------------------------------------------- Section 11 returns

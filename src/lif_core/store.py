@@ -802,6 +802,8 @@ class Register:
             self._depth += 1
             try:
                 yield
+            except self._db.errors as exc:  # said here too: a new server store's one transaction has no outer one
+                raise self._db.storage_error(exc, "change the register") from None
             finally:
                 self._depth -= 1
             return

@@ -355,3 +355,15 @@ def test_no_child_level_row_is_ever_served(client_for: Client, web_board: Path) 
         response = client.get(path)
         assert response.status_code == 404
         assert "LAchildID" not in response.text
+
+
+def test_a_deleted_record_keeps_its_story(client_for: Client, web_board: Path, web_plugins: Plugins) -> None:
+    with open_register(web_board, web_plugins, who="ada") as register:
+        register.add("actions", {"id": "a-short-lived", "text": "Try something", "owner": "met-police"})
+        register.delete("a-short-lived", note="agreed in error")
+    response = client_for("rita").get("/r/a-short-lived")
+    assert response.status_code == 404
+    text = _text(response.text)
+    assert "This action was deleted" in text
+    assert "Ada Admin deleted the action \u201cTry something\u201d: agreed in error" in text
+    assert "Ada Admin added the action \u201cTry something\u201d" in text

@@ -920,7 +920,7 @@ def record_page(request: Request) -> HTMLResponse:
     view = board_view(loaded)
     found = view.index.get(record_id)
     if found is None:
-        raise HTTPException(404, f"There is no record {record_id!r} on this board.")
+        return _deleted_page(request, view, record_id)
     collection, record = found
     in_register = collection in REGISTER_COLLECTIONS
     changes: list[Any] = []
@@ -963,6 +963,39 @@ def record_page(request: Request) -> HTMLResponse:
         in_register=in_register,
         actions=_record_actions(collection, record_id, editable),
         **extra,
+    )
+
+
+def _deleted_page(request: Request, view: Board, record_id: str) -> HTMLResponse:
+    """A record no longer on the board: its story, where the register remembers it (deleted
+    records keep their history); 404 where it never was."""
+    changes: list[Any] = []
+    if len(record_id) <= 200:
+        with contextlib.suppress(LifError), _read_register(request) as reg:
+            changes = reg.history(record_id)
+    if not changes:
+        raise HTTPException(404, f"There is no record {record_id!r} on this board.")
+    last = changes[-1]
+    before = last.old or last.new or {}
+    noun = collection_noun(last.collection)
+    title = _short(str(before.get("title") or before.get("text") or record_id), 100)
+    return web.render(
+        request,
+        "pages/record.html",
+        status=404 if last.new is None else 200,
+        title=title,
+        record_id=record_id,
+        collection=last.collection,
+        noun=noun,
+        listing=listing_of(last.collection),
+        fields=[],
+        related=[],
+        story=story(changes, view.namer(_people(request)), newest_first=True),
+        editable=False,
+        version=0,
+        in_register=True,
+        deleted=last.new is None,
+        actions=[],
     )
 
 

@@ -420,6 +420,13 @@ def register_stores(register: Callable[[StoreBackend], None]) -> None:
     ``lif import``, ``lif export``, ``lif add``, ``lif update``, ``lif status`` ... commands
     and :class:`lif_core.Register` work through it.
 
+    A store whose register lives in a file beside board.toml names it in ``filename``; one
+    kept elsewhere (a database server: the ``postgres`` store of the lif-postgres plugin) names
+    the file that says where, and answers :meth:`StoreBackend.exists` itself. A store in another
+    database gives :class:`lif_core.Register` that database (``Register.in_database`` with a
+    ``lif_core.store.Database``): the register's checks, history, versions and migrations are
+    then lif-core's own, not a copy.
+
     :param register: call with each :class:`lif_core.StoreBackend`.
     :return: nothing; register through the callback.
 

@@ -32,10 +32,10 @@ from psycopg.pq import TransactionStatus
 from lif_core import StoreError
 from lif_core.store import Database
 
+from .plugin import CONFIG_FILE
+
 __all__ = ["CONFIG_FILE", "PostgresDatabase", "connection_settings", "describe"]
 
-#: The file in the board folder saying which database holds the register.
-CONFIG_FILE = "register.postgres.toml"
 #: The advisory lock every writer of a register takes ("lif" in ASCII).
 LOCK_KEY = 0x6C6966
 #: How long a connection attempt waits for the server.

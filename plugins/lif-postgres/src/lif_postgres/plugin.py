@@ -11,18 +11,40 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from lif_core import Register, StoreBackend, StoreError, hookimpl
 
-from .database import CONFIG_FILE, PostgresDatabase, connection_settings, read_config
+if TYPE_CHECKING:
+    from .database import PostgresDatabase
 
-__all__ = ["PostgresStore", "register_commands", "register_stores"]
+__all__ = ["CONFIG_FILE", "PostgresStore", "register_commands", "register_stores"]
+
+#: The file in the board folder saying which database holds the register.
+CONFIG_FILE = "register.postgres.toml"
+
+
+# The driver is imported only where a board uses this store: every other lif command starts
+# as quickly as without the plugin.
+
+
+def read_config(root: Path) -> tuple[str, dict[str, str], Path]:
+    from .database import read_config
+
+    return read_config(root)
+
+
+def connection_settings(url: str, where: str) -> dict[str, str]:
+    from .database import connection_settings
+
+    return connection_settings(url, where)
 
 
 def _open_database(url: str, settings: Mapping[str, str], *, read_only: bool = False) -> PostgresDatabase:
+    from .database import PostgresDatabase
+
     return PostgresDatabase(url, settings, read_only=read_only)
 
 

@@ -371,3 +371,43 @@ def test_take_a_file_off_an_evidence_record(web_board: Path, client_for: Client)
     response = client.post("/r/e-dataset-q4/attach", data=hidden, follow_redirects=False)
     assert response.status_code == 400
     assert error_beside(response.text, "f-file") == "choose a file to attach"
+
+
+def test_add_evidence_with_its_file(web_board: Path, client_for: Client, history_count: Callable[[Path], int]) -> None:
+    client = client_for("ada")
+    page, hidden = open_form(client, "/new/evidence")
+    assert 'enctype="multipart/form-data"' in page and '<label for="f-file">' in page
+    values = {
+        "id": "e-with-file",
+        "title": "Audit report",
+        "kind": "audit",
+        "date": "2019-04-01",
+        "supports": "a-dataset",
+    }
+    response = client.post(
+        "/new/evidence",
+        data={**hidden, **values},
+        files={"file": ("report.pdf", PDF, "application/pdf")},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    stored = record(web_board, "e-with-file")
+    assert stored["attachments"] == [
+        {
+            "name": "report.pdf",
+            "sha256": hashlib.sha256(PDF).hexdigest(),
+            "size": len(PDF),
+            "media_type": "application/pdf",
+        }
+    ]
+    assert len(history(web_board, "e-with-file")) == 1  # one change: the record with its file
+    count = history_count(web_board)
+    refused = client.post(
+        "/new/evidence",
+        data={**hidden, **values, "id": "e-page"},
+        files={"file": ("page.html", b"<html><script>alert(1)</script></html>", "text/html")},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 400 and "web page" in error_beside(refused.text, "f-file")
+    assert 'value="Audit report"' in refused.text  # the rest as it was typed
+    assert history_count(web_board) == count and len(stored_files(web_board)) == 1

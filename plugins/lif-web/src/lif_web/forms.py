@@ -1006,21 +1006,47 @@ async def new_record(request: Request) -> Response:
             form.values[key] = given if key == "supports" else given[0]
     heading = f"Add {'an' if _noun(collection)[0] in 'aeiou' else 'a'} {_noun(collection)}"
     action = f"/new/{collection}"
+    limit = web.config(request).max_upload
+    extra: dict[str, Any] = {"back": f"/{collection}", "submit": "Add"}
+    if collection == "evidence":  # the evidence and its file in one go
+        form.items.append(
+            Field(
+                "file",
+                "File (optional)",
+                "file",
+                help=f"{attachments.TAKEN}; at most {attachments.size_text(limit)}. More can be attached afterwards.",
+            )
+        )
+        extra["multipart"] = True
     if request.method == "GET":
-        return _show_form(request, form, heading=heading, action=action, back=f"/{collection}", submit="Add")
+        return _show_form(request, form, heading=heading, action=action, **extra)
     data = web.form_data(request)
-    record = _drop_none(parse_form(form.items, data))
+    record = _drop_none(parse_form([i for i in form.items if i.name != "file"], data))
     if not web.can_change(who, collection, record, loaded):
         raise web.forbidden(f"An agency editor adds only its own agency's {_noun(collection)}s; nothing was changed.")
+    upload = data.get("file")
+    if collection == "evidence" and getattr(upload, "filename", None):
+        try:
+            content = await attachments.read_limited(upload, limit)
+            kept = attachments.store(
+                web.board_path(request), content, getattr(upload, "filename", None), max_size=limit
+            )
+        except attachments.AttachmentRefused as exc:
+            form.values, form.row_counts = submitted_values(form.items, data)
+            form.errors = {"file": [str(exc)]}
+            return _show_form(request, form, heading=heading, action=action, status=400, **extra)
+        record["attachments"] = [kept.as_record()]
     try:
         stored = _write(
             request, who, collection, lambda reg: reg.add(collection, record, note=_note(data)), before=None
         )
     except LifError as exc:
         _refused(form, data, str(exc))
-        return _show_form(
-            request, form, heading=heading, action=action, status=400, back=f"/{collection}", submit="Add"
-        )
+        if "attachments" in record:
+            form.errors.setdefault("file", []).append(
+                "the file was not attached: choose it again once the rest is right"
+            )
+        return _show_form(request, form, heading=heading, action=action, status=400, **extra)
     return web.redirect(request, f"/r/{stored['id']}", f"Added {_noun(collection)} {stored['id']}.")
 
 

@@ -23,7 +23,7 @@ import re
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
-from operator import countOf, lt
+from operator import lt
 from types import MappingProxyType
 from typing import Any
 
@@ -702,17 +702,20 @@ class ReReferrals(Accumulator, _Periods):
         if rebuilt != days or runs[0][0].toordinal() < self._latest:
             return False
         facts, day_info = self._days, self._day
-        last, zeros = self._last, itertools.repeat(0)
+        last, zeros, repeat, compress = self._last, itertools.repeat(0), itertools.repeat, itertools.compress
         ordinal = self._latest
         for day, start, end in runs:
             info = facts.get(day) or day_info(day)
             assert info is not None  # a date, checked above
             ordinal, limit, cell = info[0], info[1], info[2]
-            run = dict.fromkeys(children[start:end], ordinal)  # its children, each once
-            # the run's referrals, less those with no previous referral since the limit
-            cell[0] += end - start - countOf(map(lt, map(last.get, run, zeros), itertools.repeat(limit)), True)
+            run = children[start:end]
+            # The run's referrals whose child has no referral since the limit before this day
+            # (a child twice in the run is there twice: only its first referral is not a
+            # re-referral, the second's previous being the first).
+            first = list(compress(run, map(lt, map(last.get, run, zeros), repeat(limit))))
+            cell[0] += end - start - (len(set(first)) if first else 0)
             cell[1] += end - start
-            last.update(run)
+            last.update(zip(run, repeat(ordinal), strict=False))
         self._latest = ordinal
         return True
 

@@ -182,3 +182,17 @@ def test_any_change_is_told_in_words_never_json(old: dict[str, Any], new: dict[s
             if isinstance(value, (dict, list)) and value:
                 assert json.dumps(value) not in text
         assert "{'" not in text and '{"' not in text
+
+
+def test_attachments_by_name_and_size_never_digest() -> None:
+    digest = "ab" * 32
+    old = {"id": "e", "attachments": []}
+    new = {
+        "id": "e",
+        "attachments": [{"name": "audit.pdf", "sha256": digest, "size": 20480, "media_type": "application/pdf"}],
+    }
+    entry = describe(change(old, new, collection="evidence"), NAMER)
+    assert entry.summary == "Ada Lovelace attached \u201caudit.pdf\u201d (20 KB)"
+    assert digest not in entry.text
+    entry = describe(change(new, old, collection="evidence"), NAMER)
+    assert entry.summary == "Ada Lovelace removed the attachment \u201caudit.pdf\u201d"

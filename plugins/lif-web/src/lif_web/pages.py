@@ -27,7 +27,7 @@ from starlette.routing import BaseRoute, Route
 from lif_core import REGISTER_COLLECTIONS, LifError
 
 from . import web
-from .story import Entry, Namer, collection_noun, day_in_words, field_label, story
+from .story import Entry, Namer, collection_noun, day_in_words, field_label, size_in_words, story
 
 if TYPE_CHECKING:
     from lif_core import LoadedBoard, Plugins, Score
@@ -238,15 +238,6 @@ def _plain(value: Any) -> str:
     return str(value)
 
 
-def _size(size: int) -> str:
-    """A file's size in words: 812 bytes, 14 KB, 2.3 MB."""
-    if size < 1024:
-        return f"{size} byte{'s' if size != 1 else ''}"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.0f} KB"
-    return f"{size / (1024 * 1024):.1f} MB"
-
-
 def _label(key: str) -> str:
     text = field_label(key)
     return text[:1].upper() + text[1:]
@@ -269,7 +260,7 @@ def _field(
         return Field(
             label,
             links=tuple(
-                Link(f"{a.name} ({_size(a.size)})", f"/attachments/{a.sha256}")
+                Link(f"{a.name} ({size_in_words(a.size)})", f"/attachments/{a.sha256}")
                 for a in value
                 if isinstance(getattr(a, "sha256", None), str)
             ),

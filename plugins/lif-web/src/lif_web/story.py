@@ -30,6 +30,7 @@ __all__ = [
     "describe",
     "field_label",
     "moment_in_words",
+    "size_in_words",
     "story",
     "value_in_words",
 ]
@@ -412,6 +413,10 @@ def _list_clauses(key: str, old: list[Any], new: list[Any], namer: Namer, label:
                 out.append(f"recorded {value} for {period}")
         out += [f"removed the value for {p} (it was {value_in_words(v, namer)})" for p, v in before.items()]
         return out
+    if key == "attachments":  # evidence's files: by name and size, never their digests
+        out += [f"attached \u201c{_shorten(str(e.get('name')))}\u201d ({size_in_words(e.get('size'))})" for e in added]
+        out += [f"removed the attachment \u201c{_shorten(str(e.get('name')))}\u201d" for e in removed]
+        return out
     pairs: list[tuple[Any, Any]] = []
     if ident is not None:
         by_key = {e.get(ident): e for e in removed if isinstance(e, Mapping)}
@@ -432,6 +437,17 @@ def _list_clauses(key: str, old: list[Any], new: list[Any], namer: Namer, label:
     out += [f"added {_article(one)} {one}: {value_in_words(e, namer)}" for e in added]
     out += [f"removed {_article(one)} {one}: {value_in_words(e, namer)}" for e in removed]
     return out
+
+
+def size_in_words(size: Any) -> str:
+    """A file's size in words: 812 bytes, 14 KB, 2.3 MB."""
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        return "size unknown"
+    if size < 1024:
+        return f"{size} byte{'s' if size != 1 else ''}"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
 
 
 def _article(noun: str) -> str:

@@ -197,8 +197,29 @@ def prepare(folder: Path, clients: int, actions: int, env: dict[str, str]) -> tu
     return board, ids
 
 
+def server_cpu(pid: int) -> float | None:
+    """CPU seconds used so far by the server process and its worker processes (Linux's /proc;
+    None elsewhere): a figure the machine's other load does not inflate as it does latency."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0
+    try:
+        entries = [e for e in os.listdir("/proc") if e.isdigit()]
+    except OSError:
+        return None
+    for entry in entries:
+        try:
+            text = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = text[text.rindex(")") + 2 :].split()
+        # after the name: state ppid ... utime (11th) stime (12th)
+        if int(entry) == pid or int(fields[1]) == pid:
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 @contextmanager
-def serving(board: Path, workers: int, env: dict[str, str], log: Path) -> Iterator[str]:
+def serving(board: Path, workers: int, env: dict[str, str], log: Path) -> Iterator[tuple[str, int]]:
     port = _free_port()
     command = [*_lif(), "serve", str(board), "--port", str(port), "--workers", str(workers)]
     with log.open("wb") as out:
@@ -217,7 +238,7 @@ def serving(board: Path, workers: int, env: dict[str, str], log: Path) -> Iterat
             if time.monotonic() > deadline:
                 raise RuntimeError("lif serve did not answer within 60 s")
             time.sleep(0.2)
-        yield base
+        yield base, process.pid
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
@@ -259,63 +280,83 @@ def _timed(tally: Tally, kind: str, call: Any) -> httpx.Response | None:
     return response
 
 
-def client_loop(base: str, n: int, actions: list[str], until: float, tally: Tally, peer: bool) -> None:
-    with keep_cookies(httpx.Client(base_url=base, timeout=30, follow_redirects=False)) as client:
+def signed_in_clients(base: str, count: int, tally: Tally) -> list[httpx.Client | None]:
+    """``count`` HTTP clients, each signed in with its own account (in parallel; the sign-in's
+    time is measured too: it hashes the password with argon2id on purpose)."""
+    clients: list[httpx.Client | None] = [None] * count
+
+    def one(n: int) -> None:
+        client = keep_cookies(httpx.Client(base_url=base, timeout=60, follow_redirects=False))
+        start = time.perf_counter()
         try:
             sign_in(client, f"client{n}", PASSWORD)
         except (RuntimeError, httpx.HTTPError, StopIteration) as exc:
             tally.error(f"sign-in: {exc}")
+            client.close()
             return
-        i = 0
-        while time.monotonic() < until:
-            i += 1
-            if peer:
-                r = _timed(tally, "static file", lambda: client.get("/static/site.css"))
-                if r is not None and r.status_code != 200:
-                    tally.error(f"static file: HTTP {r.status_code}")
-                continue
-            r = _timed(tally, "dashboard", lambda: client.get("/"))
+        tally.time("sign-in", time.perf_counter() - start)
+        clients[n] = client
+
+    threads = [threading.Thread(target=one, args=(n,), daemon=True) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    return clients
+
+
+def client_loop(client: httpx.Client, n: int, actions: list[str], until: float, tally: Tally, peer: bool) -> None:
+    i = 0
+    while time.monotonic() < until:
+        i += 1
+        if peer:
+            r = _timed(tally, "static file", lambda: client.get("/static/site.css"))
+            if r is not None and r.status_code != 200:
+                tally.error(f"static file: HTTP {r.status_code}")
+            continue
+        r = _timed(tally, "dashboard", lambda: client.get("/"))
+        if r is None:
+            continue
+        if r.status_code != 200:
+            tally.error(f"dashboard: HTTP {r.status_code}")
+        action = actions[(n + i) % len(actions)]
+        for _attempt in range(5):  # a conflict: open the form again and resend
+            r = _timed(tally, "status form", lambda: client.get(f"/r/{action}/status"))  # noqa: B023
             if r is None:
-                continue
-            if r.status_code != 200:
-                tally.error(f"dashboard: HTTP {r.status_code}")
-            action = actions[(n + i) % len(actions)]
-            for _attempt in range(5):  # a conflict: open the form again and resend
-                r = _timed(tally, "status form", lambda: client.get(f"/r/{action}/status"))  # noqa: B023
-                if r is None:
-                    break
-                if r.status_code != 200:
-                    tally.error(f"status form: HTTP {r.status_code}")
-                    break
-                form = next((f for f in forms(r.text) if f["method"] == "post" and "version" in f["fields"]), None)
-                if form is None:
-                    tally.error("status form: no form with a version")
-                    break
-                note = f"load c{n} #{i}.{_attempt}"
-                data = dict(form["fields"])
-                data.update(status=STATUSES[i % 2], note=note, date=dt.date.today().isoformat())
-                target = form["action"] or f"/r/{action}/status"
-                r = _timed(tally, "status update", lambda: client.post(target, data=data))  # noqa: B023
-                if r is None:
-                    break
-                if r.status_code == 303:
-                    with tally.lock:
-                        tally.acknowledged.append((action, note))
-                    break
-                if r.status_code == 409:
-                    with tally.lock:
-                        tally.conflicts += 1
-                    continue
-                tally.error(f"status update: HTTP {r.status_code}")
                 break
+            if r.status_code != 200:
+                tally.error(f"status form: HTTP {r.status_code}")
+                break
+            form = next((f for f in forms(r.text) if f["method"] == "post" and "version" in f["fields"]), None)
+            if form is None:
+                tally.error("status form: no form with a version")
+                break
+            note = f"load c{n} #{i}.{_attempt}"
+            data = dict(form["fields"])
+            data.update(status=STATUSES[i % 2], note=note, date=dt.date.today().isoformat())
+            target = form["action"] or f"/r/{action}/status"
+            r = _timed(tally, "status update", lambda: client.post(target, data=data))  # noqa: B023
+            if r is None:
+                break
+            if r.status_code == 303:
+                with tally.lock:
+                    tally.acknowledged.append((action, note))
+                break
+            if r.status_code == 409:
+                with tally.lock:
+                    tally.conflicts += 1
+                continue
+            tally.error(f"status update: HTTP {r.status_code}")
+            break
 
 
-def run_clients(base: str, clients: int, actions: list[str], seconds: float, peer: bool) -> Tally:
+def run_clients(clients: list[httpx.Client | None], actions: list[str], seconds: float, peer: bool) -> Tally:
     tally = Tally()
     until = time.monotonic() + seconds
     threads = [
-        threading.Thread(target=client_loop, args=(base, n, actions, until, tally, peer), daemon=True)
-        for n in range(clients)
+        threading.Thread(target=client_loop, args=(client, n, actions, until, tally, peer), daemon=True)
+        for n, client in enumerate(clients)
+        if client is not None
     ]
     for thread in threads:
         thread.start()
@@ -380,14 +421,24 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.update({k: v for k, v in env.items() if k.startswith(("LIF_", "XDG_"))})
         print(f"setting up: Croydon, {args.actions} actions, {args.clients} accounts ...", flush=True)
         board, actions = prepare(folder, args.clients, args.actions, env)
-        with serving(board, args.workers, env, folder / "serve.log") as base:
+        load_before = os.getloadavg()
+        with serving(board, args.workers, env, folder / "serve.log") as (base, pid):
             print(
                 f"lif serve on {base} ({args.workers} worker(s)); peer: static file for {args.peer_seconds:g} s",
                 flush=True,
             )
-            peer = run_clients(base, args.clients, actions, args.peer_seconds, peer=True)
+            signing = Tally()
+            clients = signed_in_clients(base, args.clients, signing)
+            peer = run_clients(clients, actions, args.peer_seconds, peer=True)
             print(f"load: {args.clients} clients for {args.seconds:g} s ...", flush=True)
-            tally = run_clients(base, args.clients, actions, args.seconds, peer=False)
+            cpu_before = server_cpu(pid)
+            tally = run_clients(clients, actions, args.seconds, peer=False)
+            cpu_after = server_cpu(pid)
+            for client in clients:
+                if client is not None:
+                    client.close()
+            peer.latency.update(signing.latency)
+            peer.errors.update(signing.errors)
         lost = lost_updates(board, tally.acknowledged)
         direct = direct_writes(board, actions[0], 200)
 
@@ -402,8 +453,14 @@ def main(argv: list[str] | None = None) -> int:
         "errors": sum(tally.errors.values()) + sum(peer.errors.values()),
         "error kinds": {**peer.errors, **tally.errors},
         "lost updates": lost,
+        "load average before (1, 5, 15 min)": [round(x, 2) for x in load_before],
         "latency ms": {},
     }
+    requests = sum(len(v) for v in tally.latency.values())
+    if cpu_before is not None and cpu_after is not None and requests:
+        used = cpu_after - cpu_before
+        figures["server CPU s during the load"] = round(used, 1)
+        figures["server CPU ms per request (mean over dashboard, form, update)"] = round(1000 * used / requests, 1)
     for kind, values in [*tally.latency.items(), *peer.latency.items()]:
         figures["latency ms"][kind] = {
             "n": len(values),
@@ -436,6 +493,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"conflicts (409, retried from a fresh form): {tally.conflicts}")
     print(f"errors: {figures['errors']} {figures['error kinds'] or ''}")
     print(f"lost updates: {lost} (of {len(tally.acknowledged)} acknowledged, checked in the register)")
+    if "server CPU s during the load" in figures:
+        print(
+            f"server CPU during the load: {figures['server CPU s during the load']} s in {args.seconds:g} s; "
+            f"{figures['server CPU ms per request (mean over dashboard, form, update)']} ms per request"
+        )
+    print("machine load average before (1, 5, 15 min): " + ", ".join(f"{x:.1f}" for x in load_before))
     for name, value in ratios.items():
         print(f"ratio {name}: {value}x")
     if args.json:

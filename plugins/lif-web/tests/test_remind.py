@@ -20,9 +20,10 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from lif_web.remind import PASSWORD_VARIABLE, read_config, register_remind, reminders
+from lif_web.remind import PASSWORD_VARIABLE, read_config, reminders
 
-from lif_core import LoadedBoard, hookimpl, open_board
+from lif_core import LoadedBoard, open_board
+from lif_core.commands import open_register
 from lif_core.testing import LifResult, LifRunner, make_plugins
 
 aiosmtpd = pytest.importorskip("aiosmtpd", reason="aiosmtpd (lif-web's test extra) is not installed")
@@ -36,16 +37,9 @@ DAY = "2019-03-01"
 PASSWORD = "correct horse battery staple"
 
 
-class _RemindPlugin:
-    @hookimpl
-    def register_commands(self, cli: Any) -> None:
-        if "remind" not in cli.commands:  # lif-web's own plugin adds it once it is wired in
-            register_remind(cli)
-
-
 @pytest.fixture(scope="module")
 def runner() -> LifRunner:
-    return LifRunner(make_plugins(_RemindPlugin()), env={PASSWORD_VARIABLE: None})
+    return LifRunner(make_plugins(), env={PASSWORD_VARIABLE: None})
 
 
 @pytest.fixture
@@ -164,6 +158,11 @@ def _remind(runner: LifRunner, board: Path, *args: str) -> LifResult:
 # --------------------------------------------------------------------------- what is due
 
 
+def test_lif_web_adds_the_command(runner: LifRunner) -> None:
+    result = runner("remind", "--help").assert_ok()
+    assert "--send" in result.stdout and "--days" in result.stdout and "reminders.toml" in result.stdout
+
+
 def test_dry_run_lists_each_owner_and_sends_nothing(runner: LifRunner, board: Path, relay: Mailbox) -> None:
     _config(board, PLAIN.format(port=relay.port))
     result = _remind(runner, board, "--days", "30").assert_ok()
@@ -255,7 +254,7 @@ def test_starttls_and_login_with_the_password_from_the_environment(
         f'[smtp]\nhost = "127.0.0.1"\nport = {tls_server.port}\nuser = "lscp"\nsender = "lscp@example.org"\n'
         'cafile = "ca.pem"\n\n[to]\nmet-police = "police.lead@example.org"\n',
     )
-    plugins = make_plugins(_RemindPlugin())
+    plugins = make_plugins()
     missing = LifRunner(plugins, env={PASSWORD_VARIABLE: None})("remind", board, "--as-of", DAY, "--send")
     missing.assert_error(f"put its password in the environment variable {PASSWORD_VARIABLE}")
     assert tls_server.logins == [] and tls_server.messages == []
@@ -277,9 +276,7 @@ def test_an_untrusted_certificate_is_refused(board: Path, tls_server: Mailbox) -
         f'[smtp]\nhost = "127.0.0.1"\nport = {tls_server.port}\nuser = "lscp"\nsender = "lscp@example.org"\n'
         '[to]\nmet-police = "police.lead@example.org"\n',
     )
-    result = LifRunner(make_plugins(_RemindPlugin()), env={PASSWORD_VARIABLE: PASSWORD})(
-        "remind", board, "--as-of", DAY, "--send"
-    )
+    result = LifRunner(make_plugins(), env={PASSWORD_VARIABLE: PASSWORD})("remind", board, "--as-of", DAY, "--send")
     result.assert_error("TLS failed")
     assert tls_server.logins == [] and tls_server.messages == []
 
@@ -334,3 +331,13 @@ def test_any_reminders_file_reads_or_is_refused_cleanly(tmp_path: Path, text: st
 def test_password_is_never_read_from_the_file(runner: LifRunner, board: Path) -> None:
     _config(board, '[smtp]\nhost = "h"\nsender = "a@b.org"\npassword = "x"\n')
     _remind(runner, board).assert_error("smtp.password: unknown key")
+
+
+def test_reads_the_register_as_it_is_now(runner: LifRunner, board: Path) -> None:
+    """Once the register is in its store, what lif serve (or lif status) changed counts."""
+    runner("import", board).assert_ok()
+    assert "a-child-f-1" in _remind(runner, board).assert_ok().stdout
+    with open_register(board, runner.plugins, who="ada") as register:
+        register.set_status("a-child-f-1", "completed", day=dt.date(2019, 2, 20), note="rolled out")
+    out = _remind(runner, board).assert_ok().stdout
+    assert "a-child-f-1" not in out and "pa-police-missing" in out

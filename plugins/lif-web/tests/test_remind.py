@@ -341,3 +341,13 @@ def test_reads_the_register_as_it_is_now(runner: LifRunner, board: Path) -> None
         register.set_status("a-child-f-1", "completed", day=dt.date(2019, 2, 20), note="rolled out")
     out = _remind(runner, board).assert_ok().stdout
     assert "a-child-f-1" not in out and "pa-police-missing" in out
+
+
+def test_record_text_cannot_drive_the_terminal() -> None:
+    """The model refuses control characters in text; the reminder's line keeps them out anyway
+    (a store plugin's records, an older register)."""
+    from lif_web.remind import _one_line
+
+    line = _one_line("Pilot \x1b[2J\x1b]0;owned\x07 notification\r\nnext line\x9b31m")
+    assert line == "Pilot notification next line"
+    assert _one_line("x" * 200).endswith("…") and len(_one_line("x" * 200)) == 160

@@ -52,6 +52,7 @@ from lif_core import (
     open_board,
     publications_due,
     review_clocks,
+    terminal_safe,
 )
 from lif_core.commands import as_of_option, current_plugins
 
@@ -114,7 +115,9 @@ def _board_group(board: Board) -> str:
 
 
 def _one_line(text: str, limit: int = 160) -> str:
-    flat = " ".join(text.split())
+    """A record's text on one line, safe in a terminal and a mail (no escape sequences or
+    other control characters), shortened to ``limit``."""
+    flat = " ".join(terminal_safe(text).split())
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 

@@ -869,11 +869,9 @@ def _convert_column(
         else:
             if all(values):  # a quick test where every value is truthy (pseudonyms are)
                 return values, []  # everything known
-            missing = values.count(None)
-            if not missing:
-                return values, []
-            if missing * 8 <= len(values):  # a few new values: filled in where they are
-                return _filled(column, values, convert)
+            filled = _filled(column, values, convert)  # a few new values: filled in where they are
+            if filled is not None:
+                return filled
     elif convert is _text_converter:
         if set(map(type, column)) <= _TEXT_TYPES:
             return list(column), []  # text as text: nothing to convert
@@ -920,15 +918,24 @@ def _convert_column(
 
 def _filled(
     column: Sequence[Any], values: list[Any], convert: Converter
-) -> tuple[list[Any], list[tuple[int, ValueError]]]:
+) -> tuple[list[Any], list[tuple[int, ValueError]]] | None:
     """``values`` (a column looked up, ``None`` where a value was not known) with its gaps
     filled by converting the column's value there, found by a C-speed scan; a text value
-    repeated among the gaps is converted once, as :func:`_convert_column` converts by value."""
+    repeated among the gaps is converted once, as :func:`_convert_column` converts by value.
+    ``None`` once more than an eighth of the column has been gaps (the first batches of an
+    extract, every child new), ``values`` then filled in part, its gaps still ``None``."""
     done: dict[str, Any] = {}
     errors: dict[str, ValueError] = {}
     bad: list[tuple[int, ValueError]] = []
-    row = values.index(None)
+    try:
+        row = values.index(None)
+    except ValueError:
+        return values, []  # every value known (one of them falsy)
+    budget = len(values) // 8
     while True:
+        budget -= 1
+        if budget < 0:
+            return None
         raw = column[row]
         text = type(raw) is str
         if text and raw in done:

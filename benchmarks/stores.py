@@ -11,7 +11,9 @@ row) as fast as it can for ``--seconds``. With ``--shared`` they all update the 
 with ``expected=`` (a refused stale write is counted as a conflict and retried).
 
 Measured: acknowledged updates per second (all writers together) and the p50 and p95 latency
-of one update, and then that nothing acknowledged is missing (each action's history holds
+of one update, and the longest; updates refused as busy (a writer that waited lif-core's busy
+timeout, 10 s, for its turn: SQLite's lock is not first come first served, PostgreSQL's
+advisory lock queues its waiters); and then that nothing acknowledged is missing (each action's history holds
 exactly its acknowledged updates). Ratios PostgreSQL / SQLite are printed from the one run.
 """
 
@@ -31,14 +33,14 @@ from typing import Any
 WORKER = """
 import json, sys, time
 from pathlib import Path
-from lif_core import ConflictError
+from lif_core import ConflictError, StoreError
 store, root, action, start, seconds, shared = sys.argv[1:7]
 if store == "sqlite":
     from lif_core.builtins.stores import SqliteStore as Backend
 else:
     from lif_postgres.plugin import PostgresStore as Backend
 start, seconds, shared = float(start), float(seconds), shared == "1"
-latencies, conflicts = [], 0
+latencies, conflicts, busy = [], 0, 0
 with Backend().open(Path(root), {"qapp": "groups"}, f"writer-{action}", create=False) as register:
     register.get(action)  # connected and warm before the clock starts
     while time.time() < start:
@@ -56,8 +58,13 @@ with Backend().open(Path(root), {"qapp": "groups"}, f"writer-{action}", create=F
         except ConflictError:
             conflicts += 1
             continue
+        except StoreError as exc:  # waited the busy timeout for its turn: refused, nothing written
+            if "busy" not in str(exc):
+                raise
+            busy += 1
+            continue
         latencies.append(time.perf_counter() - began)
-print(json.dumps({"latencies": latencies, "conflicts": conflicts}))
+print(json.dumps({"latencies": latencies, "conflicts": conflicts, "busy": busy}))
 """
 
 
@@ -106,7 +113,7 @@ def run_one(store: str, root: Path, writers: int, seconds: float, shared: bool) 
         for n in range(writers)
     ]
     latencies: list[float] = []
-    conflicts = 0
+    conflicts = busy = 0
     acknowledged: dict[str, int] = {}
     for n, proc in enumerate(procs):
         out, err = proc.communicate(timeout=seconds + 120)
@@ -115,6 +122,7 @@ def run_one(store: str, root: Path, writers: int, seconds: float, shared: bool) 
         result = json.loads(out)
         latencies += result["latencies"]
         conflicts += result["conflicts"]
+        busy += result["busy"]
         key = actions[0] if shared else actions[n]
         acknowledged[key] = acknowledged.get(key, 0) + len(result["latencies"])
     lost = 0
@@ -128,7 +136,9 @@ def run_one(store: str, root: Path, writers: int, seconds: float, shared: bool) 
         "updates_per_s": len(latencies) / seconds,
         "p50_ms": 1000 * statistics.median(latencies) if latencies else float("nan"),
         "p95_ms": 1000 * _percentile(latencies, 0.95),
+        "max_ms": 1000 * max(latencies, default=float("nan")),
         "conflicts": conflicts,
+        "busy": busy,
         "lost": lost,
     }
 
@@ -157,8 +167,8 @@ def main() -> None:
                 results.append(result)
                 print(
                     f"{store:9} {writers:3} writers: {result['updates_per_s']:8.1f} updates/s, "
-                    f"p50 {result['p50_ms']:7.2f} ms, p95 {result['p95_ms']:7.2f} ms, "
-                    f"{result['conflicts']} conflicts, {result['lost']} lost",
+                    f"p50 {result['p50_ms']:7.2f} ms, p95 {result['p95_ms']:7.2f} ms, max {result['max_ms']:8.1f} ms, "
+                    f"{result['conflicts']} conflicts, {result['busy']} refused busy, {result['lost']} lost",
                     flush=True,
                 )
     print()

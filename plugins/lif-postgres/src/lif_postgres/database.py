@@ -184,8 +184,7 @@ class PostgresDatabase(Database):
         return cursor.fetchall() if cursor.description is not None else []
 
     def begin(self) -> None:
-        self.connection.execute("BEGIN")
-        self.connection.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+        self.connection.execute(f"BEGIN; SELECT pg_advisory_xact_lock({LOCK_KEY:d})")  # one round trip
 
     def commit(self) -> None:
         self.connection.execute("COMMIT")

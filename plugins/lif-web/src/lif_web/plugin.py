@@ -217,6 +217,8 @@ def register_commands(cli: click.Group) -> None:
             check_name(name)
         except AccountError as exc:
             raise _account_error(exc) from None
+        if no_password and password_stdin:
+            raise click.UsageError("--no-password and --password-stdin do not go together")
         if role == "editor" and not agency:
             raise click.UsageError("an editor needs --agency PARTNER: the agency whose records it changes")
         if agency:

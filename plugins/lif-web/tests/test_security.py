@@ -441,3 +441,25 @@ def test_sso_is_off_by_default(client_for: Client) -> None:
     client = client_for(None)
     client.headers["X-Remote-User"] = "ada"
     assert client.get("/account", follow_redirects=False).status_code == 303
+
+
+def test_a_change_through_sso_names_the_person(sso_app: Starlette, web_board: Path, web_plugins: Plugins) -> None:
+    from lif_core.commands import open_register
+
+    proxy = _client(sso_app, client=("127.0.0.1", 5000), headers={"X-Remote-User": "ed"})
+    with open_register(web_board, web_plugins, write=False) as reg:
+        version = reg.version("a-child-f-1")
+    response = proxy.post(
+        "/r/a-child-f-1/status",
+        data={
+            "status": "completed",
+            "date": "2019-02-01",
+            "note": "done",
+            "version": str(version),
+            "csrf_token": csrf_token(proxy),
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    with open_register(web_board, web_plugins, write=False) as reg:
+        assert reg.history("a-child-f-1")[-1].who == "ed"

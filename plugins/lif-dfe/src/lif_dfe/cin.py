@@ -488,7 +488,7 @@ class _Tables:
         # Each table's pending rows, their places and warnings (the same lists throughout: a
         # batch takes a copy and they are emptied).
         self.rows: dict[str, list[tuple[Any, ...]]] = {t: [] for t in tables}
-        self.places: dict[str, list[str]] = {t: [] for t in tables}
+        self.places: dict[str, list[Any]] = {t: [] for t in tables}  # as _place reads them
         self.warnings: dict[str, list[tuple[int, str, str]]] = {t: [] for t in tables}
         self.children = 0  # <Children> elements seen
         self.child = 0  # <Child> elements in the current one
@@ -548,7 +548,8 @@ class _Tables:
 
     def _take(self, table: str) -> Batch:
         rows, places, warnings = self.rows[table], self.places[table], self.warnings[table]
-        batch = Batch.from_rows(self.columns[table], rows, places[:], warnings)
+        taken = places[:]
+        batch = Batch.from_rows(self.columns[table], rows, lambda row: _place(taken[row]), warnings)
         rows.clear()
         places.clear()
         warnings.clear()
@@ -708,6 +709,17 @@ def _overlapping(
             latest, latest_place = ends, place
 
 
+def _place(place: str | tuple[Any, ...]) -> str:
+    """A record's element path from what ``_rows`` keeps of it: the path itself (a child), or
+    the child's path with the places of the CINdetails and the nested element in it, made into
+    a path only when asked for (most records are never named)."""
+    if type(place) is str:
+        return place
+    if len(place) == 2:
+        return f"{place[0]}/CINdetails[{place[1]}]"
+    return f"{place[0]}/CINdetails[{place[1]}]/{place[2]}[{place[3]}]"
+
+
 def _rows(out: _Tables, child: Element, where: str) -> None:
     """Add one child's rows to every table being read.
 
@@ -730,7 +742,6 @@ def _rows(out: _Tables, child: Element, where: str) -> None:
     plans: list[tuple[Element, int, int, int, bool]] = []  # the child's plans: element, places, row, left out
     row: tuple[Any, ...]
     for n, episode in enumerate(child.findall("CINdetails"), start=1):
-        here = f"{where}/CINdetails[{n}]"
         referral_date = episode.findtext("CINreferralDate")
         if referral_date:
             referral_date = referral_date.strip()
@@ -746,7 +757,7 @@ def _rows(out: _Tables, child: Element, where: str) -> None:
                     row = _screened(out, row, dates, born, warnings, len(rows))[0]
                     break
             rows.append(row)
-            places.append(here)
+            places.append((where, n))
         for element, tags, factors_wanted, rows, places, warnings, dates, is_plans in nested:
             for m, item in enumerate(episode.findall(element), start=1):
                 values = [v.strip() if v else v for v in map(item.findtext, tags)]
@@ -767,7 +778,7 @@ def _rows(out: _Tables, child: Element, where: str) -> None:
                 if is_plans:
                     plans.append((item, n, m, len(rows), gone))
                 rows.append(row)
-                places.append(f"{here}/{element}[{m}]")
+                places.append((where, n, element, m))
     if len(plans) > 1:
         _overlapping(out, plans, out.rows["cp-plans"], out.warnings["cp-plans"])
 

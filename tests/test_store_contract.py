@@ -187,6 +187,7 @@ def test_history_keeps_every_change(store: Store) -> None:
             (c.seq for c in register.recent_changes(50)), reverse=True
         )
         assert register.count_changes() == 5
+        assert register.last_change() == register.recent_changes(1)[0].seq == register.version("a2")
         assert register.ids() == {"a1": "actions"}
         assert register.schema_version == SCHEMA_VERSION
 
@@ -435,6 +436,16 @@ def test_concurrent_writers_all_succeed(store: Store) -> None:
 
 
 # --------------------------------------------------------------------------- schema versions
+
+
+def test_another_process_s_change_is_seen(store: Store) -> None:
+    _two_actions(store)
+    with store.open_read_only() as reader:
+        seen = reader.last_change()
+        with store.open(who="bo") as writer:
+            writer.update("a1", {"text": "changed elsewhere"})
+        assert reader.last_change() > seen
+        assert reader.get("a1")[1]["text"] == "changed elsewhere"
 
 
 def test_a_newer_store_is_refused_untouched(store: Store) -> None:

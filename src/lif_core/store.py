@@ -935,6 +935,13 @@ class Register:
         row = self._query("SELECT MAX(seq) FROM changes WHERE record_id = ?", (record_id,))
         return int(row[0][0] or 0) if row else 0
 
+    def last_change(self) -> int:
+        """The ``seq`` of the register's latest change (0: none yet). It grows with every
+        committed change, by any process, in every store: a reader keeping something built from
+        the register (a web worker's loaded board) tells by it whether to build it again."""
+        row = self._query("SELECT MAX(seq) FROM changes")
+        return int(row[0][0] or 0) if row else 0
+
     def recent_changes(self, limit: int = 50, *, since_seq: int = 0) -> list[Change]:
         """The latest changes to the whole register, newest first (at most ``limit``; only those
         after ``since_seq`` where given)."""

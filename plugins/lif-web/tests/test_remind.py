@@ -351,3 +351,29 @@ def test_record_text_cannot_drive_the_terminal() -> None:
     line = _one_line("Pilot \x1b[2J\x1b]0;owned\x07 notification\r\nnext line\x9b31m")
     assert line == "Pilot notification next line"
     assert _one_line("x" * 200).endswith("…") and len(_one_line("x" * 200)) == 160
+
+
+EXAMPLES = ["examples/croydon", "examples/wt2023-partnership", "examples/wales-regional", "docs/examples/riverside"]
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+@pytest.mark.parametrize("day", ["2019-03-31", "2025-06-30", "2026-12-03"])
+def test_what_is_overdue_is_what_lif_overdue_says(runner: LifRunner, example: str, day: str) -> None:
+    """Each overdue action, review clock and publication `lif overdue` lists is in the
+    reminders, once, marked overdue; and nothing else of those kinds is (planned audits are the
+    reminders' own addition)."""
+    listed = runner("overdue", ROOT / example, "--as-of", day).assert_ok().stdout.splitlines()[1:]
+    expected = sorted(
+        ("action", line.split()[1].rstrip(":"))
+        if line.split()[0] == "action"
+        else ("review clock", line.split()[1].rstrip(":"))
+        if line.split()[0] == "review"
+        else ("publication", "")
+        for line in listed
+    )
+    loaded = open_board(ROOT / example, runner.plugins)
+    items = [i for items in reminders(loaded, dt.date.fromisoformat(day), 0).values() for i in items]
+    got = sorted(
+        (i.kind, "" if i.kind == "publication" else i.record) for i in items if i.overdue and i.kind != "planned audit"
+    )
+    assert got == expected

@@ -245,3 +245,32 @@ def test_javascript_off_still_works(browser: Any, server: Server) -> None:
         assert "no script needed" in page.locator("main").inner_text()
     finally:
         context.close()
+
+
+def test_two_people_editing_one_action_get_a_conflict_not_a_lost_update(browser: Any, server: Server) -> None:
+    """Two browsers (one account signed in twice) open the status form of one action; one saves
+    first; the other's save is refused (409) showing what changed, and nothing of it is written."""
+    first, second = browser.new_context(), browser.new_context()
+    try:
+        mine, theirs = first.new_page(), second.new_page()
+        sign_in(mine, server.base, "ada")
+        sign_in(theirs, server.base, "ada")
+        for page in (mine, theirs):
+            page.goto(server.base + "/r/a-thresholds-workshops/status")
+        mine.get_by_label("Status").select_option("in-progress")
+        mine.get_by_label("Note").fill("first workshop booked")
+        submit(mine)
+        assert mine.url == server.base + "/r/a-thresholds-workshops"
+        theirs.get_by_label("Status").select_option("blocked")
+        theirs.get_by_label("Note").fill("no venue")
+        with theirs.expect_response(lambda r: r.request.method == "POST") as answer:
+            theirs.locator("main form [type=submit]").last.click()
+        assert answer.value.status == 409
+        text = theirs.locator("main").inner_text()
+        assert "first workshop booked" in text or "in-progress" in text.lower() or "In progress" in text
+    finally:
+        first.close()
+        second.close()
+    with open_register(server.board, make_plugins(), write=False) as register:
+        notes = [c.note for c in register.history("a-thresholds-workshops")]
+    assert "first workshop booked" in notes and "no venue" not in notes

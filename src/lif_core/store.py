@@ -364,8 +364,8 @@ class SqliteDatabase(Database):
         self.connection.execute("COMMIT")
 
     def rollback(self) -> None:
-        if self.connection.in_transaction:
-            with contextlib.suppress(sqlite3.Error):
+        with contextlib.suppress(sqlite3.Error):  # a closed connection has nothing to roll back
+            if self.connection.in_transaction:
                 self.connection.execute("ROLLBACK")
 
     def tables(self) -> set[str]:

@@ -18,11 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from lif_core import ConflictError, StoreError
 from lif_core.builtins.stores import SqliteStore
 from lif_core.extensions import StoreBackend
 from lif_core.store import SCHEMA_VERSION, Register
+
+from .strategies import boards
 
 IDS = {"qapp": "groups", "cp": "partners"}
 _numbers = itertools.count()
@@ -558,3 +561,43 @@ def test_a_copy_into_a_store_holding_a_register_is_refused(tmp_path: Path, postg
     ):
         original.copy_to(copy)
     assert postgres.fingerprint() == before
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
+)
+@given(boards())
+def test_any_register_reads_back_the_same_from_both_stores(
+    tmp_path_factory: pytest.TempPathFactory, postgres_cluster: Any, generated: Any
+) -> None:
+    """Records of every register collection (any text hypothesis makes), imported into each store:
+    both read back the same records, and a copy either way is row for row the same."""
+    from lif_core.convert import to_json, unstructure
+    from lif_core.model import COLLECTIONS, REGISTER_COLLECTIONS
+
+    known = {
+        item.id: key for key in COLLECTIONS if key not in REGISTER_COLLECTIONS for item in generated.collection(key)
+    }
+    items: list[tuple[str, Mapping[str, Any]]] = [
+        (key, json.loads(to_json(unstructure(r), indent=None)))
+        for key in REGISTER_COLLECTIONS
+        for r in generated.collection(key)
+    ]
+    folder = tmp_path_factory.mktemp("both")
+    number = next(_numbers)
+    sqlite, postgres = (
+        SqliteUnderTest(folder),
+        PostgresUnderTest(folder, postgres_cluster.create_database(f"any_{number}")),
+    )
+    with sqlite.open(ids=known) as a, postgres.open(ids=known) as b:
+        assert a.import_records(items) == b.import_records(items)
+        assert a.records() == b.records()
+    copied = SqliteUnderTest(folder / "copy")
+    (folder / "copy").mkdir()
+    with postgres.open_read_only() as b, copied.open(ids=known) as c:
+        b.copy_to(c)
+    with sqlite.open_read_only() as a, postgres.open_read_only() as b, copied.open_read_only() as c:
+        assert b.dump()["records"] == a.dump()["records"]
+        assert c.dump() == b.dump()

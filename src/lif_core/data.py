@@ -893,26 +893,9 @@ def _convert_column(
             fresh[raw] = convert(raw)
         except ValueError as exc:
             errors[raw] = exc
-    if values is None:
-        values = list(map(fresh.get, column))
-    else:
-        # Rows still to fill. Where they are many (the first batches of an extract, each child
-        # new), a second lookup pass fills them at C speed, as the converter remembers what it
-        # converted (pseudonyms); the rest (few, or blank, bad, or past the memory's bound) are
-        # filled one by one, found by a C-speed scan.
-        if len(pending) * 8 > len(column):
-            values = list(map(known, column))  # type: ignore[arg-type]
-        if None in values:
-            row = values.index(None)
-            while True:
-                raw = column[row]
-                # A value known at the first lookup whose pseudonym the memory dropped as it
-                # filled up (CACHE_SIZE) is neither known now nor in fresh: convert it again.
-                values[row] = fresh[raw] if raw in fresh else convert(raw)
-                try:
-                    row = values.index(None, row + 1)
-                except ValueError:
-                    break
+    # Each row's new value from the values converted (a small dictionary), or, where there is
+    # none, the value looked up before.
+    values = list(map(fresh.get, column)) if values is None else list(map(fresh.get, column, values))
     return values, [(row, errors[raw]) for row, raw in enumerate(column) if raw in errors] if errors else []
 
 

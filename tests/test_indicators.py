@@ -306,6 +306,27 @@ class _RowLoopOnly:
         return Slow("month", ordered=True)
 
 
+def test_date_order_by_day_runs_with_a_child_that_is_no_key_as_the_row_loop() -> None:
+    """A child read as an empty list (JSON) is no child, in the row loop and the fast path
+    alike; a child read as a non-empty list is refused alike (TypeError), never counted."""
+    from lif_core.indicators import ReReferrals
+
+    records: list[dict[str, Any]] = [
+        {"child": c, "referral_date": D(2019, 1, d)} for d, c in [(1, "A"), (1, "B"), (2, "A"), (2, []), (3, "B")]
+    ]
+    fast, slow = ReReferrals("month", ordered=True), _RowLoopOnly.make()
+    for batch in _batches(records, 5):
+        fast.feed(batch)
+        slow.feed(batch)
+    assert rows(fast.result()) == rows(slow.result()) and fast.excluded == slow.excluded
+    assert sum(fast.excluded.values()) == 1
+    bad = [{"child": "A", "referral_date": D(2019, 1, 1)}, {"child": ["x"], "referral_date": D(2019, 1, 2)}]
+    for acc in (ReReferrals("month", ordered=True), _RowLoopOnly.make()):
+        with pytest.raises(TypeError):
+            for batch in _batches(bad, 5):
+                acc.feed(batch)
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(

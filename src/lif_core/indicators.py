@@ -671,16 +671,16 @@ class ReReferrals(Accumulator, _Periods):
     def _feed_day_runs(self, children: list[Any], days: list[Any]) -> bool:
         """The date-order count of a batch a day at a time, in C loops rather than a Python
         loop per row: ``True`` once counted, ``False`` (nothing counted or changed) for a batch
-        that is not plain (a missing child or date, a value that is not a date, days out of
-        order), which the row loop then reads, to the same figures.
+        whose days are not plain (a missing date, a value that is not a date, days out of
+        order), which the row loop then reads, to the same figures. A record without a child
+        (or one that is no dictionary key) is found among its day's first referrals, which it
+        always is: the row loop counts the batch from that day on.
 
         Within one day's run the referrals share a day and its limit: a child's first referral
         of the day is a re-referral when its last earlier one is on or after the limit, and
         each further referral of the child that day is one (its previous is that same day)."""
         if not days:
             return True
-        if not all(children):
-            return False
         # The batch's days as runs of one day each, found by bisection and proved by rebuilding
         # the column from them, in increasing order (days out of order fail the proof; None, or
         # values that do not compare with dates, fail the bisection or the type check).
@@ -705,14 +705,25 @@ class ReReferrals(Accumulator, _Periods):
         last, zeros, repeat, compress = self._last, itertools.repeat(0), itertools.repeat, itertools.compress
         ordinal = self._latest
         for day, start, end in runs:
-            info = facts.get(day) or day_info(day)
-            assert info is not None  # a date, checked above
-            ordinal, limit, cell = info[0], info[1], info[2]
+            info = facts.get(day)
+            limit = info[1] if info is not None else _year_back(day).toordinal()
             run = children[start:end]
             # The run's referrals whose child has no referral since the limit before this day
             # (a child twice in the run is there twice: only its first referral is not a
-            # re-referral, the second's previous being the first).
-            first = list(compress(run, map(lt, map(last.get, run, zeros), repeat(limit))))
+            # re-referral, the second's previous being the first). A missing child is never
+            # stored, so it is always here.
+            try:
+                first = list(compress(run, map(lt, map(last.get, run, zeros), repeat(limit))))
+            except TypeError:  # a child that is no dictionary key (a JSON list)
+                first = [None]
+            if not all(first):
+                self._latest = ordinal
+                self._add_in_date_order(zip(children[start:], days[start:], repeat(None), strict=False))
+                return True
+            if info is None:  # the day's period opened only now, for referrals counted in it
+                info = day_info(day)
+                assert info is not None  # a date, checked above
+            ordinal, cell = info[0], info[2]
             cell[0] += end - start - (len(set(first)) if first else 0)
             cell[1] += end - start
             last.update(zip(run, repeat(ordinal), strict=False))

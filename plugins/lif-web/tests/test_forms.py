@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lif_web import forms
 from lif_web.forms import Field, Rows, build_form, errors_by_field, parse_form
 from starlette.testclient import TestClient
@@ -669,3 +671,134 @@ def test_an_agency_records_evaluations_of_the_courses_it_provides(web_board: Pat
         {"stage": "after", "date": "2019-05-01", "respondents": 20, "confidence_after": 7.5}
     ]
     assert client_for("eve").get("/r/c-police/edit").status_code == 403  # not eve's agency's course
+
+
+# --------------------------------------------------------------------------- hypothesis: what a form reads back
+
+
+def _strategies() -> Any:
+    import sys
+
+    root_tests = str(Path(__file__).resolve().parents[3] / "tests")
+    if root_tests not in sys.path:
+        sys.path.insert(0, root_tests)
+    import strategies  # type: ignore[import-not-found]  # the repository's tests/strategies.py
+
+    return strategies
+
+
+def _browser(form: forms.Form) -> dict[str, Any]:
+    """What a browser sends back for ``form`` untouched: each value as shown (a ticked box
+    only when ticked; text with line breaks is shown in a text area, which keeps them)."""
+    sent: dict[str, Any] = {}
+    kinds: dict[str, str] = {}
+    for item in form.items:
+        if isinstance(item, Rows):
+            for _i, prefix in form.rows_of(item):
+                for column in item.columns:
+                    kinds[prefix + column.name] = column.kind
+        else:
+            kinds[item.name] = item.kind
+    for name, value in form.values.items():
+        kind = kinds.get(name, "text")
+        if kind == "bool":
+            if value:
+                sent[name] = "true"
+        elif kind == "multi":
+            sent[name] = list(value)
+        elif kind in ("int", "float", "date", "choice"):
+            sent[name] = str(value).replace("\r", "").replace("\n", "")  # a one-line box drops line breaks
+        else:
+            sent[name] = str(value)
+    return sent
+
+
+def _normal(value: Any) -> Any:
+    if isinstance(value, str):
+        return " ".join(value.split())
+    if isinstance(value, dict):  # text of spaces only is no text: the form leaves it out
+        return {k: _normal(v) for k, v in value.items() if _normal(v) != ""}
+    if isinstance(value, list):
+        return [_normal(v) for v in value]
+    return value
+
+
+@pytest.mark.parametrize("collection", sorted(forms.EDITABLE))
+def test_an_untouched_form_reads_back_the_record(collection: str) -> None:
+    """For any valid record of each collection, its edit form as a browser sends it back
+    untouched gives the same record (text compared with its spacing made plain: the form trims
+    what is typed, and text of spaces only is left out)."""
+    import json
+
+    from lif_core.convert import structure, to_json, unstructure
+    from lif_core.model import COLLECTIONS
+
+    cls = COLLECTIONS[collection]
+    strategies = _strategies()
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(strategies.records(cls))
+    def check(item: Any) -> None:
+        plain = json.loads(to_json(unstructure(item), indent=None))
+        form = build_form(collection, None, None, record=plain, version=1)
+        changes = parse_form(form.items, _browser(form), plain)
+        merged = {k: v for k, v in {**plain, **changes}.items() if v is not None}
+        again = json.loads(to_json(unstructure(structure(merged, cls)), indent=None))
+        assert _normal(again) == _normal(plain)
+
+    check()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st_data=st.dictionaries(
+        st.sampled_from(
+            [
+                "text",
+                "due",
+                "themes",
+                "dates.decided",
+                "rows[0].a",
+                "rows[x].a",
+                "rows[99999].n",
+                "rows[1].remove",
+                "other",
+            ]
+        ),
+        st.one_of(st.text(max_size=30), st.lists(st.text(max_size=10), max_size=3)),
+    )
+)
+def test_parse_form_takes_any_submission(st_data: dict[str, Any]) -> None:
+    """Whatever a client sends, reading the form never fails and gives only the form's keys."""
+    items: list[Field | Rows] = [
+        Field("text", "Text", "textarea", True),
+        Field("due", "Due", "date"),
+        Field("dates.decided", "Decided", "date"),
+        Field("themes", "Themes", "multi"),
+        Rows("rows", "Rows", (Field("a", "A", "text"), Field("n", "N", "float"))),
+    ]
+    out = parse_form(items, st_data, {"dates": {"incident": "2019-01-01"}, "rows": [{"a": "x"}]})
+    assert set(out) == {"text", "due", "dates", "themes", "rows"}
+    assert isinstance(out["themes"], list) and isinstance(out["rows"], list)
+    assert out["dates"].get("incident") == "2019-01-01"
+    errors_by_field("\n".join(str(v) for v in st_data.values()), [i.name for i in items])
+
+
+def test_a_line_break_in_one_line_text_is_kept(web_board: Path, client_for: Client) -> None:
+    """Text written by the CLI with a line break (a title) is shown in a text area, which keeps
+    it: saving the form untouched changes nothing."""
+    from lif_core import Plugins
+    from lif_core.commands import open_register
+
+    with open_register(web_board, Plugins.create(), who="cli") as reg:
+        reg.update("a-child-f-1", {"text": "Pilot next-day notification\nto schools"})
+    client = client_for("ada")
+    page, hidden = open_form(client, "/r/a-child-f-1/edit")
+    before = history(web_board, "a-child-f-1")
+    response = post(client, "/r/a-child-f-1/edit", {**form_values(page), **hidden})
+    assert response.status_code == 303
+    assert history(web_board, "a-child-f-1") == before
+    with open_register(web_board, Plugins.create(), who="cli") as reg:
+        reg.update("pa-police-missing", {"topic": "Missing\nchildren"})
+    page, _hidden = open_form(client, "/r/pa-police-missing/edit")
+    assert re.search(r'<textarea id="f-topic" name="topic"[^>]*>Missing\nchildren</textarea>', page)

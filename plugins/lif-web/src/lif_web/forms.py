@@ -271,7 +271,9 @@ def _record_label(record: Any) -> str:
 
 
 def _ref_choices(loaded: Any, collections: Sequence[str]) -> tuple[tuple[str, str], ...]:
-    out = []
+    out: list[tuple[str, str]] = []
+    if loaded is None:
+        return ()
     for collection in collections:
         if collection in COLLECTIONS:
             out += [(item.id, _record_label(item)) for item in loaded.board.collection(collection)]

@@ -339,6 +339,15 @@ def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return chosen
 
 
+def _load() -> str:
+    """The machine's load average over the last minute (processes running or waiting): above
+    the number of cpus, the engines shared the machine with other work, and their times moved."""
+    try:
+        return f"load average {os.getloadavg()[0]:.1f}"
+    except OSError:
+        return "load average unknown"
+
+
 def _versions(engines: list[str]) -> str:
     found = [f"python {sys.version.split()[0]}"]
     for name in engines:
@@ -394,7 +403,10 @@ def main() -> int:
         write_cin(work / cin_file, children, 2019, seed=42)
     board = write_board(work, extracts, cin_file)
     print(f"data in {work} (generated in {time.perf_counter() - started:.1f} s; seeded, reproducible)")
-    print(f"{_versions(['lif', *peers])}, {os.cpu_count()} cpus, each engine on one thread, median of {args.repeat}\n")
+    print(
+        f"{_versions(['lif', *peers])}, {os.cpu_count()} cpus, each engine on one thread, median of {args.repeat}; "
+        f"{_load()}\n"
+    )
     header = f"{'task':40} {'engine':7} {'rows':>11} {'seconds':>8} {'cpu s':>7} {'rows/s':>10} {'peak MB':>8}"
     header += f" {'work MB':>8}"
     print(header)
@@ -426,6 +438,7 @@ def main() -> int:
         )
         if differ:
             return 1
+    print(f"\n{_load()} (other work on the machine slows lif-core's look-ups among 50,000 children most)")
     print(
         "\nratios, lif-core's time over each peer's (below 1: lif-core faster; the target is on the time, the cpu "
         "ratio says how much a busy machine moved it), its peak memory over theirs:"

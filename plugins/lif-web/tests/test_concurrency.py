@@ -161,3 +161,39 @@ def test_a_record_deleted_meanwhile(web_board: Path, client_for: Client, history
     response = post(client, "/r/a-gone/edit", {**form_values(page), **hidden, "text": "Changed"})
     assert response.status_code in (404, 409)
     assert history_count(web_board) == count
+
+
+def test_another_agencys_return_saved_in_the_middle_of_a_save(
+    web_board: Path, client_for: Client, monkeypatch: Any
+) -> None:
+    """The role check compares the record as stored with the record as it was inside the same
+    transaction: another agency's return saved between reading the audit and writing it is not
+    taken for a change to someone else's return (no 403), and is kept."""
+    from lif_web import forms
+
+    ed, eve = client_for("ed"), client_for("eve")
+    page_ed, hidden_ed = open_form(ed, "/r/s11-2017-20/s11/met-police")
+    page_eve, hidden_eve = open_form(eve, "/r/s11-2017-20/s11/lbc-childrens-services")
+    real_read = forms._read
+    seen: dict[str, Any] = {}
+
+    def read_then_eve_saves(request: Any, record_id: str) -> Any:
+        result = real_read(request, record_id)
+        if request.method == "POST" and "met-police" in request.url.path and not seen:
+            seen["done"] = True
+            saved = post(
+                eve,
+                "/r/s11-2017-20/s11/lbc-childrens-services",
+                {**form_values(page_eve), **hidden_eve, "submitted": "2021-02-02"},
+            )
+            assert saved.status_code == 303, error_summary(saved.text)
+        return result
+
+    monkeypatch.setattr(forms, "_read", read_then_eve_saves)
+    response = post(
+        ed, "/r/s11-2017-20/s11/met-police", {**form_values(page_ed), **hidden_ed, "submitted": "2021-01-01"}
+    )
+    assert seen and response.status_code == 303, error_summary(response.text)
+    returns = {r["partner"]: r for r in record(web_board, "s11-2017-20")["returns"]}
+    assert returns["met-police"]["submitted"] == "2021-01-01"
+    assert returns["lbc-childrens-services"]["submitted"] == "2021-02-02"

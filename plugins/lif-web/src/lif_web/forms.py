@@ -956,13 +956,22 @@ def _summary(value: Any) -> str:
     return str(value)
 
 
-def _write(request: Request, who: Any, collection: str, do: Any, *, before: Mapping[str, Any] | None) -> dict[str, Any]:
+def _write(request: Request, who: Any, collection: str, do: Any, *, record_id: str | None) -> dict[str, Any]:
     """Run ``do(register)`` in one transaction, then check the record as stored against the
-    role matrix: where it is not the account's to write, everything is rolled back (403)."""
+    role matrix, beside the record as it was inside that same transaction (``record_id``; None
+    for a new record): where it is not the account's to write, everything is rolled back (403)."""
+    from lif_core import StoreError
+
     loaded = web.loaded_board(request)
     with web.register(request) as reg:
         try:
             with reg.transaction():
+                before: dict[str, Any] | None = None
+                if record_id is not None:
+                    try:
+                        before = reg.get(record_id)[1]
+                    except StoreError:  # gone: the write below says so (a conflict)
+                        before = None
                 stored: dict[str, Any] = do(reg)
                 if not web.can_change(who, collection, stored, loaded, before=before):
                     raise _NotAllowed
@@ -1040,7 +1049,7 @@ async def new_record(request: Request) -> Response:
         record["attachments"] = [kept.as_record()]
     try:
         stored = _write(
-            request, who, collection, lambda reg: reg.add(collection, record, note=_note(data)), before=None
+            request, who, collection, lambda reg: reg.add(collection, record, note=_note(data)), record_id=None
         )
     except LifError as exc:
         _refused(form, data, str(exc))
@@ -1096,7 +1105,7 @@ async def edit_record(request: Request) -> Response:
             who,
             collection,
             lambda reg: reg.update(record_id, changes, note=_note(data), expected=expected),
-            before=old,
+            record_id=record_id,
         )
     except ConflictError as exc:
         return _conflict(
@@ -1185,7 +1194,7 @@ async def stage_form(request: Request) -> Response:
                 stages=framework.stages_of if framework else None,
                 expected=expected,
             ),
-            before=old,
+            record_id=record_id,
         )
     except ConflictError as exc:
         return _conflict(
@@ -1250,7 +1259,7 @@ async def status_form(request: Request) -> Response:
             who,
             collection,
             lambda reg: reg.set_status(record_id, status, day=day, note=_note(data), expected=expected),
-            before=old,
+            record_id=record_id,
         )
     except ConflictError as exc:
         return _conflict(
@@ -1325,7 +1334,7 @@ async def value_form(request: Request) -> Response:
             who,
             collection,
             lambda reg: reg.set_value(record_id, period, value, note=_note(data), expected=expected),
-            before=old,
+            record_id=record_id,
         )
     except ConflictError as exc:
         return _conflict(
@@ -1451,7 +1460,7 @@ async def attach_form(request: Request) -> Response:
             lambda reg: reg.update(
                 record_id, {"attachments": kept or None}, note=_note(data) or summary, expected=expected
             ),
-            before=old,
+            record_id=record_id,
         )
     except ConflictError as exc:
         return _conflict(
@@ -1601,7 +1610,7 @@ async def s11_form(request: Request) -> Response:
         return stored
 
     try:
-        _write(request, who, collection, save, before=audit)
+        _write(request, who, collection, save, record_id=record_id)
     except ConflictError as exc:
 
         def now_return(now: dict[str, Any]) -> tuple[dict[str, Any], dict[str, int]]:

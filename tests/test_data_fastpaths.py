@@ -129,6 +129,20 @@ def test_the_run_path_gives_up_on_a_column_of_different_values() -> None:
     assert data._converted_by_runs(["a"] * 20 + ["b"] + ["a"] * 20, str) is None
 
 
+def test_a_value_whose_comparison_fails_leaves_the_run_path() -> None:
+    """A value that cannot be compared with text (as an array is not) is converted as before,
+    not a crash in the run path."""
+
+    class Awkward:
+        def __eq__(self, other: object) -> bool:
+            raise ValueError("the truth value is ambiguous")
+
+        __hash__ = object.__hash__
+
+    column: list[Any] = ["01/03/2019"] * 40 + [Awkward()] + ["02/03/2019"] * 40
+    assert data._converted_by_runs(column, str) is None
+
+
 def test_a_few_new_identifiers_are_filled_in_where_they_are() -> None:
     pseudo = Pseudonymiser(b"k" * 32)
     convert, known = _converters("child-id", "", pseudo)

@@ -981,13 +981,16 @@ def _converted_by_runs(column: list[Any], convert: Converter) -> tuple[list[Any]
     """A column of runs of equal text values converted a run at a time (each distinct value
     once), as :func:`_convert_column` converts it by value; ``None`` where it is not such a
     column (proved by rebuilding it from the runs: C-speed comparisons, no hashing per row)."""
-    runs = _runs(column)
-    if runs is None:
-        return None
-    rebuilt: list[Any] = []
-    for value, start, end in runs:
-        rebuilt += [value] * (end - start)
-    if rebuilt != column:
+    try:
+        runs = _runs(column)
+        if runs is None:
+            return None
+        rebuilt: list[Any] = []
+        for value, start, end in runs:
+            rebuilt += [value] * (end - start)
+        if rebuilt != column:
+            return None
+    except Exception:  # noqa: BLE001 - a value that cannot be compared with text (an array): as before
         return None
     del rebuilt
     converted: dict[Any, Any] = {}

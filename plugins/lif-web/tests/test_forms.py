@@ -802,3 +802,16 @@ def test_a_line_break_in_one_line_text_is_kept(web_board: Path, client_for: Clie
         reg.update("pa-police-missing", {"topic": "Missing\nchildren"})
     page, _hidden = open_form(client, "/r/pa-police-missing/edit")
     assert re.search(r'<textarea id="f-topic" name="topic"[^>]*>Missing\nchildren</textarea>', page)
+
+
+def test_a_section_11_error_goes_beside_its_standards_row(web_board: Path, client_for: Client) -> None:
+    client = client_for("ed")
+    page, hidden = open_form(client, "/r/s11-2017-20/s11/met-police")
+    data = {**form_values(page), **hidden}
+    row = next(k.split(".")[0] for k, v in data.items() if k.endswith(".standard") and v == "s11-information-sharing")
+    index = int(row[len("scores[") : -1])
+    assert index > 1  # its row on the form is not its place among the return's scores
+    data[f"{row}.self_assessed"] = ""  # moderated already: the self-assessment cannot go
+    response = post(client, "/r/s11-2017-20/s11/met-police", data)
+    assert response.status_code == 400
+    assert error_beside(response.text, f"f-scores-{index}-self-assessed") == "required key is missing"

@@ -1570,6 +1570,7 @@ async def s11_form(request: Request) -> Response:
     opened_digest = _one(data, "return_digest")
     submitted = _converted(items[0], data)  # type: ignore[arg-type]
     new_scores = []
+    row_of: list[int] = []  # the form's row of each score kept (standards left blank are left out)
     for i, standard in enumerate(standards):
         prefix = f"scores[{i}]."
         if _one(data, prefix + "standard") not in ("", standard):
@@ -1584,6 +1585,7 @@ async def s11_form(request: Request) -> Response:
                 score[key] = given
         if len(score) > 1 or old_score:
             new_scores.append(score)
+            row_of.append(i)
     new_ret: dict[str, Any] = {"partner": partner, "scores": new_scores}
     if submitted is not None:
         new_ret["submitted"] = submitted
@@ -1634,7 +1636,7 @@ async def s11_form(request: Request) -> Response:
         )
     except LifError as exc:
         form.version = version
-        _refused(form, data, _s11_paths(str(exc), index if index is not None else len(returns)))
+        _refused(form, data, _s11_paths(str(exc), index if index is not None else len(returns), row_of))
         return _show_form(request, form, heading=heading, action=action, status=400, **extra)
     return web.redirect(request, f"/r/{record_id}", f"Saved the Section 11 return of {partners[partner]}.")
 
@@ -1649,8 +1651,15 @@ def _return_change(reg: Any, record_id: str, partner: str) -> Any:
     return next((c for c in reversed(changes) if of(c.old) != of(c.new)), changes[-1] if changes else None)
 
 
-def _s11_paths(message: str, index: int) -> str:
-    """An audit's refusal names ``returns[i].scores[j].x``: beside the return's own fields."""
+def _s11_paths(message: str, index: int, row_of: Sequence[int]) -> str:
+    """An audit's refusal names ``returns[i].scores[j].x``: beside the form's row of that score
+    (``scores[row].x``)."""
+
+    def row(match: re.Match[str]) -> str:
+        j = int(match.group(1))
+        return f".scores[{row_of[j] if j < len(row_of) else j}]"
+
+    message = re.sub(rf"\.returns\[{index}\]\.scores\[(\d+)\]", row, message)
     return re.sub(rf"\.returns\[{index}\]\.", ".", message)
 
 

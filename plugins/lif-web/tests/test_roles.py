@@ -302,6 +302,9 @@ def test_each_worker_sees_every_write_at_once(web_board: Path, web_plugins: Plug
         clients.append(client)
     first, second = clients
     assert first.get("/probe").text == second.get("/probe").text
+    cache = apps[0].state.board_cache
+    kept = cache.current(web_plugins)[0]
+    assert cache.current(web_plugins)[0] is kept  # nothing changed: the board is not loaded again
     for i in range(5):  # quick writes, each seen by both at once
         writer, reader = (first, second) if i % 2 == 0 else (second, first)
         response = writer.post(
@@ -320,3 +323,31 @@ def test_each_worker_sees_every_write_at_once(web_board: Path, web_plugins: Plug
         reg.update(ED_ACTION, {"text": "from the command line"})
     assert first.get("/probe").text.endswith("|from the command line")
     assert second.get("/probe").text.endswith("|from the command line")
+
+
+def test_a_store_other_than_sqlite_is_checked_by_its_last_change(
+    web_board: Path, web_plugins: Plugins, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the register is not a SQLite file lif-web can ask, the cache asks the register
+    for its latest change (Register.last_change) instead."""
+    import sqlite3
+
+    import lif_web.web
+    from lif_web.web import _BoardCache, check_board
+
+    def refuse(*args: object, **kwargs: object) -> sqlite3.Connection:
+        raise sqlite3.OperationalError("not a SQLite store")
+
+    import types
+
+    stub = types.SimpleNamespace(connect=refuse, Error=sqlite3.Error, Connection=sqlite3.Connection)
+    monkeypatch.setattr(lif_web.web, "sqlite3", stub)  # only lif-web's own look at the file fails
+    cache = _BoardCache(web_board)
+    cache.fill(check_board(web_board, web_plugins), web_plugins)
+    loaded, _ = cache.current(web_plugins)
+    assert cache.key is not None and cache.key[1] > 0  # the seq of the latest change
+    with open_register(web_board, web_plugins, who="cli") as reg:
+        reg.update(ED_ACTION, {"text": "changed elsewhere"})
+    now, _ = cache.current(web_plugins)
+    assert now is not loaded
+    assert next(a for a in now.board.actions if a.id == ED_ACTION).text == "changed elsewhere"

@@ -141,7 +141,7 @@ def create_app(board: Path, config: WebConfig | None = None, plugins: Plugins | 
     app.state.accounts = accounts
     app.state.title = validation.loaded.board.board.name
     cache = _BoardCache(root)
-    cache.fill(validation)
+    cache.fill(validation, plugins)
     app.state.board_cache = cache
     app.add_middleware(_Errors)
     app.add_middleware(SecurityMiddleware, accounts=accounts, config=cfg, error=error_page)

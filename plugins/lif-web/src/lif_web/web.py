@@ -327,7 +327,8 @@ def _exists(loaded: LoadedBoard, collection: str, record_id: str) -> bool:
 class _BoardCache:
     """The last board this process loaded, reused while it is current: none of its files has
     changed (size, time, inode) and nobody has committed to its register since (SQLite's
-    ``PRAGMA data_version``, seen across processes); a write through :func:`register` forgets
+    ``PRAGMA data_version``, seen across processes; another store's ``Register.last_change``);
+    a write through :func:`register` forgets
     it at once. The check is made before loading, so a write during a load is seen next time."""
 
     def __init__(self, root: Path) -> None:
@@ -340,22 +341,22 @@ class _BoardCache:
         self._db: sqlite3.Connection | None = None
         self._db_inode = 0
 
-    def fill(self, validation: Validation, key: tuple[Any, ...] | None = None) -> None:
+    def fill(self, validation: Validation, host: Plugins, key: tuple[Any, ...] | None = None) -> None:
         assert validation.loaded is not None
         self.loaded = validation.loaded
         self.problems = validation.problems
         files = tuple(validation.loaded.files)
         if key is None or set(files) != set(self._files):
             self._files = files
-            key = self.fingerprint()
+            key = self.fingerprint(host)
         self.key = key
 
-    def _data_version(self) -> int | None:
+    def _data_version(self, host: Plugins) -> int | None:
         path = self.root / "register.sqlite"
         try:
             inode = path.stat().st_ino
         except OSError:
-            return None
+            return self._last_change(host)
         if self._db is not None and inode != self._db_inode:  # a new register (lif import) took its place
             self._db.close()
             self._db = None
@@ -368,10 +369,21 @@ class _BoardCache:
             if self._db is not None:
                 self._db.close()
             self._db = None
-            return None
+            return self._last_change(host)
         return int(row[0])
 
-    def fingerprint(self) -> tuple[Any, ...]:
+    def _last_change(self, host: Plugins) -> int | None:
+        """Another store's register (PostgreSQL...): the seq of its latest change, which grows
+        with every commit by any process (slower: the register is opened to ask)."""
+        from lif_core import LifError
+
+        try:
+            with open_register(self.root, host, write=False) as reg:
+                return int(reg.last_change())
+        except (LifError, AttributeError):  # no register yet (its records still in the files)
+            return None
+
+    def fingerprint(self, host: Plugins) -> tuple[Any, ...]:
         root = self.root
         names = set(self._files) | {p.name for p in root.glob("register*")} | {p.name for p in root.glob("*.sqlite*")}
         names -= {"accounts.sqlite", "accounts.sqlite-wal", "accounts.sqlite-shm"}
@@ -382,13 +394,13 @@ class _BoardCache:
             except OSError:
                 continue
             out.append((name, stat.st_mtime_ns, stat.st_size, stat.st_ino))
-        return (tuple(out), self._data_version())
+        return (tuple(out), self._data_version(host))
 
     def current(self, host: Plugins) -> tuple[LoadedBoard, tuple[Problem, ...]]:
         with self.lock:
-            key = self.fingerprint()
+            key = self.fingerprint(host)
             if self.loaded is None or key != self.key:
-                self.fill(check_board(self.root, host), key)
+                self.fill(check_board(self.root, host), host, key)
             assert self.loaded is not None
             return self.loaded, self.problems
 

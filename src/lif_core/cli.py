@@ -29,6 +29,7 @@ from .errors import LifError, Problem
 from .extensions import RenderOptions
 from .frameworks import DEFAULT_FRAMEWORK
 from .plugins import Plugins, installed_version
+from .summary import board_summary
 from .validate import open_board, validate_board
 
 __all__ = [
@@ -187,8 +188,6 @@ def make_cli(plugins: Plugins | None = None) -> click.Group:
         priorities, inspection recommendations and the framework sections aligned to them,
         and how much the register holds. The board must be valid (see `lif validate`).
         """
-        from .summary import board_summary  # (only this command's: not imported at every start)
-
         plugins = _plugins(ctx)
         loaded = open_board(board, plugins)
         emit(board_summary(loaded), board=loaded, fmt=fmt, output=output, plugins=plugins)

@@ -39,8 +39,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from lif_core import LifError
-from lif_core.model import COLLECTIONS
+from lif_core import COLLECTIONS, LifError
 
 from . import attachments, web
 
@@ -1216,8 +1215,7 @@ async def stage_form(request: Request) -> Response:
 
 async def status_form(request: Request) -> Response:
     """``/r/{id}/status``: an action's new status, dated, with a note (``lif status``)."""
-    from lif_core import ConflictError, LifError
-    from lif_core.model import ActionStatus
+    from lif_core import ActionStatus, ConflictError, LifError
 
     record_id = request.path_params["id"]
     who = web.require(request, "admin", "editor")

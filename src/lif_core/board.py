@@ -241,8 +241,8 @@ class _Reader:
         backend = stores.get(name) if isinstance(name, str) else None
         if backend is None:
             return  # an unknown store is reported with the other plugin names
-        path = self.root / backend.filename
-        if not path.exists():
+        exists = getattr(backend, "exists", None)  # a store kept elsewhere (a server) answers itself
+        if not (exists(self.root) if callable(exists) else (self.root / backend.filename).exists()):
             return
         store_file = backend.filename  # the file register records are said to come from
         in_files = any(self.items[key] for key in REGISTER_COLLECTIONS)

@@ -260,7 +260,8 @@ def _opened(
     """The register ``backend`` keeps, opened for :func:`open_register` and closed after."""
     from .store import Register, StoreError
 
-    if not create and not (root / backend.filename).exists():
+    exists = getattr(backend, "exists", None)  # a store kept elsewhere (a server) answers itself
+    if not create and not (exists(root) if callable(exists) else (root / backend.filename).exists()):
         raise StoreError(
             f"{board}: the register is still in the board's files: run `lif import {board}` first, "
             "then keep it with lif add, update, status, stage"

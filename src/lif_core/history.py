@@ -610,8 +610,9 @@ def stored_as_at(loaded: LoadedBoard, as_of: dt.date, plugins: Any) -> Board:
     if registry is None or name not in registry:
         return board
     backend = registry.get(name)
+    exists = getattr(backend, "exists", None)  # a store kept elsewhere (a server) answers itself
     filename = getattr(backend, "filename", "")
-    if not filename or not (loaded.root / filename).exists():
+    if not (exists(loaded.root) if callable(exists) else bool(filename) and (loaded.root / filename).exists()):
         return board
     moment = day_end(as_of)
     with plugins.using(registry, name):

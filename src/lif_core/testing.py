@@ -314,7 +314,7 @@ class TestBoard:
 
     def import_register(self) -> None:
         """Bring the register into its store (``lif import``), if it is not there yet."""
-        if not any((self.path / store.filename).exists() for store in self.plugins.stores if store.filename):
+        if not any(store.exists(self.path) for store in self.plugins.stores if store.filename):
             self.lif("import").assert_ok()
 
     def add(self, collection: str, *, note: str = "", **fields: Any) -> LifResult:

@@ -265,6 +265,7 @@ if TYPE_CHECKING:
     from .store import (
         Change,
         ConflictError,
+        Database,
         Register,
         StoreError,
     )
@@ -437,6 +438,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "protect_table": ("disclosure", "protect_table"),
     "Change": ("store", "Change"),
     "ConflictError": ("store", "ConflictError"),
+    "Database": ("store", "Database"),
     "Register": ("store", "Register"),
     "StoreError": ("store", "StoreError"),
     "SectionContext": ("report", "SectionContext"),
@@ -539,6 +541,7 @@ __all__ = [
     "Deadline",
     "DisclosureRule",
     "Document",
+    "Database",
     "DueRule",
     "Evaluation",
     "EvaluationStage",

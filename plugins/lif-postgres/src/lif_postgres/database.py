@@ -1,5 +1,5 @@
 """The register in PostgreSQL: what differs from SQLite (connecting, the dialect, the lock that
-serialises writers, the errors), behind lif-core's :class:`lif_core.store.Database`. Every rule
+serialises writers, the errors), behind lif-core's :class:`lif_core.Database`. Every rule
 of the register (checks, references, history, versions, conflicts, import, migrations, refusal
 of a newer schema) is lif-core's own, the same as for SQLite.
 
@@ -29,8 +29,7 @@ from psycopg import errors as pgerrors
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.pq import TransactionStatus
 
-from lif_core import StoreError
-from lif_core.store import Database
+from lif_core import Database, StoreError
 
 from .plugin import CONFIG_FILE
 

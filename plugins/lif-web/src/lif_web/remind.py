@@ -26,15 +26,11 @@ is never read from a file.
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import os
-import smtplib
-import ssl
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -55,6 +51,9 @@ from lif_core import (
     terminal_safe,
 )
 from lif_core.commands import as_of_option, current_plugins
+
+if TYPE_CHECKING:
+    from email.message import EmailMessage
 
 __all__ = [
     "CONFIG_FILE",
@@ -188,6 +187,8 @@ class ReminderConfig:
 
 
 def _address(value: object, where: str) -> str:
+    import email.utils  # here, not at every lif command's start
+
     if not isinstance(value, str) or not value.strip():
         raise LifError(f"{where}: must be an e-mail address (text), not {value!r}")
     if any(c in value for c in "\r\n,;"):
@@ -299,6 +300,9 @@ def build_messages(
 ) -> tuple[list[tuple[str, EmailMessage]], list[str]]:
     """One message per owner with an address (owner id, message), and the owners with items
     but no address (``""`` for items nobody owns)."""
+    import email.utils  # here, not at every lif command's start
+    from email.message import EmailMessage  # here, not at every lif command's start
+
     board = loaded.board
     names = _owner_names(board)
     sender = config.smtp.sender if config.smtp else "lif <lif@localhost>"
@@ -330,6 +334,8 @@ def build_messages(
 
 
 def _domain(sender: str) -> str:
+    import email.utils  # here, not at every lif command's start
+
     address = email.utils.parseaddr(sender)[1]
     return address.rpartition("@")[2] or "localhost"
 
@@ -337,6 +343,9 @@ def _domain(sender: str) -> str:
 def send(smtp: Smtp, messages: Sequence[EmailMessage], password: str | None) -> None:
     """Send ``messages`` through ``smtp`` on one connection: STARTTLS (certificate checked)
     unless turned off, then login where a user is set."""
+    import smtplib  # here, not at every lif command's start
+    import ssl  # here, not at every lif command's start
+
     if smtp.user and not password:
         raise LifError(
             f"{CONFIG_FILE}: smtp.user is set: put its password in the environment variable {PASSWORD_VARIABLE}"

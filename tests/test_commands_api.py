@@ -159,6 +159,7 @@ def test_the_module_says_what_is_public() -> None:
         "document_options",
         "emit",
         "format_for",
+        "open_register",
     ]
     for name in lif_core.commands.__all__:
         assert getattr(lif_core.commands, name).__doc__, name

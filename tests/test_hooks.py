@@ -371,7 +371,7 @@ def test_hook_register_stores(plugins: Plugins, tmp_path: Path) -> None:
             register(Elsewhere())
 
     plugins.register(P(), name="elsewhere-plugin")
-    assert plugins.stores.names() == ["elsewhere", "sqlite"]
+    assert {"elsewhere", "sqlite"} <= set(plugins.stores.names())  # and any installed store (lif-postgres)
     board = tmp_path / "croydon"
     shutil.copytree(CROYDON, board, ignore=shutil.ignore_patterns("register.sqlite*", ".lif"))
     toml = board / "board.toml"

@@ -1,9 +1,10 @@
 """Benchmark: ``lif serve`` under load on loopback, bounded (it stops by itself).
 
     python benchmarks/web_load.py [--clients 20] [--seconds 60] [--workers 1] [--actions 5]
-                                  [--peer-seconds 10] [--json FILE]
+                                  [--peer-seconds 10] [--json FILE] [--store sqlite|postgres]
 
-A copy of the Croydon board, its register imported into SQLite, one account per client
+A copy of the Croydon board, its register imported into SQLite (or, with ``--store postgres``, a
+throw-away PostgreSQL cluster's database), one account per client
 (``lif users add``), and ``lif serve`` started as a real process on a free 127.0.0.1 port. Then
 ``--clients`` threads, each signed in with its own account, for ``--seconds``:
 read the dashboard (``GET /``), open an action's status form (``GET /r/ID/status``: its version
@@ -25,6 +26,7 @@ made directly through the register in this process (``open_register(...).set_sta
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import html.parser
 import json
@@ -169,11 +171,19 @@ def _lif() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "lif_core.cli"]
 
 
-def prepare(folder: Path, clients: int, actions: int, env: dict[str, str]) -> tuple[Path, list[str]]:
-    """The Croydon board copied, its register imported, ``actions`` fresh actions to update
-    and an admin account per client."""
+def prepare(
+    folder: Path, clients: int, actions: int, env: dict[str, str], postgres_url: str | None = None
+) -> tuple[Path, list[str]]:
+    """The Croydon board copied, its register imported (into PostgreSQL where ``postgres_url``
+    names a database, else SQLite), ``actions`` fresh actions to update and an admin account
+    per client."""
     board = folder / "croydon"
     shutil.copytree(CROYDON, board, ignore=shutil.ignore_patterns("*.sqlite*", "attachments", "accounts*"))
+    if postgres_url is not None:
+        toml = (board / "board.toml").read_text(encoding="utf-8")
+        toml = toml.replace("\n[settings]\n", '\n[settings]\nstore = "postgres"\n', 1)
+        (board / "board.toml").write_text(toml, encoding="utf-8")
+        (board / "register.postgres.toml").write_text(f"url = {json.dumps(postgres_url)}\n", encoding="utf-8")
     subprocess.run([*_lif(), "import", str(board)], env=env, check=True, capture_output=True)
     from lif_core.commands import open_register
     from lif_core.testing import make_plugins
@@ -411,16 +421,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--actions", type=int, default=5, help="actions the clients share (they collide)")
     parser.add_argument("--peer-seconds", type=float, default=10)
     parser.add_argument("--json", type=Path, help="also write the figures here as JSON")
+    parser.add_argument(
+        "--store",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="the register's store: postgres starts a throw-away cluster (lif-postgres, Debian's postgresql)",
+    )
     args = parser.parse_args(argv)
     if not (1 <= args.clients <= 200 and 1 <= args.seconds <= 3600 and 1 <= args.actions <= 1000):
         parser.error("--clients 1-200, --seconds 1-3600, --actions 1-1000")
 
-    with tempfile.TemporaryDirectory(prefix="lif-web-load-") as tmp:
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="lif-web-load-"))
+        postgres_url = None
+        if args.store == "postgres":
+            from lif_postgres.testing import throwaway_cluster
+
+            postgres_url = stack.enter_context(throwaway_cluster()).create_database("web_load")
         folder = Path(tmp)
         env = _environment(folder)
         os.environ.update({k: v for k, v in env.items() if k.startswith(("LIF_", "XDG_"))})
-        print(f"setting up: Croydon, {args.actions} actions, {args.clients} accounts ...", flush=True)
-        board, actions = prepare(folder, args.clients, args.actions, env)
+        print(f"setting up: Croydon, {args.actions} actions, {args.clients} accounts, {args.store} ...", flush=True)
+        board, actions = prepare(folder, args.clients, args.actions, env, postgres_url)
         load_before = os.getloadavg()
         with serving(board, args.workers, env, folder / "serve.log") as (base, pid):
             print(
@@ -446,6 +468,7 @@ def main(argv: list[str] | None = None) -> int:
         "clients": args.clients,
         "seconds": args.seconds,
         "workers": args.workers,
+        "store": args.store,
         "actions shared": args.actions,
         "updates acknowledged": len(tally.acknowledged),
         "updates per second": round(len(tally.acknowledged) / args.seconds, 1),
@@ -485,7 +508,7 @@ def main(argv: list[str] | None = None) -> int:
     figures["ratios"] = ratios
 
     print()
-    print(f"{args.clients} clients, {args.seconds:g} s, {args.workers} worker(s), SQLite, loopback")
+    print(f"{args.clients} clients, {args.seconds:g} s, {args.workers} worker(s), {args.store}, loopback")
     print(f"{'request':40} {'n':>7} {'p50 ms':>9} {'p95 ms':>9}")
     for kind, row in lat.items():
         print(f"{kind:40} {row['n']:>7} {row['p50']:>9} {row['p95']:>9}")

@@ -15,6 +15,7 @@ import itertools
 import os
 import re
 import sys
+import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import FunctionType, MethodType, ModuleType
@@ -231,9 +232,12 @@ class Plugins:
         self.local_plugins = True
         self._kinds: dict[str, str] = {}
         self._dists: dict[str, _Distribution] = {}
-        self._registries: dict[str, Registry[Any]] = {}
-        #: Each kind's registration failures, by plugin (built with its registry).
-        self._registry_failures: dict[str, dict[str, PluginError]] = {}
+        #: Each kind's registry, with its registration failures by plugin, built on first use.
+        #: One entry per kind, so a reader sees a whole build or none; building and clearing
+        #: hold ``_lock``, so a host shared by threads (``lif serve``) never keeps a registry
+        #: built before a plugin was registered or blocked.
+        self._built: dict[str, tuple[Registry[Any], dict[str, PluginError]]] = {}
+        self._lock = threading.RLock()
         #: Plugins that could not be imported, registered, or add their commands.
         self._failures: dict[str, PluginError] = {}
         #: The order plugins were registered in (builtins first): a duplicate name blames the later.
@@ -268,28 +272,32 @@ class Plugins:
         return host
 
     def disable(self, names: Iterable[str]) -> None:
-        """Block plugins by name (and unregister them if already registered)."""
-        for name in names:
-            self.pm.set_blocked(name)
-            self._failures.pop(name, None)
-        self._registries.clear()
-        self._registry_failures.clear()
+        """Block plugins by name (and unregister them if already registered).
+
+        Blocking a name already blocked changes nothing, and keeps the registries built."""
+        with self._lock:
+            for name in names:
+                if self.pm.is_blocked(name):
+                    continue
+                self.pm.set_blocked(name)
+                self._failures.pop(name, None)
+                self._built.clear()
 
     def register(self, plugin: object, *, name: str, kind: str = "local") -> None:
         """Register a plugin object (usually a module) and check its hook names at once."""
-        if self.pm.is_blocked(name):
-            return
-        try:
-            self.pm.register(plugin, name=name)
-        except pluggy.PluginValidationError as exc:
-            raise PluginError(self._explain(str(exc)), plugin=name, hook=self._hook_in(str(exc))) from None
-        except ValueError as exc:
-            raise PluginError(str(exc), plugin=name) from None
-        self._kinds[name] = kind
-        self._order.setdefault(name, len(self._order))
-        self._registries.clear()
-        self._registry_failures.clear()
-        self._check_names(name, plugin)
+        with self._lock:
+            if self.pm.is_blocked(name):
+                return
+            try:
+                self.pm.register(plugin, name=name)
+            except pluggy.PluginValidationError as exc:
+                raise PluginError(self._explain(str(exc)), plugin=name, hook=self._hook_in(str(exc))) from None
+            except ValueError as exc:
+                raise PluginError(str(exc), plugin=name) from None
+            self._kinds[name] = kind
+            self._order.setdefault(name, len(self._order))
+            self._built.clear()
+            self._check_names(name, plugin)
 
     def _check_names(self, name: str, plugin: object) -> None:
         """A misspelt hook name fails loudly now, not silently never called."""
@@ -350,6 +358,10 @@ class Plugins:
         local plugin is. With :attr:`local_plugins` false (or ``LIF_NO_LOCAL_PLUGINS`` set),
         nothing is imported and each is reported as a warning naming it; the names it would
         have provided then read as unknown."""
+        with self._lock:  # one import and registration of each, however many threads open the board
+            return self._load_local(root, paths)
+
+    def _load_local(self, root: Path, paths: Iterable[str]) -> list[Problem]:
         problems: list[Problem] = []
         base = root.resolve()
         run = self.local_plugins and not no_local_from_env()
@@ -435,7 +447,7 @@ class Plugins:
         failure.__cause__ = error.__cause__
         return failure
 
-    def _build(self, kind: str) -> None:
+    def _build(self, kind: str) -> tuple[Registry[Any], dict[str, PluginError]]:
         """Build one kind's registry, calling each plugin's registration hook in pluggy's order.
 
         A plugin whose hook raises, or registers something refused, is recorded as failed and
@@ -492,17 +504,24 @@ class Plugins:
             if plugin not in failures:
                 for obj in objects:
                     registry.add(obj, plugin)
-        self._registries[kind] = registry
-        self._registry_failures[kind] = {plugin: self._with_hint(exc) for plugin, exc in failures.items()}
+        return registry, {plugin: self._with_hint(exc) for plugin, exc in failures.items()}
+
+    def _entry(self, kind: str) -> tuple[Registry[Any], dict[str, PluginError]]:
+        """One kind's registry and its failures, built once (safely from several threads)."""
+        entry = self._built.get(kind)
+        if entry is None:
+            with self._lock:
+                entry = self._built.get(kind)
+                if entry is None:
+                    entry = self._built[kind] = self._build(kind)
+        return entry
 
     def _registry(self, kind: str) -> Registry[Any]:
-        if kind not in self._registries:
-            self._build(kind)
+        registry, failures = self._entry(kind)
         self.check()
-        failures = self._registry_failures[kind]
         if failures:
             raise next(iter(failures.values()))
-        return self._registries[kind]
+        return registry
 
     def failures(self) -> dict[str, PluginError]:
         """Every plugin that failed, with its error: those that could not be imported or add
@@ -510,9 +529,7 @@ class Plugins:
         registration hooks raised or registered something refused. Never raises."""
         out = dict(self._failures)
         for kind in _REGISTRATION_HOOKS:
-            if kind not in self._registries:
-                self._build(kind)
-            for plugin, error in self._registry_failures[kind].items():
+            for plugin, error in self._entry(kind)[1].items():
                 out.setdefault(plugin, error)
         return out
 
@@ -566,9 +583,7 @@ class Plugins:
         if kind not in _REGISTRATION_HOOKS:
             raise KeyError(kind)
         if not strict:
-            if kind not in self._registries:
-                self._build(kind)
-            return self._registries[kind]
+            return self._entry(kind)[0]
         return self._registry(kind)
 
     def using(self, registry: Registry[Any], name: str) -> contextlib.AbstractContextManager[None]:

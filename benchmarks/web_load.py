@@ -422,6 +422,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--peer-seconds", type=float, default=10)
     parser.add_argument("--json", type=Path, help="also write the figures here as JSON")
     parser.add_argument(
+        "--server-log",
+        type=Path,
+        help="keep the server's output here (it is printed anyway, from its first traceback, when a request failed)",
+    )
+    parser.add_argument(
         "--store",
         choices=("sqlite", "postgres"),
         default="sqlite",
@@ -444,7 +449,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"setting up: Croydon, {args.actions} actions, {args.clients} accounts, {args.store} ...", flush=True)
         board, actions = prepare(folder, args.clients, args.actions, env, postgres_url)
         load_before = os.getloadavg()
-        with serving(board, args.workers, env, folder / "serve.log") as (base, pid):
+        log = args.server_log or folder / "serve.log"
+        with serving(board, args.workers, env, log) as (base, pid):
             print(
                 f"lif serve on {base} ({args.workers} worker(s)); peer: static file for {args.peer_seconds:g} s",
                 flush=True,
@@ -461,6 +467,7 @@ def main(argv: list[str] | None = None) -> int:
                     client.close()
             peer.latency.update(signing.latency)
             peer.errors.update(signing.errors)
+        server_output = log.read_text(encoding="utf-8", errors="replace")
         lost = lost_updates(board, tally.acknowledged)
         direct = direct_writes(board, actions[0], 200)
 
@@ -524,6 +531,11 @@ def main(argv: list[str] | None = None) -> int:
     print("machine load average before (1, 5, 15 min): " + ", ".join(f"{x:.1f}" for x in load_before))
     for name, value in ratios.items():
         print(f"ratio {name}: {value}x")
+    if figures["errors"] and "Traceback" in server_output:
+        first = server_output.index("Traceback")
+        start = server_output.rfind("\n", 0, max(first - 1, 0)) + 1
+        print("\nthe server's output from its first traceback (at most 6,000 characters):")
+        print(server_output[start : start + 6000])
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     return 0 if figures["errors"] == 0 and lost == 0 else 1

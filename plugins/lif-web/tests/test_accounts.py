@@ -132,6 +132,57 @@ def test_accounts_file_is_private(board: Path, lif_runner: LifRunner) -> None:
     assert mode == 0o600
 
 
+def _add_ada(board: Path, lif_runner: LifRunner, name: str = "ada") -> str:
+    result = lif_runner("users", "add", board, name, "--role", "admin", "--password-stdin", input=NEW + "\n")
+    return result.assert_ok().stdout + result.stderr
+
+
+def test_the_accounts_are_kept_out_of_version_control(board: Path, lif_runner: LifRunner) -> None:
+    """`lif users add` makes the board's .gitignore with accounts.sqlite* (and its -wal, -shm),
+    says so, and adds nothing more the next time."""
+    assert not (board / ".gitignore").exists()
+    said = _add_ada(board, lif_runner)
+    assert f"made {board / '.gitignore'} with accounts.sqlite* in it" in said
+    assert "accounts.sqlite*" in (board / ".gitignore").read_text().splitlines()
+    before = (board / ".gitignore").read_text()
+    assert ".gitignore" not in _add_ada(board, lif_runner, "bob")
+    assert (board / ".gitignore").read_text() == before
+
+
+@pytest.mark.parametrize(
+    ("existing", "added"),
+    [
+        ("*.pdf\nout/", True),  # no newline at the end: one is added before the new lines
+        ("*.pdf\n", True),
+        ("/accounts.sqlite*\n", False),
+        ("accounts.sqlite\n", False),
+        ("*.sqlite*\n", False),
+    ],
+)
+def test_a_board_gitignore_is_added_to_only_where_needed(
+    board: Path, lif_runner: LifRunner, existing: str, added: bool
+) -> None:
+    (board / ".gitignore").write_text(existing)
+    said = _add_ada(board, lif_runner)
+    text = (board / ".gitignore").read_text()
+    if added:
+        assert f"added accounts.sqlite* to {board / '.gitignore'}" in said
+        assert text.startswith(existing) and text.splitlines()[len(existing.splitlines())].startswith("# lif-web")
+        assert text.splitlines()[-1] == "accounts.sqlite*"
+    else:
+        assert ".gitignore" not in said and text == existing
+
+
+def test_a_gitignore_that_is_a_link_is_left_alone(board: Path, lif_runner: LifRunner, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.write_text("*.pdf\n")
+    (board / ".gitignore").symlink_to(elsewhere)
+    said = _add_ada(board, lif_runner)
+    assert "is a symbolic link, left alone: add `accounts.sqlite*`" in said
+    assert elsewhere.read_text() == "*.pdf\n"
+    assert Accounts(board).get("ada") is not None
+
+
 def test_passwd_remove_disable(web_board: Path, lif_runner: LifRunner) -> None:
     accounts = Accounts(web_board)
     session = accounts.new_session("ed")

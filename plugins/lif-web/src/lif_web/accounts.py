@@ -86,6 +86,36 @@ class Session:
     messages: tuple[str, ...] = ()
 
 
+#: What :func:`keep_out_of_version_control` adds to a board's ``.gitignore``.
+IGNORE_LINES = "# lif-web's accounts: password hashes and sessions (lif users, lif serve)\naccounts.sqlite*\n"
+
+
+def keep_out_of_version_control(board: Path) -> str | None:
+    """See that the board's ``.gitignore`` keeps the accounts file (and its ``-wal``, ``-shm``)
+    out of version control: adds ``accounts.sqlite*`` to it, or makes it with that line. Says
+    what it did (``None``: nothing to do). A ``.gitignore`` that is a symbolic link, or cannot
+    be read or written, is left alone, with a warning saying what to add by hand."""
+    path = Path(board) / ".gitignore"
+    by_hand = f"add `accounts.sqlite*` to {path} yourself, to keep the accounts out of version control"
+    if path.is_symlink():
+        return f"warning: {path} is a symbolic link, left alone: {by_hand}"
+    try:
+        if path.exists():
+            text = path.read_text(encoding="utf-8")
+            lines = {line.strip().lstrip("/") for line in text.splitlines()}
+            if lines & {"accounts.sqlite*", "accounts.sqlite", "*.sqlite*", "*"}:
+                return None
+            with path.open("a", encoding="utf-8") as out:
+                out.write(("" if not text or text.endswith("\n") else "\n") + IGNORE_LINES)
+            return f"added accounts.sqlite* to {path}"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(IGNORE_LINES)
+        return f"made {path} with accounts.sqlite* in it"
+    except (OSError, UnicodeDecodeError) as exc:
+        return f"warning: {path}: {getattr(exc, 'strerror', None) or exc}: {by_hand}"
+
+
 def check_name(name: str) -> str:
     if not NAME_PATTERN.match(name):
         raise AccountError(

@@ -211,7 +211,7 @@ def register_commands(cli: click.Group) -> None:
         no_password: bool,
     ) -> None:
         """Add an account NAME to BOARD (asks for its password twice)."""
-        from .accounts import AccountError, check_name
+        from .accounts import AccountError, check_name, keep_out_of_version_control
 
         try:
             check_name(name)
@@ -237,6 +237,9 @@ def register_commands(cli: click.Group) -> None:
         except AccountError as exc:
             raise _account_error(exc) from None
         click.echo(f"Added {added.name} ({added.role_name}{', ' + added.partner if added.partner else ''}).")
+        said = keep_out_of_version_control(store.path.parent)
+        if said is not None:
+            click.echo(said, err=said.startswith("warning"))
 
     @users.command("list")
     @BOARD

@@ -1,8 +1,10 @@
 """One contract, every store: the same tests run against the builtin SQLite store and the
 PostgreSQL store of plugins/lif-postgres (on a throw-away cluster this session starts: initdb
 into a temporary folder, the server on a unix socket there). History, round trips, refused
-writes, versions and ``expected=`` conflicts, racing and concurrent writers, transactions,
-read-only opening, migrations forward, refusal of a newer schema untouched, a new store made
+writes (an evidence record's attachments too), versions and ``expected=`` conflicts (a deleted
+record's too), the latest changes newest first, racing and concurrent writers, transactions,
+read-only opening, a board's register opened through its own store as ``lif add`` opens it
+(``open_register``), migrations forward, refusal of a newer schema untouched, a new store made
 whole, and copying a register between the stores with its whole history."""
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -19,12 +22,16 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from lif_core import ConflictError, StoreError
+from lif_core import Attachment, ConflictError, FieldError, StoreError
 from lif_core.builtins.stores import SqliteStore
+from lif_core.commands import open_register
 from lif_core.extensions import StoreBackend
 from lif_core.store import SCHEMA_VERSION, Register
+from lif_core.testing import make_plugins
 
+from .conftest import CROYDON
 from .strategies import boards
 
 IDS = {"qapp": "groups", "cp": "partners"}
@@ -324,6 +331,43 @@ def test_a_stale_write_is_refused_and_writes_nothing(store: Store, write: Any) -
     error = caught.value
     assert (error.record_id, error.expected, error.current) == ("a1", read, before[2])
     assert error.change is not None and error.change.who == "ada" and "changed by ada at" in str(error)
+    assert "nothing changed" in str(error)
+    assert isinstance(error, StoreError)  # caught wherever store errors are
+
+
+def test_versions_follow_each_change(store: Store) -> None:
+    _two_actions(store)
+    with store.open(who="ada") as register:
+        first = register.version("a1")
+        assert first > 0
+        assert register.version("a2") > first  # changes are numbered across the register
+        assert register.version("no-such-record") == 0
+        register.update("a1", {"text": "Audit strategy discussions, quarterly"}, expected=first)
+        second = register.version("a1")
+        assert second > register.version("a2")
+        assert register.history("a1")[-1].seq == second
+
+
+def test_a_deleted_record_is_a_conflict_too(store: Store) -> None:
+    _two_actions(store)
+    with store.open(who="ada") as register:
+        read = register.version("a2")
+        register.delete("a2", expected=read)
+        before = register.count_changes()
+        with pytest.raises(ConflictError, match="was deleted by ada"):
+            register.update("a2", {"text": "too late"}, expected=read)
+        assert register.count_changes() == before and "a2" not in register.ids()
+
+
+def test_recent_changes_newest_first(store: Store) -> None:
+    _two_actions(store)
+    with store.open(who="ada") as register:
+        register.set_status("a2", "completed", note="done")
+        recent = register.recent_changes(2)
+        assert [c.record_id for c in recent] == ["a2", "a2"]
+        assert recent[0].seq > recent[1].seq and recent[0].who == "ada" and recent[0].note == "done"
+        assert [c.record_id for c in register.recent_changes(10, since_seq=recent[1].seq)] == ["a2"]
+        assert register.recent_changes(0) == []
 
 
 def test_stage_and_value_take_a_version(store: Store) -> None:
@@ -399,6 +443,9 @@ def test_racing_writers_from_one_version_one_wins(store: Store) -> None:
     with store.open() as register:
         assert register.count_changes() == changes + 1
         assert len(register.get("a1")[1]["status_log"]) == 1
+        (change,) = register.recent_changes(1)
+        winner = f"w{outcomes.index('written')}"  # the history names the one whose write landed
+        assert change.who == winner and register.get("a1")[1]["status_log"][-1]["note"] == f"by {winner}"
 
 
 WRITER = """
@@ -436,6 +483,75 @@ def test_concurrent_writers_all_succeed(store: Store) -> None:
             assert len(register.history(action)) == 61
         seqs = [c.seq for c in register.recent_changes(1000)]
         assert len(seqs) == len(set(seqs)) == 4 * 61
+
+
+# --------------------------------------------------------------------------- a board's own store
+
+
+def test_open_register_opens_the_boards_store_under_the_name_given(store: Store) -> None:
+    """``open_register`` (what ``lif add`` uses) finds the store in the board's settings, refuses
+    a board whose register is still in its files, creates the store only when told, writes under
+    the name given and opens read-only when asked."""
+    board = store.root
+    shutil.copytree(CROYDON, board, ignore=shutil.ignore_patterns("register.sqlite*", ".lif"), dirs_exist_ok=True)
+    if store.name != "sqlite":
+        toml = (board / "board.toml").read_text(encoding="utf-8")
+        (board / "board.toml").write_text(
+            toml.replace("\n[settings]\n", f'\n[settings]\nstore = "{store.name}"\n', 1), encoding="utf-8"
+        )
+    plugins = make_plugins()
+    with pytest.raises(StoreError, match="run `lif import"), open_register(board, plugins, who="ada"):
+        pass
+    assert not store.exists()
+    with open_register(board, plugins, who="setup", create=True) as register:
+        register.import_records([("actions", {"id": "a-new", "text": "Pilot notifications", "owner": "qapp"})])
+    assert store.exists()  # in this store, not another
+    with open_register(board, plugins, who="ada") as register:
+        register.set_status("a-new", "completed", note="piloted", expected=register.version("a-new"))
+    with open_register(board, plugins, write=False) as register:
+        assert register.history("a-new")[-1].who == "ada"
+        with pytest.raises(StoreError, match="read-only"):
+            register.update("a-new", {"text": "no"})
+    with store.open_read_only() as register:
+        assert register.get("a-new")[1]["status"] == "completed"
+
+
+# --------------------------------------------------------------------------- attachments
+
+ATTACHMENT: dict[str, object] = {"name": "minutes.pdf", "sha256": "a" * 64, "size": 10, "media_type": "application/pdf"}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("sha256", "ABC"), ("sha256", "g" * 64), ("size", -1), ("media_type", "text/html; x=1"), ("name", "../x")],
+)
+def test_attachment_fields_are_checked(store: Store, field: str, value: object) -> None:
+    """An evidence record's attachment is checked field by field, as the model checks it: a bad
+    one is refused naming its place, and nothing is written."""
+    with pytest.raises(FieldError):
+        Attachment(**{**ATTACHMENT, field: value})  # type: ignore[arg-type]
+    evidence = {"id": "e1", "title": "Minutes", "kind": "audit", "date": "2025-01-01"}
+    with store.open() as register:
+        register.add("evidence", {**evidence, "attachments": [ATTACHMENT]})
+        assert register.get("e1")[1]["attachments"] == [ATTACHMENT]
+        before = (register.records(), register.count_changes())
+        with pytest.raises(StoreError, match=rf"evidence\['e2'\]\.attachments\[0\]\.{field}: "):
+            register.add("evidence", {**evidence, "id": "e2", "attachments": [{**ATTACHMENT, field: value}]})
+        with pytest.raises(StoreError, match=rf"evidence\['e1'\]\.attachments\[0\]\.{field}: "):
+            register.update("e1", {"attachments": [{**ATTACHMENT, field: value}]})
+        assert (register.records(), register.count_changes()) == before
+
+
+@given(st.text(max_size=300))
+def test_attachment_names_are_plain_file_names(name: str) -> None:
+    """What the stores are given to keep: any name either is refused or is a plain file name
+    (the model's own check, the same for every store, so not run per store)."""
+    try:
+        attachment = Attachment(name=name, sha256="0" * 64, size=1, media_type="application/pdf")
+    except FieldError:
+        return
+    assert "/" not in attachment.name and "\\" not in attachment.name and "\x00" not in attachment.name
+    assert attachment.name.strip(".") and len(attachment.name) <= 255
 
 
 # --------------------------------------------------------------------------- schema versions

@@ -2,8 +2,9 @@
 downloads no browser here), with axe-core's rules (axe.min.js from the axe-playwright-python
 wheel: no npm step). At 1280 and 360 px wide: 0 axe violations, nothing wider than the screen at
 360 px, no console message, every chart drawn with a size, no request but the page itself; and
-printed to PDF, A4 pages. One browser for the module. Skipped where chromium is not installed
-(.ci/run installs it)."""
+printed to PDF, A4 pages. One browser for the module (lif_core.testing's
+:func:`~lif_core.testing.chromium_browser`). Skipped where chromium is not installed, except in
+a CI run (``CI`` set), where that fails (.ci/run installs it)."""
 
 from __future__ import annotations
 
@@ -20,21 +21,10 @@ from click.testing import CliRunner
 
 from lif_core import Plugins
 from lif_core.cli import make_cli
+from lif_core.testing import chromium_browser, needs_chromium
 
 from .conftest import CROYDON, ROOT
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
-
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 WIDTHS = (1280, 360)
 #: Text a board could write, in the places the page shows it.
 HOSTILE = "<script>alert(1)</script> \"'><img src=x onerror=alert(2)> javascript:alert(3) {{ 7*7 }}"
@@ -73,14 +63,8 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium_browser(needs_chromium()) as chromium:
+        yield chromium
 
 
 AXE = (importlib.resources.files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8")

@@ -27,9 +27,12 @@ from lif_core.testing import (
     LifRunner,
     TestBoard,
     assert_protected,
+    chromium_browser,
+    chromium_executable,
     environment,
     isolated_environment,
     make_plugins,
+    needs_chromium,
     new_key,
     toml_value,
 )
@@ -375,3 +378,72 @@ def test_the_register_is_imported_once_whatever_its_store(tmp_path: Path) -> Non
     assert commands == ["init", "import", "add", "add", "update"]
     assert (board.path / "other.sqlite").is_file() and not (board.path / "register.sqlite").exists()
     assert [r.title for r in board.load().board.reviews] == ["Review one", "Review 2"]
+
+
+# --------------------------------------------------------------------------- a real browser
+
+
+def _path_with(tmp_path: Path, *names: str) -> str:
+    """A PATH of one folder holding an executable file of each of ``names``."""
+    folder = tmp_path / "bin"
+    folder.mkdir(exist_ok=True)
+    for name in names:
+        program = folder / name
+        program.write_text("#!/bin/sh\nexit 0\n", encoding="utf-8")
+        program.chmod(0o755)
+    return str(folder)
+
+
+def test_chromium_is_found_by_debians_name_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", _path_with(tmp_path, "chromium-browser"))
+    assert chromium_executable() == str(tmp_path / "bin" / "chromium-browser")
+    monkeypatch.setenv("PATH", _path_with(tmp_path, "chromium"))
+    assert chromium_executable() == str(tmp_path / "bin" / "chromium")
+
+
+def test_no_chromium_is_said_with_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", _path_with(tmp_path))
+    with pytest.raises(FileNotFoundError, match=r"Chromium is not installed.*apt-get install chromium"):
+        chromium_executable()
+    with pytest.raises(FileNotFoundError, match="Chromium is not installed"), chromium_browser():
+        pass
+
+
+@pytest.mark.parametrize("ci", [None, "", "0", "false", "no"])
+def test_without_chromium_a_browser_test_is_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ci: str | None
+) -> None:
+    monkeypatch.setenv("PATH", _path_with(tmp_path))
+    if ci is None:
+        monkeypatch.delenv("CI", raising=False)
+    else:
+        monkeypatch.setenv("CI", ci)
+    with pytest.raises(pytest.skip.Exception, match="apt-get install chromium"):
+        needs_chromium()
+
+
+@pytest.mark.parametrize("ci", ["true", "1", "yes", "True"])
+def test_without_chromium_a_ci_run_fails_rather_than_skips(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ci: str
+) -> None:
+    monkeypatch.setenv("PATH", _path_with(tmp_path))
+    monkeypatch.setenv("CI", ci)
+    with pytest.raises(pytest.fail.Exception, match="fails rather than skip"):
+        needs_chromium()
+
+
+def test_with_chromium_needs_chromium_gives_its_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", _path_with(tmp_path, "chromium"))
+    monkeypatch.setenv("CI", "true")
+    assert needs_chromium() == str(tmp_path / "bin" / "chromium")
+
+
+def test_chromium_browser_launches_the_system_chromium_and_closes_it() -> None:
+    with chromium_browser(needs_chromium()) as browser:
+        assert browser.is_connected()
+        context = browser.new_context()
+        page = context.new_page()
+        page.set_content("<!DOCTYPE html><title>t</title><p>from the system's chromium</p>")
+        assert page.locator("p").inner_text() == "from the system's chromium"
+        context.close()
+    assert not browser.is_connected()

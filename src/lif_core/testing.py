@@ -11,6 +11,9 @@ rest of lif-core's public API.
   cache folder, never the user's key file, cache or settings.
 - :func:`assert_protected`: fails, naming the cell, where a document would publish a figure
   that the board's disclosure rule does not allow.
+- :func:`chromium_executable`, :func:`needs_chromium` and :func:`chromium_browser`: the
+  system's Chromium (Debian's ``chromium``), found and launched headless through Playwright
+  (which downloads no browser of its own), for tests of what a plugin shows in a browser.
 
 With pytest, the plugin :mod:`lif_core.pytest_plugin` (installed with lif-core) gives these as
 fixtures: ``lif_env``, ``lif_key``, ``lif_plugins``, ``lif_runner`` and ``lif_board``. See
@@ -26,6 +29,7 @@ import math
 import os
 import secrets
 import shlex
+import shutil
 import traceback
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -34,6 +38,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
     from .board import LoadedBoard
     from .disclosure import Rule
     from .document import Document
@@ -41,15 +47,19 @@ if TYPE_CHECKING:
     from .validate import Validation
 
 __all__ = [
+    "CHROMIUM_ARGS",
     "ISOLATED_VARIABLES",
     "BoardFactory",
     "LifResult",
     "LifRunner",
     "TestBoard",
     "assert_protected",
+    "chromium_browser",
+    "chromium_executable",
     "environment",
     "isolated_environment",
     "make_plugins",
+    "needs_chromium",
     "new_key",
     "toml_value",
 ]
@@ -470,3 +480,89 @@ def _cells(document: Document) -> Iterator[tuple[str, object]]:
                 named = f"row {i + 1}" + (f" ({label!r})" if label else "")
                 for column, value in zip(block.columns, row, strict=True):
                     yield f"{where}, {named}, column {column!r}", value
+
+
+# --------------------------------------------------------------------------- a real browser
+
+#: The flags :func:`chromium_browser` starts Chromium with: no sandbox (it runs in containers
+#: and as root in CI), no GPU, no ``/dev/shm`` (small in containers), and none of Chromium's own
+#: traffic (first-run pages, background networking, component updates, sync), so a test's page
+#: makes the only requests there are.
+CHROMIUM_ARGS: tuple[str, ...] = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+
+#: The programs looked for on the ``PATH``, in order: Debian's name, then Ubuntu's and others'.
+_CHROMIUM_NAMES = ("chromium", "chromium-browser")
+
+
+def chromium_executable() -> str:
+    """The path of the system's Chromium: ``chromium`` (Debian's package) or
+    ``chromium-browser`` found on the ``PATH``. Playwright drives it as it is: no browser is
+    downloaded. Raises :class:`FileNotFoundError`, saying what to install, where there is
+    none."""
+    for name in _CHROMIUM_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    raise FileNotFoundError(
+        "Chromium is not installed: no `chromium` or `chromium-browser` on the PATH "
+        "(on Debian: apt-get install chromium; .ci/run installs it)"
+    )
+
+
+def _in_ci() -> bool:
+    """Whether this is a CI run: the ``CI`` environment variable set to anything but empty,
+    ``0``, ``false`` or ``no`` (CI services set ``CI=true``)."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def needs_chromium() -> str:
+    """For a pytest test or fixture that needs a real browser: the path of the system's
+    Chromium (:func:`chromium_executable`). Where there is none, the test is skipped, saying
+    what to install; but in a CI run (the ``CI`` environment variable set, as CI services set
+    it) it fails instead, so that a CI run cannot pass by skipping its browser tests.
+
+    Example::
+
+        @pytest.fixture(scope="module")
+        def browser():
+            with chromium_browser(needs_chromium()) as chromium:
+                yield chromium
+    """
+    import pytest
+
+    try:
+        return chromium_executable()
+    except FileNotFoundError as exc:
+        if _in_ci():
+            pytest.fail(f"{exc}; a CI run (CI is set) fails rather than skip its browser tests", pytrace=False)
+        pytest.skip(str(exc))
+
+
+@contextlib.contextmanager
+def chromium_browser(executable: str | None = None, **launch: Any) -> Iterator[Browser]:
+    """Chromium launched headless through Playwright's sync API, closed (with Playwright) after
+    the ``with`` block: ``executable`` (the system's, :func:`chromium_executable`, by default)
+    with :data:`CHROMIUM_ARGS`; ``launch``: more of Playwright's ``launch`` options. Give each
+    test its own context (``browser.new_context()``) and close it after.
+
+    Playwright (lif-core's ``test`` extra) is imported only here. Where no executable is given
+    and Chromium is not installed, :class:`FileNotFoundError` (under pytest, pass
+    :func:`needs_chromium` to skip or, in CI, fail instead)."""
+    path = executable if executable is not None else chromium_executable()
+    from playwright.sync_api import sync_playwright
+
+    args = [*CHROMIUM_ARGS, *launch.pop("args", ())]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, args=args, **launch)
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -10,6 +10,12 @@
 - ``csrf(client)``: the CSRF token of the client's session, for a form's ``csrf_token``.
 - ``history_count(board)``: the number of changes in the register's history (a refused request
   leaves it as it was).
+- ``server`` (one per test module): ``lif serve`` running as its own process
+  (:func:`lif_web.testing.serving`) on a copy of Croydon with test_serve_process.py's accounts
+  (:func:`test_serve_process.served_board`).
+- ``browser`` (one per test module): the system's Chromium through Playwright
+  (:func:`lif_core.testing.chromium_browser`); the module's tests are skipped where it is not
+  installed, except in a CI run (``CI`` set), where they fail.
 """
 
 from __future__ import annotations
@@ -18,16 +24,18 @@ import re
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lif_web.accounts import Accounts
 from lif_web.app import create_app
 from lif_web.config import WebConfig
+from lif_web.testing import Server, process_environment, serving
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from lif_core import Plugins
-from lif_core.testing import LifRunner, environment, make_plugins
+from lif_core.testing import LifRunner, chromium_browser, environment, make_plugins, needs_chromium
 
 ROOT = Path(__file__).resolve().parents[3]
 CROYDON = ROOT / "examples" / "croydon"
@@ -135,7 +143,7 @@ def csrf_token(client: TestClient) -> str:
 
 def _signed_in(client: TestClient) -> bool:
     response = client.get("/account", follow_redirects=False)
-    return response.status_code == 200
+    return bool(response.status_code == 200)
 
 
 @pytest.fixture
@@ -158,3 +166,23 @@ def count_history(board: Path) -> int:
 @pytest.fixture
 def history_count() -> Callable[[Path], int]:
     return count_history
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """``lif serve`` on a copy of Croydon (register imported, test_serve_process.py's accounts
+    made with ``lif users add``), as its own process, for the test module; stopped after it."""
+    from test_serve_process import served_board
+
+    env = environment(tmp_path_factory.mktemp("lif-env"))
+    board = served_board(tmp_path_factory.mktemp("served"), process_environment(env))
+    with serving(board, env=env) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """The system's Chromium through Playwright, for the test module: the module's tests are
+    skipped where it is not installed (in a CI run, ``CI`` set, they fail instead)."""
+    with chromium_browser(needs_chromium()) as chromium:
+        yield chromium

@@ -3,43 +3,31 @@ width (1280 px) and a narrow one (360 px): the sign-in page, the dashboard, each
 page of each kind, each form the pages link to, search, the report page, the account page and
 an error page. 0 violations. axe.min.js comes from the axe-playwright-python wheel (no network);
 it is added to each page with the page's own Content-Security-Policy bypassed for that (the
-policy forbids scripts other than the site's own, as it should). Skipped only where chromium is
-not installed (.ci/run installs it)."""
+policy forbids scripts other than the site's own, as it should). The ``browser`` and
+``server`` fixtures are conftest.py's. Skipped only where chromium is not installed, and failed
+instead in a CI run (``CI`` set; .ci/run installs chromium)."""
 
 from __future__ import annotations
 
 import importlib.resources
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from test_browser import CHROMIUM, browser, sign_in  # noqa: F401 - the browser fixture, shared
-from test_serve_process import Server, lif_environment, served_board, start_server
+from lif_web.testing import Server
+from test_browser import sign_in
 
 from lif_core import REGISTER_COLLECTIONS
 from lif_core.commands import open_register
 from lif_core.testing import make_plugins
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
 WIDTHS = (1280, 360)
 AXE = (importlib.resources.files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8")
 #: Paths of pages that change something: the forms (links to them, found on the pages).
 FORM = re.compile(r"^/(new/[a-z0-9_]+|r/[^/]+/(edit|stage|status|value|attach|s11/[^/]+))$")
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    env = lif_environment(tmp_path_factory.mktemp("lif-env"))
-    board = served_board(tmp_path_factory.mktemp("served"), env)
-    running = start_server(board, env)
-    try:
-        yield running
-    finally:
-        running.stop()
 
 
 def axe(page: Any) -> list[dict[str, Any]]:
@@ -65,7 +53,7 @@ def _links(page: Any) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def pages(browser: Any, server: Server) -> dict[str, str]:  # noqa: F811
+def pages(browser: Any, server: Server) -> dict[str, str]:
     """Every main page: name -> path, found by following the site's own links from the
     dashboard (lists, record pages of each kind, the forms they link to)."""
     found: dict[str, str] = {"sign-in": "/login"}
@@ -118,7 +106,7 @@ def test_the_pages_found_cover_the_site(pages: dict[str, str]) -> None:
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_no_axe_violations_on_any_page(browser: Any, server: Server, pages: dict[str, str], width: int) -> None:  # noqa: F811
+def test_no_axe_violations_on_any_page(browser: Any, server: Server, pages: dict[str, str], width: int) -> None:
     context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)
     page = context.new_page()
     report: list[str] = []
@@ -146,7 +134,7 @@ def test_no_axe_violations_on_any_page(browser: Any, server: Server, pages: dict
 
 
 def test_at_a_narrow_width_every_page_fits_keeps_its_policy_and_stays_on_the_site(
-    browser: Any,  # noqa: F811
+    browser: Any,
     server: Server,
     pages: dict[str, str],
 ) -> None:
@@ -178,7 +166,7 @@ def test_at_a_narrow_width_every_page_fits_keeps_its_policy_and_stays_on_the_sit
     assert not foreign, foreign
 
 
-def test_axe_finds_what_is_wrong(browser: Any, tmp_path: Path) -> None:  # noqa: F811
+def test_axe_finds_what_is_wrong(browser: Any, tmp_path: Path) -> None:
     """axe-core is really running: a page with known violations fails it."""
     bad = tmp_path / "bad.html"
     bad.write_text('<!DOCTYPE html><html><head><title>x</title></head><body><img src="data:,"></body></html>')

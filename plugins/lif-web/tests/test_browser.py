@@ -4,61 +4,26 @@ Croydon board with accounts made by ``lif users add``. Signed in as the board's 
 record a rapid review, move it through two stages, add a recommendation from it and an action
 for it, complete the action with a note, add evidence with an attached file, then see all of
 it in the records' stories (their history in words) and in the next impact report, downloaded.
-Skipped only where chromium is not installed (.ci/run installs it)."""
+The ``browser`` and ``server`` fixtures are conftest.py's. Skipped only where chromium is not
+installed, and failed instead in a CI run (``CI`` set; .ci/run installs chromium)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-from test_serve_process import ACCOUNTS, Server, lif_environment, served_board, start_server
+from lif_web.testing import Server
+from test_serve_process import ACCOUNTS
 
 from lif_core.commands import open_register
 from lif_core.testing import make_plugins
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TODAY = dt.date.today()
 
 
 def day(offset: int) -> str:
     return (TODAY + dt.timedelta(days=offset)).isoformat()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    env = lif_environment(tmp_path_factory.mktemp("lif-env"))
-    board = served_board(tmp_path_factory.mktemp("served"), env)
-    running = start_server(board, env)
-    try:
-        yield running
-    finally:
-        running.stop()
 
 
 def sign_in(page: Any, base: str, name: str) -> None:

@@ -1,25 +1,22 @@
 """`lif serve` as a real process: a copy of the Croydon board with accounts made by `lif users
-add`, the server started on a free 127.0.0.1 port, spoken to over HTTP (httpx) as a browser
-would, and stopped with SIGTERM. Also the helpers test_browser.py and test_axe.py start their
-server with (:func:`served_board`, :func:`start_server`)."""
+add`, the server started on a free 127.0.0.1 port (lif_web.testing's :func:`start_server`, as
+benchmarks/web_load.py starts it), spoken to over HTTP (httpx) as a browser would, and stopped
+with SIGTERM. Also the board test_browser.py and test_axe.py serve (:func:`served_board`; their
+``server`` fixture is conftest.py's)."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
+from lif_web.testing import Server, free_port, lif_command, process_environment, start_server
 
 from lif_core.commands import open_register
 from lif_core.testing import environment, make_plugins
@@ -34,28 +31,9 @@ ACCOUNTS = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def lif_command() -> list[str]:
-    """The venv's ``lif`` script, as a user runs it."""
-    script = Path(sys.executable).with_name("lif")
-    return [str(script)] if script.exists() else [sys.executable, "-c", "from lif_core.cli import main; main()"]
-
-
 def lif_environment(folder: Path) -> dict[str, str]:
     """This process's environment with lif_core.testing's isolation (cache, key, user)."""
-    env = dict(os.environ)
-    for name, value in environment(folder).items():
-        if value is None:
-            env.pop(name, None)
-        else:
-            env[name] = value
-    return env
+    return process_environment(environment(folder))
 
 
 def lif(env: dict[str, str], *args: str | Path, input: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -75,56 +53,6 @@ def served_board(folder: Path, env: dict[str, str], *, accounts: bool = True) ->
         done = lif(env, "users", "add", board, name, "--role", role, *extra, "--password-stdin", input=password + "\n")
         assert done.returncode == 0, done.stderr
     return board
-
-
-@dataclass
-class Server:
-    board: Path
-    base: str
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    def output(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")
-
-    def stop(self, sig: int = signal.SIGTERM) -> int:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, sig)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        return self.process.returncode
-
-
-def start_server(board: Path, env: dict[str, str], *args: str, host: str = "127.0.0.1") -> Server:
-    """``lif serve BOARD --port N ARGS`` in its own process group; returns once it answers."""
-    port = free_port()
-    log = board.parent / f"serve-{port}.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [*lif_command(), "serve", str(board), "--port", str(port), *args],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    shown = "127.0.0.1" if host in ("127.0.0.1", "0.0.0.0") else host
-    server = Server(board, f"http://{shown}:{port}", process, log)
-    deadline = time.monotonic() + 60
-    while True:
-        if process.poll() is not None:
-            raise AssertionError(f"lif serve ended with status {process.returncode}:\n{server.output()}")
-        try:
-            if httpx.get(server.base + "/login", timeout=2).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            server.stop(signal.SIGKILL)
-            raise AssertionError(f"lif serve did not answer within 60 s:\n{server.output()}")
-        time.sleep(0.2)
 
 
 def csrf_of(page: str) -> str:
@@ -177,16 +105,6 @@ def signed_in(base: str, name: str) -> Iterator[httpx.Client]:
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return lif_environment(tmp_path_factory.mktemp("lif-env"))
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]) -> Iterator[Server]:
-    board = served_board(tmp_path_factory.mktemp("served"), env)
-    running = start_server(board, env)
-    try:
-        yield running
-    finally:
-        running.stop()
 
 
 # --------------------------------------------------------------------------- tests
@@ -245,7 +163,7 @@ def test_a_change_through_the_real_server_names_the_signed_in_person(server: Ser
 
 def test_sigterm_stops_it(tmp_path: Path, env: dict[str, str]) -> None:
     board = served_board(tmp_path, env)
-    running = start_server(board, env)
+    running = start_server(board, env=env)
     status = running.stop(signal.SIGTERM)
     # uvicorn shuts down gracefully, then ends by the signal it caught (so its parent sees why)
     assert status in (0, -signal.SIGTERM), running.output()
@@ -256,7 +174,7 @@ def test_sigterm_stops_it(tmp_path: Path, env: dict[str, str]) -> None:
 
 def test_two_workers_share_accounts_and_sessions(tmp_path: Path, env: dict[str, str]) -> None:
     board = served_board(tmp_path, env)
-    running = start_server(board, env, "--workers", "2")
+    running = start_server(board, env=env, workers=2)
     try:
         with signed_in(running.base, "rita") as client:
             # each request may reach either process: every one sees the session
@@ -268,7 +186,7 @@ def test_two_workers_share_accounts_and_sessions(tmp_path: Path, env: dict[str, 
 
 def test_warns_when_listening_beyond_this_machine_without_tls(tmp_path: Path, env: dict[str, str]) -> None:
     board = served_board(tmp_path, env)
-    running = start_server(board, env, "--host", "0.0.0.0", host="0.0.0.0")
+    running = start_server(board, env=env, host="0.0.0.0")
     try:
         assert "without TLS" in running.output()
     finally:

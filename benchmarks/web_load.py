@@ -5,7 +5,8 @@
 
 A copy of the Croydon board, its register imported into SQLite (or, with ``--store postgres``, a
 throw-away PostgreSQL cluster's database), one account per client
-(``lif users add``), and ``lif serve`` started as a real process on a free 127.0.0.1 port. Then
+(``lif users add``), and ``lif serve`` started as a real process on a free 127.0.0.1 port
+(``lif_web.testing.serving``, as lif-web's tests start it). Then
 ``--clients`` threads, each signed in with its own account, for ``--seconds``:
 read the dashboard (``GET /``), open an action's status form (``GET /r/ID/status``: its version
 and the form's token) and record a new status with a note (``POST /r/ID/status``). The clients
@@ -32,15 +33,11 @@ import html.parser
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -147,13 +144,6 @@ def sign_in(client: httpx.Client, name: str, password: str) -> None:
 # --------------------------------------------------------------------------- set-up
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def _environment(folder: Path) -> dict[str, str]:
     from lif_core.testing import environment
 
@@ -226,37 +216,6 @@ def server_cpu(pid: int) -> float | None:
         if int(entry) == pid or int(fields[1]) == pid:
             total += int(fields[11]) + int(fields[12])
     return total / ticks
-
-
-@contextmanager
-def serving(board: Path, workers: int, env: dict[str, str], log: Path) -> Iterator[tuple[str, int]]:
-    port = _free_port()
-    command = [*_lif(), "serve", str(board), "--port", str(port), "--workers", str(workers)]
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"lif serve ended (status {process.returncode}):\n{log.read_text(errors='replace')}")
-            try:
-                if httpx.get(base + "/login", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("lif serve did not answer within 60 s")
-            time.sleep(0.2)
-        yield base, process.pid
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
 
 
 # --------------------------------------------------------------------------- the load
@@ -450,7 +409,12 @@ def main(argv: list[str] | None = None) -> int:
         board, actions = prepare(folder, args.clients, args.actions, env, postgres_url)
         load_before = os.getloadavg()
         log = args.server_log or folder / "serve.log"
-        with serving(board, args.workers, env, log) as (base, pid):
+        from lif_web.testing import serving
+
+        # exactly ``env`` (every other variable of this process removed)
+        exact = {**dict.fromkeys(os.environ), **env}
+        with serving(board, workers=args.workers, env=exact, log=log) as server:
+            base, pid = server.base, server.pid
             print(
                 f"lif serve on {base} ({args.workers} worker(s)); peer: static file for {args.peer_seconds:g} s",
                 flush=True,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from lif_web.testing import Server, free_port, lif_command, process_environment, start_server
+from lif_web.testing import Server, ServerFailed, free_port, lif_command, process_environment, serving, start_server
 
 from lif_core.commands import open_register
 from lif_core.testing import environment, make_plugins
@@ -191,3 +191,59 @@ def test_warns_when_listening_beyond_this_machine_without_tls(tmp_path: Path, en
         assert "without TLS" in running.output()
     finally:
         running.stop()
+
+
+# --------------------------------------------------------------------------- lif_web.testing's start
+
+
+def test_a_server_that_ends_at_once_is_said_with_its_output(tmp_path: Path, env: dict[str, str]) -> None:
+    board = served_board(tmp_path, env, accounts=False)
+    with pytest.raises(ServerFailed, match=r"(?s)lif serve ended with status [1-9].*no board administrator account"):
+        start_server(board, env=env)
+
+
+def _serving(board: Path) -> list[str]:
+    """Command lines of the processes (Linux's /proc) serving ``board`` still."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if " serve " in command and str(board) in command:
+                found.append(command)
+    return found
+
+
+def _running_in_group(group: int) -> list[int]:
+    """The processes of process group ``group`` still running (Linux's /proc; zombies aside)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            state, _parent, pgrp = stat[stat.rindex(")") + 2 :].split()[:3]
+            if int(pgrp) == group and state != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+def test_a_server_that_does_not_answer_in_time_is_killed(tmp_path: Path, env: dict[str, str]) -> None:
+    board = served_board(tmp_path, env)
+    with pytest.raises(ServerFailed, match="did not answer within 0 s"):
+        start_server(board, env=env, timeout=0)
+    assert _serving(board) == []
+
+
+def test_serving_stops_the_whole_process_group_however_the_block_ends(tmp_path: Path, env: dict[str, str]) -> None:
+    board = served_board(tmp_path, env)
+    with pytest.raises(RuntimeError, match="the block failed"), serving(board, workers=2, env=env) as running:
+        assert running.pid == running.process.pid and running.base.startswith("http://127.0.0.1:")
+        raise RuntimeError("the block failed")
+    assert running.process.poll() is not None and _serving(board) == []
+    assert _running_in_group(running.pid) == []  # its workers neither (a zombie left for init aside)
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(running.base + "/login", timeout=2)

@@ -280,13 +280,16 @@ def _write_atomically(final: Path, data: bytes) -> None:
         os.close(folder_fd)
 
 
-async def read_limited(upload: Any, max_size: int) -> bytes:
-    """Read an upload (a Starlette ``UploadFile``) in pieces, refusing it as soon as it passes
-    ``max_size`` bytes rather than holding all of it."""
+def read_limited(upload: Any, max_size: int) -> bytes:
+    """Read an upload (a Starlette ``UploadFile``, already received) in pieces, refusing it as
+    soon as it passes ``max_size`` bytes rather than holding all of it. It blocks (the file may
+    be on disk): call it from a worker thread, as the form handlers run."""
+    handle = upload.file
+    handle.seek(0)
     parts: list[bytes] = []
     total = 0
     while True:
-        piece: bytes = await upload.read(64 * 1024)
+        piece: bytes = handle.read(64 * 1024)
         if not piece:
             break
         total += len(piece)
@@ -318,7 +321,7 @@ def _listed(loaded: Any, sha256: str) -> tuple[str, str] | None:
     return None
 
 
-async def download(request: Request) -> Response:
+def download(request: Request) -> Response:
     """``/attachments/{sha256}``: a file an evidence record lists, to signed-in people only,
     as a download (never shown inline: ``Content-Disposition: attachment``, ``nosniff``, a
     sandboxing Content-Security-Policy, and the allow-listed type or

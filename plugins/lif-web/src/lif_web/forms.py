@@ -992,7 +992,7 @@ def _editor_defaults(who: Any, form_items: Sequence[Field | Rows]) -> dict[str, 
 EDITOR_ADDS = ("actions", "evidence", "planned_audits")
 
 
-async def new_record(request: Request) -> Response:
+def new_record(request: Request) -> Response:
     """``/new/{collection}``: the add form, and adding the record."""
     from lif_core import LifError
 
@@ -1037,7 +1037,7 @@ async def new_record(request: Request) -> Response:
     upload = data.get("file")
     if collection == "evidence" and getattr(upload, "filename", None):
         try:
-            content = await attachments.read_limited(upload, limit)
+            content = attachments.read_limited(upload, limit)
             kept = attachments.store(
                 web.board_path(request), content, getattr(upload, "filename", None), max_size=limit
             )
@@ -1068,7 +1068,7 @@ def _edit_items(who: Any, collection: str, form: Form) -> Form:
     return form
 
 
-async def edit_record(request: Request) -> Response:
+def edit_record(request: Request) -> Response:
     """``/r/{id}/edit``: the record's form, and saving it (``expected=`` its version)."""
     from lif_core import ConflictError, LifError
 
@@ -1129,7 +1129,7 @@ def _day(data: Mapping[str, Any]) -> tuple[dt.date | None, str | None]:
         return None, f"expected a date as YYYY-MM-DD, got {text!r}"
 
 
-async def stage_form(request: Request) -> Response:
+def stage_form(request: Request) -> Response:
     """``/r/{id}/stage``: a review's next stage, dated (``lif stage``)."""
     from lif_core import ConflictError, LifError
 
@@ -1213,7 +1213,7 @@ async def stage_form(request: Request) -> Response:
     return web.redirect(request, f"/r/{record_id}", f"Review {record_id} moved to {stage.replace('-', ' ')}.")
 
 
-async def status_form(request: Request) -> Response:
+def status_form(request: Request) -> Response:
     """``/r/{id}/status``: an action's new status, dated, with a note (``lif status``)."""
     from lif_core import ActionStatus, ConflictError, LifError
 
@@ -1277,7 +1277,7 @@ async def status_form(request: Request) -> Response:
     return web.redirect(request, f"/r/{record_id}", f"Action {record_id} is now {status.replace('-', ' ')}.")
 
 
-async def value_form(request: Request) -> Response:
+def value_form(request: Request) -> Response:
     """``/r/{id}/value``: a measure's value for a period (``lif value``)."""
     from lif_core import ConflictError, LifError
 
@@ -1377,7 +1377,7 @@ def _value_paths(message: str) -> str:
     return re.sub(r"\.values\[\d+\]\.(period|value)", r".\1", message)
 
 
-async def attach_form(request: Request) -> Response:
+def attach_form(request: Request) -> Response:
     """``/r/{id}/attach``: files attached to an evidence record (kept under their content's
     digest; the record lists each one's name, digest, size and type), and taken off it."""
     from lif_core import ConflictError, LifError
@@ -1438,7 +1438,7 @@ async def attach_form(request: Request) -> Response:
         if not given and not removed:
             raise attachments.AttachmentRefused("choose a file to attach")
         if given:
-            content = await attachments.read_limited(upload, limit)
+            content = attachments.read_limited(upload, limit)
             stored_file = attachments.store(
                 web.board_path(request), content, getattr(upload, "filename", None), max_size=limit
             )
@@ -1524,7 +1524,7 @@ def _return_digest(ret: Mapping[str, Any] | None) -> str:
     return hashlib.sha256(json.dumps(ret, sort_keys=True).encode()).hexdigest()[:32]
 
 
-async def s11_form(request: Request) -> Response:
+def s11_form(request: Request) -> Response:
     """``/r/{id}/s11/{partner}``: one agency's Section 11 return inside an audit. The agency's
     editor fills in its self-assessment; the board's administrators moderate. Concurrency is
     per return: two agencies filling in their own returns at once do not conflict, while two

@@ -1,9 +1,11 @@
 """The helper API every page of lif-web uses: who is signed in, what they may change, the board
 as it is now, its register for a write, and pages, redirects and forms.
 
-A page handler::
+Handlers are plain ``def`` functions: Starlette runs them in its thread pool, so the register,
+the board and the templates (all synchronous, and a write may wait seconds for SQLite's write
+lock) never hold up the event loop. A page handler::
 
-    async def action_page(request):
+    def action_page(request):
         loaded = loaded_board(request)          # the board, register included, as now
         who = account(request)                   # signed in, else redirected to /login
         ...
@@ -11,7 +13,7 @@ A page handler::
 
 A form handler (the CSRF token was checked before it runs)::
 
-    async def update_action(request):
+    def update_action(request):
         who = require(request, "admin", "editor")
         data = form_data(request)
         ...

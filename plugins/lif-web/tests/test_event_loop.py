@@ -1,0 +1,100 @@
+"""The form handlers' synchronous work (register reads and writes, board loading, rendering) runs
+off the event loop: a write waiting for SQLite's write lock (held by another process) does not
+stall the worker's other requests, static files and the sign-in page included."""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import sign_in
+from lif_web import web
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+from test_forms import history, open_form, post
+
+
+@pytest.fixture
+def one_loop(web_app: Starlette) -> Iterator[TestClient]:
+    """One TestClient, entered: every request it makes (from any thread) runs on its one
+    event-loop thread, as a ``lif serve`` worker's do."""
+    client = TestClient(web_app, base_url="https://testserver", raise_server_exceptions=False)
+    with client:
+        yield client
+
+
+@contextlib.contextmanager
+def write_lock_held(board: Path) -> Iterator[None]:
+    """Another process's write transaction on the board's register, until the block ends."""
+    other = sqlite3.connect(board / "register.sqlite", isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            other.execute("ROLLBACK")
+    finally:
+        other.close()
+
+
+def test_a_write_waiting_for_the_lock_does_not_stall_other_requests(
+    web_board: Path, one_loop: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = sign_in(one_loop, "ada")
+    _page, hidden = open_form(client, "/r/a-child-f-1/status")
+    before = len(history(web_board, "a-child-f-1"))
+
+    opening = threading.Event()  # the POST is about to open the register to write
+    original: Callable[..., Any] = web.register
+
+    @contextlib.contextmanager
+    def register(request: Any) -> Iterator[Any]:
+        opening.set()
+        with original(request) as reg:
+            yield reg
+
+    monkeypatch.setattr(web, "register", register)
+    result: dict[str, Any] = {}
+    finished = threading.Event()
+
+    def save() -> None:
+        try:
+            result["response"] = post(
+                client, "/r/a-child-f-1/status", {**hidden, "status": "blocked", "date": "2019-01-02", "note": "x"}
+            )
+        finally:
+            finished.set()
+
+    with write_lock_held(web_board):
+        writer = threading.Thread(target=save, daemon=True)
+        writer.start()
+        assert opening.wait(60), "the POST never reached the register"
+        # The POST now waits for the lock (up to the register's busy timeout). Another request
+        # on the same worker is answered meanwhile: the static files and the sign-in page.
+        css = client.get("/static/site.css")
+        login = client.get("/login", follow_redirects=False)
+        still_waiting = not finished.is_set()
+    writer.join(60)
+    assert css.status_code == 200
+    assert login.status_code in (200, 303)
+    assert still_waiting, "the other requests were answered only after the waiting write had finished"
+    response = result["response"]
+    assert response.status_code == 303, response.text[:2000]
+    changes = history(web_board, "a-child-f-1")
+    assert len(changes) == before + 1 and changes[-1].who == "ada"
+
+
+def test_every_page_and_form_handler_runs_in_the_thread_pool(web_app: Starlette) -> None:
+    """Every route's handler is a plain function (Starlette runs it in its thread pool): an
+    ``async def`` handler would run its register, board and template work on the event loop."""
+    from starlette.routing import Route
+
+    handlers = [route.endpoint for route in web_app.routes if isinstance(route, Route)]
+    assert len(handlers) > 20
+    assert [h.__qualname__ for h in handlers if inspect.iscoroutinefunction(h)] == []

@@ -962,6 +962,7 @@ def _write(request: Request, who: Any, collection: str, do: Any, *, record_id: s
     from lif_core import StoreError
 
     loaded = web.loaded_board(request)
+    stored: dict[str, Any] | None = None
     with web.register(request) as reg:
         try:
             with reg.transaction():
@@ -971,13 +972,13 @@ def _write(request: Request, who: Any, collection: str, do: Any, *, record_id: s
                         before = reg.get(record_id)[1]
                     except StoreError:  # gone: the write below says so (a conflict)
                         before = None
-                stored: dict[str, Any] = do(reg)
+                stored = do(reg)
                 if not web.can_change(who, collection, stored, loaded, before=before):
                     raise _NotAllowed
         except _NotAllowed:
-            raise web.forbidden(
-                f"Your account may not make this change to a {_noun(collection)}; nothing was changed."
-            ) from None
+            stored = None  # the 403 is raised outside the register's block (else taken for its failure)
+    if stored is None:
+        raise web.forbidden(f"Your account may not make this change to a {_noun(collection)}; nothing was changed.")
     return stored
 
 

@@ -8,7 +8,6 @@ a CI run (``CI`` set), where that fails (.ci/run installs it)."""
 
 from __future__ import annotations
 
-import importlib.resources
 import io
 import json
 import shutil
@@ -21,7 +20,7 @@ from click.testing import CliRunner
 
 from lif_core import Plugins
 from lif_core.cli import make_cli
-from lif_core.testing import chromium_browser, needs_chromium
+from lif_core.testing import axe_report, axe_violations, chromium_browser, needs_chromium
 
 from .conftest import CROYDON, ROOT
 
@@ -67,24 +66,6 @@ def browser() -> Iterator[Any]:
         yield chromium
 
 
-AXE = (importlib.resources.files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8")
-
-
-def _axe(page: Any) -> list[dict[str, Any]]:
-    page.add_script_tag(content=AXE)  # the page's own policy forbids scripts: the context bypasses it
-    result = page.evaluate("async () => await axe.run(document)")
-    violations: list[dict[str, Any]] = result["violations"]
-    return violations
-
-
-def _readable(violations: list[dict[str, Any]]) -> str:
-    lines = []
-    for v in violations:
-        lines.append(f"{v['id']} ({v['impact']}): {v['help']}")
-        lines += [f"    {n['target']}: {n['failureSummary'][:300]}" for n in v["nodes"][:5]]
-    return "\n".join(lines)
-
-
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("name", ["croydon", "riverside"])
 def test_the_report_in_chromium(browser: Any, pages: dict[str, Path], name: str, width: int) -> None:
@@ -113,8 +94,8 @@ def test_the_report_in_chromium(browser: Any, pages: dict[str, Path], name: str,
             assert HOSTILE.split(" ")[0] in page.locator("header.cover").inner_text() + page.title()
         assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
         assert console == []  # no errors, nothing blocked by the policy
-        violations = _axe(page)
-        assert violations == [], _readable(violations)
+        violations = axe_violations(page)  # the page's own policy forbids scripts: the context bypasses it
+        assert violations == [], axe_report(violations)
     finally:
         context.close()
 
@@ -145,17 +126,3 @@ def test_the_report_prints_on_a4(browser: Any, pages: dict[str, Path]) -> None:
     assert len(matrix) == 1
     assert matrix[0].mediabox.width > matrix[0].mediabox.height
     assert "Coverage matrix: Ofsted review" in " ".join(matrix[0].extract_text().split())
-
-
-def test_axe_finds_what_is_wrong(browser: Any, tmp_path: Path) -> None:
-    """axe-core is really running: a page with a known violation fails it."""
-    bad = tmp_path / "bad.html"
-    bad.write_text('<!DOCTYPE html><html><head><title>x</title></head><body><img src="data:,"></body></html>')
-    context = browser.new_context(bypass_csp=True)
-    page = context.new_page()
-    try:
-        page.goto(bad.as_uri())
-        ids = {v["id"] for v in _axe(page)}
-    finally:
-        context.close()
-    assert "image-alt" in ids and "html-has-lang" in ids, json.dumps(sorted(ids))

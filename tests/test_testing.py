@@ -27,6 +27,8 @@ from lif_core.testing import (
     LifRunner,
     TestBoard,
     assert_protected,
+    axe_report,
+    axe_violations,
     chromium_browser,
     chromium_executable,
     environment,
@@ -447,3 +449,30 @@ def test_chromium_browser_launches_the_system_chromium_and_closes_it() -> None:
         assert page.locator("p").inner_text() == "from the system's chromium"
         context.close()
     assert not browser.is_connected()
+
+
+def test_axe_finds_what_is_wrong_and_reports_it_readably(tmp_path: Path) -> None:
+    """axe-core is really running: a page with known faults breaks its rules, named with the
+    elements at fault; a page without them passes."""
+    bad = tmp_path / "bad.html"
+    bad.write_text('<!DOCTYPE html><html><head><title>x</title></head><body><img src="data:,"></body></html>')
+    good = tmp_path / "good.html"
+    good.write_text(
+        '<!DOCTYPE html><html lang="en"><head><title>x</title></head><body><main><h1>Fine</h1></main></body></html>'
+    )
+    with chromium_browser(needs_chromium()) as browser:
+        context = browser.new_context(bypass_csp=True)
+        try:
+            page = context.new_page()
+            page.goto(bad.as_uri())
+            violations = axe_violations(page)
+            page.goto(good.as_uri())
+            assert axe_violations(page) == []
+        finally:
+            context.close()
+    ids = {v["id"] for v in violations}
+    assert {"image-alt", "html-has-lang"} <= ids, sorted(ids)
+    report = axe_report(violations, indent="  ")
+    assert all(line.startswith("  ") for line in report.splitlines())
+    assert "  image-alt (critical): " in report and "    ['img']: " in report
+    assert len(axe_report([{**violations[0], "nodes": violations[0]["nodes"] * 9}], nodes=2).splitlines()) == 3

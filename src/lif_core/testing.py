@@ -13,7 +13,9 @@ rest of lif-core's public API.
   that the board's disclosure rule does not allow.
 - :func:`chromium_executable`, :func:`needs_chromium` and :func:`chromium_browser`: the
   system's Chromium (Debian's ``chromium``), found and launched headless through Playwright
-  (which downloads no browser of its own), for tests of what a plugin shows in a browser.
+  (which downloads no browser of its own), for tests of what a plugin shows in a browser;
+  :func:`axe_violations` and :func:`axe_report`: axe-core's accessibility rules run on a page
+  there, and what they found, readable.
 
 With pytest, the plugin :mod:`lif_core.pytest_plugin` (installed with lif-core) gives these as
 fixtures: ``lif_env``, ``lif_key``, ``lif_plugins``, ``lif_runner`` and ``lif_board``. See
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import json
 import math
 import os
@@ -38,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser
+    from playwright.sync_api import Browser, Page
 
     from .board import LoadedBoard
     from .disclosure import Rule
@@ -54,6 +57,8 @@ __all__ = [
     "LifRunner",
     "TestBoard",
     "assert_protected",
+    "axe_report",
+    "axe_violations",
     "chromium_browser",
     "chromium_executable",
     "environment",
@@ -566,3 +571,36 @@ def chromium_browser(executable: str | None = None, **launch: Any) -> Iterator[B
             yield browser
         finally:
             browser.close()
+
+
+@functools.lru_cache(maxsize=1)
+def _axe_script() -> str:
+    import importlib.resources
+
+    return (importlib.resources.files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8")
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """axe-core's rules run on the page Playwright shows (``axe.run(document)``): the
+    violations found, each as axe gives it (``id``, ``impact``, ``help``, ``nodes`` with each
+    node's ``target`` and ``failureSummary``); ``[]`` where there are none. axe.min.js comes
+    from the axe-playwright-python wheel (lif-core's ``test`` extra): no network. It is added to
+    the page as a script, so make the page's context with ``bypass_csp=True`` where the page's
+    Content-Security-Policy forbids other scripts (as it should)."""
+    page.add_script_tag(content=_axe_script())
+    result = page.evaluate("async () => await axe.run(document)")
+    violations: list[dict[str, Any]] = result["violations"]
+    return violations
+
+
+def axe_report(violations: Sequence[Mapping[str, Any]], *, indent: str = "", nodes: int = 5) -> str:
+    """:func:`axe_violations`' findings for an assertion's message: a line per rule broken
+    (``id (impact): help``) and, below it, up to ``nodes`` of the elements that break it (their
+    selector and axe's summary, on one line), each line starting with ``indent``."""
+    lines = []
+    for violation in violations:
+        lines.append(f"{indent}{violation['id']} ({violation['impact']}): {violation['help']}")
+        for node in violation["nodes"][:nodes]:
+            summary = " ".join(str(node["failureSummary"]).split())
+            lines.append(f"{indent}    {node['target']}: {summary[:300]}")
+    return "\n".join(lines)

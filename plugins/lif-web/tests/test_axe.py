@@ -9,10 +9,7 @@ instead in a CI run (``CI`` set; .ci/run installs chromium)."""
 
 from __future__ import annotations
 
-import importlib.resources
-import json
 import re
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,27 +19,11 @@ from test_browser import sign_in
 
 from lif_core import REGISTER_COLLECTIONS
 from lif_core.commands import open_register
-from lif_core.testing import make_plugins
+from lif_core.testing import axe_report, axe_violations, make_plugins
 
 WIDTHS = (1280, 360)
-AXE = (importlib.resources.files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8")
 #: Paths of pages that change something: the forms (links to them, found on the pages).
 FORM = re.compile(r"^/(new/[a-z0-9_]+|r/[^/]+/(edit|stage|status|value|attach|s11/[^/]+))$")
-
-
-def axe(page: Any) -> list[dict[str, Any]]:
-    page.add_script_tag(content=AXE)
-    result = page.evaluate("async () => await axe.run(document)")
-    violations: list[dict[str, Any]] = result["violations"]
-    return violations
-
-
-def readable(violations: list[dict[str, Any]]) -> str:
-    lines = []
-    for v in violations:
-        lines.append(f"  {v['id']} ({v['impact']}): {v['help']}")
-        lines += [f"      {n['target']}: {n['failureSummary'][:300]}" for n in v["nodes"][:5]]
-    return "\n".join(lines)
 
 
 def _links(page: Any) -> list[str]:
@@ -116,16 +97,16 @@ def test_no_axe_violations_on_any_page(browser: Any, server: Server, pages: dict
             if name == "sign-in":
                 continue  # signed out: below
             page.goto(server.base + path)
-            violations = axe(page)
+            violations = axe_violations(page)
             if violations:
-                report.append(f"{name} ({path}) at {width} px:\n{readable(violations)}")
+                report.append(f"{name} ({path}) at {width} px:\n{axe_report(violations, indent='  ')}")
         signed_out = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)
         try:
             login = signed_out.new_page()
             login.goto(server.base + "/login")
-            violations = axe(login)
+            violations = axe_violations(login)
             if violations:
-                report.append(f"sign-in (/login) at {width} px:\n{readable(violations)}")
+                report.append(f"sign-in (/login) at {width} px:\n{axe_report(violations, indent='  ')}")
         finally:
             signed_out.close()
     finally:
@@ -164,17 +145,3 @@ def test_at_a_narrow_width_every_page_fits_keeps_its_policy_and_stays_on_the_sit
     assert not wide, "wider than 360 px:\n" + "\n".join(wide)
     assert not console, "\n".join(console)
     assert not foreign, foreign
-
-
-def test_axe_finds_what_is_wrong(browser: Any, tmp_path: Path) -> None:
-    """axe-core is really running: a page with known violations fails it."""
-    bad = tmp_path / "bad.html"
-    bad.write_text('<!DOCTYPE html><html><head><title>x</title></head><body><img src="data:,"></body></html>')
-    context = browser.new_context(bypass_csp=True)
-    page = context.new_page()
-    try:
-        page.goto(bad.as_uri())
-        ids = {v["id"] for v in axe(page)}
-    finally:
-        context.close()
-    assert "image-alt" in ids and "html-has-lang" in ids, json.dumps(sorted(ids))

@@ -411,3 +411,87 @@ def test_add_evidence_with_its_file(web_board: Path, client_for: Client, history
     assert refused.status_code == 400 and "web page" in error_beside(refused.text, "f-file")
     assert 'value="Audit report"' in refused.text  # the rest as it was typed
     assert history_count(web_board) == count and len(stored_files(web_board)) == 1
+
+
+# --------------------------------------------------------------------------- refused writes leave no file
+
+
+def upload(client: TestClient, url: str, hidden: dict[str, str], name: str, content: bytes, **data: str) -> object:
+    """POST ``content`` as the file of the form at ``url`` opened earlier (``hidden``: its csrf_token and version)."""
+    return client.post(
+        url, data={**hidden, **data}, files={"file": (name, content, "application/pdf")}, follow_redirects=False
+    )
+
+
+def changed_meanwhile(client: TestClient, evidence: str) -> None:
+    """Someone saves the evidence record (its title) after the attach form was opened."""
+    from test_forms import form_values
+
+    page, hidden = open_form(client, f"/r/{evidence}/edit")
+    saved = client.post(
+        f"/r/{evidence}/edit",
+        data={**form_values(page), **hidden, "title": "Changed meanwhile"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text
+
+
+def test_a_conflicting_attach_leaves_no_file(web_board: Path, client_for: Client) -> None:
+    ada = client_for("ada")
+    _page, hidden = open_form(ada, "/r/e-dataset-q4/attach")
+    changed_meanwhile(ada, "e-dataset-q4")
+    response = upload(ada, "/r/e-dataset-q4/attach", hidden, "late.pdf", PDF)
+    assert response.status_code == 409  # type: ignore[attr-defined]
+    assert stored_files(web_board) == []  # the folder as it was
+    assert "attachments" not in record(web_board, "e-dataset-q4")
+
+
+def test_an_attach_refused_for_want_of_rights_leaves_no_file(
+    web_board: Path, client_for: Client, monkeypatch: pytest.MonkeyPatch, history_count: Callable[[Path], int]
+) -> None:
+    """The role check made on the record as it would be stored (inside the write's transaction)
+    refuses it: the transaction is rolled back, and the file it would have listed is not kept."""
+    from lif_web import web
+
+    allowed = web.can_change
+
+    def no_files(who: object, collection: str, stored: dict[str, object], *args: object, **kwargs: object) -> bool:
+        return allowed(who, collection, stored, *args, **kwargs) and not stored.get("attachments")  # type: ignore[arg-type]
+
+    ada = client_for("ada")
+    _page, hidden = open_form(ada, "/r/e-dataset-q4/attach")
+    count = history_count(web_board)
+    monkeypatch.setattr(web, "can_change", no_files)
+    response = upload(ada, "/r/e-dataset-q4/attach", hidden, "a.pdf", PDF)
+    assert response.status_code == 403, response.text  # type: ignore[attr-defined]
+    assert history_count(web_board) == count and stored_files(web_board) == []
+
+
+def test_a_refused_new_evidence_leaves_no_file(web_board: Path, client_for: Client) -> None:
+    ada = client_for("ada")
+    _page, hidden = open_form(ada, "/new/evidence")
+    fields = {"id": "e-dataset-q4", "title": "Used id", "kind": "audit", "date": "2019-04-01"}  # its id is taken
+    response = upload(ada, "/new/evidence", hidden, "report.pdf", PDF, **fields)
+    assert response.status_code == 400  # type: ignore[attr-defined]
+    assert "already used" in error_beside(response.text, "f-id")  # type: ignore[attr-defined]
+    assert "not attached" in error_beside(response.text, "f-file")  # type: ignore[attr-defined]
+    assert stored_files(web_board) == []
+
+
+def test_a_refused_upload_of_a_file_a_record_lists_keeps_it(web_board: Path, client_for: Client) -> None:
+    """Two records may list one file (the same bytes): a refused upload of those bytes never
+    takes away the file another record lists."""
+    ada = client_for("ada")
+    assert attach(ada, "e-dataset-q4", "dataset.pdf", PDF).status_code == 303  # type: ignore[attr-defined]
+    kept = stored_files(web_board)
+    digest = hashlib.sha256(PDF).hexdigest()
+    assert kept == [web_board / "attachments" / digest[:2] / digest]
+    _page, hidden = open_form(ada, "/r/e-maca-da/attach")
+    changed_meanwhile(ada, "e-maca-da")
+    assert upload(ada, "/r/e-maca-da/attach", hidden, "same.pdf", PDF).status_code == 409  # type: ignore[attr-defined]
+    _page, hidden = open_form(ada, "/new/evidence")
+    fields = {"id": "e-maca-da", "title": "Used id", "kind": "audit", "date": "2019-04-01"}
+    assert upload(ada, "/new/evidence", hidden, "same.pdf", PDF, **fields).status_code == 400  # type: ignore[attr-defined]
+    assert stored_files(web_board) == kept and kept[0].read_bytes() == PDF
+    download = ada.get(f"/attachments/{digest}")
+    assert download.status_code == 200 and download.content == PDF

@@ -3,7 +3,9 @@ type, and served only as downloads.
 
 - **Stored** at ``<board>/attachments/<first 2 hex>/<sha256>``: no extension, mode 0600 in
   folders of mode 0700, written to a hidden file beside it, synced and moved into place (a
-  crash leaves the whole file or none). The same content uploaded twice is kept once.
+  crash leaves the whole file or none). The same content uploaded twice is kept once. A form
+  writes the file only once the register has accepted the record listing it, in the same
+  transaction: a refused write (conflict, refusal, no rights) leaves no file behind.
 - **Limited** to ``max_upload`` bytes (10 MiB by default; see ``WebConfig``) and to the types
   a board's evidence comes in, recognised by their content, never by the name or the type the
   browser claims: PDF, PNG, JPEG, Word (.docx), Excel (.xlsx), OpenDocument text (.odt),
@@ -46,10 +48,12 @@ __all__ = [
     "AttachmentRefused",
     "Stored",
     "attachment_path",
+    "check",
     "content_disposition",
+    "put",
     "read_limited",
-    "safe_name",
     "routes",
+    "safe_name",
     "size_text",
     "sniff",
     "store",
@@ -240,18 +244,35 @@ def attachment_path(root: Path, sha256: str) -> Path:
     return root / FOLDER / sha256[:2] / sha256
 
 
-def store(root: Path, data: bytes, filename: str | None, *, max_size: int = DEFAULT_MAX_UPLOAD) -> Stored:
-    """Keep ``data`` (uploaded as ``filename``) in the board folder ``root``, checked first:
-    refused (:class:`AttachmentRefused`, nothing written) where it is over ``max_size`` bytes or
-    not an allowed type. Written atomically, mode 0600; content already kept is not written again."""
+def check(data: bytes, filename: str | None, *, max_size: int = DEFAULT_MAX_UPLOAD) -> Stored:
+    """``data`` (uploaded as ``filename``) as an evidence record would list it, nothing written:
+    refused (:class:`AttachmentRefused`) where it is over ``max_size`` bytes or not an allowed
+    type."""
     if len(data) > max_size:
         raise AttachmentRefused(f"the file is {_size(len(data))}; the largest taken is {_size(max_size)}")
     media_type = sniff(data, filename or "")
     sha = hashlib.sha256(data).hexdigest()
-    final = attachment_path(root, sha)
-    if not (final.is_file() and final.stat().st_size == len(data)):
-        _write_atomically(final, data)
     return Stored(name=safe_name(filename, media_type), sha256=sha, size=len(data), media_type=media_type)
+
+
+def put(root: Path, data: bytes) -> bool:
+    """Keep ``data`` in the board folder ``root`` under its digest (checked first with
+    :func:`check`): written atomically, mode 0600; content already kept is not written again.
+    Whether it was written."""
+    final = attachment_path(root, hashlib.sha256(data).hexdigest())
+    if final.is_file() and final.stat().st_size == len(data):
+        return False
+    _write_atomically(final, data)
+    return True
+
+
+def store(root: Path, data: bytes, filename: str | None, *, max_size: int = DEFAULT_MAX_UPLOAD) -> Stored:
+    """:func:`check` then :func:`put`: refused (nothing written) where the file is not taken.
+    The forms check first and put the file only once the record listing it is accepted, in
+    the same register transaction, so a refused write leaves no file behind."""
+    stored = check(data, filename, max_size=max_size)
+    put(root, data)
+    return stored
 
 
 def _write_atomically(final: Path, data: bytes) -> None:

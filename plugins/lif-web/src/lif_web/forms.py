@@ -786,6 +786,43 @@ class _NotAllowed(Exception):
     signed-in account's to change: the transaction is rolled back, nothing written."""
 
 
+class _Invalid(Exception):
+    """A workflow form's own check refused what was sent, before the register was asked: the
+    message in the register's words (``actions['a-1'].date: ...``), beside the field it names."""
+
+
+@attrs.frozen
+class _Change:
+    """A submitted form's write (``write(register)``, returning the record as stored), the
+    message shown after it, and ``then``: what else to do in the same transaction once the
+    write is accepted (keep an uploaded file), so a refused write leaves nothing behind."""
+
+    write: Callable[[Any], dict[str, Any]]
+    done: str
+    then: Callable[[], object] | None = None
+
+
+@attrs.define
+class _Page:
+    """A form page: its heading, the address it posts to, and what else its template shows
+    (``back``, ``record_id``, ``submit``, ``intro``...)."""
+
+    request: Request
+    heading: str
+    action: str
+    extra: dict[str, Any] = attrs.field(factory=dict)
+
+    def show(self, form: Form, status: int = 200, **more: Any) -> Response:
+        context = {"back": "/", "record_id": None, "intro": "", "submit": "Save", **self.extra, **more}
+        template = context.pop("template", "forms/form.html")
+        return web.render(
+            self.request, template, status=status, title=self.heading, form=form, action=self.action, **context
+        )
+
+
+Theirs = Callable[[dict[str, Any]], tuple[dict[str, Any], dict[str, int]]]
+
+
 def _noun(collection: str) -> str:
     return EDITABLE.get(collection, collection.rstrip("s").replace("_", " "))
 
@@ -819,39 +856,6 @@ def _drop_none(data: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v is not None}
 
 
-def _page(request: Request, template: str, status: int = 200, **context: Any) -> Response:
-    return web.render(request, template, status=status, **context)
-
-
-def _show_form(
-    request: Request,
-    form: Form,
-    *,
-    heading: str,
-    action: str,
-    status: int = 200,
-    back: str = "/",
-    record_id: str | None = None,
-    intro: str = "",
-    submit: str = "Save",
-    template: str = "forms/form.html",
-    **extra: Any,
-) -> Response:
-    return _page(
-        request,
-        template,
-        status=status,
-        title=heading,
-        form=form,
-        action=action,
-        back=back,
-        record_id=record_id,
-        intro=intro,
-        submit=submit,
-        **extra,
-    )
-
-
 def _refused(form: Form, data: Mapping[str, Any], message: str, *, fallback: str | None = None) -> Form:
     """``form`` as the person left it, with the register's refusal beside its fields."""
     form.values, form.row_counts = submitted_values(form.items, data)
@@ -868,21 +872,18 @@ def _when(stamp: str) -> str:
 
 
 def _conflict(
-    request: Request,
+    page: _Page,
     exc: Any,
     form: Form,
     data: Mapping[str, Any],
     *,
-    heading: str,
-    action: str,
     record_id: str,
-    theirs: Callable[[dict[str, Any]], tuple[dict[str, Any], dict[str, int]]] | None = None,
-    **extra: Any,
+    theirs: Theirs | None = None,
 ) -> Response:
     """The 409 page: who changed the record and when, their version beside yours (each value
     that differs), and the form with your values on their version, to save again knowingly.
     ``theirs``: the form's values as the record is now, where they are not simply its keys."""
-    _collection, current, version = _read(request, record_id)
+    _collection, current, version = _read(page.request, record_id)
     change = getattr(exc, "change", None)
     now_values, now_counts = theirs(current) if theirs is not None else values_of(form.items, current)
     yours, counts = submitted_values(form.items, data)
@@ -913,12 +914,9 @@ def _conflict(
     who = getattr(change, "who", "") or "Someone else"
     when = _when(getattr(change, "at", "")) if change is not None else ""
     deleted = change is not None and getattr(change, "new", 1) is None
-    return _show_form(
-        request,
+    return page.show(
         form,
-        heading=heading,
-        action=action,
-        status=409,
+        409,
         record_id=record_id,
         conflict={
             "who": who,
@@ -929,7 +927,6 @@ def _conflict(
             "now": getattr(exc, "current", None),
             "note": getattr(change, "note", "") if change is not None else "",
         },
-        **extra,
     )
 
 
@@ -955,10 +952,20 @@ def _summary(value: Any) -> str:
     return str(value)
 
 
-def _write(request: Request, who: Any, collection: str, do: Any, *, record_id: str | None) -> dict[str, Any]:
+def _write(
+    request: Request,
+    who: Any,
+    collection: str,
+    do: Callable[[Any], dict[str, Any]],
+    *,
+    record_id: str | None,
+    then: Callable[[], object] | None = None,
+) -> dict[str, Any]:
     """Run ``do(register)`` in one transaction, then check the record as stored against the
     role matrix, beside the record as it was inside that same transaction (``record_id``; None
-    for a new record): where it is not the account's to write, everything is rolled back (403)."""
+    for a new record): where it is not the account's to write, everything is rolled back (403).
+    ``then()`` runs last inside the transaction, only once the write is accepted (an uploaded
+    file is kept there: a refused write leaves no file behind)."""
     from lif_core import StoreError
 
     loaded = web.loaded_board(request)
@@ -975,11 +982,94 @@ def _write(request: Request, who: Any, collection: str, do: Any, *, record_id: s
                 stored = do(reg)
                 if not web.can_change(who, collection, stored, loaded, before=before):
                     raise _NotAllowed
+                if then is not None:
+                    then()
         except _NotAllowed:
             stored = None  # the 403 is raised outside the register's block (else taken for its failure)
     if stored is None:
         raise web.forbidden(f"Your account may not make this change to a {_noun(collection)}; nothing was changed.")
     return stored
+
+
+def _as_is(message: str) -> str:
+    return message
+
+
+def _save(
+    page: _Page,
+    who: Any,
+    collection: str,
+    form: Form,
+    data: Mapping[str, Any],
+    change: _Change,
+    *,
+    record_id: str,
+    theirs: Theirs | None = None,
+    paths: Callable[[str], str] = _as_is,
+    fallback: str | None = None,
+) -> Response:
+    """Make ``change`` to the record ``record_id`` (:func:`_write`): the record's page after it,
+    with ``change.done`` shown. Where someone else changed the record meanwhile, the 409 page
+    (:func:`_conflict`, ``theirs``); where the register refuses it, the form again (400) with
+    each message beside the field its key path names once ``paths`` has mapped it (else
+    beside ``fallback``)."""
+    from lif_core import ConflictError, LifError
+
+    try:
+        _write(page.request, who, collection, change.write, record_id=record_id, then=change.then)
+    except ConflictError as exc:
+        return _conflict(page, exc, form, data, record_id=record_id, theirs=theirs)
+    except LifError as exc:
+        _refused(form, data, paths(str(exc)), fallback=fallback)
+        return page.show(form, 400)
+    return web.redirect(page.request, f"/r/{record_id}", change.done)
+
+
+def _workflow(
+    request: Request,
+    *,
+    collection: str,
+    wrong_kind: str,
+    not_allowed: str,
+    heading: str,
+    submit: str,
+    build: Callable[[dict[str, Any], Any], tuple[list[Field | Rows], dict[str, Any], dict[str, Any]]],
+    change: Callable[[Mapping[str, Any], int, dict[str, Any], Any], _Change],
+    theirs: Theirs,
+    paths: Callable[[str], str] = _as_is,
+    fallback: str | None = None,
+) -> Response:
+    """A workflow form on one record, ``/r/{id}/<step>`` (a review's stage, an action's
+    status, a measure's value, an evidence item's files): the record as it is now (404
+    ``wrong_kind`` where it is not one of ``collection``), the signed-in account's right to
+    change it (403 ``not_allowed``), and the form ``build(record, loaded)`` gives (its items,
+    starting values, and what else the page shows). On POST, ``change(data, expected, record,
+    loaded)`` says what to write (:class:`_Invalid`: the form again, 400), written with
+    ``expected=`` the version the form was opened at, then as :func:`_save`."""
+    record_id = request.path_params["id"]
+    who = web.require(request, "admin", "editor")
+    kind, old, version = _read(request, record_id)
+    if kind != collection:
+        raise HTTPException(404, wrong_kind)
+    loaded = web.loaded_board(request)
+    if not web.can_change(who, collection, old, loaded, before=old):
+        raise web.forbidden(not_allowed)
+    items, values, more = build(old, loaded)
+    form = Form(items, values=values, version=version)
+    back = f"/r/{record_id}"
+    page = _Page(request, heading, request.url.path, {"back": back, "record_id": record_id, "submit": submit, **more})
+    if request.method == "GET":
+        return page.show(form)
+    data = web.form_data(request)
+    form.version = expected = _expected(data)
+    try:
+        made = change(data, expected, old, loaded)
+    except _Invalid as exc:
+        _refused(form, data, str(exc), fallback=fallback)
+        return page.show(form, 400)
+    return _save(
+        page, who, collection, form, data, made, record_id=record_id, theirs=theirs, paths=paths, fallback=fallback
+    )
 
 
 def _editor_defaults(who: Any, form_items: Sequence[Field | Rows]) -> dict[str, Any]:
@@ -991,6 +1081,20 @@ def _editor_defaults(who: Any, form_items: Sequence[Field | Rows]) -> dict[str, 
 
 #: Collections an agency editor may add records to (those it then owns).
 EDITOR_ADDS = ("actions", "evidence", "planned_audits")
+
+
+def _upload(request: Request, data: Mapping[str, Any]) -> tuple[attachments.Stored, Callable[[], object]] | None:
+    """The file sent with a form, checked (:class:`attachments.AttachmentRefused` where it is
+    not taken), and how to keep it once the write listing it is accepted; None where no file
+    was sent."""
+    upload = data.get("file")
+    filename = getattr(upload, "filename", None)
+    if upload is None or isinstance(upload, (str, list)) or not filename:
+        return None
+    limit = web.config(request).max_upload
+    content = attachments.read_limited(upload, limit)
+    checked = attachments.check(content, filename, max_size=limit)
+    return checked, functools.partial(attachments.put, web.board_path(request), content)
 
 
 def new_record(request: Request) -> Response:
@@ -1015,11 +1119,14 @@ def new_record(request: Request) -> Response:
         given = request.query_params.getlist(key)
         if given and key in {i.name for i in form.items}:
             form.values[key] = given if key == "supports" else given[0]
-    heading = f"Add {'an' if _noun(collection)[0] in 'aeiou' else 'a'} {_noun(collection)}"
-    action = f"/new/{collection}"
-    limit = web.config(request).max_upload
-    extra: dict[str, Any] = {"back": f"/{collection}", "submit": "Add"}
+    page = _Page(
+        request,
+        f"Add {'an' if _noun(collection)[0] in 'aeiou' else 'a'} {_noun(collection)}",
+        f"/new/{collection}",
+        {"back": f"/{collection}", "submit": "Add"},
+    )
     if collection == "evidence":  # the evidence and its file in one go
+        limit = web.config(request).max_upload
         form.items.append(
             Field(
                 "file",
@@ -1028,36 +1135,37 @@ def new_record(request: Request) -> Response:
                 help=f"{attachments.TAKEN}; at most {attachments.size_text(limit)}. More can be attached afterwards.",
             )
         )
-        extra["multipart"] = True
+        page.extra["multipart"] = True
     if request.method == "GET":
-        return _show_form(request, form, heading=heading, action=action, **extra)
+        return page.show(form)
     data = web.form_data(request)
     record = _drop_none(parse_form([i for i in form.items if i.name != "file"], data))
     if not web.can_change(who, collection, record, loaded):
         raise web.forbidden(f"An agency editor adds only its own agency's {_noun(collection)}s; nothing was changed.")
-    upload = data.get("file")
-    if collection == "evidence" and getattr(upload, "filename", None):
+    keep = None
+    if collection == "evidence":
         try:
-            content = attachments.read_limited(upload, limit)
-            kept = attachments.store(
-                web.board_path(request), content, getattr(upload, "filename", None), max_size=limit
-            )
+            upload = _upload(request, data)
         except attachments.AttachmentRefused as exc:
             form.values, form.row_counts = submitted_values(form.items, data)
             form.errors = {"file": [str(exc)]}
-            return _show_form(request, form, heading=heading, action=action, status=400, **extra)
-        record["attachments"] = [kept.as_record()]
+            return page.show(form, 400)
+        if upload is not None:
+            record["attachments"] = [upload[0].as_record()]
+            keep = upload[1]
+
+    def add(reg: Any) -> dict[str, Any]:
+        return dict(reg.add(collection, record, note=_note(data)))
+
     try:
-        stored = _write(
-            request, who, collection, lambda reg: reg.add(collection, record, note=_note(data)), record_id=None
-        )
+        stored = _write(request, who, collection, add, record_id=None, then=keep)
     except LifError as exc:
         _refused(form, data, str(exc))
         if "attachments" in record:
             form.errors.setdefault("file", []).append(
                 "the file was not attached: choose it again once the rest is right"
             )
-        return _show_form(request, form, heading=heading, action=action, status=400, **extra)
+        return page.show(form, 400)
     return web.redirect(request, f"/r/{stored['id']}", f"Added {_noun(collection)} {stored['id']}.")
 
 
@@ -1071,8 +1179,6 @@ def _edit_items(who: Any, collection: str, form: Form) -> Form:
 
 def edit_record(request: Request) -> Response:
     """``/r/{id}/edit``: the record's form, and saving it (``expected=`` its version)."""
-    from lif_core import ConflictError, LifError
-
     record_id = request.path_params["id"]
     who = web.require(request, "admin", "editor")
     collection, old, version = _read(request, record_id)
@@ -1089,103 +1195,69 @@ def edit_record(request: Request) -> Response:
     form = _edit_items(
         who, collection, build_form(collection, loaded, web.plugins(request), record=old, version=version)
     )
-    heading = f"Change {_noun(collection)} {record_id}"
-    action = f"/r/{record_id}/edit"
+    page = _Page(
+        request,
+        f"Change {_noun(collection)} {record_id}",
+        f"/r/{record_id}/edit",
+        {"back": f"/r/{record_id}", "record_id": record_id},
+    )
     if request.method == "GET":
-        return _show_form(request, form, heading=heading, action=action, back=f"/r/{record_id}", record_id=record_id)
+        return page.show(form)
     data = web.form_data(request)
-    expected = _expected(data)
+    form.version = expected = _expected(data)
     changes = parse_form(form.items, data, old)
     proposed = _drop_none({**old, **changes})
     if not web.can_change(who, collection, proposed, loaded, before=old):
         raise web.forbidden(f"Your account may not make this change to a {_noun(collection)}; nothing was changed.")
-    try:
-        _write(
-            request,
-            who,
-            collection,
-            lambda reg: reg.update(record_id, changes, note=_note(data), expected=expected),
-            record_id=record_id,
-        )
-    except ConflictError as exc:
-        return _conflict(
-            request, exc, form, data, heading=heading, action=action, record_id=record_id, back=f"/r/{record_id}"
-        )
-    except LifError as exc:
-        form.version = expected
-        _refused(form, data, str(exc))
-        return _show_form(
-            request, form, heading=heading, action=action, status=400, back=f"/r/{record_id}", record_id=record_id
-        )
-    return web.redirect(request, f"/r/{record_id}", f"Saved {_noun(collection)} {record_id}.")
+    change = _Change(
+        lambda reg: reg.update(record_id, changes, note=_note(data), expected=expected),
+        f"Saved {_noun(collection)} {record_id}.",
+    )
+    return _save(page, who, collection, form, data, change, record_id=record_id)
 
 
-def _day(data: Mapping[str, Any]) -> tuple[dt.date | None, str | None]:
+def _day(data: Mapping[str, Any], collection: str, record_id: str) -> dt.date | None:
+    """The form's date (None where it was left blank); :class:`_Invalid` where it is no date."""
     text = _one(data, "date").strip()
     if not text:
-        return None, None
+        return None
     try:
-        return dt.date.fromisoformat(text), None
+        return dt.date.fromisoformat(text)
     except ValueError:
-        return None, f"expected a date as YYYY-MM-DD, got {text!r}"
+        raise _Invalid(f"{collection}[{record_id!r}].date: expected a date as YYYY-MM-DD, got {text!r}") from None
 
 
 def stage_form(request: Request) -> Response:
     """``/r/{id}/stage``: a review's next stage, dated (``lif stage``)."""
-    from lif_core import ConflictError, LifError
-
     record_id = request.path_params["id"]
-    who = web.require(request, "admin", "editor")
-    collection, old, version = _read(request, record_id)
-    if collection != "reviews":
-        raise HTTPException(404, f"{record_id!r} is not a case review: only reviews move through stages.")
-    loaded = web.loaded_board(request)
-    if not web.can_change(who, collection, old, loaded, before=old):
-        raise web.forbidden("Your account may not move this review on.")
-    framework = getattr(loaded, "framework", None)
-    order = list(framework.stages_of(str(old.get("kind", ""))) if framework is not None else [])
-    current = str(old.get("stage", "referral"))
-    later = order[order.index(current) + 1 :] if current in order else order
-    if current in order and not old.get("stage_log"):
-        later = [current, *later]  # the stage it was created at may be dated first
-    items: list[Field | Rows] = [
-        Field(
-            "stage",
-            "Next stage",
-            "choice",
-            True,
-            tuple((s, s.replace("-", " ").capitalize()) for s in later),
-            help=f"It is at {current.replace('-', ' ')}. Stages may be skipped, never repeated or reversed.",
-        ),
-        Field("date", "Date", "date", True, help="When it moved to this stage"),
-        Field("note", "Note", "textarea", help="What happened (kept in its stage log and its history)"),
-    ]
-    form = Form(
-        items, values={"date": dt.date.today().isoformat(), "stage": later[0] if later else ""}, version=version
-    )
-    heading = f"Move review {record_id} to its next stage"
-    action = f"/r/{record_id}/stage"
-    extra = {
-        "back": f"/r/{record_id}",
-        "record_id": record_id,
-        "submit": "Move on",
-        "intro": f"{old.get('title', record_id)}: now at {current.replace('-', ' ')}.",
-    }
-    if request.method == "GET":
-        return _show_form(request, form, heading=heading, action=action, **extra)
-    data = web.form_data(request)
-    expected = _expected(data)
-    form.version = expected
-    day, problem = _day(data)
-    if problem is not None:
-        _refused(form, data, f"reviews[{record_id!r}].date: {problem}")
-        return _show_form(request, form, heading=heading, action=action, status=400, **extra)
-    stage = _one(data, "stage").strip()
-    try:
-        _write(
-            request,
-            who,
-            collection,
+
+    def build(old: dict[str, Any], loaded: Any) -> tuple[list[Field | Rows], dict[str, Any], dict[str, Any]]:
+        framework = getattr(loaded, "framework", None)
+        order = list(framework.stages_of(str(old.get("kind", ""))) if framework is not None else [])
+        current = str(old.get("stage", "referral"))
+        later = order[order.index(current) + 1 :] if current in order else order
+        if current in order and not old.get("stage_log"):
+            later = [current, *later]  # the stage it was created at may be dated first
+        items: list[Field | Rows] = [
+            Field(
+                "stage",
+                "Next stage",
+                "choice",
+                True,
+                tuple((s, s.replace("-", " ").capitalize()) for s in later),
+                help=f"It is at {current.replace('-', ' ')}. Stages may be skipped, never repeated or reversed.",
+            ),
+            Field("date", "Date", "date", True, help="When it moved to this stage"),
+            Field("note", "Note", "textarea", help="What happened (kept in its stage log and its history)"),
+        ]
+        values = {"date": dt.date.today().isoformat(), "stage": later[0] if later else ""}
+        return items, values, {"intro": f"{old.get('title', record_id)}: now at {current.replace('-', ' ')}."}
+
+    def change(data: Mapping[str, Any], expected: int, old: dict[str, Any], loaded: Any) -> _Change:
+        framework = getattr(loaded, "framework", None)
+        day = _day(data, "reviews", record_id)
+        stage = _one(data, "stage").strip()
+        return _Change(
             lambda reg: reg.set_stage(
                 record_id,
                 stage,
@@ -1194,163 +1266,110 @@ def stage_form(request: Request) -> Response:
                 stages=framework.stages_of if framework else None,
                 expected=expected,
             ),
-            record_id=record_id,
+            f"Review {record_id} moved to {stage.replace('-', ' ')}.",
         )
-    except ConflictError as exc:
-        return _conflict(
-            request,
-            exc,
-            form,
-            data,
-            heading=heading,
-            action=action,
-            record_id=record_id,
-            theirs=lambda now: _last_entry(now, "stage", "stage_log"),
-            **{k: v for k, v in extra.items() if k != "record_id"},
-        )
-    except LifError as exc:
-        _refused(form, data, _log_paths(str(exc)), fallback="stage")
-        return _show_form(request, form, heading=heading, action=action, status=400, **extra)
-    return web.redirect(request, f"/r/{record_id}", f"Review {record_id} moved to {stage.replace('-', ' ')}.")
+
+    return _workflow(
+        request,
+        collection="reviews",
+        wrong_kind=f"{record_id!r} is not a case review: only reviews move through stages.",
+        not_allowed="Your account may not move this review on.",
+        heading=f"Move review {record_id} to its next stage",
+        submit="Move on",
+        build=build,
+        change=change,
+        theirs=lambda now: _last_entry(now, "stage", "stage_log"),
+        paths=_log_paths,
+        fallback="stage",
+    )
 
 
 def status_form(request: Request) -> Response:
     """``/r/{id}/status``: an action's new status, dated, with a note (``lif status``)."""
-    from lif_core import ActionStatus, ConflictError, LifError
+    from lif_core import ActionStatus
 
     record_id = request.path_params["id"]
-    who = web.require(request, "admin", "editor")
-    collection, old, version = _read(request, record_id)
-    if collection != "actions":
-        raise HTTPException(404, f"{record_id!r} is not an action: only actions have a status.")
-    loaded = web.loaded_board(request)
-    if not web.can_change(who, collection, old, loaded, before=old):
-        raise web.forbidden("Your account may not change this action: it belongs to another agency.")
-    items: list[Field | Rows] = [
-        Field("status", "Status", "choice", True, _enum_choices(ActionStatus)),
-        Field("date", "Date", "date", True, help="When its status changed"),
-        Field("note", "Note", "textarea", help="What happened: kept in its status log and its history"),
-    ]
-    form = Form(
-        items, values={"date": dt.date.today().isoformat(), "status": old.get("status", "not-started")}, version=version
-    )
-    heading = f"Change the status of action {record_id}"
-    action = f"/r/{record_id}/status"
-    extra = {
-        "back": f"/r/{record_id}",
-        "record_id": record_id,
-        "submit": "Record the status",
-        "intro": str(old.get("text", "")),
-    }
-    if request.method == "GET":
-        return _show_form(request, form, heading=heading, action=action, **extra)
-    data = web.form_data(request)
-    expected = _expected(data)
-    form.version = expected
-    day, problem = _day(data)
-    if problem is not None:
-        _refused(form, data, f"actions[{record_id!r}].date: {problem}")
-        return _show_form(request, form, heading=heading, action=action, status=400, **extra)
-    status = _one(data, "status").strip()
-    try:
-        _write(
-            request,
-            who,
-            collection,
+
+    def build(old: dict[str, Any], loaded: Any) -> tuple[list[Field | Rows], dict[str, Any], dict[str, Any]]:
+        items: list[Field | Rows] = [
+            Field("status", "Status", "choice", True, _enum_choices(ActionStatus)),
+            Field("date", "Date", "date", True, help="When its status changed"),
+            Field("note", "Note", "textarea", help="What happened: kept in its status log and its history"),
+        ]
+        values = {"date": dt.date.today().isoformat(), "status": old.get("status", "not-started")}
+        return items, values, {"intro": str(old.get("text", ""))}
+
+    def change(data: Mapping[str, Any], expected: int, old: dict[str, Any], loaded: Any) -> _Change:
+        day = _day(data, "actions", record_id)
+        status = _one(data, "status").strip()
+        return _Change(
             lambda reg: reg.set_status(record_id, status, day=day, note=_note(data), expected=expected),
-            record_id=record_id,
+            f"Action {record_id} is now {status.replace('-', ' ')}.",
         )
-    except ConflictError as exc:
-        return _conflict(
-            request,
-            exc,
-            form,
-            data,
-            heading=heading,
-            action=action,
-            record_id=record_id,
-            theirs=lambda now: _last_entry(now, "status", "status_log"),
-            **{k: v for k, v in extra.items() if k != "record_id"},
-        )
-    except LifError as exc:
-        _refused(form, data, _log_paths(str(exc)), fallback="status")
-        return _show_form(request, form, heading=heading, action=action, status=400, **extra)
-    return web.redirect(request, f"/r/{record_id}", f"Action {record_id} is now {status.replace('-', ' ')}.")
+
+    return _workflow(
+        request,
+        collection="actions",
+        wrong_kind=f"{record_id!r} is not an action: only actions have a status.",
+        not_allowed="Your account may not change this action: it belongs to another agency.",
+        heading=f"Change the status of action {record_id}",
+        submit="Record the status",
+        build=build,
+        change=change,
+        theirs=lambda now: _last_entry(now, "status", "status_log"),
+        paths=_log_paths,
+        fallback="status",
+    )
 
 
 def value_form(request: Request) -> Response:
     """``/r/{id}/value``: a measure's value for a period (``lif value``)."""
-    from lif_core import ConflictError, LifError
-
     record_id = request.path_params["id"]
-    who = web.require(request, "admin", "editor")
-    collection, old, version = _read(request, record_id)
-    if collection != "measures":
-        raise HTTPException(404, f"{record_id!r} is not a measure: only measures have values.")
-    loaded = web.loaded_board(request)
-    if not web.can_change(who, collection, old, loaded, before=old):
-        raise web.forbidden("Your account may not record this measure's values.")
-    items: list[Field | Rows] = [
-        Field(
-            "period",
-            "Period",
-            "text",
-            True,
-            help="The period the figure is for: 2018-19, 2019-Q1 or 2019-04 (a value the period had is replaced)",
-        ),
-        Field("value", "Value", "float", True, help=f"In {str(old.get('unit', '')).replace('-', ' ')}"),
-        Field("note", "Note", "textarea", help="Where the figure comes from"),
-    ]
-    form = Form(items, version=version)
-    heading = f"Record a value of measure {record_id}"
-    action = f"/r/{record_id}/value"
-    extra = {
-        "back": f"/r/{record_id}",
-        "record_id": record_id,
-        "submit": "Record the value",
-        "intro": str(old.get("title", "")),
-        "existing": old.get("values") or [],
-    }
-    if request.method == "GET":
-        return _show_form(request, form, heading=heading, action=action, **extra)
-    data = web.form_data(request)
-    expected = _expected(data)
-    form.version = expected
-    period = _one(data, "period").strip()
-    value = _converted(items[1], data)  # type: ignore[arg-type]
-    problems = []
-    if not period:
-        problems.append(f"measures[{record_id!r}].period: must not be blank")
-    if not isinstance(value, float):
-        problems.append(f"measures[{record_id!r}].value: expected a number, got {_one(data, 'value')!r}")
-    if problems:
-        _refused(form, data, "refused, nothing changed:\n  " + "\n  ".join(problems))
-        return _show_form(request, form, heading=heading, action=action, status=400, **extra)
-    assert isinstance(value, float)
-    try:
-        _write(
-            request,
-            who,
-            collection,
+    number = Field("value", "Value", "float", True)
+
+    def build(old: dict[str, Any], loaded: Any) -> tuple[list[Field | Rows], dict[str, Any], dict[str, Any]]:
+        items: list[Field | Rows] = [
+            Field(
+                "period",
+                "Period",
+                "text",
+                True,
+                help="The period the figure is for: 2018-19, 2019-Q1 or 2019-04 (a value the period had is replaced)",
+            ),
+            attrs.evolve(number, help=f"In {str(old.get('unit', '')).replace('-', ' ')}"),
+            Field("note", "Note", "textarea", help="Where the figure comes from"),
+        ]
+        return items, {}, {"intro": str(old.get("title", "")), "existing": old.get("values") or []}
+
+    def change(data: Mapping[str, Any], expected: int, old: dict[str, Any], loaded: Any) -> _Change:
+        period = _one(data, "period").strip()
+        value = _converted(number, data)
+        problems = []
+        if not period:
+            problems.append(f"measures[{record_id!r}].period: must not be blank")
+        if not isinstance(value, float):
+            problems.append(f"measures[{record_id!r}].value: expected a number, got {_one(data, 'value')!r}")
+        if problems:
+            raise _Invalid("refused, nothing changed:\n  " + "\n  ".join(problems))
+        assert isinstance(value, float)
+        return _Change(
             lambda reg: reg.set_value(record_id, period, value, note=_note(data), expected=expected),
-            record_id=record_id,
+            f"Measure {record_id}: {period} = {value:g}.",
         )
-    except ConflictError as exc:
-        return _conflict(
-            request,
-            exc,
-            form,
-            data,
-            heading=heading,
-            action=action,
-            record_id=record_id,
-            theirs=lambda now: _period_value(now, period),
-            **{k: v for k, v in extra.items() if k != "record_id"},
-        )
-    except LifError as exc:
-        _refused(form, data, _value_paths(str(exc)), fallback="value")
-        return _show_form(request, form, heading=heading, action=action, status=400, **extra)
-    return web.redirect(request, f"/r/{record_id}", f"Measure {record_id}: {period} = {value:g}.")
+
+    return _workflow(
+        request,
+        collection="measures",
+        wrong_kind=f"{record_id!r} is not a measure: only measures have values.",
+        not_allowed="Your account may not record this measure's values.",
+        heading=f"Record a value of measure {record_id}",
+        submit="Record the value",
+        build=build,
+        change=change,
+        theirs=lambda now: _period_value(now, _one(web.form_data(request), "period").strip()),
+        paths=_value_paths,
+        fallback="value",
+    )
 
 
 def _last_entry(record: Mapping[str, Any], key: str, log: str) -> tuple[dict[str, Any], dict[str, int]]:
@@ -1378,105 +1397,80 @@ def _value_paths(message: str) -> str:
     return re.sub(r"\.values\[\d+\]\.(period|value)", r".\1", message)
 
 
+def _listed_files(record: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [a for a in record.get("attachments") or [] if isinstance(a, dict)]
+
+
 def attach_form(request: Request) -> Response:
     """``/r/{id}/attach``: files attached to an evidence record (kept under their content's
-    digest; the record lists each one's name, digest, size and type), and taken off it."""
-    from lif_core import ConflictError, LifError
-
+    digest; the record lists each one's name, digest, size and type), and taken off it. A file
+    is kept only once the record listing it is written."""
     record_id = request.path_params["id"]
-    who = web.require(request, "admin", "editor")
-    collection, old, version = _read(request, record_id)
-    if collection != "evidence":
-        raise HTTPException(404, f"{record_id!r} is not an evidence item: files are attached to evidence.")
-    loaded = web.loaded_board(request)
-    if not web.can_change(who, collection, old, loaded, before=old):
-        raise web.forbidden("Your account may not attach files to this evidence: it belongs to another agency.")
-    limit = web.config(request).max_upload
-    listed: list[dict[str, Any]] = [a for a in old.get("attachments") or [] if isinstance(a, dict)]
-    items: list[Field | Rows] = [
-        Field(
-            "file",
-            "File",
-            "file",
-            not listed,
-            help=f"{attachments.TAKEN}; at most {attachments.size_text(limit)}. "
-            "It is kept in the board folder and offered only as a download.",
-        ),
-    ]
-    if listed:
-        items.append(
+
+    def build(old: dict[str, Any], loaded: Any) -> tuple[list[Field | Rows], dict[str, Any], dict[str, Any]]:
+        listed = _listed_files(old)
+        limit = web.config(request).max_upload
+        items: list[Field | Rows] = [
             Field(
-                "remove",
-                "Take off this evidence",
-                "multi",
-                choices=tuple((str(i), f"{a.get('name')} ({a.get('media_type')})") for i, a in enumerate(listed)),
-                help="The file stays in the board folder and in this record's history",
+                "file",
+                "File",
+                "file",
+                not listed,
+                help=f"{attachments.TAKEN}; at most {attachments.size_text(limit)}. "
+                "It is kept in the board folder and offered only as a download.",
+            ),
+        ]
+        if listed:
+            items.append(
+                Field(
+                    "remove",
+                    "Take off this evidence",
+                    "multi",
+                    choices=tuple((str(i), f"{a.get('name')} ({a.get('media_type')})") for i, a in enumerate(listed)),
+                    help="The file stays in the board folder and in this record's history",
+                )
             )
-        )
-    items.append(Field("note", "Note", "textarea", help="Why: kept with the change"))
-    form = Form(items, version=version)
-    heading = f"Attach a file to evidence {record_id}"
-    action = f"/r/{record_id}/attach"
-    extra = {
-        "back": f"/r/{record_id}",
-        "record_id": record_id,
-        "submit": "Save",
-        "intro": str(old.get("title", "")),
-        "multipart": True,
-        "files": listed,
-    }
-    if request.method == "GET":
-        return _show_form(request, form, heading=heading, action=action, **extra)
-    data = web.form_data(request)
-    expected = _expected(data)
-    form.version = expected
-    upload = data.get("file")
-    removed = {i for i in _many(data, "remove") if i.isdigit()}
-    given = upload is not None and not isinstance(upload, (str, list)) and bool(getattr(upload, "filename", None))
-    kept = [a for i, a in enumerate(listed) if str(i) not in removed]
-    said: list[str] = [f"took {a.get('name')} off" for i, a in enumerate(listed) if str(i) in removed]
-    try:
-        if not given and not removed:
-            raise attachments.AttachmentRefused("choose a file to attach")
-        if given:
-            content = attachments.read_limited(upload, limit)
-            stored_file = attachments.store(
-                web.board_path(request), content, getattr(upload, "filename", None), max_size=limit
-            )
-            kept = [a for a in kept if a.get("sha256") != stored_file.sha256 or a.get("name") != stored_file.name]
-            kept.append(stored_file.as_record())
-            said.insert(0, f"attached {stored_file.name}")
-    except attachments.AttachmentRefused as exc:
-        form.errors = {"file": [str(exc)]}
-        form.values = {"remove": sorted(removed), "note": _note(data)}
-        return _show_form(request, form, heading=heading, action=action, status=400, **extra)
-    summary = "; ".join(said)
-    try:
-        _write(
-            request,
-            who,
-            collection,
+        items.append(Field("note", "Note", "textarea", help="Why: kept with the change"))
+        return items, {}, {"intro": str(old.get("title", "")), "multipart": True, "files": listed}
+
+    def change(data: Mapping[str, Any], expected: int, old: dict[str, Any], loaded: Any) -> _Change:
+        listed = _listed_files(old)
+        removed = {i for i in _many(data, "remove") if i.isdigit()}
+        kept = [a for i, a in enumerate(listed) if str(i) not in removed]
+        said: list[str] = [f"took {a.get('name')} off" for i, a in enumerate(listed) if str(i) in removed]
+        try:
+            upload = _upload(request, data)
+        except attachments.AttachmentRefused as exc:
+            raise _Invalid(str(exc)) from None
+        if upload is None and not removed:
+            raise _Invalid("choose a file to attach")
+        keep = None
+        if upload is not None:
+            new, keep = upload
+            kept = [a for a in kept if a.get("sha256") != new.sha256 or a.get("name") != new.name]
+            kept.append(new.as_record())
+            said.insert(0, f"attached {new.name}")
+        summary = "; ".join(said)
+        return _Change(
             lambda reg: reg.update(
                 record_id, {"attachments": kept or None}, note=_note(data) or summary, expected=expected
             ),
-            record_id=record_id,
+            f"Evidence {record_id}: {summary}.",
+            then=keep,
         )
-    except ConflictError as exc:
-        return _conflict(
-            request,
-            exc,
-            form,
-            data,
-            heading=heading,
-            action=action,
-            record_id=record_id,
-            theirs=lambda now: ({"note": ""}, {}),
-            **{k: v for k, v in extra.items() if k != "record_id"},
-        )
-    except LifError as exc:
-        _refused(form, data, str(exc), fallback="file")
-        return _show_form(request, form, heading=heading, action=action, status=400, **extra)
-    return web.redirect(request, f"/r/{record_id}", f"Evidence {record_id}: {summary}.")
+
+    return _workflow(
+        request,
+        collection="evidence",
+        wrong_kind=f"{record_id!r} is not an evidence item: files are attached to evidence.",
+        not_allowed="Your account may not attach files to this evidence: it belongs to another agency.",
+        heading=f"Attach a file to evidence {record_id}",
+        submit="Save",
+        build=build,
+        change=change,
+        theirs=lambda now: ({"note": ""}, {}),
+        fallback="file",
+    )
 
 
 # --------------------------------------------------------------------------- Section 11 returns
@@ -1530,7 +1524,7 @@ def s11_form(request: Request) -> Response:
     editor fills in its self-assessment; the board's administrators moderate. Concurrency is
     per return: two agencies filling in their own returns at once do not conflict, while two
     people changing one return do (409)."""
-    from lif_core import ConflictError, LifError
+    from lif_core import ConflictError
 
     record_id = request.path_params["id"]
     partner = request.path_params["partner"]
@@ -1551,20 +1545,23 @@ def s11_form(request: Request) -> Response:
     items = _s11_items(loaded, audit, moderate=moderate)
     values, counts, standards = _s11_values(loaded, items, ret)
     form = Form(items, values=values, row_counts=counts, version=version)
-    heading = f"Section 11 return of {partners[partner]}"
-    action = f"/r/{record_id}/s11/{partner}"
-    extra = {
-        "back": f"/r/{record_id}",
-        "record_id": record_id,
-        "submit": "Save the return",
-        "intro": f"Audit {audit.get('cycle', record_id)}"
-        + (": the panel's moderated grades are shown, not changed here." if not moderate else "."),
-        "template": "forms/s11.html",
-        "standards": _standard_titles(loaded),
-        "digest": _return_digest(ret if index is not None else None),
-    }
+    page = _Page(
+        request,
+        f"Section 11 return of {partners[partner]}",
+        f"/r/{record_id}/s11/{partner}",
+        {
+            "back": f"/r/{record_id}",
+            "record_id": record_id,
+            "submit": "Save the return",
+            "intro": f"Audit {audit.get('cycle', record_id)}"
+            + (": the panel's moderated grades are shown, not changed here." if not moderate else "."),
+            "template": "forms/s11.html",
+            "standards": _standard_titles(loaded),
+            "digest": _return_digest(ret if index is not None else None),
+        },
+    )
     if request.method == "GET":
-        return _show_form(request, form, heading=heading, action=action, **extra)
+        return page.show(form)
     data = web.form_data(request)
     opened_digest = _one(data, "return_digest")
     submitted = _converted(items[0], data)  # type: ignore[arg-type]
@@ -1610,34 +1607,23 @@ def s11_form(request: Request) -> Response:
         )
         return stored
 
-    try:
-        _write(request, who, collection, save, record_id=record_id)
-    except ConflictError as exc:
+    def now_return(now: dict[str, Any]) -> tuple[dict[str, Any], dict[str, int]]:
+        found = next((r for r in now.get("returns") or [] if r.get("partner") == partner), None)
+        page.extra["digest"] = _return_digest(found)  # the conflict page's form is on their return
+        values, counts, _standards = _s11_values(loaded, items, found or {"partner": partner})
+        return values, counts
 
-        def now_return(now: dict[str, Any]) -> tuple[dict[str, Any], dict[str, int]]:
-            found = next((r for r in now.get("returns") or [] if r.get("partner") == partner), {"partner": partner})
-            values, counts, _standards = _s11_values(loaded, items, found)
-            return values, counts
-
-        extra["digest"] = _return_digest(
-            next((r for r in (_read(request, record_id)[1].get("returns") or []) if r.get("partner") == partner), None)
-        )
-        return _conflict(
-            request,
-            exc,
-            form,
-            data,
-            heading=heading,
-            action=action,
-            record_id=record_id,
-            theirs=now_return,
-            **{k: v for k, v in extra.items() if k != "record_id"},
-        )
-    except LifError as exc:
-        form.version = version
-        _refused(form, data, _s11_paths(str(exc), index if index is not None else len(returns), row_of))
-        return _show_form(request, form, heading=heading, action=action, status=400, **extra)
-    return web.redirect(request, f"/r/{record_id}", f"Saved the Section 11 return of {partners[partner]}.")
+    return _save(
+        page,
+        who,
+        collection,
+        form,
+        data,
+        _Change(save, f"Saved the Section 11 return of {partners[partner]}."),
+        record_id=record_id,
+        theirs=now_return,
+        paths=lambda message: _s11_paths(message, index if index is not None else len(returns), row_of),
+    )
 
 
 def _return_change(reg: Any, record_id: str, partner: str) -> Any:

@@ -17,7 +17,12 @@ Every POST passes the CSRF check (middleware) and the role check (``require``/``
 version the form was opened at. The register's refusal comes back as the form again (400) with
 each message beside the field its key path names, in the CLI's words; a change made by someone
 else meanwhile comes back as a 409 page saying who changed it and when, their version beside
-yours, nothing written.
+yours, nothing written. An uploaded file is written to the board's attachments only inside the
+write's transaction, once the write is accepted: a refused write leaves no file behind.
+
+The workflow forms (stage, status, value, attach) are one helper, :func:`_workflow`, given what
+differs; every handler is a plain ``def`` (run in Starlette's thread pool), so a write waiting
+for the register's lock never holds up the worker's other requests.
 """
 
 from __future__ import annotations

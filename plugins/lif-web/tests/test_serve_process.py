@@ -216,18 +216,20 @@ def _serving(board: Path) -> list[str]:
     return found
 
 
-def _running_in_group(group: int) -> list[int]:
-    """The processes of process group ``group`` still running (Linux's /proc; zombies aside)."""
+def _running_in_group(group: int) -> list[str]:
+    """The processes of process group ``group`` still running (Linux's /proc; zombies aside):
+    each one's id, state, parent and command line."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 stat = (entry / "stat").read_text()
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
             except OSError:
                 continue
-            state, _parent, pgrp = stat[stat.rindex(")") + 2 :].split()[:3]
+            state, parent, pgrp = stat[stat.rindex(")") + 2 :].split()[:3]
             if int(pgrp) == group and state != "Z":
-                found.append(int(entry.name))
+                found.append(f"{entry.name} ({state}, parent {parent}): {command[:300]}")
     return found
 
 

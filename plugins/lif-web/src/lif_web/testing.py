@@ -86,18 +86,54 @@ class Server:
 
     def stop(self, sig: int = signal.SIGTERM, *, timeout: float = 20) -> int:
         """Send ``sig`` to the server's whole process group (its workers too) and wait for it to
-        end; ``SIGKILL`` where it has not ended in ``timeout`` seconds. Gives its exit status
-        (negative: the signal that ended it). Stopping a stopped server does nothing."""
+        end, then for every other process of its group to end too; ``SIGKILL`` to the group
+        where they have not ended in ``timeout`` seconds. Gives the server's exit status
+        (negative: the signal that ended it). Stopping a stopped server sends nothing."""
+        group = self.process.pid
         if self.process.poll() is None:
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, sig)
+                os.killpg(group, sig)
             try:
                 self.process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.process.pid, signal.SIGKILL)
+                    os.killpg(group, signal.SIGKILL)
                 self.process.wait()
+        deadline, killed = time.monotonic() + timeout, False
+        while _group_running(group):  # a worker or helper process still finishing
+            if time.monotonic() > deadline:
+                if killed:
+                    break  # SIGKILL sent: nothing more can be done
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(group, signal.SIGKILL)
+                deadline, killed = time.monotonic() + 5, True
+            time.sleep(0.05)
         return self.process.returncode
+
+
+def _group_running(group: int) -> bool:
+    """Whether a process of process group ``group`` is still running: from Linux's /proc
+    (zombies, ended but not yet reaped, aside), elsewhere whether the group can be signalled."""
+    proc = Path("/proc")
+    if not (proc / "self" / "stat").exists():
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        state, _parent, pgrp = stat[stat.rindex(")") + 2 :].split()[:3]
+        if int(pgrp) == group and state != "Z":
+            return True
+    return False
 
 
 def _answers(url: str) -> bool:

@@ -4,7 +4,8 @@ the board's own disclosure rule in every format, with the options lif's own comm
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +14,14 @@ import pytest
 from click.testing import CliRunner, Result
 
 import lif_core.commands
-from lif_core import Plugins, Renderer, hookimpl, open_board
+from lif_core import PluginError, Plugins, Register, Renderer, StoreBackend, hookimpl, open_board
 from lif_core.cli import make_cli
-from lif_core.commands import current_plugins, document_options, emit, format_for
+from lif_core.commands import current_plugins, document_options, emit, format_for, open_register
 from lif_core.disclosure import Rule
 from lif_core.document import Count, Document, Provenance, Section, Table
+from lif_core.testing import make_plugins
+
+from .conftest import CROYDON
 
 MakeBoard = Callable[..., Path]
 
@@ -163,3 +167,79 @@ def test_the_module_says_what_is_public() -> None:
     ]
     for name in lif_core.commands.__all__:
         assert getattr(lif_core.commands, name).__doc__, name
+
+
+# --------------------------------------------------------------------------- open_register
+
+
+class _ClosingFails(StoreBackend):
+    """SQLite, through a plugin whose register fails as it is closed."""
+
+    name = "closing-fails"
+    title = "a store whose close raises"
+    filename = "register.sqlite"
+
+    def open(self, root: Path, known_ids: Mapping[str, str], who: str | None = None, *, create: bool = True) -> Any:
+        register = Register.open(root / self.filename, known_ids, who, create=create)
+        register.close = _fail  # type: ignore[method-assign]
+        return register
+
+    def open_read_only(self, root: Path) -> Any:
+        return Register.open_read_only(root / self.filename)
+
+
+def _fail() -> None:
+    raise RuntimeError("the connection was lost while closing")
+
+
+class _ClosingFailsPlugin:
+    @hookimpl
+    def register_stores(self, register: Callable[[StoreBackend], None]) -> None:
+        register(_ClosingFails())
+
+
+def _croydon(tmp_path: Path, store: str | None = None) -> Path:
+    board = tmp_path / "croydon"
+    shutil.copytree(CROYDON, board, ignore=shutil.ignore_patterns("register.sqlite*", ".lif", "accounts*"))
+    if store is not None:
+        toml = (board / "board.toml").read_text(encoding="utf-8")
+        (board / "board.toml").write_text(toml.replace("\n[settings]\n", f'\n[settings]\nstore = "{store}"\n', 1))
+    return board
+
+
+@pytest.mark.parametrize("write", [True, False])
+def test_the_blocks_own_exception_comes_out_as_it_is(tmp_path: Path, write: bool) -> None:
+    """An exception raised by the caller inside ``open_register``'s block is the caller's: it
+    is not blamed on the store's plugin (it used to come out as a PluginError naming lif-core's
+    builtin store, "a bug in lif-core")."""
+    board = _croydon(tmp_path)
+    plugins = make_plugins()
+    with open_register(board, plugins, who="setup", create=True) as register:
+        register.import_records([("actions", {"id": "a-1", "text": "Pilot", "owner": "qapp"})])
+
+    class Refused(Exception):
+        pass
+
+    with pytest.raises(Refused) as raised, open_register(board, plugins, who="ada", write=write) as register:
+        assert register.get("a-1")[1]["text"] == "Pilot"
+        raise Refused("not this person's action")
+    assert type(raised.value) is Refused
+    with open_register(board, plugins, write=False) as register:  # closed, nothing left locked
+        assert register.version("a-1") == 1
+
+
+def test_a_store_being_created_is_discarded_when_the_block_fails(tmp_path: Path) -> None:
+    board = _croydon(tmp_path)
+    with pytest.raises(KeyError), open_register(board, make_plugins(), who="setup", create=True) as register:
+        register.import_records([("actions", {"id": "a-1", "text": "Pilot", "owner": "qapp"})])
+        raise KeyError("half-way")
+    assert not list(board.glob("register.sqlite*"))
+
+
+def test_a_store_failing_as_it_closes_is_named(tmp_path: Path) -> None:
+    board = _croydon(tmp_path, store="closing-fails")
+    plugins = make_plugins(_ClosingFailsPlugin())
+    with pytest.raises(PluginError) as raised, open_register(board, plugins, who="setup", create=True) as register:
+        register.import_records([("actions", {"id": "a-1", "text": "Pilot", "owner": "qapp"})])
+    assert raised.value.plugin == "_ClosingFailsPlugin"
+    assert "RuntimeError: the connection was lost while closing" in str(raised.value)

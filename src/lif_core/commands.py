@@ -33,6 +33,7 @@ ending names (``.html``: html), else ``text``.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, overload
@@ -229,7 +230,9 @@ def open_register(
 
     Yields an object with the methods of :class:`lif_core.Register`. An exception inside the
     block discards a store being created; changes already made stand (each is its own
-    transaction unless grouped with ``register.transaction()``).
+    transaction unless grouped with ``register.transaction()``). The block's own exceptions
+    come out as they are; an unexpected failure of the store's plugin while the register is
+    opened, closed or discarded is a :class:`lif_core.PluginError` naming that plugin.
 
     Example::
 
@@ -242,11 +245,20 @@ def open_register(
     host = plugins if plugins is not None else current_plugins()
     root = board_root(Path(board))
     ids, backend, framework = _structure(root, host, write=write)
-    with host.using(host.stores, backend.name):  # a store's failure names its plugin
-        yield from _opened(root, Path(board), backend, ids, framework, create=create, write=write, who=who)
+    blame = functools.partial(host.using, host.stores, backend.name)  # a store's failure names its plugin
+    with blame():
+        register, discard = _open(root, Path(board), backend, ids, framework, create=create, write=write, who=who)
+    try:
+        yield register  # the caller's own exceptions pass through as they are
+    except BaseException:
+        with blame():
+            discard()
+        raise
+    with blame():
+        register.close()
 
 
-def _opened(
+def _open(
     root: Path,
     board: Path,
     backend: Any,
@@ -256,8 +268,9 @@ def _opened(
     create: bool,
     write: bool,
     who: str | None,
-) -> Iterator[Any]:
-    """The register ``backend`` keeps, opened for :func:`open_register` and closed after."""
+) -> tuple[Any, Callable[[], None]]:
+    """The register ``backend`` keeps, opened for :func:`open_register`, and what to do with
+    it when the caller's block fails: close it, and discard a store being created."""
     from .store import Register, StoreError
 
     exists = getattr(backend, "exists", None)  # a store kept elsewhere (a server) answers itself
@@ -267,28 +280,22 @@ def _opened(
             "then keep it with lif add, update, status, stage"
         )
     if not write:
-        register = backend.open_read_only(root)
-        try:
-            yield register
-        finally:
-            register.close()
-        return
+        reader = backend.open_read_only(root)
+        return reader, reader.close
     path = root / backend.filename
     existed = path.exists()
     register = backend.open(root, ids, who, create=create)
     if isinstance(register, Register):
         register.framework = framework  # writes are checked against the framework's names
-    try:
-        yield register
-    except BaseException:
+
+    def discard() -> None:
         abandon = getattr(register, "abandon", None)
         if callable(abandon):  # a store being created is discarded: the files' register stands
             abandon()
-        else:
-            register.close()
-            if not existed:  # a store that failed to fill must not stand in for the files' register
-                for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-                    leftover.unlink(missing_ok=True)
-        raise
-    else:
+            return
         register.close()
+        if not existed:  # a store that failed to fill must not stand in for the files' register
+            for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+                leftover.unlink(missing_ok=True)
+
+    return register, discard

@@ -98,3 +98,12 @@ def test_every_page_and_form_handler_runs_in_the_thread_pool(web_app: Starlette)
     handlers = [route.endpoint for route in web_app.routes if isinstance(route, Route)]
     assert len(handlers) > 20
     assert [h.__qualname__ for h in handlers if inspect.iscoroutinefunction(h)] == []
+
+
+def test_every_error_page_is_made_in_the_thread_pool(web_app: Starlette) -> None:
+    """The exception handlers (sign-in redirect, 403/404/405, a refusal in the CLI's words, a
+    409 conflict) are plain functions too: each error page reads the session from the accounts
+    file, which must not hold up the event loop."""
+    handlers = web_app.exception_handlers
+    assert {"SignInRequired", "HTTPException", "LifError"} <= {getattr(k, "__name__", "") for k in handlers}
+    assert [h.__qualname__ for h in handlers.values() if inspect.iscoroutinefunction(h)] == []

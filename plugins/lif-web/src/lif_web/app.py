@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -35,6 +36,10 @@ CONFIG_VARIABLE = "LIF_WEB_CONFIG"
 STATIC = Path(__file__).parent / "static"
 
 
+# The exception handlers are plain functions: Starlette runs them in its thread pool, so the
+# error pages, which read the signed-in person's session, never hold up the event loop.
+
+
 def _routes() -> list[BaseRoute]:
     routes: list[BaseRoute] = []
     for name in ROUTE_MODULES:
@@ -49,12 +54,12 @@ def _routes() -> list[BaseRoute]:
     return routes
 
 
-async def _sign_in(request: Request, exc: Exception) -> Response:
+def _sign_in(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, SignInRequired)
     return RedirectResponse(sign_in_url(exc.next_url), status_code=303)
 
 
-async def _http_error(request: Request, exc: Exception) -> Response:
+def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     messages = {
         404: "There is no page at this address.",
@@ -72,7 +77,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return response
 
 
-async def _lif_error(request: Request, exc: Exception) -> Response:
+def _lif_error(request: Request, exc: Exception) -> Response:
     from lif_core import ConflictError
 
     status = 409 if isinstance(exc, ConflictError) else 400
@@ -105,7 +110,8 @@ class _Errors:
             traceback.print_exc(file=sys.stderr)
             if started:
                 raise
-            response = error_page(
+            response = await run_in_threadpool(  # the page reads the session: not on the event loop
+                error_page,
                 Request(scope, receive),
                 500,
                 "The server could not complete this request; nothing more is shown here. "

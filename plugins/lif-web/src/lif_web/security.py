@@ -212,7 +212,8 @@ class SecurityMiddleware:
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, status: int, message: str) -> None:
         scope["lif.form"] = None
-        response = self.error(Request(scope, receive), status, message)
+        # the page reads the session (accounts.sqlite): in the thread pool, not on the event loop
+        response = await run_in_threadpool(self.error, Request(scope, receive), status, message)
         await response(scope, receive, self._sender(scope, send, False))
 
     def _sender(self, scope: Scope, send: Send, static: bool) -> Send:

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from lif_web.story import Namer, day_in_words, describe, moment_in_words, story, value_in_words
 
@@ -173,6 +173,10 @@ records = st.dictionaries(plain.filter(bool), json_values, max_size=6)
 
 @settings(max_examples=150, deadline=None)
 @given(records, records, st.text(max_size=30))
+@example({"0": []}, {"0": True}, "")  # a list become a value: found by hypothesis
+@example({"values": [{"period": "2019", "value": 1}]}, {"values": True}, "")
+@example({"values": [{"period": "2019", "value": 1}]}, {"values": [{"period": "2019", "value": 1}, 3]}, "")
+@example({"reviewers": "x"}, {"reviewers": [{"name": "A"}]}, "")
 def test_any_change_is_told_in_words_never_json(old: dict[str, Any], new: dict[str, Any], note: str) -> None:
     old, new = {**old, "id": "x"}, {**new, "id": "x"}
     entry = describe(change(old, new, note=note), NAMER)

@@ -368,10 +368,12 @@ def _clauses(key: str, old: Any, new: Any, namer: Namer, label: str | None = Non
             sub_label = field_label(sub) if key == "dates" else f"{field_label(sub)} in the {label}"
             out += _clauses(sub, old_t.get(sub), new_t.get(sub), namer, sub_label)
         return out
-    if _is_table_list(old) or _is_table_list(new):
-        return _list_clauses(key, list(old or []), list(new or []), namer, label)
+    if (_is_table_list(old) or _is_table_list(new)) and all(
+        isinstance(v, Mapping) for v in (*_as_list(old), *_as_list(new))
+    ):
+        return _list_clauses(key, _as_list(old), _as_list(new), namer, label)
     if isinstance(old, list) or isinstance(new, list):
-        before, after = list(old or []), list(new or [])
+        before, after = _as_list(old), _as_list(new)
         added = [v for v in after if v not in before]
         removed = [v for v in before if v not in after]
         out = []
@@ -387,6 +389,14 @@ def _clauses(key: str, old: Any, new: Any, namer: Namer, label: str | None = Non
     if _blank(new):
         return [f"removed the {label} (it was {value_in_words(old, namer, key)})"]
     return [f"changed the {label} from {value_in_words(old, namer, key)} to {value_in_words(new, namer, key)}"]
+
+
+def _as_list(value: Any) -> list[Any]:
+    """``value`` as a list's entries, where the other side of a change is a list: a list as it
+    is, nothing for a blank, else the one value (a field whose kind changed, e.g. by a migration)."""
+    if isinstance(value, list):
+        return list(value)
+    return [] if _blank(value) else [value]
 
 
 def _is_table_list(value: Any) -> bool:

@@ -107,3 +107,75 @@ def test_every_error_page_is_made_in_the_thread_pool(web_app: Starlette) -> None
     handlers = web_app.exception_handlers
     assert {"SignInRequired", "HTTPException", "LifError"} <= {getattr(k, "__name__", "") for k in handlers}
     assert [h.__qualname__ for h in handlers.values() if inspect.iscoroutinefunction(h)] == []
+
+
+class _WatchedLock:
+    """A lock that says when a second holder starts waiting for it."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.calls = 0
+        self.second_waiting = threading.Event()
+
+    def __enter__(self) -> None:
+        self.calls += 1
+        if self.calls == 2:
+            self.second_waiting.set()
+        self.lock.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.lock.release()
+
+
+def test_a_workers_writes_are_made_one_at_a_time(
+    web_board: Path, web_app: Starlette, one_loop: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two saves at once in one worker: the second opens the register only once the first has
+    closed it (they queue in the worker, in turn, rather than in SQLite's busy handler, which
+    sleeps and retries and can starve a writer past its timeout)."""
+    client = sign_in(one_loop, "ada")
+    forms_of = {action: open_form(client, f"/r/{action}/status")[1] for action in ("a-child-f-1", "a-child-f-2")}
+    lock = _WatchedLock()
+    monkeypatch.setattr(web_app.state.board_cache, "write_lock", lock)
+    order: list[str] = []
+    first_inside, release = threading.Event(), threading.Event()
+    original: Callable[..., Any] = web.open_register
+
+    @contextlib.contextmanager
+    def open_register(board: Path, plugins: Any, **kwargs: Any) -> Iterator[Any]:
+        if kwargs.get("write", True) is False:
+            with original(board, plugins, **kwargs) as reg:
+                yield reg
+            return
+        name = "first" if not order else "second"
+        order.append(f"{name} opens")
+        if name == "first":
+            first_inside.set()
+            assert release.wait(60)
+        with original(board, plugins, **kwargs) as reg:
+            yield reg
+        order.append(f"{name} closes")
+
+    monkeypatch.setattr(web, "open_register", open_register)
+    results: dict[str, Any] = {}
+
+    def save(action: str) -> None:
+        data = {**forms_of[action], "status": "blocked", "date": "2019-01-02", "note": f"saved {action}"}
+        results[action] = post(client, f"/r/{action}/status", data)
+
+    first = threading.Thread(target=save, args=("a-child-f-1",), daemon=True)
+    first.start()
+    assert first_inside.wait(60)
+    second = threading.Thread(target=save, args=("a-child-f-2",), daemon=True)
+    second.start()
+    for _ in range(6000):  # until the second save waits for the lock, or opens the register without it
+        if lock.second_waiting.wait(0.01) or "second opens" in order:
+            break
+    assert order == ["first opens"], "the second save opened the register while the first had it open"
+    assert lock.second_waiting.is_set()
+    release.set()
+    first.join(60)
+    second.join(60)
+    assert order == ["first opens", "first closes", "second opens", "second closes"]
+    assert [results[a].status_code for a in ("a-child-f-1", "a-child-f-2")] == [303, 303]
+    assert history(web_board, "a-child-f-2")[-1].who == "ada"

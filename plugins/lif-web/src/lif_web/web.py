@@ -336,6 +336,8 @@ class _BoardCache:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.lock = threading.Lock()
+        #: Held by each write through :func:`register` (see there).
+        self.write_lock = threading.Lock()
         self.key: tuple[Any, ...] | None = None
         self.loaded: LoadedBoard | None = None
         self.problems: tuple[Problem, ...] = ()
@@ -455,11 +457,14 @@ def register(request: Request) -> Iterator[Any]:
     checks it; check :func:`can_change` first."""
     who = require(request, "admin", "editor")
     cache: _BoardCache = _state(request).board_cache
-    try:
-        with open_register(board_path(request), plugins(request), who=who.name) as reg:  # as `lif add` opens it
-            yield reg
-    finally:
-        cache.forget()
+    # One write at a time in this process: its threads queue here in turn rather than in
+    # SQLite's busy handler, which sleeps and retries (other processes' writers still wait there).
+    with cache.write_lock:
+        try:
+            with open_register(board_path(request), plugins(request), who=who.name) as reg:  # as `lif add` opens it
+                yield reg
+        finally:
+            cache.forget()
         request.scope.pop("lif.loaded", None)
 
 

@@ -130,9 +130,9 @@ class _WatchedLock:
 def test_a_workers_writes_are_made_one_at_a_time(
     web_board: Path, web_app: Starlette, one_loop: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Two saves at once in one worker: the second opens the register only once the first has
-    closed it (they queue in the worker, in turn, rather than in SQLite's busy handler, which
-    sleeps and retries and can starve a writer past its timeout)."""
+    """Two saves at once in one worker: the second begins its write only once the first has
+    ended its own (they queue in the worker, in turn, rather than in SQLite's busy handler,
+    which sleeps and retries and can starve a writer past its timeout)."""
     client = sign_in(one_loop, "ada")
     forms_of = {action: open_form(client, f"/r/{action}/status")[1] for action in ("a-child-f-1", "a-child-f-2")}
     lock = _WatchedLock()
@@ -143,18 +143,23 @@ def test_a_workers_writes_are_made_one_at_a_time(
 
     @contextlib.contextmanager
     def open_register(board: Path, plugins: Any, **kwargs: Any) -> Iterator[Any]:
-        if kwargs.get("write", True) is False:
-            with original(board, plugins, **kwargs) as reg:
-                yield reg
-            return
-        name = "first" if not order else "second"
-        order.append(f"{name} opens")
-        if name == "first":
-            first_inside.set()
-            assert release.wait(60)
         with original(board, plugins, **kwargs) as reg:
+            if kwargs.get("write", True) is not False:
+                begin = reg.transaction
+
+                @contextlib.contextmanager
+                def transaction() -> Iterator[None]:
+                    name = "first" if not order else "second"
+                    order.append(f"{name} begins")
+                    if name == "first":
+                        first_inside.set()
+                        assert release.wait(60)
+                    with begin():
+                        yield
+                    order.append(f"{name} ends")
+
+                reg.transaction = transaction
             yield reg
-        order.append(f"{name} closes")
 
     monkeypatch.setattr(web, "open_register", open_register)
     results: dict[str, Any] = {}
@@ -165,17 +170,19 @@ def test_a_workers_writes_are_made_one_at_a_time(
 
     first = threading.Thread(target=save, args=("a-child-f-1",), daemon=True)
     first.start()
-    assert first_inside.wait(60)
-    second = threading.Thread(target=save, args=("a-child-f-2",), daemon=True)
-    second.start()
-    for _ in range(6000):  # until the second save waits for the lock, or opens the register without it
-        if lock.second_waiting.wait(0.01) or "second opens" in order:
-            break
-    assert order == ["first opens"], "the second save opened the register while the first had it open"
-    assert lock.second_waiting.is_set()
-    release.set()
+    try:
+        assert first_inside.wait(60)
+        second = threading.Thread(target=save, args=("a-child-f-2",), daemon=True)
+        second.start()
+        for _ in range(6000):  # until the second save waits for the lock, or begins its write without it
+            if lock.second_waiting.wait(0.01) or "second begins" in order:
+                break
+        assert order == ["first begins"], "the second save began its write while the first was writing"
+        assert lock.second_waiting.is_set()
+    finally:
+        release.set()  # never leave the first save waiting, whatever failed
     first.join(60)
     second.join(60)
-    assert order == ["first opens", "first closes", "second opens", "second closes"]
+    assert order == ["first begins", "first ends", "second begins", "second ends"]
     assert [results[a].status_code for a in ("a-child-f-1", "a-child-f-2")] == [303, 303]
     assert history(web_board, "a-child-f-2")[-1].who == "ada"

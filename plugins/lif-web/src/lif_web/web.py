@@ -457,14 +457,14 @@ def register(request: Request) -> Iterator[Any]:
     checks it; check :func:`can_change` first."""
     who = require(request, "admin", "editor")
     cache: _BoardCache = _state(request).board_cache
-    # One write at a time in this process: its threads queue here in turn rather than in
-    # SQLite's busy handler, which sleeps and retries (other processes' writers still wait there).
-    with cache.write_lock:
-        try:
-            with open_register(board_path(request), plugins(request), who=who.name) as reg:  # as `lif add` opens it
-                yield reg
-        finally:
-            cache.forget()
+    # One write at a time in this process, taken once the register is open (the board's
+    # structure read): its threads queue here in turn rather than in SQLite's busy handler,
+    # which sleeps and retries (other processes' writers still wait there).
+    try:
+        with open_register(board_path(request), plugins(request), who=who.name) as reg, cache.write_lock:
+            yield reg
+    finally:
+        cache.forget()
         request.scope.pop("lif.loaded", None)
 
 

@@ -117,13 +117,13 @@ class _WatchedLock:
         self.calls = 0
         self.second_waiting = threading.Event()
 
-    def __enter__(self) -> None:
+    def acquire(self, timeout: float = -1) -> bool:
         self.calls += 1
         if self.calls == 2:
             self.second_waiting.set()
-        self.lock.acquire()
+        return self.lock.acquire(timeout=timeout)
 
-    def __exit__(self, *exc: object) -> None:
+    def release(self) -> None:
         self.lock.release()
 
 
@@ -186,3 +186,26 @@ def test_a_workers_writes_are_made_one_at_a_time(
     assert order == ["first begins", "first ends", "second begins", "second ends"]
     assert [results[a].status_code for a in ("a-child-f-1", "a-child-f-2")] == [303, 303]
     assert history(web_board, "a-child-f-2")[-1].who == "ada"
+
+
+def test_a_save_that_waits_too_long_for_the_others_is_refused(
+    web_board: Path, web_app: Starlette, client_for: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Saves piled up behind a long write are refused with 503 and a Retry-After, writing
+    nothing, rather than holding a thread of the pool for ever."""
+    client = client_for("ada")
+    _page, hidden = open_form(client, "/r/a-child-f-1/status")
+    before = len(history(web_board, "a-child-f-1"))
+    monkeypatch.setattr(web, "WRITE_WAIT", 0.01)
+    lock = web_app.state.board_cache.write_lock
+    assert lock.acquire(timeout=10)  # another save of this worker, taking its time
+    try:
+        response = post(
+            client, "/r/a-child-f-1/status", {**hidden, "status": "blocked", "date": "2019-01-02", "note": "late"}
+        )
+    finally:
+        lock.release()
+    assert response.status_code == 503, response.text[:2000]
+    assert response.headers["retry-after"] == "10"
+    assert "The register is busy with other changes: nothing was changed." in response.text
+    assert len(history(web_board, "a-child-f-1")) == before

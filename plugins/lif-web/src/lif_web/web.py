@@ -450,6 +450,29 @@ def display_names(request: Request) -> dict[str, str]:
     return {who.name: who.display for who, _ in accounts(request).users()}
 
 
+#: Seconds a save waits for the worker's other saves before it is refused (503, nothing written).
+WRITE_WAIT = 60.0
+
+
+@contextlib.contextmanager
+def _one_writer(cache: _BoardCache) -> Iterator[None]:
+    """One write at a time in this process, taken once the register is open (the board's
+    structure read): its threads queue here in turn rather than in SQLite's busy handler, which
+    sleeps and retries and can starve one writer past its timeout (other processes' writers
+    still wait there). A save that waits longer than :data:`WRITE_WAIT` (another process holding
+    the register for long, saves piling up behind it) is refused rather than left waiting."""
+    if not cache.write_lock.acquire(timeout=WRITE_WAIT):
+        raise HTTPException(
+            503,
+            "The register is busy with other changes: nothing was changed. Send the form again in a moment.",
+            headers={"Retry-After": "10"},
+        )
+    try:
+        yield
+    finally:
+        cache.write_lock.release()
+
+
 @contextlib.contextmanager
 def register(request: Request) -> Iterator[Any]:
     """The board's register, opened to change it for the signed-in person (who its history
@@ -457,11 +480,8 @@ def register(request: Request) -> Iterator[Any]:
     checks it; check :func:`can_change` first."""
     who = require(request, "admin", "editor")
     cache: _BoardCache = _state(request).board_cache
-    # One write at a time in this process, taken once the register is open (the board's
-    # structure read): its threads queue here in turn rather than in SQLite's busy handler,
-    # which sleeps and retries (other processes' writers still wait there).
     try:
-        with open_register(board_path(request), plugins(request), who=who.name) as reg, cache.write_lock:
+        with open_register(board_path(request), plugins(request), who=who.name) as reg, _one_writer(cache):
             yield reg
     finally:
         cache.forget()

@@ -209,3 +209,29 @@ def test_a_save_that_waits_too_long_for_the_others_is_refused(
     assert response.headers["retry-after"] == "10"
     assert "The register is busy with other changes: nothing was changed." in response.text
     assert len(history(web_board, "a-child-f-1")) == before
+
+
+def test_saves_beyond_those_allowed_to_wait_are_refused_at_once(
+    web_board: Path, web_app: Starlette, client_for: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With as many saves waiting as are allowed, one more is refused at once (503, nothing
+    written), so waiting saves never take every thread of the pool from the pages."""
+    client = client_for("ada")
+    _page, hidden = open_form(client, "/r/a-child-f-1/status")
+    before = len(history(web_board, "a-child-f-1"))
+    cache = web_app.state.board_cache
+    monkeypatch.setattr(cache, "waiting_saves", web.MAX_WAITING_SAVES)
+    response = post(
+        client, "/r/a-child-f-1/status", {**hidden, "status": "blocked", "date": "2019-01-02", "note": "one too many"}
+    )
+    assert response.status_code == 503, response.text[:2000]
+    assert "The register is busy with other changes: nothing was changed." in response.text
+    assert "Busy: try again" in response.text
+    assert len(history(web_board, "a-child-f-1")) == before
+    assert client.get("/static/site.css").status_code == 200
+    monkeypatch.setattr(cache, "waiting_saves", 0)
+    response = post(
+        client, "/r/a-child-f-1/status", {**hidden, "status": "blocked", "date": "2019-01-02", "note": "in turn"}
+    )
+    assert response.status_code == 303
+    assert cache.waiting_saves == 0

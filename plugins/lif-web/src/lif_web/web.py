@@ -336,8 +336,11 @@ class _BoardCache:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.lock = threading.Lock()
-        #: Held by each write through :func:`register` (see there).
+        #: Held by each write through :func:`register` (see :func:`_one_writer`), and the
+        #: number of saves waiting for it (counted under ``lock_count``).
         self.write_lock = threading.Lock()
+        self.lock_count = threading.Lock()
+        self.waiting_saves = 0
         self.key: tuple[Any, ...] | None = None
         self.loaded: LoadedBoard | None = None
         self.problems: tuple[Problem, ...] = ()
@@ -451,22 +454,35 @@ def display_names(request: Request) -> dict[str, str]:
 
 
 #: Seconds a save waits for the worker's other saves before it is refused (503, nothing written).
-WRITE_WAIT = 60.0
+WRITE_WAIT = 30.0
+#: Saves that may wait at once for the worker's other saves; one more is refused at once (503).
+#: Each waits in a thread of the worker's pool (anyio's: 40 threads), so at most this many are
+#: held by waiting saves and the pages, static files and sign-ins keep the rest.
+MAX_WAITING_SAVES = 24
+
+_BUSY = "The register is busy with other changes: nothing was changed. Send the form again in a moment."
 
 
 @contextlib.contextmanager
 def _one_writer(cache: _BoardCache) -> Iterator[None]:
     """One write at a time in this process, taken once the register is open (the board's
-    structure read): its threads queue here in turn rather than in SQLite's busy handler, which
-    sleeps and retries and can starve one writer past its timeout (other processes' writers
-    still wait there). A save that waits longer than :data:`WRITE_WAIT` (another process holding
-    the register for long, saves piling up behind it) is refused rather than left waiting."""
-    if not cache.write_lock.acquire(timeout=WRITE_WAIT):
-        raise HTTPException(
-            503,
-            "The register is busy with other changes: nothing was changed. Send the form again in a moment.",
-            headers={"Retry-After": "10"},
-        )
+    structure read; opening a current register takes no write lock): its threads queue here in
+    turn rather than in SQLite's busy handler, which sleeps and retries and can starve one
+    writer past its timeout (other processes' writers still wait there). A save that waits
+    longer than :data:`WRITE_WAIT`, or finds :data:`MAX_WAITING_SAVES` already waiting (another
+    process holding the register for long, saves piling up behind it), is refused (503) rather
+    than left holding a thread of the pool."""
+    with cache.lock_count:
+        if cache.waiting_saves >= MAX_WAITING_SAVES:
+            raise HTTPException(503, _BUSY, headers={"Retry-After": "10"})
+        cache.waiting_saves += 1
+    try:
+        acquired = cache.write_lock.acquire(timeout=WRITE_WAIT)
+    finally:
+        with cache.lock_count:
+            cache.waiting_saves -= 1
+    if not acquired:
+        raise HTTPException(503, _BUSY, headers={"Retry-After": "10"})
     try:
         yield
     finally:
@@ -534,6 +550,7 @@ def error_page(request: Request, status: int, message: str, title: str | None = 
         413: "Too large",
         429: "Too many attempts",
         500: "Something went wrong",
+        503: "Busy: try again",
     }
     heading = title or titles.get(status, "Error")
     try:

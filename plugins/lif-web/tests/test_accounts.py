@@ -4,6 +4,7 @@ administrator."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import stat
 from pathlib import Path
@@ -155,8 +156,9 @@ def test_the_accounts_are_kept_out_of_version_control(board: Path, lif_runner: L
         ("*.pdf\nout/", True),  # no newline at the end: one is added before the new lines
         ("*.pdf\n", True),
         ("/accounts.sqlite*\n", False),
-        ("accounts.sqlite\n", False),
         ("*.sqlite*\n", False),
+        ("accounts.sqlite\n", True),  # would leave accounts.sqlite-wal and -shm out: they hold recent changes
+        ("*\n!board.toml\n", True),  # a negation may bring the accounts back in: the line is added
     ],
 )
 def test_a_board_gitignore_is_added_to_only_where_needed(
@@ -171,6 +173,13 @@ def test_a_board_gitignore_is_added_to_only_where_needed(
         assert text.splitlines()[-1] == "accounts.sqlite*"
     else:
         assert ".gitignore" not in said and text == existing
+
+
+def test_a_gitignore_that_is_not_a_regular_file_is_left_alone(board: Path, lif_runner: LifRunner) -> None:
+    os.mkfifo(board / ".gitignore")  # reading it would wait for a writer for ever
+    said = _add_ada(board, lif_runner)
+    assert "is not a regular file, left alone: add `accounts.sqlite*`" in said
+    assert Accounts(board).get("ada") is not None
 
 
 def test_a_gitignore_that_is_a_link_is_left_alone(board: Path, lif_runner: LifRunner, tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ import os
 import re
 import secrets
 import sqlite3
+import stat
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -91,29 +92,47 @@ IGNORE_LINES = "# lif-web's accounts: password hashes and sessions (lif users, l
 
 
 def keep_out_of_version_control(board: Path) -> str | None:
-    """See that the board's ``.gitignore`` keeps the accounts file (and its ``-wal``, ``-shm``)
-    out of version control: adds ``accounts.sqlite*`` to it, or makes it with that line. Says
-    what it did (``None``: nothing to do). A ``.gitignore`` that is a symbolic link, or cannot
-    be read or written, is left alone, with a warning saying what to add by hand."""
+    """See that the board's ``.gitignore`` keeps the accounts file and its ``-wal`` and
+    ``-shm`` (recent password hashes and sessions wait there) out of version control: adds
+    ``accounts.sqlite*`` to it unless a line ``accounts.sqlite*`` or ``*.sqlite*`` is there,
+    or makes it with that line. Says what it did (``None``: nothing to do). A ``.gitignore``
+    that is a symbolic link or not a regular file, or cannot be read or written, is left alone,
+    with a warning saying what to add by hand."""
     path = Path(board) / ".gitignore"
     by_hand = f"add `accounts.sqlite*` to {path} yourself, to keep the accounts out of version control"
-    if path.is_symlink():
-        return f"warning: {path} is a symbolic link, left alone: {by_hand}"
+    flags = os.O_RDWR | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        if path.exists():
-            text = path.read_text(encoding="utf-8")
-            lines = {line.strip().lstrip("/") for line in text.splitlines()}
-            if lines & {"accounts.sqlite*", "accounts.sqlite", "*.sqlite*", "*"}:
-                return None
-            with path.open("a", encoding="utf-8") as out:
-                out.write(("" if not text or text.endswith("\n") else "\n") + IGNORE_LINES)
-            return f"added accounts.sqlite* to {path}"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(IGNORE_LINES)
-        return f"made {path} with accounts.sqlite* in it"
-    except (OSError, UnicodeDecodeError) as exc:
-        return f"warning: {path}: {getattr(exc, 'strerror', None) or exc}: {by_hand}"
+        try:
+            fd = os.open(path, flags | os.O_CREAT | os.O_EXCL, 0o644)
+            made = True
+        except FileExistsError:
+            fd = os.open(path, flags)  # a link is refused here (ELOOP), never followed
+            made = False
+    except OSError as exc:
+        if path.is_symlink():
+            return f"warning: {path} is a symbolic link, left alone: {by_hand}"
+        return f"warning: {path}: {exc.strerror or exc}: {by_hand}"
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return f"warning: {path} is not a regular file, left alone: {by_hand}"
+        text = b""
+        while len(text) <= _GITIGNORE_LIMIT and (chunk := os.read(fd, 65536)):
+            text += chunk
+        if len(text) > _GITIGNORE_LIMIT:
+            return f"warning: {path} is larger than {_GITIGNORE_LIMIT // 1024} KiB, left alone: {by_hand}"
+        lines = {line.strip().lstrip("/") for line in text.decode("utf-8", "replace").splitlines()}
+        if lines & {"accounts.sqlite*", "*.sqlite*"}:
+            return None
+        os.write(fd, (b"" if not text or text.endswith(b"\n") else b"\n") + IGNORE_LINES.encode())
+    except OSError as exc:
+        return f"warning: {path}: {exc.strerror or exc}: {by_hand}"
+    finally:
+        os.close(fd)
+    return f"made {path} with accounts.sqlite* in it" if made else f"added accounts.sqlite* to {path}"
+
+
+#: The largest ``.gitignore`` read (bytes).
+_GITIGNORE_LIMIT = 1024 * 1024
 
 
 def check_name(name: str) -> str:

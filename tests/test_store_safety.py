@@ -22,6 +22,7 @@ from click.testing import CliRunner, Result
 
 from lif_core import Plugins, load_board
 from lif_core.cli import make_cli
+from lif_core.commands import open_register
 from lif_core.store import REGISTER_COLLECTIONS, STORE_FILE, Register, StoreError
 
 from .conftest import CROYDON
@@ -226,6 +227,28 @@ def test_a_busy_register_says_busy(board: Path, monkeypatch: pytest.MonkeyPatch)
     finally:
         holder.execute("ROLLBACK")
         holder.close()
+
+
+def test_a_current_register_opens_to_write_while_another_writes(board: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opening a register whose schema is current takes no write lock: it opens (and reads)
+    while another connection holds the write lock, and only its first write waits (a web
+    worker's saves queue in the worker, not twice in SQLite's busy handler)."""
+    import lif_core.store
+
+    monkeypatch.setattr(lif_core.store, "BUSY_TIMEOUT_MS", 200)
+    holder = sqlite3.connect(board / STORE_FILE, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with open_register(board, Plugins.create(), who="ada") as register:
+            assert register.get("a-dataset")[1]["id"] == "a-dataset"
+            with pytest.raises(StoreError, match="busy"):
+                register.set_status("a-dataset", "completed")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    with open_register(board, Plugins.create(), who="ada") as register:
+        register.set_status("a-dataset", "completed", note="once the other writer is done")
+        assert register.get("a-dataset")[1]["status"] == "completed"
 
 
 def test_a_corrupt_register_says_restore_from_a_backup(board: Path) -> None:

@@ -590,7 +590,7 @@ class Register:
                         "brought up to date the first time it is opened to write: run `lif import` on the "
                         "board (or any command that changes the register)"
                     )
-            else:
+            elif version < SCHEMA_VERSION:  # a current schema is opened without a write transaction
                 register._migrate()
         except BaseException:
             register.abandon()
@@ -604,7 +604,8 @@ class Register:
         cls, path: Path, known_ids: Mapping[str, str] | None = None, who: str | None = None, *, create: bool = True
     ) -> Register:
         """Open (and, where ``create``, make) the store at ``path``, migrating an older schema
-        forward. A store written by a newer lif-core is refused, unchanged.
+        forward. A store written by a newer lif-core is refused, unchanged. A current one is
+        opened without taking the write lock: only its first write waits for another writer.
 
         A new store is built aside and appears at ``path`` only when it is closed, complete
         (:meth:`close`); if the ``with`` block around it raises, or :meth:`abandon` is called,
@@ -623,7 +624,8 @@ class Register:
             raise newer_schema(str(path), version)
         register = cls(path, cls._connect(path, path), known_ids or {}, who or default_user())
         try:
-            register._migrate()
+            if version < SCHEMA_VERSION:  # a current schema is opened without waiting for the write lock
+                register._migrate()
         except BaseException:
             register._db.close()
             raise

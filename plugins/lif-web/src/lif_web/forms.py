@@ -974,7 +974,6 @@ def _write(
     from lif_core import StoreError
 
     loaded = web.loaded_board(request)
-    stored: dict[str, Any] | None = None
     with web.register(request) as reg:
         try:
             with reg.transaction():
@@ -990,9 +989,9 @@ def _write(
                 if then is not None:
                     then()
         except _NotAllowed:
-            stored = None  # the 403 is raised outside the register's block (else taken for its failure)
-    if stored is None:
-        raise web.forbidden(f"Your account may not make this change to a {_noun(collection)}; nothing was changed.")
+            raise web.forbidden(
+                f"Your account may not make this change to a {_noun(collection)}; nothing was changed."
+            ) from None
     return stored
 
 
